@@ -1,0 +1,30 @@
+"""Role bookkeeping that needs the database: assigning roles, Staff's admin rights."""
+
+from django.contrib.auth.models import Group, Permission
+
+from noteinvest.access import Role
+
+# Staff manage accounts in the admin site; nothing else there is theirs by default.
+STAFF_ADMIN_PERMISSIONS = ["add_user", "change_user", "view_user", "view_group"]
+
+
+def ensure_roles(sender=None, using="default", **kwargs):
+    """post_migrate: the role groups exist and Staff may manage accounts in the admin site.
+
+    The groups come from a data migration; this also restores them after a database
+    flush (which re-sends post_migrate), and keeps Staff's admin permissions current.
+    """
+    groups = {role: Group.objects.using(using).get_or_create(name=role.value)[0] for role in Role}
+    perms = Permission.objects.using(using).filter(
+        content_type__app_label__in=["accounts", "auth"], codename__in=STAFF_ADMIN_PERMISSIONS
+    )
+    groups[Role.STAFF].permissions.add(*perms)
+
+
+def assign_role(user, role: Role) -> None:
+    """Give `user` a role; Staff also get admin-site access to manage accounts."""
+    user.groups.add(Group.objects.get(name=role.value))
+    if role is Role.STAFF and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.__dict__.pop("_noteinvest_roles", None)

@@ -1,0 +1,1 @@
+"""Liquidation events, deficiency balances, state rules, judgments and deadlines."""

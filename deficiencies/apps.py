@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeficienciesConfig(AppConfig):
+    name = "deficiencies"
+    verbose_name = "Deficiencies"

@@ -1,0 +1,70 @@
+"""Demo data: one user per role (and a second investor), with their portfolios.
+
+Idempotent: running it again changes nothing. Demo passwords are for local use only.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+from accounts.roles import assign_role
+from noteinvest.access import Role
+from portfolios.models import Portfolio
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+DEMO_USERS = [
+    ("investor@example.com", "Irene Investor", Role.INVESTOR),
+    ("investor2@example.com", "Ian Second-Investor", Role.INVESTOR),
+    ("staff@example.com", "Sam Staff", Role.STAFF),
+    ("attorney@example.com", "Alex Attorney", Role.ATTORNEY),
+]
+
+DEMO_PORTFOLIOS = [
+    {
+        "name": "Riverbend NPL Pool 2026-A",
+        "owner": "investor@example.com",
+        "seller": "Riverbend Bank, N.A.",
+        "acquisition_date": date(2026, 3, 16),
+        "purchase_price": Decimal("4185000.00"),
+        "notes": "Mixed pool of non-performing first liens bought at a discount.",
+    },
+    {
+        "name": "Lakeshore Reperforming 2025-2",
+        "owner": "investor2@example.com",
+        "seller": "Lakeshore Mortgage Trust",
+        "acquisition_date": date(2025, 11, 3),
+        "purchase_price": Decimal("612500.00"),
+        "notes": "Small pool of reperforming loans.",
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo users and data (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        created = 0
+        for email, name, role in DEMO_USERS:
+            user = User.objects.filter(email__iexact=email).first()
+            if user is None:
+                user = User.objects.create_user(email, DEMO_PASSWORD, full_name=name)
+                created += 1
+            if role not in user.roles:
+                assign_role(user, role)
+        for spec in DEMO_PORTFOLIOS:
+            data = dict(spec)
+            owner = User.objects.get(email=data.pop("owner"))
+            portfolio, made = Portfolio.objects.get_or_create(name=data.pop("name"), defaults=data)
+            created += made
+            portfolio.owners.add(owner)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready ({created} new records). Log in with any demo e-mail and "
+                f"the password {DEMO_PASSWORD}."
+            )
+        )

@@ -1,0 +1,1 @@
+"""NoteInvest: portfolios of mortgage notes, deficiency balances and settlements."""

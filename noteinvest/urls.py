@@ -1,0 +1,20 @@
+"""URL map of the whole site."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+from dashboard import views as dashboard_views
+from noteinvest import views
+
+admin.site.site_header = "NoteInvest administration"
+admin.site.site_title = "NoteInvest admin"
+admin.site.index_title = "Accounts and reference data"
+
+urlpatterns = [
+    path("", dashboard_views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""Portfolios of purchased mortgage notes, their loans and payoff figures."""

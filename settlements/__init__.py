@@ -1,0 +1,1 @@
+"""DPO and short-sale agreements: drafting, attorney review and frozen PDFs."""

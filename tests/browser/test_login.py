@@ -1,0 +1,68 @@
+"""Log in through a real browser as each role and land on that role's home page."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("seed_demo", verbosity=0)
+
+
+def log_in(page: Page, base_url: str, email: str, password: str = "demo-pass-2026"):
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+@pytest.mark.parametrize(
+    ("email", "heading", "nav"),
+    [
+        ("investor@example.com", "Your portfolios", ["Home"]),
+        ("staff@example.com", "Back office", ["Home", "Accounts"]),
+        ("attorney@example.com", "Your review queue", ["Home"]),
+    ],
+)
+def test_each_role_logs_in_and_lands_on_its_home_page(
+    page: Page, live_server, demo, email, heading, nav
+):
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    log_in(page, live_server.url, email)
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    links = page.locator("#mainNav .navbar-nav.me-auto .nav-link")
+    expect(links).to_have_text(nav)
+    # Nothing blocked by the Content-Security-Policy, nothing failed to load.
+    assert errors == []
+
+
+def test_investor_sees_own_portfolio_but_not_the_other_investors(page: Page, live_server, demo):
+    log_in(page, live_server.url, "investor@example.com")
+    expect(page.get_by_role("cell", name="Riverbend NPL Pool 2026-A")).to_be_visible()
+    expect(page.get_by_text("Lakeshore Reperforming 2025-2")).to_have_count(0)
+
+
+def test_wrong_password_shows_the_message_and_keeps_the_email(page: Page, live_server, demo):
+    log_in(page, live_server.url, "investor@example.com", "not-the-password")
+    expect(page.get_by_text("do not match an active account")).to_be_visible()
+    expect(page.get_by_label("E-mail address")).to_have_value("investor@example.com")
+
+
+def test_log_out_from_the_user_menu_on_a_phone(browser, live_server, demo):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in(page, live_server.url, "staff@example.com")
+    page.get_by_role("button", name="Toggle navigation").click()
+    page.locator("#userMenu").click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", name="You are logged out")).to_be_visible()
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
+    context.close()

@@ -1,0 +1,57 @@
+"""Standing users for every test: an owner, another investor, staff and an attorney."""
+
+import os
+
+import pytest
+
+from noteinvest.access import Role
+from tests.factories import make_portfolio, make_user
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls in browser
+# tests' bodies would otherwise raise SynchronousOnlyOperation.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def owner(db):
+    return make_user(Role.INVESTOR, email="owner@example.com", full_name="Olive Owner")
+
+
+@pytest.fixture
+def other_investor(db):
+    return make_user(Role.INVESTOR, email="other@example.com", full_name="Otto Other")
+
+
+@pytest.fixture
+def staff(db):
+    return make_user(Role.STAFF, email="staff-member@example.com", full_name="Stella Staff")
+
+
+@pytest.fixture
+def attorney(db):
+    return make_user(Role.ATTORNEY, email="counsel@example.com", full_name="Ada Attorney")
+
+
+@pytest.fixture
+def portfolio(owner):
+    return make_portfolio(owner, name="Owner's Pool")
+
+
+@pytest.fixture
+def other_portfolio(other_investor):
+    return make_portfolio(other_investor, name="Other's Pool")
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # Tests never run collectstatic; serve static names as they are.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The real hasher is slow by design; tests check behaviour, not hashing cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
