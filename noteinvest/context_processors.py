@@ -11,6 +11,10 @@ def navigation(request):
     if not roles:
         return {"nav_items": [], "user_roles": roles}
     items = [{"label": "Home", "url": reverse("home"), "key": "home"}]
+    if roles & {Role.INVESTOR, Role.STAFF}:
+        items.append(
+            {"label": "Portfolios", "url": reverse("portfolios:list"), "key": "portfolios"}
+        )
     if Role.STAFF in roles:
         items.append(
             {

@@ -14,6 +14,7 @@ admin.site.index_title = "Accounts and reference data"
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("portfolios/", include("portfolios.urls")),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -1,10 +1,26 @@
-"""Portfolios: pools of mortgage notes an investor bought from a seller."""
+"""Portfolios of mortgage notes, their loans and borrowers; column mappings per seller."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.urls import reverse
 
 from noteinvest.access import scope_for
+from portfolios.choices import (
+    STATE_CHOICES,
+    DayCount,
+    ForeclosureProcess,
+    LoanStatus,
+    Occupancy,
+    PropertyType,
+    PurchaseMoney,
+    ValueSource,
+)
+
+
+def money_field(verbose_name, **kwargs):
+    kwargs.setdefault("default", 0)
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
 
 
 class PortfolioQuerySet(models.QuerySet):
@@ -24,6 +40,7 @@ class Portfolio(models.Model):
     acquisition_date = models.DateField(null=True, blank=True)
     purchase_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     notes = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -40,3 +57,220 @@ class Portfolio(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("portfolios:detail", args=[self.pk])
+
+
+class LoanQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every loan; an investor sees the loans of portfolios they own."""
+        return scope_for(self, user, owner_path="portfolio__owners")
+
+
+class Loan(models.Model):
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="loans")
+    loan_number = models.CharField(max_length=50)
+    # Property
+    property_address = models.CharField(max_length=200, blank=True)
+    property_city = models.CharField(max_length=100, blank=True)
+    property_state = models.CharField("property state", max_length=2, choices=STATE_CHOICES)
+    property_zip = models.CharField("ZIP code", max_length=10, blank=True)
+    property_county = models.CharField(max_length=100, blank=True)
+    property_type = models.CharField(
+        max_length=20, choices=PropertyType.choices, default=PropertyType.SINGLE_FAMILY
+    )
+    occupancy = models.CharField(
+        max_length=20, choices=Occupancy.choices, default=Occupancy.UNKNOWN
+    )
+    purchase_money = models.CharField(
+        "purchase-money loan",
+        max_length=10,
+        choices=PurchaseMoney.choices,
+        default=PurchaseMoney.UNKNOWN,
+        help_text="Was the loan used to buy the property?",
+    )
+    lien_position = models.PositiveSmallIntegerField(default=1)
+    # Terms and balances
+    origination_date = models.DateField(null=True, blank=True)
+    original_balance = money_field("original balance", null=True, blank=True, default=None)
+    upb = money_field("unpaid principal balance (UPB)")
+    note_rate = models.DecimalField(
+        "note rate (annual %)",
+        max_digits=7,
+        decimal_places=4,
+        help_text="Annual percent, e.g. 6.375",
+    )
+    paid_to_date = models.DateField(
+        "paid-to date", help_text="Interest is paid through this date; it accrues after it."
+    )
+    day_count = models.CharField(
+        "day-count convention", max_length=12, choices=DayCount.choices, default=DayCount.THIRTY_360
+    )
+    fees = money_field("fees")
+    costs = money_field("costs")
+    escrow_advances = money_field("escrow advances")
+    suspense = money_field("suspense (unapplied) funds")
+    purchase_price = money_field("purchase price", null=True, blank=True, default=None)
+    # Valuation
+    property_value = money_field("latest property value", null=True, blank=True, default=None)
+    value_date = models.DateField("value as of", null=True, blank=True)
+    value_source = models.CharField(max_length=10, choices=ValueSource.choices, blank=True)
+    # Process and status
+    foreclosure_process = models.CharField(
+        max_length=20, choices=ForeclosureProcess.choices, default=ForeclosureProcess.UNKNOWN
+    )
+    status = models.CharField(
+        max_length=20, choices=LoanStatus.choices, default=LoanStatus.NON_PERFORMING
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LoanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["portfolio", "loan_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "loan_number"], name="loan_number_unique_in_portfolio"
+            ),
+            models.CheckConstraint(
+                condition=Q(upb__gte=0)
+                & Q(fees__gte=0)
+                & Q(costs__gte=0)
+                & Q(escrow_advances__gte=0)
+                & Q(suspense__gte=0)
+                & (Q(original_balance__isnull=True) | Q(original_balance__gte=0))
+                & (Q(purchase_price__isnull=True) | Q(purchase_price__gte=0))
+                & (Q(property_value__isnull=True) | Q(property_value__gte=0)),
+                name="loan_amounts_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(note_rate__gte=0) & Q(note_rate__lte=50), name="loan_rate_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(origination_date__isnull=True)
+                | Q(paid_to_date__gte=F("origination_date")),
+                name="loan_paid_to_not_before_origination",
+            ),
+            models.CheckConstraint(
+                condition=Q(lien_position__gte=1), name="loan_lien_position_min"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["portfolio", "property_state"]),
+            models.Index(fields=["portfolio", "status"]),
+            models.Index(fields=["portfolio", "occupancy"]),
+        ]
+
+    def __str__(self):
+        return f"Loan {self.loan_number}"
+
+    def get_absolute_url(self):
+        return reverse("portfolios:loan_detail", args=[self.pk])
+
+    @property
+    def state_name(self):
+        return self.get_property_state_display()
+
+    @property
+    def property_line(self):
+        parts = [
+            self.property_address,
+            self.property_city,
+            f"{self.property_state} {self.property_zip}".strip(),
+        ]
+        return ", ".join(p for p in parts if p)
+
+
+class Borrower(models.Model):
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="borrowers")
+    position = models.PositiveSmallIntegerField(default=1, help_text="1 for the primary borrower.")
+    name = models.CharField(max_length=200)
+    mailing_address = models.CharField(max_length=300, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["loan", "position", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class SellerColumnMapping(models.Model):
+    """How a seller's tape headers map to our columns, offered on their next import."""
+
+    seller = models.CharField(max_length=200, unique=True)
+    mapping = models.JSONField(help_text="Canonical column name -> the tape's header.")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Column mapping for {self.seller}"
+
+
+class TapeImport(models.Model):
+    """One loan-tape import: the file, its column mapping, progress and outcome."""
+
+    class Status(models.TextChoices):
+        NEEDS_MAPPING = "needs_mapping", "Waiting for column mapping"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Imported"
+        CHECKED = "checked", "Checked (nothing written)"
+        REJECTED = "rejected", "Rejected: problems found"
+        FAILED = "failed", "Failed"
+
+    FINISHED = {Status.SUCCEEDED, Status.CHECKED, Status.REJECTED, Status.FAILED}
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255)
+    kind = models.CharField(max_length=4)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    content = models.BinaryField(
+        null=True, editable=False, help_text="The uploaded file; cleared once the import ends."
+    )
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    default_day_count = models.CharField(max_length=12, choices=DayCount.choices)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    phase = models.CharField(max_length=100, blank=True)
+    rows_total = models.PositiveIntegerField(null=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0-100.")
+    problems = models.JSONField(default=list)
+    problem_count = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+    heartbeat_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Import of {self.filename} into {self.portfolio}"
+
+    def get_absolute_url(self):
+        return reverse("portfolios:import_detail", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def problems_preview(self):
+        return self.problems[:500]

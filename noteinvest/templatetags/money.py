@@ -14,3 +14,16 @@ def money(value):
         return format_money(value)
     except (TypeError, ValueError):
         return value
+
+
+@register.filter
+def percent(value):
+    """An annual rate as '6.375%' or '8.00%': every significant decimal, at least two."""
+    if value is None or value == "":
+        return ""
+    try:
+        text = f"{value.normalize():f}" if hasattr(value, "normalize") else str(value)
+    except (TypeError, ValueError):
+        return value
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}%"

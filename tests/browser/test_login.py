@@ -24,8 +24,8 @@ def log_in(page: Page, base_url: str, email: str, password: str = "demo-pass-202
 @pytest.mark.parametrize(
     ("email", "heading", "nav"),
     [
-        ("investor@example.com", "Your portfolios", ["Home"]),
-        ("staff@example.com", "Back office", ["Home", "Accounts"]),
+        ("investor@example.com", "Your portfolios", ["Home", "Portfolios"]),
+        ("staff@example.com", "Back office", ["Home", "Portfolios", "Accounts"]),
         ("attorney@example.com", "Your review queue", ["Home"]),
     ],
 )

@@ -11,8 +11,9 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.roles import assign_role
+from demo.loans import PLACES, demo_loans
 from noteinvest.access import Role
-from portfolios.models import Portfolio
+from portfolios.models import Borrower, Loan, Portfolio
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -31,6 +32,7 @@ DEMO_PORTFOLIOS = [
         "acquisition_date": date(2026, 3, 16),
         "purchase_price": Decimal("4185000.00"),
         "notes": "Mixed pool of non-performing first liens bought at a discount.",
+        "loans": lambda: demo_loans("RB-", 60, seed=2026),
     },
     {
         "name": "Lakeshore Reperforming 2025-2",
@@ -39,6 +41,7 @@ DEMO_PORTFOLIOS = [
         "acquisition_date": date(2025, 11, 3),
         "purchase_price": Decimal("612500.00"),
         "notes": "Small pool of reperforming loans.",
+        "loans": lambda: demo_loans("LS-", 6, seed=2025, places=PLACES[6:12]),
     },
 ]
 
@@ -59,9 +62,21 @@ class Command(BaseCommand):
         for spec in DEMO_PORTFOLIOS:
             data = dict(spec)
             owner = User.objects.get(email=data.pop("owner"))
+            loans = data.pop("loans")()
             portfolio, made = Portfolio.objects.get_or_create(name=data.pop("name"), defaults=data)
             created += made
             portfolio.owners.add(owner)
+            for spec in loans:
+                fields = dict(spec)
+                borrowers = fields.pop("borrowers")
+                loan, made = Loan.objects.get_or_create(
+                    portfolio=portfolio, loan_number=fields.pop("loan_number"), defaults=fields
+                )
+                if made:
+                    created += 1
+                    Borrower.objects.bulk_create(
+                        Borrower(loan=loan, position=i, **b) for i, b in enumerate(borrowers, 1)
+                    )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({created} new records). Log in with any demo e-mail and "

@@ -1,0 +1,174 @@
+"""The demo loans: about 60 for the first investor across 20 states, a few for the second.
+
+Generated from a fixed seed, so every run makes the same loans (seed_demo is idempotent).
+"""
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+# (state, city, county, ZIP, usual foreclosure process)
+PLACES = [
+    ("CA", "Sacramento", "Sacramento", "95822", "non_judicial"),
+    ("CA", "Fresno", "Fresno", "93722", "non_judicial"),
+    ("CA", "Riverside", "Riverside", "92503", "non_judicial"),
+    ("AZ", "Mesa", "Maricopa", "85204", "non_judicial"),
+    ("AZ", "Tucson", "Pima", "85710", "non_judicial"),
+    ("TX", "San Antonio", "Bexar", "78228", "non_judicial"),
+    ("FL", "Orlando", "Orange", "32808", "judicial"),
+    ("FL", "Tampa", "Hillsborough", "33610", "judicial"),
+    ("NY", "Rochester", "Monroe", "14609", "judicial"),
+    ("NJ", "Trenton", "Mercer", "08611", "judicial"),
+    ("IL", "Joliet", "Will", "60435", "judicial"),
+    ("OH", "Dayton", "Montgomery", "45406", "judicial"),
+    ("PA", "Allentown", "Lehigh", "18102", "judicial"),
+    ("GA", "Macon", "Bibb", "31204", "non_judicial"),
+    ("NV", "Henderson", "Clark", "89015", "non_judicial"),
+    ("WA", "Tacoma", "Pierce", "98404", "non_judicial"),
+    ("CO", "Pueblo", "Pueblo", "81004", "non_judicial"),
+    ("MI", "Flint", "Genesee", "48503", "non_judicial"),
+    ("NC", "Fayetteville", "Cumberland", "28304", "non_judicial"),
+    ("MA", "Worcester", "Worcester", "01604", "non_judicial"),
+    ("MD", "Baltimore", "Baltimore City", "21215", "judicial"),
+    ("TN", "Memphis", "Shelby", "38109", "non_judicial"),
+]
+FIRST = [
+    "Maria",
+    "James",
+    "Linda",
+    "Robert",
+    "Patricia",
+    "David",
+    "Jennifer",
+    "Michael",
+    "Elizabeth",
+    "William",
+    "Susan",
+    "Carlos",
+    "Aisha",
+    "Thanh",
+    "Grace",
+    "Luis",
+    "Nadia",
+    "Peter",
+    "Rosa",
+    "Kevin",
+]
+LAST = [
+    "Alvarez",
+    "Bennett",
+    "Chen",
+    "Dawson",
+    "Ellis",
+    "Foster",
+    "Garcia",
+    "Hughes",
+    "Iverson",
+    "Jackson",
+    "Kowalski",
+    "Lopez",
+    "Morgan",
+    "Nguyen",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Rivera",
+    "Sullivan",
+    "Turner",
+]
+STREETS = [
+    "Oak",
+    "Maple",
+    "Cedar",
+    "Elm",
+    "Pine",
+    "Walnut",
+    "Lakeview",
+    "Hillcrest",
+    "Sunset",
+    "Ridge",
+    "Park",
+    "Willow",
+]
+STATUSES = ["non_performing"] * 5 + ["in_foreclosure"] * 3 + ["performing", "reo", "liquidated"]
+
+
+def _cents(rng, low, high) -> Decimal:
+    return Decimal(rng.randint(low * 100, high * 100)) / 100
+
+
+def demo_loans(prefix: str, count: int, seed: int, places=PLACES) -> list[dict]:
+    rng = random.Random(seed)
+    loans = []
+    for n in range(count):
+        # The first loans are owner-occupied purchase-money loans in CA and AZ.
+        state, city, county, zip_code, process = places[n % len(places)]
+        owner_pm = state in ("CA", "AZ") and n < 10
+        origination = date(2004, 1, 1) + timedelta(days=rng.randint(0, 5500))
+        original = _cents(rng, 60_000, 480_000).quantize(Decimal("1000"))
+        upb = (original * Decimal(rng.randint(55, 98)) / 100).quantize(Decimal("0.01"))
+        paid_to = date(2023, 1, 1) + timedelta(days=rng.randint(0, 900))
+        paid_to = paid_to.replace(day=1)
+        value = (upb * Decimal(rng.randint(55, 120)) / 100).quantize(Decimal("1000"))
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        suffix = rng.choice(["St", "Ave", "Dr", "Ln"])
+        street = f"{rng.randint(100, 9899)} {rng.choice(STREETS)} {suffix}"
+        borrowers = [
+            {
+                "name": f"{first} {last}",
+                "mailing_address": f"{street}, {city}, {state} {zip_code}",
+                "email": f"{first.lower()}.{last.lower()}@example.net",
+                "phone": f"555-01{n % 100:02d}",
+            }
+        ]
+        if rng.random() < 0.35:
+            borrowers.append(
+                {
+                    "name": f"{rng.choice(FIRST)} {last}",
+                    "mailing_address": borrowers[0]["mailing_address"],
+                    "email": "",
+                    "phone": "",
+                }
+            )
+        loans.append(
+            {
+                "loan_number": f"{prefix}{n + 1:04d}",
+                "property_address": street,
+                "property_city": city,
+                "property_state": state,
+                "property_zip": zip_code,
+                "property_county": county,
+                "property_type": rng.choice(
+                    ["single_family"] * 6 + ["condo", "townhouse", "two_to_four"]
+                ),
+                "occupancy": "owner_occupied"
+                if owner_pm
+                else rng.choice(
+                    ["owner_occupied", "owner_occupied", "non_owner_occupied", "vacant", "unknown"]
+                ),
+                "purchase_money": "yes" if owner_pm else rng.choice(["yes", "no", "no", "unknown"]),
+                "lien_position": 1 if rng.random() < 0.9 else 2,
+                "origination_date": origination,
+                "original_balance": original,
+                "upb": upb,
+                "note_rate": Decimal(
+                    rng.choice(["4.25", "5.125", "5.875", "6.375", "6.5", "7.25", "8.0", "9.125"])
+                ),
+                "paid_to_date": max(paid_to, origination),
+                "day_count": rng.choice(["30/360", "30/360", "actual/365", "actual/360"]),
+                "fees": _cents(rng, 0, 2500),
+                "costs": _cents(rng, 0, 9000),
+                "escrow_advances": _cents(rng, 0, 14000),
+                "suspense": _cents(rng, 0, 800) if rng.random() < 0.3 else Decimal("0.00"),
+                "purchase_price": (upb * Decimal(rng.randint(35, 70)) / 100).quantize(
+                    Decimal("0.01")
+                ),
+                "property_value": value,
+                "value_date": date(2026, rng.randint(1, 9), rng.randint(1, 28)),
+                "value_source": rng.choice(["bpo", "bpo", "appraisal", "avm"]),
+                "foreclosure_process": process,
+                "status": "non_performing" if owner_pm else rng.choice(STATUSES),
+                "borrowers": borrowers,
+            }
+        )
+    return loans

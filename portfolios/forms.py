@@ -1,0 +1,224 @@
+"""Forms for portfolios, loans, the loan table's filters and the loan-tape import."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.forms import inlineformset_factory
+from django.utils import timezone
+
+from noteinvest.access import Role
+from portfolios.choices import STATE_CHOICES, DayCount, LoanStatus, Occupancy
+from portfolios.models import Borrower, Loan, Portfolio
+from portfolios.tape.columns import COLUMNS, is_next_due_date
+from portfolios.tape.readers import MAX_BYTES
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the record's version so a second, stale save is refused, not applied."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+
+class PortfolioForm(VersionedForm):
+    class Meta:
+        model = Portfolio
+        fields = ["name", "owners", "seller", "acquisition_date", "purchase_price", "notes"]
+        widgets = {"acquisition_date": DATE_INPUT, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        User = get_user_model()
+        self.fields["owners"].queryset = User.objects.filter(
+            groups__name=Role.INVESTOR.value, is_active=True
+        ).order_by("email")
+        self.fields["owners"].widget = forms.CheckboxSelectMultiple()
+        self.fields["owners"].choices = [
+            (u.pk, f"{u} ({u.email})") for u in self.fields["owners"].queryset
+        ]
+
+    def clean_acquisition_date(self):
+        value = self.cleaned_data.get("acquisition_date")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError("The acquisition date cannot be in the future.")
+        return value
+
+
+class LoanForm(VersionedForm):
+    class Meta:
+        model = Loan
+        fields = [
+            "loan_number", "status", "lien_position", "origination_date", "original_balance",
+            "purchase_money", "foreclosure_process", "upb", "note_rate", "paid_to_date",
+            "day_count", "fees", "costs", "escrow_advances", "suspense", "purchase_price",
+            "property_address", "property_city", "property_state", "property_zip",
+            "property_county", "property_type", "occupancy", "property_value", "value_date",
+            "value_source",
+        ]  # fmt: skip
+        widgets = {
+            "origination_date": DATE_INPUT,
+            "paid_to_date": DATE_INPUT,
+            "value_date": DATE_INPUT,
+        }
+
+    def __init__(self, *args, portfolio=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.portfolio = portfolio or self.instance.portfolio
+        self.instance.portfolio = self.portfolio
+
+    def clean_loan_number(self):
+        number = self.cleaned_data["loan_number"].strip()
+        clash = Loan.objects.filter(portfolio=self.portfolio, loan_number=number)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("Another loan in this portfolio has this loan number.")
+        return number
+
+    def clean_note_rate(self):
+        rate = self.cleaned_data["note_rate"]
+        if rate is not None and not (0 <= rate <= 50):
+            raise forms.ValidationError("Enter the annual rate in percent, between 0 and 50.")
+        return rate
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        paid_to, origination = data.get("paid_to_date"), data.get("origination_date")
+        if paid_to and paid_to > today:
+            self.add_error("paid_to_date", "The paid-to date cannot be in the future.")
+        if origination and origination > today:
+            self.add_error("origination_date", "The origination date cannot be in the future.")
+        if paid_to and origination and paid_to < origination:
+            self.add_error(
+                "paid_to_date", "The paid-to date cannot be before the origination date."
+            )
+        if data.get("value_date") and data["value_date"] > today:
+            self.add_error("value_date", "The value date cannot be in the future.")
+        if data.get("property_value") is not None and not data.get("value_date"):
+            self.add_error("value_date", "Give the date of the property value.")
+        return data
+
+
+class BorrowerForm(forms.ModelForm):
+    class Meta:
+        model = Borrower
+        fields = ["name", "mailing_address", "email", "phone"]
+
+
+BorrowerFormSet = inlineformset_factory(
+    Loan, Borrower, form=BorrowerForm, extra=1, min_num=1, validate_min=True, can_delete=True
+)
+
+
+class PayoffDateForm(forms.Form):
+    as_of = forms.DateField(label="Payoff as of", widget=DATE_INPUT)
+
+
+SORTS = {
+    "loan_number": "loan_number",
+    "state": "property_state",
+    "status": "status",
+    "upb": "upb",
+    "rate": "note_rate",
+    "paid_to": "paid_to_date",
+}
+
+
+SELECT = forms.Select(attrs={"class": "form-select"})
+
+
+class LoanFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Loan number or city",
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}),
+    )
+    state = forms.ChoiceField(
+        choices=[("", "All states"), *STATE_CHOICES], required=False, widget=SELECT
+    )
+    status = forms.ChoiceField(
+        choices=[("", "All statuses"), *LoanStatus.choices], required=False, widget=SELECT
+    )
+    occupancy = forms.ChoiceField(
+        choices=[("", "All occupancies"), *Occupancy.choices], required=False, widget=SELECT
+    )
+    sort = forms.ChoiceField(
+        choices=[(k, k) for key in SORTS for k in (key, f"-{key}")], required=False
+    )
+
+    def filter(self, loans):
+        if not self.is_valid():
+            return loans.order_by("loan_number")
+        data = self.cleaned_data
+        if data["q"]:
+            from django.db.models import Q
+
+            loans = loans.filter(
+                Q(loan_number__icontains=data["q"]) | Q(property_city__icontains=data["q"])
+            )
+        for field, column in (
+            ("state", "property_state"),
+            ("status", "status"),
+            ("occupancy", "occupancy"),
+        ):
+            if data[field]:
+                loans = loans.filter(**{column: data[field]})
+        sort = data["sort"] or "loan_number"
+        column = SORTS[sort.lstrip("-")]
+        return loans.order_by(f"-{column}" if sort.startswith("-") else column, "loan_number")
+
+
+class TapeUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Loan tape",
+        help_text="CSV or Excel (.xlsx), at most 20 MB, one row per loan with a header row.",
+    )
+    default_day_count = forms.ChoiceField(
+        label="Day count for rows without one",
+        choices=DayCount.choices,
+        initial=DayCount.THIRTY_360,
+    )
+    dry_run = forms.BooleanField(
+        label="Check only: report problems and counts, write nothing", required=False
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 20 MB.")
+        if upload.size == 0:
+            raise forms.ValidationError("The file is empty.")
+        return upload
+
+
+class ColumnMappingForm(forms.Form):
+    """One choice per column of ours: which of the tape's headers holds it."""
+
+    remember = forms.BooleanField(
+        label="Remember this mapping for the seller's next tape", required=False, initial=True
+    )
+
+    def __init__(self, *args, headers, mapping, **kwargs):
+        super().__init__(*args, **kwargs)
+        usable = [h for h in headers if h and not is_next_due_date(h)]
+        options = [("", "— not in this tape —"), *[(h, h) for h in usable]]
+        for column in COLUMNS:
+            self.fields[column.key] = forms.ChoiceField(
+                label=column.label,
+                choices=options,
+                required=column.required,
+                initial=mapping.get(column.key, ""),
+                help_text=column.help or None,
+            )
+        self.order_fields([c.key for c in COLUMNS] + ["remember"])
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            c.key: self.cleaned_data.get(c.key) for c in COLUMNS if self.cleaned_data.get(c.key)
+        }

@@ -1,0 +1,1 @@
+"""Loan-tape import: read a seller's CSV/XLSX, map its columns, validate every cell, write."""

@@ -1,0 +1,311 @@
+"""Validate every row of a tape, then write all of it or nothing.
+
+`check_tape` parses and validates every cell and collects every problem (row number as
+the spreadsheet shows it, the column's header, the value, what is wrong). `apply_tape`
+writes the loans of a tape with no problems in one transaction, matching existing loans
+by loan number, and reports how many were created, updated and unchanged.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+
+from portfolios.choices import LoanStatus
+from portfolios.models import Borrower, Loan, Portfolio
+from portfolios.tape import values as v
+from portfolios.tape.columns import BY_KEY
+from portfolios.tape.readers import Tape
+
+# Column key -> (parser, Loan field or None for borrower columns).
+PARSERS: dict[str, Callable] = {
+    "loan_number": v.loan_number,
+    "borrower_name": lambda raw: v.required_text(raw, max_length=200),
+    "co_borrower_name": lambda raw: v.text(raw, max_length=200),
+    "mailing_address": lambda raw: v.text(raw, max_length=300),
+    "borrower_email": lambda raw: v.text(raw, max_length=254),
+    "borrower_phone": lambda raw: v.text(raw, max_length=30),
+    "property_address": lambda raw: v.text(raw, max_length=200),
+    "property_city": lambda raw: v.text(raw, max_length=100),
+    "property_state": v.state,
+    "property_zip": v.zip_code,
+    "property_county": lambda raw: v.text(raw, max_length=100),
+    "property_type": v.property_type,
+    "occupancy": v.occupancy,
+    "purchase_money": v.purchase_money,
+    "lien_position": v.lien_position,
+    "origination_date": v.optional_date,
+    "original_balance": v.optional_amount,
+    "upb": v.amount,
+    "note_rate": v.rate,
+    "paid_to_date": v.a_date,
+    "day_count": v.day_count,
+    "fees": v.amount_or_zero,
+    "costs": v.amount_or_zero,
+    "escrow_advances": v.amount_or_zero,
+    "suspense": v.amount_or_zero,
+    "purchase_price": v.optional_amount,
+    "property_value": v.optional_amount,
+    "value_date": v.optional_date,
+    "value_source": v.value_source,
+    "foreclosure_process": v.foreclosure_process,
+    "status": v.status,
+}
+BORROWER_KEYS = {
+    "borrower_name",
+    "co_borrower_name",
+    "mailing_address",
+    "borrower_email",
+    "borrower_phone",
+}
+LOAN_KEYS = [k for k in PARSERS if k not in BORROWER_KEYS]
+EMAIL_MAX = 254
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def as_dict(self):
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+@dataclass
+class CheckResult:
+    rows: list[tuple[dict, tuple]] = field(default_factory=list)  # (loan fields, borrowers)
+    problems: list[Problem] = field(default_factory=list)
+    row_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.row_count > 0
+
+
+@dataclass(frozen=True)
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _shown(raw) -> str:
+    if raw is None:
+        return ""
+    text = raw.isoformat() if isinstance(raw, date) else str(raw)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_tape(
+    tape: Tape,
+    mapping: dict[str, str],
+    *,
+    today: date,
+    default_day_count: str,
+    progress: Callable[[int], None] | None = None,
+) -> CheckResult:
+    """Parse and validate every row; collect every problem, not only the first."""
+    index = {h: i for i, h in enumerate(tape.headers) if h}
+    columns = [(key, header, index[header]) for key, header in mapping.items()]
+    result = CheckResult()
+    first_row_of: dict[str, int] = {}
+    for number, cells, percent in tape.rows():
+        if all(v.is_blank(c) for c in cells):
+            continue
+        result.row_count += 1
+        parsed, problems = {}, []
+        for key, header, i in columns:
+            raw = cells[i] if i < len(cells) else None
+            try:
+                if key == "note_rate":
+                    value = v.rate(raw, percent_cell=i < len(percent) and percent[i])
+                elif key == "day_count" and v.is_blank(raw):
+                    value = default_day_count
+                elif key == "status" and v.is_blank(raw):
+                    value = LoanStatus.NON_PERFORMING
+                elif key in ("upb", "note_rate", "paid_to_date") and v.is_blank(raw):
+                    raise v.CellError("is empty")
+                else:
+                    value = PARSERS[key](raw)
+            except v.CellError as exc:
+                problems.append(Problem(number, header, _shown(raw), f"{BY_KEY[key].label} {exc}"))
+                continue
+            parsed[key] = value
+        problems.extend(_cross_checks(number, parsed, mapping, today))
+        loan_no = parsed.get("loan_number")
+        if loan_no is not None:
+            if loan_no in first_row_of:
+                problems.append(
+                    Problem(number, mapping["loan_number"], loan_no,
+                            f"Loan Number is a duplicate of row {first_row_of[loan_no]}")
+                )  # fmt: skip
+            else:
+                first_row_of[loan_no] = number
+        if problems:
+            result.problems.extend(problems)
+        elif not result.problems:
+            # Keep parsed rows only while the tape is still clean: a bad tape writes
+            # nothing, so its rows need not be held in memory.
+            result.rows.append(_split(parsed, mapping))
+        if progress and result.row_count % 250 == 0:
+            progress(result.row_count)
+    if result.problems:
+        result.rows.clear()
+    if progress:
+        progress(result.row_count)
+    return result
+
+
+def _cross_checks(number: int, parsed: dict, mapping: dict, today: date) -> list[Problem]:
+    problems = []
+
+    def add(key, message):
+        problems.append(Problem(number, mapping[key], _shown(parsed[key]), message))
+
+    paid_to, origination = parsed.get("paid_to_date"), parsed.get("origination_date")
+    if paid_to and paid_to > today:
+        add("paid_to_date", "Paid To Date is in the future")
+    if origination and origination > today:
+        add("origination_date", "Origination Date is in the future")
+    if paid_to and origination and paid_to < origination:
+        add("paid_to_date", "Paid To Date is before the Origination Date")
+    if parsed.get("value_date") and parsed["value_date"] > today:
+        add("value_date", "Value Date is in the future")
+    email = parsed.get("borrower_email")
+    if email and ("@" not in email or " " in email):
+        add("borrower_email", "Borrower Email is not an e-mail address")
+    return problems
+
+
+def _split(parsed: dict, mapping: dict) -> tuple[dict, tuple]:
+    loan = {k: parsed[k] for k in LOAN_KEYS if k in parsed}
+    contact = {
+        "mailing_address": parsed.get("mailing_address"),
+        "email": parsed.get("borrower_email"),
+        "phone": parsed.get("borrower_phone"),
+    }
+    borrowers = [{"position": 1, "name": parsed["borrower_name"], **contact}]
+    if parsed.get("co_borrower_name"):
+        borrowers.append(
+            {"position": 2, "name": parsed["co_borrower_name"],
+             "mailing_address": contact["mailing_address"], "email": None, "phone": None}
+        )  # fmt: skip
+    return loan, tuple(borrowers)
+
+
+BORROWER_FIELDS = ("name", "mailing_address", "email", "phone")
+
+
+def _merge_borrowers(new: tuple, old: list[dict]) -> list[dict]:
+    """New borrower rows; a value the tape lacks (None) keeps the stored one."""
+    by_position = {b["position"]: b for b in old}
+    merged = []
+    for b in new:
+        previous = by_position.get(b["position"], {})
+        values = {f: b[f] if b.get(f) is not None else previous.get(f, "") for f in BORROWER_FIELDS}
+        merged.append({"position": b["position"], **values})
+    return merged
+
+
+def apply_tape(
+    portfolio: Portfolio,
+    rows: list[tuple[dict, tuple]],
+    *,
+    dry_run: bool = False,
+    keep_co_borrowers: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Counts:
+    """Write a checked tape's loans in one transaction; match existing loans by number.
+
+    `keep_co_borrowers`: the tape has no co-borrower column, so stored co-borrowers stay.
+    """
+    with transaction.atomic():
+        # One import at a time per portfolio: a second one waits for this to finish.
+        Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
+        fields = sorted({k for loan, _ in rows for k in loan})
+        existing = {
+            row["loan_number"]: row
+            for row in Loan.objects.filter(portfolio=portfolio).values("pk", "version", *fields)
+        }
+        old_borrowers: dict[int, list[dict]] = {}
+        for b in Borrower.objects.filter(loan__portfolio=portfolio).values(
+            "loan_id", "position", *BORROWER_FIELDS
+        ):
+            old_borrowers.setdefault(b["loan_id"], []).append(b)
+
+        to_create, new_borrowers, to_update, replace_borrowers = [], [], [], {}
+        unchanged = 0
+        for loan_fields, borrowers in rows:
+            current = existing.get(loan_fields["loan_number"])
+            if current is None:
+                to_create.append(Loan(portfolio=portfolio, **loan_fields))
+                new_borrowers.append(_merge_borrowers(borrowers, []))
+                continue
+            loan_changed = any(current[k] != value for k, value in loan_fields.items())
+            stored = sorted(old_borrowers.get(current["pk"], []), key=lambda b: b["position"])
+            merged = _merge_borrowers(borrowers, stored)
+            if keep_co_borrowers:
+                merged += [
+                    {f: b[f] for f in ("position", *BORROWER_FIELDS)}
+                    for b in stored
+                    if b["position"] > 1
+                ]
+            borrowers_changed = [
+                {f: b[f] for f in ("position", *BORROWER_FIELDS)} for b in stored
+            ] != merged
+            if not (loan_changed or borrowers_changed):
+                unchanged += 1
+                continue
+            loan = Loan(pk=current["pk"], portfolio=portfolio, version=current["version"] + 1,
+                        **loan_fields)  # fmt: skip
+            to_update.append(loan)
+            if borrowers_changed:
+                replace_borrowers[current["pk"]] = merged
+        counts = Counts(created=len(to_create), updated=len(to_update), unchanged=unchanged)
+        if dry_run:
+            return counts
+
+        done = 0
+        for start in range(0, len(to_create), BATCH):
+            batch = to_create[start : start + BATCH]
+            Loan.objects.bulk_create(batch)
+            done += len(batch)
+            if progress:
+                progress(done)
+        if any(loan.pk is None for loan in to_create):
+            ids = dict(Loan.objects.filter(portfolio=portfolio).values_list("loan_number", "pk"))
+            for loan in to_create:
+                loan.pk = ids[loan.loan_number]
+        borrower_objs = [
+            Borrower(loan_id=loan.pk, **b)
+            for loan, borrowers in zip(to_create, new_borrowers, strict=True)
+            for b in borrowers
+        ]
+        if to_update:
+            update_fields = [*fields, "version", "updated_at"]
+            from django.utils import timezone
+
+            now = timezone.now()
+            for loan in to_update:
+                loan.updated_at = now
+            Loan.objects.bulk_update(to_update, [f for f in update_fields if f != "loan_number"],
+                                     batch_size=500)  # fmt: skip
+            done += len(to_update)
+            if progress:
+                progress(done)
+        if replace_borrowers:
+            Borrower.objects.filter(loan_id__in=list(replace_borrowers)).delete()
+            borrower_objs.extend(
+                Borrower(loan_id=pk, **b) for pk, bs in replace_borrowers.items() for b in bs
+            )
+        Borrower.objects.bulk_create(borrower_objs, batch_size=BATCH)
+        return counts

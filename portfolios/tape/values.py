@@ -1,0 +1,287 @@
+"""Parsers for tape cells: each turns a raw cell into a value or raises CellError.
+
+Cells come as text (CSV) or as openpyxl values (XLSX: str, int, float, datetime). A
+number from a spreadsheet is converted through its shortest decimal text, never by
+float arithmetic, and more than two decimals in an amount is an error, never rounded.
+"""
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from noteinvest.money import MoneyError, parse_amount
+from portfolios.choices import (
+    US_STATES,
+    DayCount,
+    ForeclosureProcess,
+    LoanStatus,
+    Occupancy,
+    PropertyType,
+    PurchaseMoney,
+    ValueSource,
+)
+
+MAX_RATE = Decimal(50)
+
+
+class CellError(ValueError):
+    """A cell that cannot be used; the message says what is wrong."""
+
+
+def is_blank(raw) -> bool:
+    return raw is None or (isinstance(raw, str) and raw.strip() == "")
+
+
+def _number_text(raw) -> str:
+    """Exact text of a numeric cell: 1234.5 -> '1234.5' (shortest round-trip form)."""
+    if isinstance(raw, bool):
+        raise CellError("is a true/false value, not a number")
+    if isinstance(raw, int):
+        return str(raw)
+    if isinstance(raw, float):
+        text = repr(raw)
+        if "e" in text or "E" in text:
+            text = format(Decimal(text), "f")
+        return text
+    return str(raw).strip()
+
+
+def amount(raw) -> Decimal:
+    try:
+        return parse_amount(_number_text(raw))
+    except MoneyError as exc:
+        message = str(exc)
+        if "more than two decimal" in message:
+            raise CellError(
+                "has more than two decimal places (amounts are never rounded)"
+            ) from None
+        if "negative" in message:
+            raise CellError("is negative") from None
+        if "larger than" in message:
+            raise CellError("is too large") from None
+        raise CellError("is not an amount of money") from None
+
+
+def optional_amount(raw) -> Decimal | None:
+    return None if is_blank(raw) else amount(raw)
+
+
+def amount_or_zero(raw) -> Decimal:
+    return Decimal("0.00") if is_blank(raw) else amount(raw)
+
+
+def rate(raw, *, percent_cell: bool = False) -> Decimal:
+    """An annual rate in percent: '6.5', '6.5%', or a spreadsheet cell formatted as %."""
+    text = _number_text(raw)
+    had_sign = text.endswith("%")
+    text = text.rstrip("%").strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise CellError("is not a rate (write 6.375 or 6.375%)") from None
+    if not value.is_finite():
+        raise CellError("is not a rate (write 6.375 or 6.375%)")
+    if percent_cell:
+        value = value * 100
+    value = value.normalize() if value == value.to_integral() else value
+    if value < 0:
+        raise CellError("is negative")
+    if value > MAX_RATE:
+        raise CellError(f"is above {MAX_RATE}% a year, which no note in a tape carries")
+    if 0 < value < 1 and not had_sign and not percent_cell:
+        raise CellError(
+            "looks like a fraction, not a percent: write 6.5 or 6.5% for six and a half percent"
+        )
+    if value.as_tuple().exponent < -4:
+        raise CellError("has more than four decimal places")
+    return value.quantize(Decimal("0.0001"))
+
+
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2,4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def a_date(raw) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    text = str(raw).strip()
+    iso = _ISO_DATE.fullmatch(text.split("T")[0].split(" ")[0])
+    us = _US_DATE.fullmatch(text.split(" ")[0])
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if us:
+            if len(us[3]) != 4:
+                raise CellError("has a two-digit year: write the year in full (03/01/2024)")
+            return date(int(us[3]), int(us[1]), int(us[2]))
+    except ValueError:
+        raise CellError("is not a real calendar date") from None
+    raise CellError("is not a date (use 2024-03-01 or 03/01/2024)")
+
+
+def optional_date(raw) -> date | None:
+    return None if is_blank(raw) else a_date(raw)
+
+
+_STATE_NAMES = {name.lower(): code for code, name in US_STATES.items()}
+_STATE_NAMES.update({"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"})
+
+
+def state(raw) -> str:
+    text = str(raw).strip()
+    if text.upper() in US_STATES:
+        return text.upper()
+    code = _STATE_NAMES.get(re.sub(r"\s+", " ", text.lower()))
+    if code:
+        return code
+    raise CellError("is not a US state (use a two-letter code such as CA, or the full name)")
+
+
+def text(raw, *, max_length: int) -> str:
+    value = "" if raw is None else _number_text(raw) if isinstance(raw, int | float) else str(raw)
+    value = re.sub(r"\s+", " ", value).strip()
+    if len(value) > max_length:
+        raise CellError(f"is longer than {max_length} characters")
+    return value
+
+
+def required_text(raw, *, max_length: int) -> str:
+    value = text(raw, max_length=max_length)
+    if not value:
+        raise CellError("is empty")
+    return value
+
+
+def loan_number(raw) -> str:
+    value = required_text(raw, max_length=50)
+    # A spreadsheet may turn 100234 into 100234.0; the loan number is the integer.
+    if isinstance(raw, float) and raw.is_integer():
+        value = str(int(raw))
+    return value
+
+
+def zip_code(raw) -> str:
+    value = text(raw, max_length=10)
+    if isinstance(raw, int | float) and value.isdigit() and len(value) < 5:
+        value = value.zfill(5)  # Excel drops leading zeros: 2134 -> 02134
+    if value and not re.fullmatch(r"\d{5}(-\d{4})?", value):
+        raise CellError("is not a ZIP code (12345 or 12345-6789)")
+    return value
+
+
+def lien_position(raw) -> int:
+    if is_blank(raw):
+        return 1
+    words = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}
+    value = str(raw).strip().lower()
+    if value in words:
+        return words[value]
+    try:
+        number = Decimal(_number_text(raw))
+    except InvalidOperation:
+        number = None
+    if number is None or number != number.to_integral() or number < 1 or number > 9:
+        raise CellError("is not a lien position (1, 2, first, second)")
+    return int(number)
+
+
+def _key(value) -> str:
+    return re.sub(r"[^a-z0-9+/]", "", str(value).lower())
+
+
+def _choice_parser(field: str, choices, synonyms: dict[str, str], *, blank=None):
+    table = {_key(v): v for v in choices.values}
+    table.update({_key(label): v for v, label in choices.choices})
+    table.update({_key(k): v for k, v in synonyms.items()})
+    accepted = ", ".join(label for _, label in choices.choices)
+
+    def parse(raw):
+        if is_blank(raw):
+            if blank is None:
+                raise CellError("is empty")
+            return blank
+        value = table.get(_key(raw))
+        if value is None:
+            raise CellError(f"is not a known {field} (accepted: {accepted})")
+        return value
+
+    return parse
+
+
+occupancy = _choice_parser(
+    "occupancy",
+    Occupancy,
+    {
+        "owner": "owner_occupied", "oo": "owner_occupied", "primary": "owner_occupied",
+        "primary residence": "owner_occupied", "owner occ": "owner_occupied",
+        "investor": "non_owner_occupied", "investment": "non_owner_occupied",
+        "non owner": "non_owner_occupied", "noo": "non_owner_occupied",
+        "rental": "non_owner_occupied", "tenant occupied": "non_owner_occupied",
+        "unk": "unknown",
+    },
+    blank=Occupancy.UNKNOWN,
+)  # fmt: skip
+purchase_money = _choice_parser(
+    "purchase-money value",
+    PurchaseMoney,
+    {
+        "y": "yes", "true": "yes", "1": "yes", "purchase": "yes",
+        "n": "no", "false": "no", "0": "no", "refinance": "no", "refi": "no",
+        "cash out": "no", "cashout refi": "no", "unk": "unknown",
+    },
+    blank=PurchaseMoney.UNKNOWN,
+)  # fmt: skip
+day_count = _choice_parser(
+    "day-count convention",
+    DayCount,
+    {
+        "act/365": "actual/365", "a/365": "actual/365", "actual/365 fixed": "actual/365",
+        "act/360": "actual/360", "a/360": "actual/360",
+        "30/360 us": "30/360", "bond basis": "30/360", "30e/360": None,
+    },
+)  # fmt: skip
+foreclosure_process = _choice_parser(
+    "foreclosure process",
+    ForeclosureProcess,
+    {
+        "nonjudicial": "non_judicial", "non judicial": "non_judicial",
+        "power of sale": "non_judicial", "trustee": "non_judicial", "trustee sale": "non_judicial",
+        "court": "judicial", "unk": "unknown",
+    },
+    blank=ForeclosureProcess.UNKNOWN,
+)  # fmt: skip
+status = _choice_parser(
+    "status",
+    LoanStatus,
+    {
+        "npl": "non_performing", "nonperforming": "non_performing", "default": "non_performing",
+        "delinquent": "non_performing", "rpl": "performing", "reperforming": "performing",
+        "current": "performing", "foreclosure": "in_foreclosure", "fc": "in_foreclosure",
+        "paid in full": "paid_off", "pif": "paid_off", "paidoff": "paid_off",
+    },
+)  # fmt: skip
+property_type = _choice_parser(
+    "property type",
+    PropertyType,
+    {
+        "sfr": "single_family", "sfd": "single_family", "single family": "single_family",
+        "single family residence": "single_family", "condominium": "condo",
+        "townhome": "townhouse", "duplex": "two_to_four", "triplex": "two_to_four",
+        "fourplex": "two_to_four", "2-4 family": "two_to_four", "2-4 unit": "two_to_four",
+        "mobile home": "manufactured", "mobile": "manufactured", "mh": "manufactured",
+        "5+ units": "multifamily", "multi family": "multifamily", "lot": "land",
+        "vacant land": "land", "mixed use": "commercial",
+    },
+    blank=PropertyType.SINGLE_FAMILY,
+)  # fmt: skip
+_value_source = _choice_parser(
+    "value source",
+    ValueSource,
+    {"broker price opinion": "bpo", "automated valuation": "avm", "appraised": "appraisal"},
+)
+
+
+def value_source(raw) -> str:
+    return "" if is_blank(raw) else _value_source(raw)

@@ -1,0 +1,338 @@
+"""Portfolio and loan pages, the CSV export and the loan-tape import.
+
+Every object is fetched through `noteinvest.access`: a loan or portfolio outside the
+user's scope is a 404. Investors read; staff also create, edit and import.
+"""
+
+import csv
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Sum
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from noteinvest.access import Role, get_visible_or_404, has_role, role_required
+from portfolios import services
+from portfolios.forms import (
+    BorrowerFormSet,
+    ColumnMappingForm,
+    LoanFilterForm,
+    LoanForm,
+    PayoffDateForm,
+    PortfolioForm,
+    TapeUploadForm,
+)
+from portfolios.models import Borrower, Loan, Portfolio, TapeImport
+from portfolios.payoff import payoff
+from portfolios.stats import loan_totals, loan_totals_by
+from portfolios.tape.columns import BY_KEY, COLUMNS
+from portfolios.tape.readers import TapeFileError
+
+PAGE_SIZE = 50
+
+
+def _as_of(request) -> tuple[date, PayoffDateForm]:
+    """The payoff date asked for in ?as_of=, else today; with its (bound) form."""
+    today = timezone.localdate()
+    if "as_of" not in request.GET:
+        return today, PayoffDateForm(initial={"as_of": today})
+    form = PayoffDateForm(request.GET)
+    return (form.cleaned_data["as_of"] if form.is_valid() else today), form
+
+
+@login_required
+def portfolio_list(request):
+    portfolios = list(
+        Portfolio.objects.visible_to(request.user).prefetch_related("owners").order_by("name")
+    )
+    today = timezone.localdate()
+    loans = Loan.objects.filter(portfolio__in=[p.pk for p in portfolios])
+    totals = loan_totals_by(loans, today, "portfolio_id")
+    rows = [(p, totals.get(p.pk)) for p in portfolios]
+    grand = loan_totals(loans, today)
+    return render(
+        request,
+        "portfolios/portfolio_list.html",
+        {"rows": rows, "grand": grand, "today": today, "active_nav": "portfolios",
+         "purchase_total": sum((p.purchase_price or 0 for p in portfolios), 0)},
+    )  # fmt: skip
+
+
+@login_required
+def portfolio_detail(request, pk):
+    portfolio = get_visible_or_404(
+        Portfolio.objects.prefetch_related("owners"), request.user, pk=pk
+    )
+    today = timezone.localdate()
+    filters = LoanFilterForm(request.GET or None)
+    loans = filters.filter(portfolio.loans.all())
+    page = Paginator(loans, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_loans = list(
+        page.object_list.prefetch_related(
+            Prefetch("borrowers", queryset=Borrower.objects.order_by("position", "pk"))
+        )
+    )
+    rows = [(loan, payoff(loan, today)) for loan in page_loans]
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = request.GET.copy()
+    for key in ("page", "sort"):
+        sort_query.pop(key, None)
+    context = {
+        "portfolio": portfolio,
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "today": today,
+        "totals": loan_totals(portfolio.loans.all(), today),
+        "filtered": loans.aggregate(count=Count("pk"), upb=Sum("upb"))
+        if filters.has_changed()
+        else None,
+        "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+        "sort": filters.data.get("sort", "loan_number") if filters.is_bound else "loan_number",
+        "recent_imports": portfolio.imports.only("pk", "filename", "status", "created_at")[:3]
+        if has_role(request.user, Role.STAFF)
+        else [],
+        "active_nav": "portfolios",
+    }
+    return render(request, "portfolios/portfolio_detail.html", context)
+
+
+@role_required(Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def portfolio_edit(request, pk=None):
+    portfolio = get_visible_or_404(Portfolio.objects, request.user, pk=pk) if pk else None
+    form = PortfolioForm(request.POST or None, instance=portfolio)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_portfolio(form=form, by=request.user)
+        except services.StaleEdit as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Portfolio “{saved}” saved.")
+            return redirect(saved)
+    return render(
+        request, "portfolios/portfolio_form.html",
+        {"form": form, "portfolio": portfolio, "active_nav": "portfolios"},
+    )  # fmt: skip
+
+
+@login_required
+def loan_detail(request, pk):
+    loan = get_visible_or_404(
+        Loan.objects.select_related("portfolio").prefetch_related("borrowers"), request.user, pk=pk
+    )
+    as_of, date_form = _as_of(request)
+    return render(
+        request,
+        "portfolios/loan_detail.html",
+        {
+            "loan": loan,
+            "portfolio": loan.portfolio,
+            "payoff": payoff(loan, as_of),
+            "date_form": date_form,
+            # What the user typed stays in the box, even when it is not a date.
+            "as_of_input": request.GET.get("as_of", "") if date_form.errors else as_of.isoformat(),
+            "is_today": as_of == timezone.localdate(),
+            "active_nav": "portfolios",
+        },
+    )
+
+
+@role_required(Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def loan_edit(request, pk=None, portfolio_pk=None):
+    if pk:
+        loan = get_visible_or_404(Loan.objects.select_related("portfolio"), request.user, pk=pk)
+        portfolio = loan.portfolio
+    else:
+        portfolio = get_visible_or_404(Portfolio.objects, request.user, pk=portfolio_pk)
+        loan = Loan(portfolio=portfolio)
+    form = LoanForm(request.POST or None, instance=loan, portfolio=portfolio)
+    borrowers = BorrowerFormSet(request.POST or None, instance=loan, prefix="borrowers")
+    if request.method == "POST" and form.is_valid() and borrowers.is_valid():
+        try:
+            saved = services.save_loan(form=form, borrowers=borrowers, by=request.user)
+        except services.StaleEdit as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Loan {saved.loan_number} saved.")
+            return redirect(saved)
+    return render(
+        request,
+        "portfolios/loan_form.html",
+        {"form": form, "borrowers": borrowers, "loan": loan if pk else None,
+         "portfolio": portfolio, "active_nav": "portfolios"},
+    )  # fmt: skip
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+EXPORT_COLUMNS = [
+    ("Loan Number", "loan_number"), ("Borrower Name", None),
+    ("Property Address", "property_address"),
+    ("Property City", "property_city"), ("Property State", "property_state"),
+    ("Property ZIP", "property_zip"), ("Occupancy", "get_occupancy_display"),
+    ("Purchase Money", "get_purchase_money_display"), ("Status", "get_status_display"),
+    ("Note Rate", "note_rate"), ("Day Count", "day_count"), ("Paid To Date", "paid_to_date"),
+]  # fmt: skip
+EXPORT_PAYOFF = [
+    ("UPB", "principal"), ("Accrued Interest", "interest"), ("Fees", "fees"), ("Costs", "costs"),
+    ("Escrow Advances", "advances"), ("Suspense", "suspense"), ("Per Diem", "per_diem"),
+    ("Interest Days", "days"), ("Total Payoff", "total"),
+]  # fmt: skip
+
+
+@login_required
+def portfolio_export(request, pk):
+    """The portfolio's loans with their payoff as of ?as_of= (default today), as CSV."""
+    portfolio = get_visible_or_404(Portfolio.objects, request.user, pk=pk)
+    as_of, form = _as_of(request)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse(
+            "as_of must be a date such as 2026-06-30.", status=400, content_type="text/plain"
+        )
+
+    def rows():
+        writer = csv.writer(_Echo())
+        yield writer.writerow([f"Payoff as of {as_of.isoformat()}"])
+        yield writer.writerow([c for c, _ in EXPORT_COLUMNS] + [c for c, _ in EXPORT_PAYOFF])
+        loans = portfolio.loans.order_by("loan_number").prefetch_related(
+            Prefetch("borrowers", queryset=Borrower.objects.order_by("position", "pk"))
+        )
+        for loan in loans.iterator(chunk_size=500):
+            figures = payoff(loan, as_of)
+            out = []
+            for _, attr in EXPORT_COLUMNS:
+                if attr is None:
+                    out.append("; ".join(b.name for b in loan.borrowers.all()))
+                else:
+                    value = getattr(loan, attr)
+                    out.append(value() if callable(value) else value)
+            out += [getattr(figures, attr) for _, attr in EXPORT_PAYOFF]
+            yield writer.writerow(out)
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    filename = f"{portfolio.name}-payoff-{as_of.isoformat()}.csv".replace(" ", "-").replace('"', "")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Loan-tape import ---------------------------------------------------------------------
+
+
+@role_required(Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def import_start(request, pk):
+    portfolio = get_visible_or_404(Portfolio.objects, request.user, pk=pk)
+    form = TapeUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.start_tape_import(
+                portfolio=portfolio,
+                upload=form.cleaned_data["file"],
+                by=request.user,
+                default_day_count=form.cleaned_data["default_day_count"],
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except TapeFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect(job)
+    return render(
+        request,
+        "portfolios/tapeimport_form.html",
+        {"form": form, "portfolio": portfolio, "columns": COLUMNS, "active_nav": "portfolios",
+         "imports": portfolio.imports.select_related("created_by")[:10]},
+    )  # fmt: skip
+
+
+def _staff_import(request, pk) -> TapeImport:
+    return get_object_or_404(TapeImport.objects.select_related("portfolio"), pk=pk)
+
+
+@role_required(Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def import_detail(request, pk):
+    job = _staff_import(request, pk)
+    mapping_form = None
+    if job.status == TapeImport.Status.NEEDS_MAPPING:
+        mapping_form = ColumnMappingForm(
+            request.POST or None, headers=job.headers, mapping=job.mapping
+        )
+        if request.method == "POST" and mapping_form.is_valid():
+            try:
+                services.set_import_mapping(
+                    job=job,
+                    mapping=mapping_form.mapping(),
+                    by=request.user,
+                    remember=mapping_form.cleaned_data["remember"],
+                )
+            except services.ImportError_ as exc:
+                mapping_form.add_error(None, str(exc))
+            else:
+                return redirect(job)
+    elif request.method == "POST":
+        return redirect(job)
+    problems = (
+        Paginator(job.problems, 200).get_page(request.GET.get("page")) if job.problems else None
+    )
+    return render(
+        request,
+        "portfolios/tapeimport_detail.html",
+        {
+            "job": job,
+            "portfolio": job.portfolio,
+            "mapping_form": mapping_form,
+            "problems": problems,
+            "mapped": [(BY_KEY[k].label, h) for k, h in job.mapping.items() if k in BY_KEY],
+            "active_nav": "portfolios",
+        },
+    )
+
+
+@role_required(Role.STAFF)
+def import_status(request, pk):
+    job = _staff_import(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "phase": job.phase,
+            "progress": job.progress,
+            "rows_done": job.rows_done,
+            "rows_total": job.rows_total,
+            "finished": job.finished,
+        }
+    )
+
+
+@role_required(Role.STAFF)
+def import_problems_csv(request, pk):
+    job = _staff_import(request, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-problems.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["Row", "Column", "Value", "Problem"])
+    for p in job.problems:
+        writer.writerow([p["row"], p["column"], p["value"], p["message"]])
+    return response
+
+
+@role_required(Role.STAFF)
+@require_POST
+def import_cancel(request, pk):
+    job = _staff_import(request, pk)
+    if job.status == TapeImport.Status.NEEDS_MAPPING:
+        TapeImport.objects.filter(pk=job.pk, status=TapeImport.Status.NEEDS_MAPPING).delete()
+        messages.info(request, "Import cancelled: nothing was written.")
+    return redirect("portfolios:import_start", pk=job.portfolio_id)
