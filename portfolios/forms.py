@@ -80,12 +80,6 @@ class LoanForm(VersionedForm):
             raise forms.ValidationError("Another loan in this portfolio has this loan number.")
         return number
 
-    def clean_note_rate(self):
-        rate = self.cleaned_data["note_rate"]
-        if rate is not None and not (0 <= rate <= 50):
-            raise forms.ValidationError("Enter the annual rate in percent, between 0 and 50.")
-        return rate
-
     def clean(self):
         data = super().clean()
         today = timezone.localdate()

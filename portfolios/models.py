@@ -1,6 +1,9 @@
 """Portfolios of mortgage notes, their loans and borrowers; column mappings per seller."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -17,10 +20,14 @@ from portfolios.choices import (
     ValueSource,
 )
 
+NON_NEGATIVE = [MinValueValidator(Decimal("0"), "Enter an amount of zero or more.")]
+
 
 def money_field(verbose_name, **kwargs):
     kwargs.setdefault("default", 0)
-    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
+    return models.DecimalField(
+        verbose_name, max_digits=14, decimal_places=2, validators=NON_NEGATIVE, **kwargs
+    )
 
 
 class PortfolioQuerySet(models.QuerySet):
@@ -38,7 +45,9 @@ class Portfolio(models.Model):
     )
     seller = models.CharField(max_length=200, blank=True)
     acquisition_date = models.DateField(null=True, blank=True)
-    purchase_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    purchase_price = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE
+    )
     notes = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -100,6 +109,10 @@ class Loan(models.Model):
         max_digits=7,
         decimal_places=4,
         help_text="Annual percent, e.g. 6.375",
+        validators=[
+            MinValueValidator(Decimal("0"), "Enter a rate of zero or more."),
+            MaxValueValidator(Decimal("50"), "Enter the annual rate in percent, between 0 and 50."),
+        ],
     )
     paid_to_date = models.DateField(
         "paid-to date", help_text="Interest is paid through this date; it accrues after it."

@@ -169,7 +169,8 @@ def set_import_mapping(
 def launch_tape_import(job: TapeImport) -> None:
     """Run the import after the current transaction commits: inline, or in a thread."""
     if getattr(settings, "TAPE_IMPORT_INLINE", False):
-        transaction.on_commit(lambda: run_tape_import(job.pk))
+        # Tests and scripts: run now, in this thread, so the outcome is there on return.
+        run_tape_import(job.pk)
     else:
         transaction.on_commit(
             lambda: threading.Thread(

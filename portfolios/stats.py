@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Max, QuerySet
 
 from noteinvest.money import ZERO
@@ -55,10 +56,14 @@ def _compute(loans: QuerySet, as_of: date, group_by: str | None) -> dict:
 
 
 def _cached(loans: QuerySet, as_of: date, group_by: str | None) -> dict:
+    try:
+        sql, params = loans.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # e.g. filtered on an empty list of portfolios
+        return {}
     print_ = loans.order_by().aggregate(n=Count("pk"), changed=Max("updated_at"))
-    sql, params = loans.order_by().values("pk").query.sql_with_params()
-    digest = hashlib.sha256(f"{sql}|{params}|{group_by}".encode()).hexdigest()[:32]
-    key = f"loan-totals:{digest}:{as_of.isoformat()}:{print_['n']}:{print_['changed']}"
+    changed = print_["changed"].isoformat() if print_["changed"] else ""
+    fingerprint = f"{sql}|{params}|{group_by}|{as_of.isoformat()}|{print_['n']}|{changed}"
+    key = "loan-totals:" + hashlib.sha256(fingerprint.encode()).hexdigest()
     found = cache.get(key)
     if found is None:
         found = _compute(loans, as_of, group_by)

@@ -62,3 +62,9 @@ def pytest_report_header(config):
 
     db = settings.DATABASES["default"]
     return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({db.get('HOST') or 'local'})"
+
+
+@pytest.fixture(autouse=True)
+def _imports_run_inline(settings):
+    # Browser imports normally run in a background thread; tests want the outcome at once.
+    settings.TAPE_IMPORT_INLINE = True

@@ -83,7 +83,6 @@ def rate(raw, *, percent_cell: bool = False) -> Decimal:
         raise CellError("is not a rate (write 6.375 or 6.375%)")
     if percent_cell:
         value = value * 100
-    value = value.normalize() if value == value.to_integral() else value
     if value < 0:
         raise CellError("is negative")
     if value > MAX_RATE:
@@ -92,7 +91,7 @@ def rate(raw, *, percent_cell: bool = False) -> Decimal:
         raise CellError(
             "looks like a fraction, not a percent: write 6.5 or 6.5% for six and a half percent"
         )
-    if value.as_tuple().exponent < -4:
+    if value.normalize().as_tuple().exponent < -4:
         raise CellError("has more than four decimal places")
     return value.quantize(Decimal("0.0001"))
 
@@ -109,12 +108,12 @@ def a_date(raw) -> date:
     text = str(raw).strip()
     iso = _ISO_DATE.fullmatch(text.split("T")[0].split(" ")[0])
     us = _US_DATE.fullmatch(text.split(" ")[0])
+    if us and len(us[3]) != 4:
+        raise CellError("has a two-digit year: write the year in full (03/01/2024)")
     try:
         if iso:
             return date(int(iso[1]), int(iso[2]), int(iso[3]))
         if us:
-            if len(us[3]) != 4:
-                raise CellError("has a two-digit year: write the year in full (03/01/2024)")
             return date(int(us[3]), int(us[1]), int(us[2]))
     except ValueError:
         raise CellError("is not a real calendar date") from None
@@ -163,6 +162,8 @@ def loan_number(raw) -> str:
 
 
 def zip_code(raw) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
     value = text(raw, max_length=10)
     if isinstance(raw, int | float) and value.isdigit() and len(value) < 5:
         value = value.zfill(5)  # Excel drops leading zeros: 2134 -> 02134

@@ -1,0 +1,76 @@
+"""Import a loan tape from the command line: manage.py import_loan_tape "PORTFOLIO" FILE."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from portfolios.choices import DayCount
+from portfolios.models import Portfolio
+from portfolios.services import process_tape, saved_mapping_for
+from portfolios.tape.columns import BY_KEY, auto_map, missing_required
+from portfolios.tape.readers import MAX_BYTES, TapeFileError, open_tape
+
+
+class Command(BaseCommand):
+    help = (
+        "Check every row of a CSV or XLSX loan tape and, if all are good, import it into the "
+        "named portfolio (all or nothing). Loans are matched by loan number."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("portfolio", help="the portfolio's name, exactly")
+        parser.add_argument("file", help="a .csv or .xlsx file")
+        parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+        parser.add_argument(
+            "--day-count",
+            default=DayCount.THIRTY_360,
+            choices=DayCount.values,
+            help="day count for rows without one (default 30/360)",
+        )
+
+    def handle(self, *args, portfolio, file, dry_run, day_count, **options):
+        try:
+            target = Portfolio.objects.get(name=portfolio)
+        except Portfolio.DoesNotExist:
+            raise CommandError(f"No portfolio is named “{portfolio}”.") from None
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"{file}: no such file.")
+        if path.stat().st_size > MAX_BYTES:
+            raise CommandError(f"{file}: larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        try:
+            tape = open_tape(path.name, path.read_bytes())
+        except TapeFileError as exc:
+            raise CommandError(f"{file}: {exc}") from None
+        mapping = auto_map(tape.headers, saved_mapping_for(target.seller))
+        missing = missing_required(mapping)
+        if missing:
+            names = ", ".join(BY_KEY[k].label for k in missing)
+            raise CommandError(
+                f"{file}: no column found for {names}. Rename the tape's headers "
+                "(see docs/loan-tape.md) or map them once in the browser import, which saves "
+                "the mapping for the seller."
+            )
+        outcome = process_tape(
+            portfolio=target, tape=tape, mapping=mapping, default_day_count=day_count,
+            dry_run=dry_run,
+        )  # fmt: skip
+        if outcome.problems:
+            for p in outcome.problems:
+                self.stderr.write(
+                    f"row {p.row}, {p.column or '-'}: {p.message} (value: {p.value!r})"
+                )
+            count = len(outcome.problems)
+            raise CommandError(
+                f"{count} problem(s) in {outcome.row_count} row(s): nothing was written."
+            )
+        c = outcome.counts
+        verb = "Checked (dry run, nothing written)" if dry_run else "Imported"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb}: {outcome.row_count} loans: {c.created} created, {c.updated} updated, "
+                f"{c.unchanged} unchanged."
+            )
+        )
+        if outcome.ignored_headers:
+            self.stdout.write("Columns not imported: " + ", ".join(outcome.ignored_headers))

