@@ -24,10 +24,10 @@ def make_loans(portfolio, count, start=0):
     ]  # fmt: skip
     Loan.objects.bulk_create(loans, batch_size=2000)
     loans = list(
-        Loan.objects.filter(portfolio=portfolio, loan_number__in=[l.loan_number for x in loans])
+        Loan.objects.filter(portfolio=portfolio, loan_number__in=[x.loan_number for x in loans])
     )
     Borrower.objects.bulk_create(
-        [Borrower(loan=l, name=f"Borrower of {l.loan_number}") for x in loans], batch_size=2000
+        [Borrower(loan=x, name=f"Borrower of {x.loan_number}") for x in loans], batch_size=2000
     )
     return loans
 
