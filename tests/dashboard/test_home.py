@@ -117,6 +117,7 @@ def test_pages_load_assets_only_from_the_app(client, owner):
     assert "/static/bootstrap/css/bootstrap.min.css" in response.text
 
 
+@pytest.mark.django_db(transaction=True)
 def test_bundled_assets_are_served(live_server):
     import urllib.request
 
