@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from noteinvest.access import scope_for
 from portfolios.choices import (
@@ -50,6 +51,11 @@ class Portfolio(models.Model):
     )
     notes = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    loans_changed_at = models.DateTimeField(
+        default=timezone.now,
+        editable=False,
+        help_text="Moves forward whenever one of its loans changes; keys the cached totals.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -69,6 +75,11 @@ class Portfolio(models.Model):
 
     def get_absolute_url(self):
         return reverse("portfolios:detail", args=[self.pk])
+
+    @staticmethod
+    def touch_loans(*portfolio_ids) -> None:
+        """Record that loans of these portfolios changed (their cached totals are stale)."""
+        Portfolio.objects.filter(pk__in=portfolio_ids).update(loans_changed_at=timezone.now())
 
 
 class LoanQuerySet(models.QuerySet):

@@ -308,4 +308,6 @@ def apply_tape(
                 Borrower(loan_id=pk, **b) for pk, bs in replace_borrowers.items() for b in bs
             )
         Borrower.objects.bulk_create(borrower_objs, batch_size=BATCH)
+        if to_create or to_update:
+            Portfolio.touch_loans(portfolio.pk)
         return counts

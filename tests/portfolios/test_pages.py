@@ -130,23 +130,26 @@ def test_portfolio_page_filters_sorts_and_paginates(client, owner, portfolio):
     assert len(page.context["rows"]) == 50
     assert page.context["page"].paginator.num_pages == 3
     ca = client.get(url, {"state": "CA"})
-    assert {loan.property_state for loan, _ in ca.context["rows"]} == {"CA"}
+    assert {row.loan.property_state for row in ca.context["rows"]} == {"CA"}
     assert ca.context["filtered"]["count"] == 40
     reo_vacant = client.get(url, {"status": "reo", "occupancy": "vacant"})
     assert reo_vacant.context["filtered"]["count"] == 60
     by_upb = client.get(url, {"sort": "-upb"})
-    upbs = [loan.upb for loan, _ in by_upb.context["rows"]]
+    upbs = [row.loan.upb for row in by_upb.context["rows"]]
     assert upbs == sorted(upbs, reverse=True)
     assert upbs[0] == Decimal("100119.00")
     last = client.get(url, {"sort": "loan_number", "page": 3})
-    assert [loan.loan_number for loan, _ in last.context["rows"]][-1] == "L000119"
+    assert [row.loan.loan_number for row in last.context["rows"]][-1] == "L000119"
 
 
 def test_portfolio_page_shows_payoff_for_each_row(client, owner, portfolio, loan):
     client.force_login(owner)
     response = client.get(reverse("portfolios:detail", args=[portfolio.pk]))
-    ((row_loan, figures),) = response.context["rows"]
+    (row,) = response.context["rows"]
+    figures = row.payoff
     assert figures.total == figures.principal + figures.interest + Decimal("10.00")
+    assert row.payoff_total in response.text
+    assert row.url == reverse("portfolios:loan_detail", args=[loan.pk])
 
 
 def test_portfolio_page_query_count_is_the_same_for_50_and_10000_loans(client, owner):

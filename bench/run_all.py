@@ -1,0 +1,40 @@
+"""Run every bench script and print the figures as Markdown for docs/PERFORMANCE.md.
+
+make bench        (or .venv/bin/python bench/run_all.py)
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCRIPTS = ["bench_import.py", "bench_portfolio_page.py"]
+
+
+def main():
+    for script in SCRIPTS:
+        print(f"== {script}", flush=True)
+        subprocess.run([sys.executable, str(HERE / script)], check=True)
+    results = {p.stem: json.loads(p.read_text()) for p in (HERE / "results").glob("*.json")}
+    imp, page = results.get("import"), results.get("portfolio_page")
+    print("\n| figure | ours | baseline (same run) | ratio | goal |\n|---|---|---|---|---|")
+    if imp:
+        print(f"| import of {imp['rows']:,} rows, median time | {imp['ours_median_s']} s | "
+              f"{imp['baseline_median_s']} s | {imp['time_ratio']}x | at most 3x |")  # fmt: skip
+        print(f"| import, peak resident memory | {imp['ours_peak_rss_mb']} MB | "
+              f"{imp['baseline_peak_rss_mb']} MB | | under 200 MB |")  # fmt: skip
+    if page:
+        print(f"| portfolio page, {page['loans']:,} loans, median | {page['ours_median_ms']} ms | "
+              f"{page['bare_median_ms']} ms | {page['ratio_median']}x | at most 2x |")  # fmt: skip
+        print(f"| portfolio page, p95 | {page['ours_p95_ms']} ms | {page['bare_p95_ms']} ms | | |")
+        print(
+            f"| portfolio page, first view after a change (cold totals) | {page['ours_cold_ms']} ms | | | |"
+        )
+        print(
+            f"| SQL queries per page view | {page['ours_queries']} | {page['bare_queries']} | | constant |"
+        )
+
+
+if __name__ == "__main__":
+    main()
