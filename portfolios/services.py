@@ -295,26 +295,28 @@ def _claim_version(model, pk, expected) -> None:
         raise StaleEdit(model._meta.verbose_name)
 
 
-def save_portfolio(*, form, by) -> Portfolio:
+def _save_versioned(form, after_save=None):
+    """Save a VersionedForm's instance if nobody saved it since the form was opened."""
     with transaction.atomic():
         instance = form.instance
-        _claim_version(Portfolio, instance.pk, form.cleaned_data.get("version"))
+        _claim_version(type(instance), instance.pk, form.cleaned_data.get("version"))
         if instance.pk:
             instance.version = form.cleaned_data["version"] + 1
-        portfolio = form.save()
-    return portfolio
+        saved = form.save()
+        if after_save:
+            after_save(saved)
+    return saved
+
+
+def save_portfolio(*, form, by) -> Portfolio:
+    return _save_versioned(form)
 
 
 def save_loan(*, form, borrowers, by):
     """Save a loan and its borrowers together, or neither."""
-    from portfolios.models import Loan
 
-    with transaction.atomic():
-        instance = form.instance
-        _claim_version(Loan, instance.pk, form.cleaned_data.get("version"))
-        if instance.pk:
-            instance.version = form.cleaned_data["version"] + 1
-        loan = form.save()
+    def save_borrowers(loan):
         borrowers.instance = loan
         borrowers.save()
-    return loan
+
+    return _save_versioned(form, after_save=save_borrowers)
