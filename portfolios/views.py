@@ -73,8 +73,10 @@ def filter_selects(filters) -> dict[str, str]:
         name: format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
-            ((value, " selected" if data.get(name, "") == value else "", label)
-             for value, label in filters.fields[name].choices),
+            (
+                (value, " selected" if data.get(name, "") == value else "", label)
+                for value, label in filters.fields[name].choices
+            ),
         )  # fmt: skip
         for name in ("state", "status", "occupancy")
     }
