@@ -2,36 +2,43 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.shortcuts import render
+from django.utils import timezone
 
 from noteinvest.access import Role, roles_of
-from portfolios.models import Portfolio
+from portfolios.models import Portfolio, TapeImport
+from portfolios.stats import grand_total, portfolio_totals
+
+
+def _portfolio_rows(portfolios, today):
+    portfolios = list(portfolios)
+    totals = portfolio_totals(portfolios, today)
+    return [(p, totals[p.pk]) for p in portfolios], grand_total(totals)
 
 
 @login_required
 def home(request):
     user = request.user
     roles = roles_of(user)
-    context = {"roles": roles}
+    today = timezone.localdate()
+    context = {"roles": roles, "today": today, "active_nav": "home"}
     if Role.INVESTOR in roles:
-        mine = Portfolio.objects.filter(owners=user)
-        context["investor"] = {
-            "portfolios": mine,
-            "totals": mine.aggregate(count=Count("id"), purchase_price=Sum("purchase_price")),
-        }
+        rows, totals = _portfolio_rows(Portfolio.objects.filter(owners=user), today)
+        context["investor"] = {"rows": rows, "totals": totals}
     if Role.STAFF in roles:
         User = get_user_model()
-        everyone = Portfolio.objects.prefetch_related("owners")
+        rows, totals = _portfolio_rows(Portfolio.objects.prefetch_related("owners"), today)
+        people = dict(
+            User.objects.filter(is_active=True, groups__name__in=[r.value for r in Role])
+            .values_list("groups__name")
+            .annotate(n=Count("pk", distinct=True))
+        )
         context["staff"] = {
-            "portfolios": everyone,
-            "totals": Portfolio.objects.aggregate(
-                count=Count("id"), purchase_price=Sum("purchase_price")
-            ),
-            "people": {
-                role.value: User.objects.filter(groups__name=role.value, is_active=True).count()
-                for role in Role
-            },
+            "rows": rows,
+            "totals": totals,
+            "people": people,
+            "imports": TapeImport.objects.select_related("portfolio", "created_by")[:5],
         }
     if Role.ATTORNEY in roles:
         # Agreements sent for review arrive with the settlements app; until one is

@@ -1,5 +1,6 @@
 """Portfolios of mortgage notes, their loans and borrowers; column mappings per seller."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -296,5 +297,12 @@ class TapeImport(models.Model):
         return self.status in self.FINISHED
 
     @property
-    def problems_preview(self):
-        return self.problems[:500]
+    def interrupted(self) -> bool:
+        """Queued or running, but silent for 10 minutes: its thread died with its server.
+
+        The write is one transaction, so an interrupted import wrote nothing.
+        """
+        if self.status not in (self.Status.QUEUED, self.Status.RUNNING):
+            return False
+        last = self.heartbeat_at or self.created_at
+        return last is not None and timezone.now() - last > timedelta(minutes=10)

@@ -187,3 +187,20 @@ def test_imports_are_for_staff_only(client, owner, attorney, staff, portfolio, u
     client.force_login(owner)
     assert upload(client, portfolio, csv_bytes([good_row(2)])).status_code == 403
     assert Loan.objects.count() == 1
+
+
+def test_an_import_silent_for_10_minutes_is_shown_as_interrupted(client, staff, portfolio):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(staff)
+    job = TapeImport.objects.create(
+        portfolio=portfolio, filename="t.csv", kind="csv", sha256="0" * 64, size=1,
+        default_day_count="30/360", status=TapeImport.Status.RUNNING,
+        heartbeat_at=timezone.now() - timedelta(minutes=11),
+    )  # fmt: skip
+    assert job.interrupted
+    page = client.get(job.get_absolute_url())
+    assert "This import stopped without finishing" in page.text
+    assert "import-progress.js" not in page.text or 'id="import-progress"' not in page.text
