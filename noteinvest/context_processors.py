@@ -1,26 +1,17 @@
 """Navigation: each role sees only the sections it may use."""
 
-from django.urls import reverse
-
 from noteinvest.access import Role, roles_of
+from noteinvest.navigation import register, sections_for
+
+register(order=0, label="Home", url_name="home", key="home", roles=set(Role))
+register(
+    order=90, label="Accounts", url_name="admin:accounts_user_changelist", key="accounts",
+    roles={Role.STAFF},
+)  # fmt: skip
 
 
 def navigation(request):
-    user = getattr(request, "user", None)
-    roles = roles_of(user)
+    roles = roles_of(getattr(request, "user", None))
     if not roles:
-        return {"nav_items": [], "user_roles": roles}
-    items = [{"label": "Home", "url": reverse("home"), "key": "home"}]
-    if roles & {Role.INVESTOR, Role.STAFF}:
-        items.append(
-            {"label": "Portfolios", "url": reverse("portfolios:list"), "key": "portfolios"}
-        )
-    if Role.STAFF in roles:
-        items.append(
-            {
-                "label": "Accounts",
-                "url": reverse("admin:accounts_user_changelist"),
-                "key": "accounts",
-            }
-        )
-    return {"nav_items": items, "user_roles": sorted(r.value for r in roles)}
+        return {"nav_items": [], "user_roles": []}
+    return {"nav_items": sections_for(roles), "user_roles": sorted(r.value for r in roles)}

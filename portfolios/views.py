@@ -36,6 +36,7 @@ from portfolios.forms import (
     TapeUploadForm,
 )
 from portfolios.models import Borrower, Loan, Portfolio, TapeImport
+from portfolios.panels import LOAN_PANELS, PORTFOLIO_LINKS
 from portfolios.payoff import Payoff, payoff
 from portfolios.stats import PAYOFF_FIELDS, grand_total, portfolio_totals
 from portfolios.tape.columns import BY_KEY, COLUMNS
@@ -163,6 +164,7 @@ def portfolio_detail(request, pk):
         "portfolio": portfolio,
         "filters": filters,
         "staff": staff,
+        "extra_links": [link for fn in PORTFOLIO_LINKS for link in fn(request, portfolio)],
         "filter_selects": filter_selects(filters),
         "page": page,
         "rows": rows,
@@ -214,6 +216,7 @@ def loan_detail(request, pk):
             "loan": loan,
             "portfolio": loan.portfolio,
             "payoff": payoff(loan, as_of),
+            "panels": [html for panel in LOAN_PANELS if (html := panel(request, loan))],
             "date_form": date_form,
             # What the user typed stays in the box, even when it is not a date.
             "as_of_input": request.GET.get("as_of", "") if date_form.errors else as_of.isoformat(),

@@ -24,9 +24,17 @@ def log_in(page: Page, base_url: str, email: str, password: str = "demo-pass-202
 @pytest.mark.parametrize(
     ("email", "heading", "nav"),
     [
-        ("investor@example.com", "Your portfolios", ["Home", "Portfolios"]),
-        ("staff@example.com", "Back office", ["Home", "Portfolios", "Accounts"]),
-        ("attorney@example.com", "Your review queue", ["Home"]),
+        (
+            "investor@example.com",
+            "Your portfolios",
+            ["Home", "Portfolios", "Deadlines", "State rules"],
+        ),
+        (
+            "staff@example.com",
+            "Back office",
+            ["Home", "Portfolios", "Deadlines", "State rules", "Accounts"],
+        ),
+        ("attorney@example.com", "Your review queue", ["Home", "State rules"]),
     ],
 )
 def test_each_role_logs_in_and_lands_on_its_home_page(

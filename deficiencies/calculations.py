@@ -1,0 +1,61 @@
+"""Deficiency math: pure functions on Decimal, no database.
+
+Public interface (other apps, the PDFs and scripts use it):
+`credited_amount`, `deficiency_balance`, `fair_value_deficiency`.
+"""
+
+from decimal import Decimal
+
+from noteinvest.money import ZERO, to_decimal
+
+FORECLOSURE_SALE = "foreclosure_sale"
+SHORT_SALE = "short_sale"
+DEED_IN_LIEU = "deed_in_lieu"
+EVENT_TYPES = (FORECLOSURE_SALE, SHORT_SALE, DEED_IN_LIEU)
+
+_REQUIRED = {
+    FORECLOSURE_SALE: "sale_price",
+    SHORT_SALE: "net_proceeds",
+    DEED_IN_LIEU: "fair_market_value",
+}
+
+
+def credited_amount(
+    event_type: str, *, sale_price=None, net_proceeds=None, fair_market_value=None
+) -> Decimal:
+    """What the liquidation credits against the debt.
+
+    The winning bid for a foreclosure sale (the holder's credit bid included), the net
+    proceeds paid to the holder for a short sale, the fair market value for a deed in lieu.
+    A missing required amount raises ValueError naming it.
+    """
+    try:
+        name = _REQUIRED[event_type]
+    except KeyError:
+        raise ValueError(
+            f"Unknown event type {event_type!r}: use one of {', '.join(EVENT_TYPES)}."
+        ) from None
+    value = {
+        "sale_price": sale_price,
+        "net_proceeds": net_proceeds,
+        "fair_market_value": fair_market_value,
+    }[name]
+    if value is None:
+        raise ValueError(f"{name} is required for a {event_type.replace('_', ' ')}.")
+    value = to_decimal(value)
+    if value < 0:
+        raise ValueError(f"{name} cannot be negative.")
+    return value
+
+
+def deficiency_balance(total_debt, credited) -> Decimal:
+    """Total debt minus the credited amount, never below zero."""
+    return max(to_decimal(total_debt) - to_decimal(credited), ZERO)
+
+
+def fair_value_deficiency(total_debt, credited, fair_market_value) -> Decimal:
+    """Total debt minus the greater of the credited amount and the fair market value,
+    never below zero: what a fair-value state lets the holder recover."""
+    return max(
+        to_decimal(total_debt) - max(to_decimal(credited), to_decimal(fair_market_value)), ZERO
+    )

@@ -1,0 +1,452 @@
+"""Liquidation events, deficiency records and their history, state rules, judgments."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from noteinvest.access import scope_for
+from portfolios.choices import STATE_CHOICES
+from portfolios.models import Loan
+
+NON_NEGATIVE = [MinValueValidator(Decimal("0"), "Enter an amount of zero or more.")]
+
+
+def money(verbose_name, **kwargs):
+    return models.DecimalField(
+        verbose_name, max_digits=14, decimal_places=2, validators=NON_NEGATIVE, **kwargs
+    )
+
+
+class Flag(models.TextChoices):
+    TRUE = "true", "Yes"
+    FALSE = "false", "No"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Regime(models.TextChoices):
+    PROHIBITED = "prohibited", "Prohibited"
+    RESTRICTED = "restricted", "Restricted"
+    PERMISSIVE = "permissive", "Permissive"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class PrimaryProcess(models.TextChoices):
+    JUDICIAL = "judicial", "Judicial"
+    NON_JUDICIAL = "non_judicial", "Non-judicial"
+    BOTH = "both", "Both"
+
+
+class StateRule(models.Model):
+    """What a state's law says about deficiency judgments, as data staff keep current."""
+
+    state_code = models.CharField(max_length=2, choices=STATE_CHOICES, unique=True)
+    state_name = models.CharField(max_length=40)
+    primary_foreclosure_process = models.CharField(max_length=15, choices=PrimaryProcess.choices)
+    deficiency_regime = models.CharField(max_length=12, choices=Regime.choices)
+    nonjudicial_bars_deficiency = models.CharField(
+        "a non-judicial sale bars a deficiency", max_length=7, choices=Flag.choices
+    )
+    purchase_money_owner_occupied_protected = models.CharField(
+        "purchase-money or owner-occupied loans protected", max_length=7, choices=Flag.choices
+    )
+    fair_value_limit = models.CharField(
+        "deficiency tied to fair value", max_length=7, choices=Flag.choices
+    )
+    filing_deadline_days_after_sale = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Days for a deficiency-specific deadline; read the note."
+    )
+    filing_deadline_note = models.TextField(blank=True)
+    statute_of_limitations_years = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="General period for suing on the note, where sourced."
+    )
+    notes = models.TextField(blank=True)
+    source_urls = models.TextField(blank=True, help_text="Space-separated addresses of sources.")
+    last_reviewed_by_counsel = models.DateField(null=True, blank=True)
+    reviewed_by = models.CharField("reviewed by (counsel)", max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["state_name"]
+
+    def __str__(self):
+        return f"{self.state_name} ({self.state_code})"
+
+    def get_absolute_url(self):
+        return reverse("deficiencies:rule_detail", args=[self.state_code])
+
+    @property
+    def sources(self) -> list[str]:
+        return self.source_urls.split()
+
+
+class StateRuleChange(models.Model):
+    """One edit of a state rule: who, when, and each field's old and new value."""
+
+    rule = models.ForeignKey(StateRule, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changes = models.JSONField(help_text="field -> [old, new]")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"Change to {self.rule} on {self.changed_at:%Y-%m-%d}"
+
+
+class EventType(models.TextChoices):
+    FORECLOSURE_SALE = "foreclosure_sale", "Foreclosure sale"
+    SHORT_SALE = "short_sale", "Short sale"
+    DEED_IN_LIEU = "deed_in_lieu", "Deed in lieu"
+
+
+class SaleProcess(models.TextChoices):
+    JUDICIAL = "judicial", "Judicial (sheriff sale)"
+    NON_JUDICIAL = "non_judicial", "Non-judicial (trustee sale)"
+
+
+class ValueSource(models.TextChoices):
+    APPRAISAL = "appraisal", "Appraisal"
+    BPO = "bpo", "Broker price opinion"
+    AVM = "avm", "AVM"
+    COURT = "court", "Court determination"
+
+
+class LiquidationEvent(models.Model):
+    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="liquidation")
+    event_type = models.CharField(max_length=20, choices=EventType.choices)
+    event_date = models.DateField(help_text="The sale's date, the closing date or the deed's date.")
+    sale_process = models.CharField(
+        "foreclosure process", max_length=15, choices=SaleProcess.choices, blank=True
+    )
+    sale_price = money("winning bid", null=True, blank=True)
+    credit_bid = models.BooleanField("the winning bid was the holder's credit bid", default=False)
+    gross_price = money("gross sale price", null=True, blank=True)
+    net_proceeds = money("net proceeds paid to the holder", null=True, blank=True)
+    fair_market_value = money("fair market value", null=True, blank=True)
+    value_source = models.CharField(max_length=10, choices=ValueSource.choices, blank=True)
+    value_date = models.DateField("value as of", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(net_proceeds__isnull=True)
+                | Q(gross_price__isnull=True)
+                | Q(net_proceeds__lte=models.F("gross_price")),
+                name="event_net_not_above_gross",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_event_type_display()} on {self.event_date}"
+
+
+class Status(models.TextChoices):
+    OPEN = "open", "Open"
+    PURSUING = "pursuing", "Pursuing"
+    SUIT_FILED = "suit_filed", "Suit filed"
+    JUDGMENT_GRANTED = "judgment_granted", "Judgment granted"
+    COLLECTING = "collecting", "Collecting"
+    SATISFIED = "satisfied", "Satisfied"
+    WAIVED = "waived", "Waived"
+    DISCHARGED = "discharged", "Discharged in bankruptcy"
+    TIME_BARRED = "time_barred", "Time-barred"
+    BARRED_BY_LAW = "barred_by_law", "Barred by law"
+    WRITTEN_OFF = "written_off", "Written off"
+
+
+S = Status
+# The workflow: from each status, where it may go. Nothing else is allowed.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.OPEN: (S.PURSUING, S.WAIVED, S.DISCHARGED, S.TIME_BARRED, S.BARRED_BY_LAW, S.WRITTEN_OFF),
+    S.PURSUING: (
+        S.SUIT_FILED, S.WAIVED, S.DISCHARGED, S.TIME_BARRED, S.BARRED_BY_LAW, S.WRITTEN_OFF,
+    ),
+    # A bankruptcy discharge ends personal liability at any stage, a judgment included.
+    S.SUIT_FILED: (S.JUDGMENT_GRANTED, S.DISCHARGED),
+    S.JUDGMENT_GRANTED: (S.COLLECTING, S.DISCHARGED),
+    S.COLLECTING: (S.SATISFIED, S.DISCHARGED),
+    S.SATISFIED: (),
+    S.WAIVED: (),
+    S.DISCHARGED: (),
+    S.TIME_BARRED: (),
+    S.BARRED_BY_LAW: (),
+    S.WRITTEN_OFF: (),
+}  # fmt: skip
+EXTINGUISHED = frozenset({S.WAIVED, S.DISCHARGED, S.TIME_BARRED, S.BARRED_BY_LAW})
+CLOSED = EXTINGUISHED | {S.SATISFIED, S.WRITTEN_OFF}
+
+
+class Verdict(models.TextChoices):
+    BARRED = "barred", "Barred"
+    LIKELY_BARRED = "likely_barred", "Likely barred"
+    CONDITIONAL = "conditional", "Pursuable with conditions"
+    PURSUABLE = "pursuable", "Pursuable"
+    EXTINGUISHED = "extinguished", "Extinguished"
+    UNDETERMINED = "undetermined", "Undetermined: facts or data missing"
+
+
+class DeficiencyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every deficiency; an investor those on loans of portfolios they own."""
+        return scope_for(self, user, owner_path="loan__portfolio__owners")
+
+
+class Deficiency(models.Model):
+    """The balance left after a liquidation, with the debt snapshot it was computed from."""
+
+    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="deficiency")
+    event = models.OneToOneField(
+        LiquidationEvent, on_delete=models.PROTECT, related_name="deficiency"
+    )
+    # The loan's payoff as of the event date (portfolios.payoff.payoff).
+    debt_as_of = models.DateField()
+    principal = money("principal")
+    interest = money("accrued interest")
+    interest_days = models.PositiveIntegerField()
+    per_diem = money("per diem")
+    fees = money("fees")
+    costs = money("costs")
+    advances = money("escrow advances")
+    suspense = money("suspense funds")
+    total_debt = money("total debt")
+    credited = money("credited amount")
+    deficiency = money("deficiency balance")
+    fair_value_deficiency = money("fair-value deficiency", null=True, blank=True)
+    recoverable = money("recoverable estimate")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    # The latest assessment (refreshed on every change and once a day).
+    verdict = models.CharField(max_length=15, choices=Verdict.choices, blank=True)
+    regime = models.CharField(max_length=12, choices=Regime.choices, blank=True)
+    assessed_on = models.DateField(null=True, blank=True)
+    recovered = money("recovered to date", default=Decimal("0.00"))
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DeficiencyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "deficiencies"
+        ordering = ["-debt_as_of", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recovered__gte=0) & Q(deficiency__gte=0) & Q(total_debt__gte=0),
+                name="deficiency_amounts_non_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["verdict"])]
+
+    def __str__(self):
+        return f"Deficiency on loan {self.loan.loan_number}"
+
+    def get_absolute_url(self):
+        return reverse("deficiencies:detail", args=[self.pk])
+
+    @property
+    def extinguished(self) -> bool:
+        return self.status in EXTINGUISHED
+
+    @property
+    def claim(self) -> Decimal:
+        """What the holder claims: the judgment's amount once granted, else the estimate."""
+        judgment = getattr(self, "judgment", None)
+        return judgment.amount if judgment else self.recoverable
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.claim - self.recovered, Decimal("0.00"))
+
+    @property
+    def allowed_statuses(self) -> tuple[str, ...]:
+        return TRANSITIONS[self.status]
+
+
+class StatusChange(models.Model):
+    deficiency = models.ForeignKey(Deficiency, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_status or 'new'} -> {self.to_status}"
+
+
+class DeficiencySuit(models.Model):
+    deficiency = models.OneToOneField(Deficiency, on_delete=models.CASCADE, related_name="suit")
+    court = models.CharField(max_length=200)
+    county = models.CharField(max_length=100, blank=True)
+    case_number = models.CharField(max_length=100)
+    filed_on = models.DateField()
+
+    def __str__(self):
+        return f"Case {self.case_number}"
+
+
+class Judgment(models.Model):
+    deficiency = models.OneToOneField(Deficiency, on_delete=models.CASCADE, related_name="judgment")
+    granted_on = models.DateField()
+    amount = money("judgment amount")
+    interest_rate = models.DecimalField(
+        "post-judgment interest (annual %)", max_digits=7, decimal_places=4,
+        validators=NON_NEGATIVE, default=Decimal("0"),
+    )  # fmt: skip
+    expires_on = models.DateField("expires on (as entered)", null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("granted_on")),
+                name="judgment_expires_after_grant",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Judgment of {self.granted_on}"
+
+
+class CollectionAction(models.Model):
+    class Kind(models.TextChoices):
+        WAGE_GARNISHMENT = "wage_garnishment", "Wage garnishment"
+        BANK_LEVY = "bank_levy", "Bank levy"
+        JUDGMENT_LIEN = "judgment_lien", "Judgment lien"
+        PAYMENT_PLAN = "payment_plan", "Payment plan"
+        OTHER = "other", "Other"
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        COMPLETED = "completed", "Completed"
+        ABANDONED = "abandoned", "Abandoned"
+
+    deficiency = models.ForeignKey(Deficiency, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    started_on = models.DateField()
+    state = models.CharField("status", max_length=10, choices=State.choices, default=State.ACTIVE)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_on", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} from {self.started_on}"
+
+
+class Recovery(models.Model):
+    class Source(models.TextChoices):
+        GARNISHMENT = "garnishment", "Wage garnishment"
+        LEVY = "levy", "Bank levy"
+        LIEN = "lien", "Judgment lien payoff"
+        PAYMENT = "payment", "Borrower payment"
+        SETTLEMENT = "settlement", "Settlement"
+        OTHER = "other", "Other"
+
+    deficiency = models.ForeignKey(Deficiency, on_delete=models.CASCADE, related_name="recoveries")
+    received_on = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "recoveries"
+        ordering = ["received_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_amount_positive")
+        ]
+
+    def __str__(self):
+        return f"{self.amount} on {self.received_on}"
+
+
+class Bankruptcy(models.Model):
+    class Chapter(models.IntegerChoices):
+        SEVEN = 7, "Chapter 7"
+        THIRTEEN = 13, "Chapter 13"
+
+    deficiency = models.OneToOneField(
+        Deficiency, on_delete=models.CASCADE, related_name="bankruptcy"
+    )
+    chapter = models.PositiveSmallIntegerField(choices=Chapter.choices)
+    case_number = models.CharField(max_length=100)
+    district = models.CharField(max_length=200)
+    filed_on = models.DateField()
+    discharged_on = models.DateField(null=True, blank=True)
+    dismissed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "bankruptcies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discharged_on__isnull=True) | Q(dismissed_on__isnull=True),
+                name="bankruptcy_discharged_or_dismissed_not_both",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Chapter {self.chapter} case {self.case_number}"
+
+
+class Deadline(models.Model):
+    """A dated deadline, kept current by the services whenever its inputs change."""
+
+    class Kind(models.TextChoices):
+        FILING = "filing", "Deficiency filing window (estimate)"
+        LIMITATIONS = "limitations", "Statute of limitations (estimate)"
+        JUDGMENT_EXPIRY = "judgment_expiry", "Judgment expires"
+
+    deficiency = models.ForeignKey(Deficiency, on_delete=models.CASCADE, related_name="deadlines")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    due_on = models.DateField()
+    note = models.TextField(blank=True)
+    # Denormalised for the deadlines page's filters and scope: one indexed query.
+    portfolio_id = models.BigIntegerField(db_index=True)
+    state_code = models.CharField(max_length=2)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["due_on", "portfolio_id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["deficiency", "kind"], name="one_deadline_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.due_on}"
+
+
+class CalendarFeed(models.Model):
+    """A user's private iCalendar link to their deadlines; revoking it makes a new one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Calendar of {self.user}"
+
+    def get_absolute_url(self):
+        return reverse("deficiencies:calendar", args=[self.token])

@@ -1,0 +1,413 @@
+"""Writes that change deficiencies: record a liquidation, move the status, record suits,
+judgments, bankruptcies, collection actions and recoveries, edit state rules.
+
+Each checks the state, works in one transaction with the row locked, writes a history
+row where the workflow moves, then refreshes the assessment and the deadlines.
+Views call these and turn DeficiencyError into a message.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from deficiencies import calculations as calc
+from deficiencies import rules
+from deficiencies.models import (
+    CLOSED,
+    EXTINGUISHED,
+    TRANSITIONS,
+    Bankruptcy,
+    CollectionAction,
+    Deadline,
+    Deficiency,
+    DeficiencySuit,
+    Judgment,
+    LiquidationEvent,
+    Recovery,
+    StateRule,
+    StateRuleChange,
+    Status,
+    StatusChange,
+)
+from noteinvest.money import ZERO
+from portfolios.payoff import payoff
+
+
+class DeficiencyError(ValueError):
+    """A request the deficiency's state does not allow; the message says why."""
+
+
+class StaleEdit(DeficiencyError):
+    def __init__(self, what="deficiency"):
+        super().__init__(
+            f"Someone else changed this {what} after you opened it, so nothing was saved. "
+            "Reload the page to see the current version, then try again."
+        )
+
+
+# --- figures and assessment ------------------------------------------------------------------
+
+
+def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
+    """The debt snapshot as of the event date, the credit and the deficiency figures."""
+    debt = payoff(loan, event.event_date)
+    credited = calc.credited_amount(
+        event.event_type,
+        sale_price=event.sale_price,
+        net_proceeds=event.net_proceeds,
+        fair_market_value=event.fair_market_value,
+    )
+    balance = calc.deficiency_balance(debt.total, credited)
+    fair_value = None
+    if event.fair_market_value is not None and event.event_type != calc.DEED_IN_LIEU:
+        fair_value = calc.fair_value_deficiency(debt.total, credited, event.fair_market_value)
+    recoverable = (
+        fair_value if (fair_value is not None and rule.fair_value_limit == "true") else balance
+    )
+    return {
+        "debt_as_of": event.event_date,
+        "principal": debt.principal,
+        "interest": debt.interest,
+        "interest_days": debt.days,
+        "per_diem": debt.per_diem,
+        "fees": debt.fees,
+        "costs": debt.costs,
+        "advances": debt.advances,
+        "suspense": debt.suspense,
+        "total_debt": debt.total,
+        "credited": credited,
+        "deficiency": balance,
+        "fair_value_deficiency": fair_value,
+        "recoverable": recoverable,
+    }
+
+
+def facts_for(deficiency: Deficiency) -> rules.Facts:
+    loan, event = deficiency.loan, deficiency.event
+    bankruptcy = getattr(deficiency, "bankruptcy", None)
+    suit = getattr(deficiency, "suit", None)
+    judgment = getattr(deficiency, "judgment", None)
+    return rules.Facts(
+        state_code=loan.property_state,
+        event_type=event.event_type,
+        event_date=event.event_date,
+        sale_process=event.sale_process,
+        occupancy=loan.occupancy,
+        purchase_money=loan.purchase_money,
+        deficiency=deficiency.recoverable,
+        status=deficiency.status,
+        discharged_on=bankruptcy.discharged_on if bankruptcy else None,
+        chapter=bankruptcy.chapter if bankruptcy else None,
+        suit_filed_on=suit.filed_on if suit else None,
+        judgment_granted_on=judgment.granted_on if judgment else None,
+    )
+
+
+def assessment_for(deficiency: Deficiency, rule: StateRule, today: date | None = None):
+    return rules.assess(rule, facts_for(deficiency), today or timezone.localdate())
+
+
+def _deadline_rows(deficiency: Deficiency, assessment) -> list[Deadline]:
+    if deficiency.status in CLOSED:
+        return []
+    loan = deficiency.loan
+    common = {
+        "deficiency": deficiency,
+        "portfolio_id": loan.portfolio_id,
+        "state_code": loan.property_state,
+    }
+    rows = []
+    suit = getattr(deficiency, "suit", None)
+    judgment = getattr(deficiency, "judgment", None)
+    barred = assessment.verdict in (rules.BARRED, rules.EXTINGUISHED)
+    if assessment.filing_deadline and not suit and not barred:
+        rows.append(
+            Deadline(
+                kind=Deadline.Kind.FILING,
+                due_on=assessment.filing_deadline,
+                note=assessment.filing_deadline_note,
+                **common,
+            )
+        )
+    if assessment.limitations_date and not suit and not barred:
+        rows.append(
+            Deadline(
+                kind=Deadline.Kind.LIMITATIONS,
+                due_on=assessment.limitations_date,
+                note="General limitations period for suing on the note, estimated "
+                "from the sale date.",
+                **common,
+            )
+        )
+    if judgment and judgment.expires_on:
+        rows.append(
+            Deadline(
+                kind=Deadline.Kind.JUDGMENT_EXPIRY,
+                due_on=judgment.expires_on,
+                note="Expiry date as entered; renew or enforce before it.",
+                **common,
+            )
+        )
+    return rows
+
+
+def refresh(deficiencies, today: date | None = None) -> None:
+    """Recompute the verdict and rebuild the deadlines of these deficiencies."""
+    today = today or timezone.localdate()
+    deficiencies = list(deficiencies)
+    if not deficiencies:
+        return
+    rule_by_state = {r.state_code: r for r in StateRule.objects.all()}
+    deadlines = []
+    for d in deficiencies:
+        rule = rule_by_state[d.loan.property_state]
+        assessment = rules.assess(rule, facts_for(d), today)
+        d.verdict, d.regime, d.assessed_on = assessment.verdict, rule.deficiency_regime, today
+        deadlines.extend(_deadline_rows(d, assessment))
+    Deficiency.objects.bulk_update(
+        deficiencies, ["verdict", "regime", "assessed_on"], batch_size=500
+    )
+    Deadline.objects.filter(deficiency__in=[d.pk for d in deficiencies]).delete()
+    Deadline.objects.bulk_create(deadlines, batch_size=1000)
+
+
+def with_relations(queryset):
+    return queryset.select_related("loan", "event", "bankruptcy", "suit", "judgment")
+
+
+def refresh_stale(queryset, today: date | None = None) -> int:
+    """Refresh the verdicts not computed today (filing windows close as days pass)."""
+    today = today or timezone.localdate()
+    stale = list(with_relations(queryset.exclude(assessed_on=today)))
+    refresh(stale, today)
+    return len(stale)
+
+
+def _locked(deficiency: Deficiency, expected_version: int | None = None) -> Deficiency:
+    locked = with_relations(Deficiency.objects.select_for_update(of=("self",))).get(
+        pk=deficiency.pk
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleEdit()
+    return locked
+
+
+def _bump(deficiency: Deficiency, **fields) -> None:
+    fields["version"] = F("version") + 1
+    fields["updated_at"] = timezone.now()
+    Deficiency.objects.filter(pk=deficiency.pk).update(**fields)
+    deficiency.refresh_from_db()
+
+
+def _move(deficiency: Deficiency, to: str, by, note: str) -> None:
+    if to not in TRANSITIONS[deficiency.status]:
+        raise DeficiencyError(
+            f"A deficiency that is “{Status(deficiency.status).label}” cannot become "
+            f"“{Status(to).label}”."
+        )
+    StatusChange.objects.create(
+        deficiency=deficiency, from_status=deficiency.status, to_status=to, changed_by=by, note=note
+    )
+    deficiency.status = to
+    _bump(deficiency, status=to)
+
+
+def _refuse_if_extinguished(deficiency: Deficiency, what: str) -> None:
+    if deficiency.status in EXTINGUISHED:
+        raise DeficiencyError(
+            f"This deficiency is {Status(deficiency.status).label.lower()}: it is extinguished "
+            f"and accepts no {what}."
+        )
+
+
+# --- recording --------------------------------------------------------------------------------
+
+
+def record_liquidation(*, loan, event: LiquidationEvent, by) -> Deficiency:
+    """Save a liquidation event and the deficiency it leaves, with its debt snapshot."""
+    rule = StateRule.objects.get(state_code=loan.property_state)
+    with transaction.atomic():
+        if hasattr(loan, "liquidation") and loan.liquidation.pk:
+            raise DeficiencyError("This loan's liquidation is already recorded; edit it instead.")
+        event.loan = loan
+        event.created_by = by
+        event.save()
+        deficiency = Deficiency.objects.create(
+            loan=loan, event=event, **figures_for(loan, event, rule)
+        )
+        StatusChange.objects.create(
+            deficiency=deficiency,
+            from_status="",
+            to_status=Status.OPEN,
+            changed_by=by,
+            note="Liquidation recorded.",
+        )
+        loan.status = "liquidated"
+        loan.save(update_fields=["status", "version", "updated_at"])
+        refresh(with_relations(Deficiency.objects.filter(pk=deficiency.pk)))
+    deficiency.refresh_from_db()
+    return deficiency
+
+
+def update_liquidation(
+    *, deficiency: Deficiency, event: LiquidationEvent, expected_version: int, by
+):
+    """Correct the event's facts and recompute the figures; refused on a stale version."""
+    with transaction.atomic():
+        locked = _locked(deficiency, expected_version)
+        if locked.status != Status.OPEN or locked.recovered > 0:
+            raise DeficiencyError(
+                "Only an open deficiency with no recoveries can have its liquidation corrected."
+            )
+        event.save()
+        rule = StateRule.objects.get(state_code=locked.loan.property_state)
+        _bump(locked, **figures_for(locked.loan, event, rule))
+        refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
+    return locked
+
+
+def change_status(*, deficiency: Deficiency, to: str, by, note: str = "", expected_version=None):
+    with transaction.atomic():
+        locked = _locked(deficiency, expected_version)
+        _move(locked, to, by, note)
+        refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
+    return locked
+
+
+def record_suit(*, deficiency: Deficiency, suit: DeficiencySuit, by) -> Deficiency:
+    with transaction.atomic():
+        locked = _locked(deficiency)
+        _refuse_if_extinguished(locked, "suit")
+        if locked.status == Status.OPEN:
+            _move(locked, Status.PURSUING, by, "Pursuit started: suit filed.")
+        if locked.status != Status.PURSUING:
+            raise DeficiencyError("A suit can be recorded only on an open or pursued deficiency.")
+        suit.deficiency = locked
+        suit.save()
+        _move(locked, Status.SUIT_FILED, by, f"Case {suit.case_number}, {suit.court}.")
+        refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
+    return locked
+
+
+def record_judgment(*, deficiency: Deficiency, judgment: Judgment, by) -> Deficiency:
+    with transaction.atomic():
+        locked = _locked(deficiency)
+        if locked.status != Status.SUIT_FILED:
+            raise DeficiencyError("A judgment can be recorded only after the suit is filed.")
+        if judgment.amount < locked.recovered:
+            raise DeficiencyError("The judgment is smaller than what was already recovered.")
+        judgment.deficiency = locked
+        judgment.save()
+        _move(locked, Status.JUDGMENT_GRANTED, by, f"Judgment for ${judgment.amount:,.2f}.")
+        refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
+    return locked
+
+
+def record_bankruptcy(*, deficiency: Deficiency, bankruptcy: Bankruptcy, by) -> Deficiency:
+    """Save the borrower's bankruptcy; a discharge extinguishes the deficiency."""
+    with transaction.atomic():
+        locked = _locked(deficiency)
+        bankruptcy.deficiency = locked
+        bankruptcy.save()
+        if bankruptcy.discharged_on and locked.status != Status.DISCHARGED:
+            if Status.DISCHARGED not in TRANSITIONS[locked.status]:
+                raise DeficiencyError(
+                    f"The discharge is saved, but a “{Status(locked.status).label}” deficiency "
+                    "cannot be marked discharged."
+                )
+            _move(
+                locked,
+                Status.DISCHARGED,
+                by,
+                f"Chapter {bankruptcy.chapter} discharge on {bankruptcy.discharged_on}.",
+            )
+        else:
+            _bump(locked)
+        refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
+    return locked
+
+
+def add_collection_action(*, deficiency: Deficiency, action: CollectionAction, by):
+    with transaction.atomic():
+        locked = _locked(deficiency)
+        _refuse_if_extinguished(locked, "collection action")
+        if locked.status in (Status.SATISFIED, Status.WRITTEN_OFF):
+            raise DeficiencyError("This deficiency is closed: no collection action can start.")
+        action.deficiency = locked
+        action.save()
+        if locked.status == Status.JUDGMENT_GRANTED:
+            _move(locked, Status.COLLECTING, by, f"{action.get_kind_display()} started.")
+        else:
+            _bump(locked)
+    return action
+
+
+def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
+    """Record money received; never more than what is outstanding."""
+    with transaction.atomic():
+        locked = _locked(deficiency)
+        _refuse_if_extinguished(locked, "recovery")
+        if recovery.amount is None or recovery.amount <= ZERO:
+            raise DeficiencyError("A recovery must be more than $0.00.")
+        if recovery.amount > locked.outstanding:
+            raise DeficiencyError(
+                f"${recovery.amount:,.2f} is more than the ${locked.outstanding:,.2f} outstanding; "
+                "nothing was recorded."
+            )
+        recovery.deficiency = locked
+        recovery.recorded_by = by
+        recovery.save()
+        _bump(locked, recovered=F("recovered") + recovery.amount)
+        if locked.outstanding == ZERO and locked.status == Status.COLLECTING:
+            _move(locked, Status.SATISFIED, by, "Paid in full.")
+    return recovery
+
+
+# --- state rules --------------------------------------------------------------------------------
+
+RULE_FIELDS = [
+    "primary_foreclosure_process",
+    "deficiency_regime",
+    "nonjudicial_bars_deficiency",
+    "purchase_money_owner_occupied_protected",
+    "fair_value_limit",
+    "filing_deadline_days_after_sale",
+    "filing_deadline_note",
+    "statute_of_limitations_years",
+    "notes",
+    "source_urls",
+    "last_reviewed_by_counsel",
+    "reviewed_by",
+]
+
+
+def update_state_rule(*, rule: StateRule, data: dict, expected_version: int, by, note: str = ""):
+    """Save an edited rule, keep every change (who, when, old and new), re-assess its state."""
+    with transaction.atomic():
+        locked = StateRule.objects.select_for_update().get(pk=rule.pk)
+        if locked.version != expected_version:
+            raise StaleEdit("state rule")
+        changes = {}
+        for name in RULE_FIELDS:
+            old, new = getattr(locked, name), data.get(name)
+            if old != new:
+                changes[name] = [_plain(old), _plain(new)]
+                setattr(locked, name, new)
+        if not changes:
+            return locked, {}
+        locked.version += 1
+        locked.save()
+        StateRuleChange.objects.create(rule=locked, changed_by=by, changes=changes, note=note)
+        refresh(with_relations(Deficiency.objects.filter(loan__property_state=locked.state_code)))
+    return locked, changes
+
+
+def _plain(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

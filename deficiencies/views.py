@@ -1,0 +1,478 @@
+"""Deficiency pages: record a liquidation, the deficiency and its assessment, the workflow,
+portfolio summaries, deadlines (with an iCalendar feed) and the state rules.
+
+Objects come through `noteinvest.access`: out of scope is a 404. Staff record and change;
+investors read their own; everyone reads the state rules.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from deficiencies import services
+from deficiencies.forms import (
+    BankruptcyForm,
+    CollectionActionForm,
+    DeficiencyFilterForm,
+    JudgmentForm,
+    LiquidationForm,
+    RecoveryForm,
+    StateRuleForm,
+    StatusForm,
+    SuitForm,
+)
+from deficiencies.ics import calendar_for
+from deficiencies.models import (
+    CalendarFeed,
+    Deadline,
+    Deficiency,
+    LiquidationEvent,
+    Regime,
+    StateRule,
+    Status,
+    Verdict,
+)
+from noteinvest.access import Role, get_visible_or_404, has_role, role_required
+from portfolios.models import Loan, Portfolio
+
+PAGE_SIZE = 50
+
+
+def _deficiency(request, pk) -> Deficiency:
+    return get_visible_or_404(
+        services.with_relations(Deficiency.objects).select_related("loan__portfolio"),
+        request.user,
+        pk=pk,
+    )
+
+
+# --- the loan page's panel ----------------------------------------------------------------------
+
+
+def loan_panel(request, loan) -> str:
+    deficiency = (
+        Deficiency.objects.filter(loan=loan).select_related("event").first()
+        if hasattr(loan, "pk")
+        else None
+    )
+    if deficiency is None and not has_role(request.user, Role.STAFF):
+        return ""
+    return render_to_string(
+        "deficiencies/_loan_panel.html", {"loan": loan, "deficiency": deficiency}, request=request
+    )
+
+
+def portfolio_links(request, portfolio) -> list[tuple[str, str]]:
+    return [("Deficiencies", reverse("deficiencies:portfolio", args=[portfolio.pk]))]
+
+
+# --- recording a liquidation ---------------------------------------------------------------------
+
+
+@role_required(Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def record_liquidation(request, loan_pk):
+    loan = get_visible_or_404(Loan.objects.select_related("portfolio"), request.user, pk=loan_pk)
+    existing = Deficiency.objects.filter(loan=loan).first()
+    if existing:
+        return redirect(existing)
+    form = LiquidationForm(request.POST or None, loan=loan, instance=LiquidationEvent(loan=loan))
+    if request.method == "POST" and form.is_valid():
+        try:
+            deficiency = services.record_liquidation(
+                loan=loan, event=form.save(commit=False), by=request.user
+            )
+        except (services.DeficiencyError, ValueError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Liquidation recorded and the deficiency assessed.")
+            return redirect(deficiency)
+    return render(
+        request,
+        "deficiencies/liquidation_form.html",
+        {"form": form, "loan": loan, "portfolio": loan.portfolio, "active_nav": "portfolios"},
+    )
+
+
+@role_required(Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def edit_liquidation(request, pk):
+    deficiency = _deficiency(request, pk)
+    loan = deficiency.loan
+    form = LiquidationForm(
+        request.POST or None,
+        loan=loan,
+        instance=deficiency.event,
+        initial={"version": deficiency.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_liquidation(
+                deficiency=deficiency,
+                event=form.save(commit=False),
+                expected_version=form.cleaned_data.get("version"),
+                by=request.user,
+            )
+        except services.DeficiencyError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Liquidation corrected; the figures were recomputed.")
+            return redirect(deficiency)
+    return render(
+        request,
+        "deficiencies/liquidation_form.html",
+        {
+            "form": form,
+            "loan": loan,
+            "portfolio": loan.portfolio,
+            "deficiency": deficiency,
+            "active_nav": "portfolios",
+        },
+    )
+
+
+# --- the deficiency -------------------------------------------------------------------------------
+
+
+def _detail_context(request, deficiency, **forms):
+    rule = StateRule.objects.get(state_code=deficiency.loan.property_state)
+    staff = has_role(request.user, Role.STAFF)
+    context = {
+        "deficiency": deficiency,
+        "loan": deficiency.loan,
+        "portfolio": deficiency.loan.portfolio,
+        "event": deficiency.event,
+        "rule": rule,
+        "assessment": services.assessment_for(deficiency, rule),
+        "history": deficiency.history.select_related("changed_by"),
+        "actions": deficiency.actions.all(),
+        "recoveries": deficiency.recoveries.select_related("recorded_by"),
+        "suit": getattr(deficiency, "suit", None),
+        "judgment": getattr(deficiency, "judgment", None),
+        "bankruptcy": getattr(deficiency, "bankruptcy", None),
+        "staff": staff,
+        "active_nav": "portfolios",
+    }
+    if staff:
+        context.update(
+            status_form=forms.get("status_form") or StatusForm(deficiency=deficiency),
+            suit_form=forms.get("suit_form") or SuitForm(prefix="suit"),
+            judgment_form=forms.get("judgment_form") or JudgmentForm(prefix="judgment"),
+            bankruptcy_form=forms.get("bankruptcy_form")
+            or BankruptcyForm(prefix="bk", instance=context["bankruptcy"]),
+            action_form=forms.get("action_form") or CollectionActionForm(prefix="action"),
+            recovery_form=forms.get("recovery_form") or RecoveryForm(prefix="recovery"),
+        )
+    return context
+
+
+@login_required
+def deficiency_detail(request, pk):
+    deficiency = _deficiency(request, pk)
+    return render(
+        request, "deficiencies/deficiency_detail.html", _detail_context(request, deficiency)
+    )
+
+
+def _act(request, pk, form_name, form_factory, service, success):
+    """POST handler shared by the deficiency's staff forms: validate, call, report."""
+    deficiency = _deficiency(request, pk)
+    form = form_factory(request, deficiency)
+    if form.is_valid():
+        try:
+            service(deficiency, form)
+        except services.DeficiencyError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, success)
+            return redirect(deficiency)
+    deficiency = _deficiency(request, pk)
+    messages.error(request, "Nothing was saved: see the message beside the form.")
+    context = _detail_context(request, deficiency, **{form_name: form})
+    context["open_form"] = form_name
+    return render(request, "deficiencies/deficiency_detail.html", context, status=400)
+
+
+@role_required(Role.STAFF)
+@require_POST
+def change_status(request, pk):
+    return _act(
+        request,
+        pk,
+        "status_form",
+        lambda r, d: StatusForm(r.POST, deficiency=d),
+        lambda d, f: services.change_status(
+            deficiency=d,
+            to=f.cleaned_data["to"],
+            note=f.cleaned_data["note"],
+            by=request.user,
+            expected_version=f.cleaned_data["version"],
+        ),
+        "Status changed.",
+    )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def record_suit(request, pk):
+    return _act(
+        request,
+        pk,
+        "suit_form",
+        lambda r, d: SuitForm(r.POST, prefix="suit"),
+        lambda d, f: services.record_suit(deficiency=d, suit=f.save(commit=False), by=request.user),
+        "Suit recorded.",
+    )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def record_judgment(request, pk):
+    return _act(
+        request,
+        pk,
+        "judgment_form",
+        lambda r, d: JudgmentForm(r.POST, prefix="judgment"),
+        lambda d, f: services.record_judgment(
+            deficiency=d, judgment=f.save(commit=False), by=request.user
+        ),
+        "Judgment recorded.",
+    )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def record_bankruptcy(request, pk):
+    return _act(
+        request,
+        pk,
+        "bankruptcy_form",
+        lambda r, d: BankruptcyForm(r.POST, prefix="bk", instance=getattr(d, "bankruptcy", None)),
+        lambda d, f: services.record_bankruptcy(
+            deficiency=d, bankruptcy=f.save(commit=False), by=request.user
+        ),
+        "Bankruptcy recorded.",
+    )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def add_action(request, pk):
+    return _act(
+        request,
+        pk,
+        "action_form",
+        lambda r, d: CollectionActionForm(r.POST, prefix="action"),
+        lambda d, f: services.add_collection_action(
+            deficiency=d, action=f.save(commit=False), by=request.user
+        ),
+        "Collection action recorded.",
+    )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def add_recovery(request, pk):
+    return _act(
+        request,
+        pk,
+        "recovery_form",
+        lambda r, d: RecoveryForm(r.POST, prefix="recovery"),
+        lambda d, f: services.add_recovery(
+            deficiency=d, recovery=f.save(commit=False), by=request.user
+        ),
+        "Recovery recorded.",
+    )
+
+
+# --- a portfolio's deficiencies -------------------------------------------------------------------
+
+
+@login_required
+def portfolio_deficiencies(request, pk):
+    portfolio = get_visible_or_404(Portfolio.objects, request.user, pk=pk)
+    today = timezone.localdate()
+    every = Deficiency.objects.filter(loan__portfolio=portfolio)
+    services.refresh_stale(every, today)
+    by_verdict = {
+        row["verdict"]: row
+        for row in every.values("verdict")
+        .annotate(n=Count("pk"), total=Sum("recoverable"))
+        .order_by()
+    }
+    by_regime = {
+        row["regime"]: row
+        for row in every.values("regime")
+        .annotate(n=Count("pk"), total=Sum("recoverable"))
+        .order_by()
+    }
+    totals = every.aggregate(
+        n=Count("pk"),
+        total=Sum("recoverable"),
+        recovered=Sum("recovered"),
+        extinguished=Sum(
+            "recoverable",
+            filter=Q(status__in=[s.value for s in Status if s in services.EXTINGUISHED]),
+        ),
+    )
+    filters = DeficiencyFilterForm(request.GET or None)
+    listed = every
+    if filters.is_valid():
+        for field, column in (
+            ("verdict", "verdict"),
+            ("status", "status"),
+            ("state", "loan__property_state"),
+        ):
+            if filters.cleaned_data[field]:
+                listed = listed.filter(**{column: filters.cleaned_data[field]})
+    listed = listed.select_related("loan", "event").order_by("-debt_as_of", "pk")
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "deficiencies/portfolio_deficiencies.html",
+        {
+            "portfolio": portfolio,
+            "verdict_rows": [(v, by_verdict.get(v.value)) for v in Verdict],
+            "regime_rows": [(r, by_regime.get(r.value)) for r in Regime],
+            "totals": totals,
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "active_nav": "portfolios",
+        },
+    )
+
+
+# --- deadlines ---------------------------------------------------------------------------------
+
+
+def deadlines_for(user):
+    return Deadline.objects.filter(
+        portfolio_id__in=Portfolio.objects.visible_to(user).values("pk")
+    ).exclude(deficiency__status__in=[s.value for s in services.CLOSED])
+
+
+@login_required
+def deadlines(request):
+    today = timezone.localdate()
+    portfolios = list(Portfolio.objects.visible_to(request.user).only("pk", "name"))
+    rows = deadlines_for(request.user)
+    portfolio_id = request.GET.get("portfolio", "")
+    state = request.GET.get("state", "").upper()
+    if portfolio_id.isdigit():
+        rows = rows.filter(portfolio_id=int(portfolio_id))
+    if state:
+        rows = rows.filter(state_code=state)
+    rows = rows.select_related("deficiency__loan").order_by("due_on", "pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "deficiencies/deadlines.html",
+        {
+            "page": page,
+            "today": today,
+            "soon": today + timedelta(days=30),
+            "portfolios": portfolios,
+            "portfolio_id": portfolio_id,
+            "state": state,
+            "states": StateRule.objects.order_by("state_code").values_list("state_code", flat=True),
+            "query": query.urlencode(),
+            "feed_url": request.build_absolute_uri(feed.get_absolute_url()) if feed else None,
+            "active_nav": "deadlines",
+        },
+    )
+
+
+@login_required
+@require_POST
+def calendar_link(request):
+    """Create the user's private calendar link, or replace it (revoking the old one)."""
+    CalendarFeed.objects.filter(user=request.user).delete()
+    if request.POST.get("action") != "revoke":
+        CalendarFeed.objects.create(user=request.user, token=secrets.token_urlsafe(32))
+        messages.success(
+            request, "Your calendar link is ready: the old one, if any, no longer works."
+        )
+    else:
+        messages.info(request, "Your calendar link is revoked.")
+    return redirect("deficiencies:deadlines")
+
+
+def calendar(request, token):
+    """The iCalendar feed: no login (calendar apps cannot log in), the token is the key."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    if feed is None or not feed.user.is_active:
+        raise Http404("No such calendar.")
+    rows = deadlines_for(feed.user).select_related("deficiency__loan").order_by("due_on")[:2000]
+    response = HttpResponse(
+        calendar_for(rows, request), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="noteinvest-deadlines.ics"'
+    return response
+
+
+# --- state rules ---------------------------------------------------------------------------------
+
+
+@login_required
+def rule_list(request):
+    rules = StateRule.objects.all()
+    return render(request, "deficiencies/rule_list.html", {"rules": rules, "active_nav": "rules"})
+
+
+@login_required
+def rule_detail(request, code):
+    rule = get_object_or_404(StateRule, state_code=code.upper())
+    return render(
+        request,
+        "deficiencies/rule_detail.html",
+        {
+            "rule": rule,
+            "changes": rule.changes.select_related("changed_by")[:50],
+            "active_nav": "rules",
+        },
+    )
+
+
+@role_required(Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def rule_edit(request, code):
+    rule = get_object_or_404(StateRule, state_code=code.upper())
+    form = StateRuleForm(request.POST or None, instance=StateRule.objects.get(pk=rule.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, changes = services.update_state_rule(
+                rule=rule,
+                data=form.cleaned_data,
+                expected_version=form.cleaned_data["version"],
+                by=request.user,
+                note=form.cleaned_data["change_note"],
+            )
+        except services.DeficiencyError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if changes:
+                messages.success(
+                    request, f"{rule.state_name} updated; its deficiencies were re-assessed."
+                )
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect(rule)
+    return render(
+        request, "deficiencies/rule_form.html", {"form": form, "rule": rule, "active_nav": "rules"}
+    )
