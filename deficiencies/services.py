@@ -195,11 +195,12 @@ def _locked(deficiency: Deficiency, expected_version: int | None = None) -> Defi
     return locked
 
 
-def _bump(deficiency: Deficiency, **fields) -> None:
+def _bump(target: Deficiency, /, **fields) -> None:
+    """Save `fields` (F() expressions allowed) and move the version on."""
     fields["version"] = F("version") + 1
     fields["updated_at"] = timezone.now()
-    Deficiency.objects.filter(pk=deficiency.pk).update(**fields)
-    deficiency.refresh_from_db()
+    Deficiency.objects.filter(pk=target.pk).update(**fields)
+    target.refresh_from_db()
 
 
 def _move(deficiency: Deficiency, to: str, by, note: str) -> None:
@@ -363,6 +364,7 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
         _bump(locked, recovered=F("recovered") + recovery.amount)
         if locked.outstanding == ZERO and locked.status == Status.COLLECTING:
             _move(locked, Status.SATISFIED, by, "Paid in full.")
+            refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
     return recovery
 
 
