@@ -193,11 +193,13 @@ def _act(request, pk, form_name, form_factory, service, success):
             service(deficiency, form)
         except services.DeficiencyError as exc:
             form.add_error(None, str(exc))
+            messages.error(request, str(exc))
         else:
             messages.success(request, success)
             return redirect(deficiency)
+    else:
+        messages.error(request, "Nothing was saved: see the messages beside the form's fields.")
     deficiency = _deficiency(request, pk)
-    messages.error(request, "Nothing was saved: see the message beside the form.")
     context = _detail_context(request, deficiency, **{form_name: form})
     context["open_form"] = form_name
     return render(request, "deficiencies/deficiency_detail.html", context, status=400)

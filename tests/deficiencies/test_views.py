@@ -1,0 +1,296 @@
+"""Deficiency pages for every role, bad input on the forms, deadlines and the calendar."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from deficiencies.models import CalendarFeed, Deficiency, LiquidationEvent, StateRule
+from tests.factories import make_loan, make_portfolio, record_sale
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def loan(portfolio):
+    return make_loan(portfolio)
+
+
+@pytest.fixture
+def deficiency(loan, staff):
+    return record_sale(loan, staff)
+
+
+def sale_post(**overrides):
+    data = {"event_type": "foreclosure_sale", "event_date": "2026-10-01", "sale_process": "judicial",
+            "sale_price": "150000.00"}  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+# --- recording -------------------------------------------------------------------------------------
+
+
+def test_staff_record_a_foreclosure_sale_and_see_verdict_and_deadline(client, staff, loan):
+    client.force_login(staff)
+    response = client.post(reverse("deficiencies:record", args=[loan.pk]), sale_post(), follow=True)
+    assert response.status_code == 200
+    d = Deficiency.objects.get(loan=loan)
+    assert response.redirect_chain[-1][0] == d.get_absolute_url()
+    text = response.text
+    assert "Pursuable with conditions" in text
+    assert "Dec 30, 2026" in text  # 90 days after Oct 1
+    assert "referee&#x27;s deed" in text  # the deadline's note, always shown
+    assert "Confirm it with an attorney licensed in New York" in text
+    assert "nycourts" in text or "https://" in text  # the rule's sources are listed
+    assert "$59,500.00" in text
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"sale_price": "-1"}, "sale_price", "Enter an amount of zero or more."),
+        ({"event_date": "2009-01-01"}, "event_date", "before the loan's origination date"),
+        ({"event_date": "2099-01-01"}, "event_date", "cannot be in the future"),
+        ({"sale_process": ""}, "sale_process", "Choose the foreclosure process"),
+        ({"event_type": "deed_in_lieu"}, "fair_market_value", "credited at fair market value"),
+        ({"event_type": "short_sale", "gross_price": "100000", "net_proceeds": "100000.01"},
+         "net_proceeds", "cannot be more than the gross price"),
+        ({"sale_price": "150000.005"}, "sale_price", "2 decimal places"),
+    ],
+)  # fmt: skip
+def test_bad_liquidation_input_is_refused_beside_the_field(
+    client, staff, loan, overrides, field, message
+):
+    client.force_login(staff)
+    response = client.post(reverse("deficiencies:record", args=[loan.pk]), sale_post(**overrides))
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert not LiquidationEvent.objects.exists()
+    assert not Deficiency.objects.exists()
+
+
+def test_recovery_above_outstanding_is_refused_with_a_message(client, staff, deficiency):
+    client.force_login(staff)
+    response = client.post(
+        reverse("deficiencies:recovery", args=[deficiency.pk]),
+        {
+            "recovery-received_on": "2026-11-20",
+            "recovery-amount": "60000.00",
+            "recovery-source": "payment",
+        },
+    )
+    assert response.status_code == 400
+    assert "more than the $59,500.00 outstanding" in response.text
+    assert 'value="60000.00"' in response.text
+    deficiency.refresh_from_db()
+    assert deficiency.recovered == Decimal("0.00")
+
+
+def test_transition_the_table_refuses_gets_a_message(client, staff, deficiency):
+    client.force_login(staff)
+    Deficiency.objects.filter(pk=deficiency.pk).update(status="satisfied")
+    response = client.post(
+        reverse("deficiencies:status", args=[deficiency.pk]),
+        {"to": "pursuing", "version": deficiency.version},
+    )
+    assert response.status_code == 400
+    deficiency.refresh_from_db()
+    assert deficiency.status == "satisfied"
+
+
+def test_two_staff_changing_one_deficiency_the_second_is_refused(client, staff, deficiency):
+    client.force_login(staff)
+    url = reverse("deficiencies:status", args=[deficiency.pk])
+    stale = deficiency.version
+    assert client.post(url, {"to": "pursuing", "version": stale}).status_code == 302
+    response = client.post(url, {"to": "suit_filed", "version": stale})
+    assert response.status_code == 400
+    assert "Someone else changed this deficiency" in response.text
+
+
+def test_extinguished_deficiency_shows_no_recovery_form(client, staff, deficiency):
+    client.force_login(staff)
+    client.post(
+        reverse("deficiencies:status", args=[deficiency.pk]),
+        {"to": "waived", "version": deficiency.version},
+    )
+    page = client.get(deficiency.get_absolute_url())
+    assert "accepts no collection action and no recovery" in page.text
+    response = client.post(
+        reverse("deficiencies:recovery", args=[deficiency.pk]),
+        {
+            "recovery-received_on": "2026-11-20",
+            "recovery-amount": "10.00",
+            "recovery-source": "payment",
+        },
+    )
+    assert "extinguished and accepts no recovery" in response.text
+
+
+# --- access --------------------------------------------------------------------------------------
+
+
+def test_investor_reads_own_deficiency_but_cannot_change_it(client, owner, deficiency):
+    client.force_login(owner)
+    page = client.get(deficiency.get_absolute_url())
+    assert page.status_code == 200
+    assert "Change status" not in page.text
+    assert (
+        client.post(
+            reverse("deficiencies:status", args=[deficiency.pk]), {"to": "waived"}
+        ).status_code
+        == 403
+    )
+    assert client.get(reverse("deficiencies:record", args=[deficiency.loan_id])).status_code == 403
+
+
+def test_other_investor_and_attorney_get_404(client, other_investor, attorney, deficiency):
+    for user in (other_investor, attorney):
+        client.force_login(user)
+        assert client.get(deficiency.get_absolute_url()).status_code == 404
+        assert (
+            client.get(
+                reverse("deficiencies:portfolio", args=[deficiency.loan.portfolio_id])
+            ).status_code
+            == 404
+        )
+
+
+def test_everyone_reads_state_rules_only_staff_edit(client, owner, attorney, staff):
+    url = reverse("deficiencies:rule_edit", args=["NY"])
+    for user in (owner, attorney):
+        client.force_login(user)
+        assert client.get(reverse("deficiencies:rules")).status_code == 200
+        assert "referee" in client.get(reverse("deficiencies:rule_detail", args=["NY"])).text
+        assert client.get(url).status_code == 403
+    client.force_login(staff)
+    rule = StateRule.objects.get(state_code="NY")
+    form = client.get(url).context["form"]
+    data = {k: ("" if v is None else v) for k, v in form.initial.items()}
+    data.update(version=rule.version, last_reviewed_by_counsel="2026-11-02", reviewed_by="J. Counsel, Esq.",
+                change_note="Reviewed")  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    page = client.get(reverse("deficiencies:rule_detail", args=["NY"])).text
+    assert "Last reviewed by counsel on Nov 2, 2026" in page
+    assert "staff-member@example.com" in page  # who changed it, in the history
+
+
+def test_rule_edit_refuses_a_non_web_source(client, staff):
+    client.force_login(staff)
+    url = reverse("deficiencies:rule_edit", args=["NY"])
+    form = client.get(url).context["form"]
+    data = {k: ("" if v is None else v) for k, v in form.initial.items()}
+    data.update(version=1, source_urls="file:///etc/passwd https://example.com")
+    response = client.post(url, data)
+    assert "Not a web address: file:///etc/passwd" in response.text
+
+
+# --- summary, deadlines, calendar ------------------------------------------------------------------
+
+
+def test_portfolio_summary_splits_by_verdict_and_regime(client, owner, portfolio, staff):
+    record_sale(make_loan(portfolio, "NY-1"), staff)  # conditional, restricted, 59,500
+    record_sale(
+        make_loan(portfolio, "CA-1", property_state="CA"), staff, process="non_judicial"
+    )  # barred
+    client.force_login(owner)
+    response = client.get(reverse("deficiencies:portfolio", args=[portfolio.pk]))
+    verdicts = {v.value: row for v, row in response.context["verdict_rows"]}
+    assert verdicts["conditional"]["n"] == 1 and verdicts["barred"]["n"] == 1
+    regimes = {r.value: row for r, row in response.context["regime_rows"]}
+    assert regimes["prohibited"]["total"] == Decimal("59500.00")
+    assert response.context["totals"]["total"] == Decimal("119000.00")
+    assert "Not legal advice" in response.text
+
+
+def make_deficiencies(portfolio, staff, count, start=0):
+    for n in range(start, start + count):
+        record_sale(make_loan(portfolio, f"Q-{n}"), staff)
+
+
+def test_summary_and_deadlines_query_counts_do_not_grow(client, owner, staff):
+    small, big = make_portfolio(owner, name="S"), make_portfolio(owner, name="B")
+    make_deficiencies(small, staff, 2)
+    make_deficiencies(big, staff, 30, start=100)
+    client.force_login(owner)
+
+    def count(url):
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    summary = [count(reverse("deficiencies:portfolio", args=[p.pk])) for p in (small, big)]
+    assert summary[0] == summary[1]
+    deadlines = [
+        count(reverse("deficiencies:deadlines") + f"?portfolio={p.pk}") for p in (small, big)
+    ]
+    assert deadlines[0] == deadlines[1]
+
+
+def test_deadlines_are_scoped_sorted_and_flag_overdue(
+    client, owner, other_investor, portfolio, other_portfolio, staff
+):
+    record_sale(make_loan(portfolio, "SOON"), staff)  # Dec 30, 2026
+    record_sale(make_loan(portfolio, "LATE"), staff, on=date(2026, 6, 1))  # Aug 30, 2026: overdue
+    record_sale(make_loan(other_portfolio, "HIDDEN"), staff)
+    client.force_login(owner)
+    response = client.get(reverse("deficiencies:deadlines"))
+    rows = list(response.context["page"].object_list)
+    assert [r.deficiency.loan.loan_number for r in rows if r.kind == "filing"] == ["LATE", "SOON"]
+    assert "HIDDEN" not in response.text
+    assert "overdue" in response.text
+    only_ny = client.get(reverse("deficiencies:deadlines"), {"state": "CA"})
+    assert list(only_ny.context["page"].object_list) == []
+
+
+def test_calendar_link_can_be_created_used_and_revoked(client, owner, portfolio, staff):
+    record_sale(make_loan(portfolio, "CAL-1"), staff)
+    client.force_login(owner)
+    client.post(reverse("deficiencies:calendar_link"), {"action": "create"})
+    feed = CalendarFeed.objects.get(user=owner)
+    assert len(feed.token) >= 40
+    client.logout()
+    ics = client.get(feed.get_absolute_url())
+    assert ics.status_code == 200
+    assert ics["Content-Type"].startswith("text/calendar")
+    body = ics.content.decode()
+    assert body.startswith("BEGIN:VCALENDAR\r\n")
+    assert "DTSTART;VALUE=DATE:20261230" in body
+    assert "loan CAL-1 (NY)" in body
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+    client.force_login(owner)
+    client.post(reverse("deficiencies:calendar_link"), {"action": "revoke"})
+    client.logout()
+    assert client.get(feed.get_absolute_url()).status_code == 404
+
+
+def test_a_guessed_calendar_token_gets_404(client):
+    assert client.get(reverse("deficiencies:calendar", args=["not-a-token"])).status_code == 404
+
+
+def test_loan_page_offers_staff_to_record_a_liquidation(client, staff, owner, loan):
+    client.force_login(staff)
+    assert "Record a liquidation" in client.get(loan.get_absolute_url()).text
+    client.force_login(owner)
+    assert "Record a liquidation" not in client.get(loan.get_absolute_url()).text
+
+
+def test_loan_page_shows_the_verdict_with_the_attorney_warning(client, owner, deficiency):
+    client.force_login(owner)
+    text = client.get(deficiency.loan.get_absolute_url()).text
+    assert "Pursuable with conditions" in text
+    assert "confirm with an attorney licensed in New York" in text
+
+
+def test_deadline_within_30_days_is_highlighted(client, owner, portfolio, staff):
+    from django.utils import timezone
+
+    sale = timezone.localdate() - timedelta(days=80)  # NY window ends in 10 days
+    record_sale(make_loan(portfolio, "TEN"), staff, on=sale)
+    client.force_login(owner)
+    assert "within 30 days" in client.get(reverse("deficiencies:deadlines")).text
