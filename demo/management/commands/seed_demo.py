@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.roles import assign_role
+from demo.deficiencies import seed_deficiencies
 from demo.loans import PLACES, demo_loans
 from noteinvest.access import Role
 from portfolios.models import Borrower, Loan, Portfolio
@@ -77,6 +78,7 @@ class Command(BaseCommand):
                     Borrower.objects.bulk_create(
                         Borrower(loan=loan, position=i, **b) for i, b in enumerate(borrowers, 1)
                     )
+        created += seed_deficiencies(User.objects.get(email="staff@example.com"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({created} new records). Log in with any demo e-mail and "
