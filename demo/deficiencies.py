@@ -129,6 +129,8 @@ def seed_deficiencies(staff) -> int:
                 by=staff,
             )  # fmt: skip
         elif follow == "waived":
-            services.change_status(deficiency=deficiency, to="waived", by=staff,
-                                   note="Waived in exchange for a deed-in-lieu cooperation letter.")  # fmt: skip
+            services.change_status(
+                deficiency=deficiency, to="waived", by=staff,
+                note="Waived in exchange for the borrower's cooperation in the sale.",
+            )  # fmt: skip
     return made
