@@ -112,8 +112,10 @@ def assess(rule, facts: Facts, today: date) -> Assessment:
         )
         return result
 
-    # 2. The data covers deficiencies after a foreclosure sale only.
+    # 2. The data covers deficiencies after a foreclosure sale only: its filing windows
+    # run from a sale, so none is computed for a short sale or a deed in lieu.
     if facts.event_type != "foreclosure_sale":
+        result.filing_deadline = None
         kind = "short sale" if facts.event_type == "short_sale" else "deed in lieu"
         result.unknowns.append("the law on deficiencies after a " + kind)
         reasons.append(

@@ -189,3 +189,10 @@ def test_a_judgment_makes_it_pursuable():
         judgment_granted_on=date(2026, 8, 20),
     )
     assert assess(rule("NY"), f, TODAY).verdict == rules.PURSUABLE
+
+
+def test_no_filing_window_is_computed_for_a_deed_in_lieu():
+    # Texas has a 2-year window after a foreclosure sale; a deed in lieu is not one.
+    result = assess(rule("TX"), facts("TX", event_type="deed_in_lieu"), TODAY)
+    assert result.filing_deadline is None
+    assert result.verdict == rules.UNDETERMINED
