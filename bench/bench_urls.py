@@ -1,6 +1,7 @@
 """URLs for bench_portfolio_page: the site's own, plus a bare paginated view to compare with."""
 
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpResponse
 from django.template import Context, Template
 from django.urls import include, path
@@ -23,3 +24,37 @@ def bare_view(request, pk):
 
 
 urlpatterns = [path("bare/<int:pk>/", bare_view), path("", include("noteinvest.urls"))]
+
+
+def bare_deficiencies(request, pk):
+    """Baseline for the summary page: the same deficiencies, 50 to a page, plain template."""
+    from deficiencies.models import Deficiency
+
+    rows = Deficiency.objects.filter(portfolio_id=pk).order_by("-debt_as_of", "-pk")
+    rows = rows.annotate(a=F("debt_as_of"), b=F("recoverable"), c=F("status"))
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return HttpResponse(BARE_ROWS.render(Context({"page": page})))
+
+
+def bare_deadlines(request):
+    """Baseline for the deadlines page: the same deadline rows, 50 to a page, plain template."""
+    from deficiencies.models import Deadline
+
+    rows = Deadline.objects.order_by("due_on", "pk")
+    rows = rows.annotate(a=F("due_on"), b=F("kind"), c=F("loan_number"))
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return HttpResponse(BARE_ROWS.render(Context({"page": page})))
+
+
+BARE_ROWS = Template(
+    """<table>{% for row in page.object_list %}<tr><td>{{ row.pk }}</td><td>{{ row.a }}</td>
+<td>{{ row.b }}</td><td>{{ row.c }}</td></tr>{% endfor %}</table>
+<p>Page {{ page.number }} of {{ page.paginator.num_pages }}</p>"""
+)
+
+
+urlpatterns = [
+    path("bare/deficiencies/<int:pk>/", bare_deficiencies),
+    path("bare/deadlines/", bare_deadlines),
+    *urlpatterns,
+]

@@ -31,7 +31,6 @@ def calendar_for(deadlines, request) -> str:
         "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "X-WR-CALNAME:NoteInvest deadlines",
     ]  # fmt: skip
     for d in deadlines:
-        loan = d.deficiency.loan
         url = request.build_absolute_uri(reverse("deficiencies:detail", args=[d.deficiency_id]))
         end = d.due_on.toordinal() + 1
         lines += [
@@ -40,8 +39,7 @@ def calendar_for(deadlines, request) -> str:
             f"DTSTAMP:{stamp}",
             f"DTSTART;VALUE=DATE:{d.due_on:%Y%m%d}",
             f"DTEND;VALUE=DATE:{date.fromordinal(end):%Y%m%d}",
-            "SUMMARY:"
-            + _escape(f"{d.get_kind_display()}: loan {loan.loan_number} ({d.state_code})"),
+            "SUMMARY:" + _escape(f"{d.get_kind_display()}: loan {d.loan_number} ({d.state_code})"),
             "DESCRIPTION:"
             + _escape(
                 f"{d.note}\nAn estimate: confirm with an attorney licensed in "

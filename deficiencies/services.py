@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from deficiencies import calculations as calc
@@ -26,6 +26,7 @@ from deficiencies.models import (
     DeficiencySuit,
     Judgment,
     LiquidationEvent,
+    PortfolioStamp,
     Recovery,
     StateRule,
     StateRuleChange,
@@ -118,6 +119,7 @@ def _deadline_rows(deficiency: Deficiency, assessment) -> list[Deadline]:
         "deficiency": deficiency,
         "portfolio_id": loan.portfolio_id,
         "state_code": loan.property_state,
+        "loan_number": loan.loan_number,
     }
     rows = []
     suit = getattr(deficiency, "suit", None)
@@ -154,6 +156,18 @@ def _deadline_rows(deficiency: Deficiency, assessment) -> list[Deadline]:
     return rows
 
 
+def touch(*portfolio_ids) -> None:
+    """Record that deficiencies of these portfolios changed (their summaries are stale)."""
+    now = timezone.now()
+    ids = set(portfolio_ids)
+    updated = set(PortfolioStamp.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    PortfolioStamp.objects.filter(pk__in=updated).update(changed_at=now)
+    PortfolioStamp.objects.bulk_create(
+        [PortfolioStamp(portfolio_id=pk, changed_at=now) for pk in ids - updated],
+        ignore_conflicts=True,
+    )
+
+
 def refresh(deficiencies, today: date | None = None) -> None:
     """Recompute the verdict and rebuild the deadlines of these deficiencies."""
     today = today or timezone.localdate()
@@ -172,6 +186,7 @@ def refresh(deficiencies, today: date | None = None) -> None:
     )
     Deadline.objects.filter(deficiency__in=[d.pk for d in deficiencies]).delete()
     Deadline.objects.bulk_create(deadlines, batch_size=1000)
+    touch(*{d.portfolio_id for d in deficiencies})
 
 
 def with_relations(queryset):
@@ -181,7 +196,9 @@ def with_relations(queryset):
 def refresh_stale(queryset, today: date | None = None) -> int:
     """Refresh the verdicts not computed today (filing windows close as days pass)."""
     today = today or timezone.localdate()
-    stale = list(with_relations(queryset.exclude(assessed_on=today)))
+    stale = list(
+        with_relations(queryset.filter(Q(assessed_on__lt=today) | Q(assessed_on__isnull=True)))
+    )
     refresh(stale, today)
     return len(stale)
 
@@ -201,6 +218,7 @@ def _bump(target: Deficiency, /, **fields) -> None:
     fields["updated_at"] = timezone.now()
     Deficiency.objects.filter(pk=target.pk).update(**fields)
     target.refresh_from_db()
+    touch(target.portfolio_id)
 
 
 def _move(deficiency: Deficiency, to: str, by, note: str) -> None:
@@ -237,7 +255,7 @@ def record_liquidation(*, loan, event: LiquidationEvent, by) -> Deficiency:
         event.created_by = by
         event.save()
         deficiency = Deficiency.objects.create(
-            loan=loan, event=event, **figures_for(loan, event, rule)
+            loan=loan, portfolio_id=loan.portfolio_id, event=event, **figures_for(loan, event, rule)
         )
         StatusChange.objects.create(
             deficiency=deficiency,

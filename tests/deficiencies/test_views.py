@@ -240,12 +240,13 @@ def test_deadlines_are_scoped_sorted_and_flag_overdue(
     record_sale(make_loan(other_portfolio, "HIDDEN"), staff)
     client.force_login(owner)
     response = client.get(reverse("deficiencies:deadlines"))
-    rows = list(response.context["page"].object_list)
-    assert [r.deficiency.loan.loan_number for r in rows if r.kind == "filing"] == ["LATE", "SOON"]
+    rows = response.context["rows"]
+    assert [r["loan_number"] for r in rows if r["kind"] == "filing"] == ["LATE", "SOON"]
+    assert [r["overdue"] for r in rows if r["kind"] == "filing"] == [True, False]
     assert "HIDDEN" not in response.text
     assert "overdue" in response.text
     only_ny = client.get(reverse("deficiencies:deadlines"), {"state": "CA"})
-    assert list(only_ny.context["page"].object_list) == []
+    assert only_ny.context["rows"] == []
 
 
 def test_calendar_link_can_be_created_used_and_revoked(client, owner, portfolio, staff):
