@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_import.py", "bench_portfolio_page.py"]
+SCRIPTS = ["bench_import.py", "bench_portfolio_page.py", "bench_deficiency_pages.py"]
 
 
 def main():
@@ -18,6 +18,7 @@ def main():
         subprocess.run([sys.executable, str(HERE / script)], check=True)
     results = {p.stem: json.loads(p.read_text()) for p in (HERE / "results").glob("*.json")}
     imp, page = results.get("import"), results.get("portfolio_page")
+    dpages = results.get("deficiency_pages")
     print("\n| figure | ours | baseline (same run) | ratio | goal |\n|---|---|---|---|---|")
     if imp:
         print(f"| import of {imp['rows']:,} rows, median time | {imp['ours_median_s']} s | "
@@ -34,6 +35,16 @@ def main():
         print(
             f"| SQL queries per page view | {page['ours_queries']} | {page['bare_queries']} | | constant |"
         )
+
+    if dpages:
+        for name, label in (("summary", "deficiency summary"), ("deadlines", "deadlines page")):
+            r = dpages[name]
+            print(
+                f"| {label}, {dpages['deficiencies']:,} deficiencies, median | "
+                f"{r['ours_median_ms']} ms | {r['bare_median_ms']} ms | {r['ratio_median']}x | "
+                "at most 2x |"
+            )
+            print(f"| {label}, SQL queries per view | {r['queries']} | | | constant |")
 
 
 if __name__ == "__main__":
