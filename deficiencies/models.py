@@ -109,8 +109,8 @@ class EventType(models.TextChoices):
 
 
 class SaleProcess(models.TextChoices):
-    JUDICIAL = "judicial", "Judicial (sheriff sale)"
-    NON_JUDICIAL = "non_judicial", "Non-judicial (trustee sale)"
+    JUDICIAL = "judicial", "Judicial sheriff sale"
+    NON_JUDICIAL = "non_judicial", "Non-judicial trustee sale"
 
 
 class ValueSource(models.TextChoices):
