@@ -166,7 +166,22 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def _package_dir(module: str, sub: str) -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImproperlyConfigured(f"{module} is not installed: run make setup.")
+    return Path(next(iter(spec.submodule_search_locations))) / sub
+
+
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # The fonts embedded in agreement PDFs, from PyPI, served as static/fonts/source-serif-pro/.
+    ("fonts/source-serif-pro", _package_dir("font_source_serif_pro", "files")),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -28,8 +28,15 @@ class VersionedForm(forms.ModelForm):
 class PortfolioForm(VersionedForm):
     class Meta:
         model = Portfolio
-        fields = ["name", "owners", "seller", "acquisition_date", "purchase_price", "notes"]
-        widgets = {"acquisition_date": DATE_INPUT, "notes": forms.Textarea(attrs={"rows": 3})}
+        fields = [
+            "name", "owners", "seller", "acquisition_date", "purchase_price",
+            "holder_legal_name", "holder_address", "notes",
+        ]  # fmt: skip
+        widgets = {
+            "acquisition_date": DATE_INPUT,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "holder_address": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -51,6 +51,11 @@ class Portfolio(models.Model):
         max_digits=14, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE
     )
     notes = models.TextField(blank=True)
+    holder_legal_name = models.CharField(
+        "note holder's legal name", max_length=200, blank=True,
+        help_text="The party that signs settlement agreements, e.g. “Riverbend Note Fund I, LLC”.",
+    )  # fmt: skip
+    holder_address = models.TextField("note holder's address", blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     loans_changed_at = models.DateTimeField(
         default=timezone.now,

@@ -1,0 +1,257 @@
+"""The agreement's numbered sections, written by the NoteInvest team in plain English.
+
+`sections(terms)` returns [(title, [paragraph, ...]), ...] for a DPO or a short-sale
+agreement. The HTML document, the PDF and the plain text used for redlines are all built
+from this one list, so they always say the same thing. Paragraphs are plain text: the
+templates escape them.
+"""
+
+from decimal import Decimal
+
+from noteinvest.money import format_money
+from settlements.terms import amount, day
+from settlements.wording import long_date, words_and_figures
+
+WAIVER_TITLE = "Waiver of the Remaining Balance"
+TAX_TITLE = "Tax Notice: Forgiven Debt and IRS Form 1099-C"
+
+
+def _borrower_names(terms) -> str:
+    names = [b["name"] for b in terms["borrowers"]]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def property_line(terms) -> str:
+    p = terms["property"]
+    parts = [p["address"], p["city"], f"{p['state']} {p['zip']}".strip()]
+    return ", ".join(x for x in parts if x)
+
+
+def _parties(terms) -> tuple[str, list[str]]:
+    borrowers = _borrower_names(terms)
+    plural = len(terms["borrowers"]) > 1
+    note = []
+    if terms.get("note_date"):
+        note.append(f"dated {long_date(day(terms['note_date']))}")
+    if terms.get("original_balance"):
+        note.append(f"in the original amount of {format_money(Decimal(terms['original_balance']))}")
+    return (
+        "Parties and Loan",
+        [
+            f"This agreement is made on {long_date(day(terms['agreement_date']))} between "
+            f"{terms['holder_name']} (the “Holder”) and {borrowers} (together and each, the "
+            f"“Borrower”{'; their obligations are joint and several' if plural else ''}).",
+            f"The Holder owns and holds the promissory note {' '.join(note) or ''} for loan "
+            f"number {terms['loan_number']} (the “Loan”), secured by a mortgage or deed of trust "
+            f"on the property at {property_line(terms)} (the “Property”).".replace("  ", " "),
+        ],
+    )
+
+
+def _amount_owed(terms) -> tuple[str, list[str]]:
+    p = terms["payoff"]
+    as_of = long_date(day(p["as_of"]))
+    lines = [
+        ("unpaid principal", p["principal"]),
+        ("interest accrued to that date", p["interest"]),
+        ("fees", p["fees"]),
+        ("costs", p["costs"]),
+        ("escrow advances made by the holder", p["advances"]),
+    ]
+    parts = "; ".join(f"{label} {format_money(Decimal(v))}" for label, v in lines)
+    suspense = Decimal(p["suspense"])
+    less = f", less unapplied funds of {format_money(suspense)}" if suspense else ""
+    return (
+        "Amount Owed",
+        [
+            f"As of {as_of}, the total amount owed on the Loan is "
+            f"{words_and_figures(Decimal(p['total']))} (the “Total Debt”): {parts}{less}. "
+            "Interest continues to accrue on the unpaid principal until this agreement is "
+            "performed."
+        ],
+    )
+
+
+def _waiver(terms, received: Decimal, when: str, condition: str) -> tuple[str, list[str]]:
+    total = Decimal(terms["payoff"]["total"])
+    waived = total - received
+    as_of = long_date(day(terms["payoff"]["as_of"]))
+    return (
+        WAIVER_TITLE,
+        [
+            f"The figures: the Total Debt as of {as_of} is {words_and_figures(total)}; the "
+            f"amount the Holder is to receive is {words_and_figures(received)}; the amount the "
+            f"Holder waives is {words_and_figures(waived)}.",
+            f"{when}, the Holder waives and releases the rest of the debt owed on the Loan, "
+            "including any deficiency and any deficiency judgment, whether already entered or "
+            "not, and will not seek to collect it from the Borrower.",
+            f"This waiver takes effect only {condition}. It does not take effect if that does "
+            "not happen, and until it takes effect the Holder keeps every right it has under the "
+            "Loan documents and the law.",
+        ],
+    )
+
+
+def _tax_notice() -> tuple[str, list[str]]:
+    return (
+        TAX_TITLE,
+        [
+            "Debt that the Holder forgives under this agreement may be reported to the Internal "
+            "Revenue Service on Form 1099-C, Cancellation of Debt, and may be taxable income to "
+            "the Borrower. Any tax owed is the Borrower's obligation. The Holder gives no tax or "
+            "legal advice; the Borrower should get their own tax and legal advice before signing.",
+        ],
+    )
+
+
+def _boilerplate(terms) -> list[tuple[str, list[str]]]:
+    return [
+        ("No Admission of Liability", [
+            "This agreement settles a disputed or unpaid debt. Nothing in it is an admission of "
+            "liability or of any wrongdoing by either party.",
+        ]),
+        ("Entire Agreement", [
+            "This agreement is the whole agreement between the parties about its subject. It "
+            "replaces any earlier offer, letter or conversation, and it can be changed only in a "
+            "writing signed by the Holder and every Borrower.",
+        ]),
+        ("Governing Law", [
+            f"The law of the State of {terms['governing_state_name']}, where the Property is, "
+            "governs this agreement.",
+        ]),
+        ("Counterparts and Electronic Signatures", [
+            "This agreement may be signed in counterparts, which together form one agreement. "
+            "Signatures delivered electronically or as a PDF count as originals.",
+        ]),
+    ]  # fmt: skip
+
+
+def _dpo(terms) -> list[tuple[str, list[str]]]:
+    settlement = amount(terms, "settlement_amount")
+    payment = []
+    if terms["installments"]:
+        rows = "; ".join(
+            f"{format_money(Decimal(i['amount']))} by {long_date(day(i['due_on']))}"
+            for i in terms["installments"]
+        )
+        payment.append(
+            f"The Borrower will pay the Holder {words_and_figures(settlement)} (the “Settlement "
+            f"Amount”) in {len(terms['installments'])} installments: {rows}."
+        )
+    else:
+        payment.append(
+            f"The Borrower will pay the Holder {words_and_figures(settlement)} (the “Settlement "
+            f"Amount”) in one payment received by {long_date(day(terms['lump_sum_due']))}."
+        )
+    how = terms["payment_method"] or "a method the Holder accepts in writing"
+    payment.append(
+        f"Each payment must be made by {how.lower()}"
+        + (f" as follows: {terms['payment_instructions']}" if terms["payment_instructions"] else "")
+        + ". A payment counts when the Holder receives it in good funds."
+    )
+    return [
+        _parties(terms),
+        ("Purpose", [
+            "The Borrower has asked the Holder to accept less than the Total Debt in full "
+            "settlement of the Loan. The Holder agrees on the terms below.",
+        ]),
+        _amount_owed(terms),
+        ("Settlement Payment", payment),
+        ("Acceptance Deadline", [
+            "This offer ends unless the Borrower signs this agreement and the Holder receives it "
+            f"by {long_date(day(terms['offer_expires_on']))}.",
+        ]),
+        ("Release of the Lien", [
+            f"Within {terms['lien_release_days']} days after the final payment clears, the Holder "
+            "will record a release or satisfaction of its mortgage or deed of trust on the "
+            "Property and send the Borrower a copy.",
+        ]),
+        _waiver(
+            terms, settlement,
+            "When the Holder has received every payment of the Settlement Amount in good funds",
+            "on the Holder's receipt of all payments of the Settlement Amount in good funds",
+        ),
+        ("Default and Cure", [
+            "If a payment is not received when due, the Holder will give the Borrower written "
+            f"notice, and the Borrower has {terms['cure_days']} days after the notice to make it.",
+            "If the Borrower does not cure the default in time, the discount in this agreement is "
+            "void: payments already received are credited to the Loan, the rest of the Total "
+            "Debt, with interest, stays due, and the Holder may enforce all of its rights.",
+        ]),
+        _tax_notice(),
+        *_boilerplate(terms),
+    ]  # fmt: skip
+
+
+def _short_sale(terms) -> list[tuple[str, list[str]]]:
+    minimum = amount(terms, "minimum_net_proceeds")
+    relocation = amount(terms, "relocation_amount") or Decimal("0")
+    closing = long_date(day(terms["closing_deadline"]))
+    proceeds = (
+        f"The Borrower will receive nothing from the sale except a relocation payment of "
+        f"{words_and_figures(relocation)}, paid at closing."
+        if relocation
+        else "The Borrower will receive nothing from the sale proceeds."
+    )
+    return [
+        _parties(terms),
+        ("Purpose", [
+            "The Borrower wants to sell the Property for less than the Total Debt. The Holder "
+            "agrees to accept the net proceeds of that sale on the terms below.",
+        ]),
+        _amount_owed(terms),
+        ("The Sale", [
+            "The Borrower will sign a listing agreement with a licensed real estate broker by "
+            f"{long_date(day(terms['listing_signed_by']))} and give the Holder a copy.",
+            "The Borrower will allow the Property to be shown to buyers on reasonable notice and "
+            "keep it in its present condition.",
+            f"The Borrower will send the Holder every offer received within "
+            f"{terms['offer_forward_days']} days of receiving it.",
+            f"The Holder will accept a sale that pays it net proceeds of at least "
+            f"{words_and_figures(minimum)} at closing (the “Minimum Net Proceeds”).",
+            "The sale must be an arm's-length transaction: the buyer may not be related to or "
+            "affiliated with the Borrower, and no party may have an undisclosed agreement about "
+            "the Property.",
+            proceeds,
+            f"The sale must close by {closing}.",
+        ]),
+        ("If the Sale Does Not Close", [
+            f"If the sale has not closed by {closing}, this agreement ends and the Holder keeps "
+            "every right it has under the Loan documents and the law, including the right to "
+            "foreclose and to seek any deficiency the law allows.",
+        ]),
+        ("Release of the Lien", [
+            "On closing and receipt of at least the Minimum Net Proceeds, the Holder will "
+            "release its mortgage or deed of trust on the Property.",
+        ]),
+        _waiver(
+            terms, minimum,
+            "When the sale closes and the Holder receives at least the Minimum Net Proceeds",
+            "on the closing of the sale and the Holder's receipt of at least the Minimum Net "
+            "Proceeds",
+        ),
+        _tax_notice(),
+        *_boilerplate(terms),
+    ]  # fmt: skip
+
+
+def sections(terms: dict) -> list[tuple[str, list[str]]]:
+    return _dpo(terms) if terms["kind"] == "dpo" else _short_sale(terms)
+
+
+def title(terms: dict) -> str:
+    return (
+        "Discounted Payoff Agreement" if terms["kind"] == "dpo" else "Short Sale Agreement"
+    ) + " and Waiver of Deficiency"
+
+
+def plain_text(terms: dict) -> str:
+    """The agreement as numbered plain text: what the redline compares."""
+    out = [title(terms).upper(), f"Agreement {terms['number']}", ""]
+    for n, (heading, paragraphs) in enumerate(sections(terms), 1):
+        out.append(f"{n}. {heading}")
+        out.extend(paragraphs)
+        out.append("")
+    return "\n".join(out).strip() + "\n"

@@ -1,0 +1,215 @@
+"""Settlement agreements (DPO and short sale), their frozen versions, review and history."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from deficiencies.models import Deficiency
+from noteinvest.access import scope_for
+from portfolios.models import Loan
+
+NON_NEGATIVE = [MinValueValidator(Decimal("0"), "Enter an amount of zero or more.")]
+
+
+def money(verbose_name, **kwargs):
+    return models.DecimalField(
+        verbose_name, max_digits=14, decimal_places=2, validators=NON_NEGATIVE, **kwargs
+    )
+
+
+class Kind(models.TextChoices):
+    DPO = "dpo", "Discounted payoff (DPO)"
+    SHORT_SALE = "short_sale", "Short sale"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    SENT = "sent", "Sent to the borrower"
+    SIGNED = "signed", "Signed"
+    COMPLETED = "completed", "Completed"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+    DEFAULTED = "defaulted", "Defaulted"
+
+
+S = Status
+OPEN_STATES = (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.SENT)
+# The workflow: from each status, where it may go.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.DRAFT: (S.IN_REVIEW, S.EXPIRED, S.CANCELLED),
+    S.IN_REVIEW: (S.CHANGES_REQUESTED, S.APPROVED, S.EXPIRED, S.CANCELLED),
+    S.CHANGES_REQUESTED: (S.DRAFT, S.EXPIRED, S.CANCELLED),
+    S.APPROVED: (S.SENT, S.EXPIRED, S.CANCELLED),
+    S.SENT: (S.SIGNED, S.EXPIRED, S.CANCELLED),
+    S.SIGNED: (S.COMPLETED, S.DEFAULTED),
+    S.COMPLETED: (),
+    S.EXPIRED: (),
+    S.CANCELLED: (),
+    S.DEFAULTED: (),
+}
+
+
+class PaymentMethod(models.TextChoices):
+    WIRE = "wire", "Wire transfer"
+    CASHIERS_CHECK = "cashiers_check", "Cashier's check"
+    ACH = "ach", "ACH transfer"
+
+
+class AgreementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see all; investors those on their loans; attorneys those sent to them."""
+        return scope_for(self, user, owner_path="loan__portfolio__owners", reviewer_path="reviewer")
+
+
+class Agreement(models.Model):
+    number = models.CharField(max_length=20, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="agreements")
+    deficiency = models.ForeignKey(
+        Deficiency, on_delete=models.PROTECT, null=True, blank=True, related_name="agreements"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="agreements_to_review",
+    )  # fmt: skip
+    # Parties and facts (prefilled from the loan and portfolio, editable in the draft).
+    holder_name = models.CharField("holder's legal name", max_length=200)
+    holder_address = models.TextField("holder's address")
+    agreement_date = models.DateField()
+    governing_state = models.CharField(max_length=2)
+    # The payoff snapshot as of the agreement date (portfolios.payoff.payoff).
+    payoff_as_of = models.DateField()
+    principal = money("unpaid principal")
+    interest = money("accrued interest")
+    fees = money("fees")
+    costs = money("costs")
+    advances = money("escrow advances")
+    suspense = money("suspense funds")
+    total_debt = money("total debt")
+    # DPO terms
+    settlement_amount = money("settlement amount", null=True, blank=True)
+    lump_sum_due = models.DateField("lump sum due by", null=True, blank=True)
+    payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices, blank=True)
+    payment_instructions = models.TextField(blank=True)
+    offer_expires_on = models.DateField("offer expires on", null=True, blank=True)
+    lien_release_days = models.PositiveSmallIntegerField(default=30)
+    cure_days = models.PositiveSmallIntegerField("cure period (days)", default=15)
+    # Short-sale terms
+    minimum_net_proceeds = money("minimum net proceeds to the holder", null=True, blank=True)
+    listing_signed_by = models.DateField("listing agreement signed by", null=True, blank=True)
+    offer_forward_days = models.PositiveSmallIntegerField(
+        "offers forwarded within (days)", default=3
+    )
+    closing_deadline = models.DateField(null=True, blank=True)
+    relocation_amount = money("relocation amount to the borrower", default=Decimal("0.00"))
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(settlement_amount__isnull=True) | Q(settlement_amount__gt=0),
+                name="agreement_settlement_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} ({self.get_kind_display()})"
+
+    def get_absolute_url(self):
+        return reverse("settlements:detail", args=[self.pk])
+
+    @property
+    def amount_received(self) -> Decimal | None:
+        """What the holder receives: the settlement amount, or the minimum net proceeds."""
+        return self.settlement_amount if self.kind == Kind.DPO else self.minimum_net_proceeds
+
+    @property
+    def amount_waived(self) -> Decimal | None:
+        received = self.amount_received
+        return None if received is None else self.total_debt - received
+
+
+class Installment(models.Model):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="installments")
+    due_on = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="installment_positive")
+        ]
+
+    def __str__(self):
+        return f"{self.amount} due {self.due_on}"
+
+
+class AgreementVersion(models.Model):
+    """A frozen version: its terms, its text and its PDF bytes never change after freezing."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    terms = models.JSONField(help_text="Everything the document was rendered from.")
+    text = models.TextField(help_text="The agreement's plain text, for redlines.")
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agreement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "number"], name="one_version_number")
+        ]
+
+    def __str__(self):
+        return f"{self.agreement.number} v{self.number}"
+
+
+class ReviewComment(models.Model):
+    version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    section = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Blank: the whole.")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Comment on {self.version}"
+
+
+class AgreementStatusChange(models.Model):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_status or 'new'} -> {self.to_status}"

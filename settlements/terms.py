@@ -1,0 +1,83 @@
+"""The terms of an agreement as plain data: what a version freezes and a document renders.
+
+Everything is JSON-ready (amounts as strings, dates as ISO text), so a frozen version
+renders the same document from its stored terms forever.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from portfolios.choices import US_STATES
+
+
+def _d(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _m(value):
+    return None if value is None else str(value)
+
+
+def terms_for(agreement, *, version_number: int) -> dict:
+    loan = agreement.loan
+    borrowers = [
+        {"name": b.name, "mailing_address": b.mailing_address}
+        for b in loan.borrowers.order_by("position", "pk")
+    ]
+    return {
+        "number": agreement.number,
+        "version": version_number,
+        "kind": agreement.kind,
+        "agreement_date": _d(agreement.agreement_date),
+        "holder_name": agreement.holder_name,
+        "holder_address": agreement.holder_address,
+        "borrowers": borrowers,
+        "loan_number": loan.loan_number,
+        "note_date": _d(loan.origination_date),
+        "original_balance": _m(loan.original_balance),
+        "property": {
+            "address": loan.property_address,
+            "city": loan.property_city,
+            "state": loan.property_state,
+            "zip": loan.property_zip,
+            "county": loan.property_county,
+        },
+        "governing_state": agreement.governing_state,
+        "governing_state_name": US_STATES.get(agreement.governing_state, agreement.governing_state),
+        "payoff": {
+            "as_of": _d(agreement.payoff_as_of),
+            "principal": _m(agreement.principal),
+            "interest": _m(agreement.interest),
+            "fees": _m(agreement.fees),
+            "costs": _m(agreement.costs),
+            "advances": _m(agreement.advances),
+            "suspense": _m(agreement.suspense),
+            "total": _m(agreement.total_debt),
+        },
+        "settlement_amount": _m(agreement.settlement_amount),
+        "lump_sum_due": _d(agreement.lump_sum_due),
+        "installments": [
+            {"due_on": _d(i.due_on), "amount": _m(i.amount)} for i in agreement.installments.all()
+        ],
+        "payment_method": agreement.get_payment_method_display()
+        if agreement.payment_method
+        else "",
+        "payment_instructions": agreement.payment_instructions,
+        "offer_expires_on": _d(agreement.offer_expires_on),
+        "lien_release_days": agreement.lien_release_days,
+        "cure_days": agreement.cure_days,
+        "minimum_net_proceeds": _m(agreement.minimum_net_proceeds),
+        "listing_signed_by": _d(agreement.listing_signed_by),
+        "offer_forward_days": agreement.offer_forward_days,
+        "closing_deadline": _d(agreement.closing_deadline),
+        "relocation_amount": _m(agreement.relocation_amount),
+    }
+
+
+def amount(terms: dict, key: str) -> Decimal | None:
+    value = terms.get(key)
+    return None if value in (None, "") else Decimal(value)
+
+
+def day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
