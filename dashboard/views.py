@@ -9,6 +9,7 @@ from django.utils import timezone
 from noteinvest.access import Role, roles_of
 from portfolios.models import Portfolio, TapeImport
 from portfolios.stats import grand_total, portfolio_totals
+from settlements.models import Agreement, Status
 
 
 def _portfolio_rows(portfolios, today):
@@ -41,7 +42,9 @@ def home(request):
             "imports": TapeImport.objects.select_related("portfolio", "created_by")[:5],
         }
     if Role.ATTORNEY in roles:
-        # Agreements sent for review arrive with the settlements app; until one is
-        # assigned to this attorney the queue is empty.
-        context["attorney"] = {"queue": []}
+        context["attorney"] = {
+            "queue": Agreement.objects.filter(reviewer=user, status=Status.IN_REVIEW)
+            .select_related("loan", "drafted_by")
+            .order_by("updated_at")
+        }
     return render(request, "dashboard/home.html", context)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("portfolios/", include("portfolios.urls")),
     path("deficiencies/", include("deficiencies.urls")),
+    path("settlements/", include("settlements.urls")),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

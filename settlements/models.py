@@ -113,6 +113,9 @@ class Agreement(models.Model):
     )
     closing_deadline = models.DateField(null=True, blank=True)
     relocation_amount = money("relocation amount to the borrower", default=Decimal("0.00"))
+    approved_version = models.ForeignKey(
+        "AgreementVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -213,3 +216,41 @@ class AgreementStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.from_status or 'new'} -> {self.to_status}"
+
+
+class SignedCopy(models.Model):
+    """The signed agreement as uploaded by staff (a PDF, at most 20 MB)."""
+
+    agreement = models.OneToOneField(
+        Agreement, on_delete=models.PROTECT, related_name="signed_copy"
+    )
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Signed copy of {self.agreement.number}"
+
+
+class Payment(models.Model):
+    """Money received under a signed agreement."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="payments")
+    received_on = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_on", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+
+    def __str__(self):
+        return f"{self.amount} on {self.received_on}"

@@ -1,19 +1,35 @@
-"""Writes for settlement agreements: start a draft prefilled from the loan, freeze versions.
+"""Writes for settlement agreements: drafts prefilled from the loan, consistency checks,
+frozen versions, and the review workflow (submit, comment, request changes, approve, send,
+signed copy, payments, expire, cancel, default).
 
-(The review workflow — submit, comment, request changes, approve, send, sign — is built on
-these in the next step; see the issue's closing note.)
+Every step locks the agreement row, checks its status against TRANSITIONS, and writes a
+history row, so two people acting at once cannot both succeed and nothing is half-done.
 """
 
 import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 
+from noteinvest.access import Role, has_role
 from portfolios.payoff import payoff
 from settlements import clauses, documents
-from settlements.models import Agreement, AgreementStatusChange, AgreementVersion, Kind
+from settlements.models import (
+    TRANSITIONS,
+    Agreement,
+    AgreementStatusChange,
+    AgreementVersion,
+    Installment,
+    Kind,
+    Payment,
+    ReviewComment,
+    SignedCopy,
+    Status,
+)
 from settlements.terms import terms_for
 
 
@@ -86,3 +102,313 @@ def freeze_version(*, agreement: Agreement, by) -> AgreementVersion:
             sha256=hashlib.sha256(pdf).hexdigest(),
             created_by=by,
         )
+
+
+# --- consistency checks ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    label: str
+    detail: str = ""
+
+
+def checks_for(agreement: Agreement, today=None) -> list[Check]:
+    """What must hold before an agreement goes to review, as a checklist."""
+    today = today or timezone.localdate()
+    out = []
+    received = agreement.amount_received
+    total = agreement.total_debt
+    kind_label = "settlement amount" if agreement.kind == Kind.DPO else "minimum net proceeds"
+    out.append(
+        Check(
+            received is not None and received > 0,
+            f"The {kind_label} is set",
+            "" if received else f"Enter the {kind_label}.",
+        )
+    )
+    if received is not None:
+        out.append(
+            Check(
+                received < total,
+                f"The {kind_label} is below the payoff",
+                f"{received:,.2f} against a total debt of {total:,.2f}.",
+            )
+        )
+        waived = total - received
+        out.append(
+            Check(
+                waived + received == total,
+                "Amount waived + amount received = total debt",
+                f"{waived:,.2f} + {received:,.2f} = {total:,.2f}",
+            )
+        )
+    dates = []
+    if agreement.kind == Kind.DPO:
+        installments = list(agreement.installments.all())
+        if installments:
+            summed = sum((i.amount for i in installments), Decimal("0"))
+            out.append(
+                Check(
+                    summed == agreement.settlement_amount,
+                    "Installments add up",
+                    f"{summed:,.2f} in {len(installments)} installments.",
+                )
+            )
+            dates += [("an installment", i.due_on) for i in installments]
+        else:
+            out.append(Check(agreement.lump_sum_due is not None, "The lump sum has a due date"))
+            dates.append(("the lump sum", agreement.lump_sum_due))
+        out.append(Check(bool(agreement.payment_method), "How to pay is set"))
+    else:
+        for label, value in (
+            ("the listing deadline", agreement.listing_signed_by),
+            ("the closing deadline", agreement.closing_deadline),
+        ):
+            dates.append((label, value))
+        ordered = (
+            agreement.listing_signed_by
+            and agreement.closing_deadline
+            and agreement.listing_signed_by < agreement.closing_deadline
+        )
+        out.append(Check(bool(ordered), "The listing deadline comes before the closing deadline"))
+    dates.append(("the offer's expiry", agreement.offer_expires_on))
+    missing = [label for label, value in dates if value is None]
+    past = [label for label, value in dates if value is not None and value <= today]
+    out.append(
+        Check(
+            not missing and not past,
+            "Dates are set and in the future",
+            "; ".join(
+                [f"{m} is missing" for m in missing] + [f"{p} is not in the future" for p in past]
+            ),
+        )
+    )
+    borrowers = list(agreement.loan.borrowers.all())
+    out.append(
+        Check(
+            bool(borrowers) and all(b.name.strip() for b in borrowers),
+            "Every borrower is named",
+            f"{len(borrowers)} borrower(s) on the loan.",
+        )
+    )
+    out.append(
+        Check(
+            agreement.governing_state == agreement.loan.property_state,
+            "The governing state is the property's state",
+        )
+    )
+    out.append(
+        Check(
+            bool(agreement.holder_name.strip() and agreement.holder_address.strip()),
+            "The holder's legal name and address are set",
+        )
+    )
+    out.append(
+        Check(
+            True,
+            "The waiver section is present",
+            "Section “Waiver of the Remaining Balance” is part of every agreement.",
+        )
+    )
+    return out
+
+
+def problems(agreement: Agreement) -> list[str]:
+    return [
+        c.label + (f" ({c.detail})" if c.detail else "") for c in checks_for(agreement) if not c.ok
+    ]
+
+
+# --- workflow ------------------------------------------------------------------------------------
+
+
+def _lock(agreement: Agreement, expected_version: int | None = None) -> Agreement:
+    locked = Agreement.objects.select_for_update().select_related("loan").get(pk=agreement.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise AgreementError(
+            "Someone else changed this agreement after you opened it, so nothing was done. "
+            "Reload the page and try again."
+        )
+    return locked
+
+
+def _move(agreement: Agreement, to: str, by, note: str = "") -> None:
+    if to not in TRANSITIONS[agreement.status]:
+        raise AgreementError(
+            f"An agreement that is “{Status(agreement.status).label}” cannot become "
+            f"“{Status(to).label}”."
+        )
+    AgreementStatusChange.objects.create(
+        agreement=agreement, from_status=agreement.status, to_status=to, changed_by=by, note=note
+    )
+    agreement.status = to
+    Agreement.objects.filter(pk=agreement.pk).update(status=to, version=F("version") + 1)
+    agreement.version += 1
+
+
+def save_terms(*, form, installments=None, expected_version: int, by) -> Agreement:
+    """Save a draft's terms (and installments); editing after a change request reopens it."""
+    with transaction.atomic():
+        locked = _lock(form.instance, expected_version)
+        if locked.status == Status.CHANGES_REQUESTED:
+            _move(locked, Status.DRAFT, by, "Reopened to address the review.")
+        elif locked.status != Status.DRAFT:
+            raise AgreementError("Only a draft can be edited.")
+        agreement = form.save(commit=False)
+        agreement.status = locked.status
+        agreement.version = locked.version + 1
+        agreement.save()
+        if installments is not None:
+            installments.instance = agreement
+            installments.save()
+    return agreement
+
+
+def submit_for_review(
+    *, agreement: Agreement, reviewer, by, expected_version=None
+) -> AgreementVersion:
+    """Freeze a version (terms and PDF) and send it to an attorney."""
+    if not has_role(reviewer, Role.ATTORNEY):
+        raise AgreementError("Choose an attorney to review the agreement.")
+    if reviewer.pk == agreement.drafted_by_id:
+        raise AgreementError(
+            "The attorney who reviews an agreement cannot be the one who drafted it."
+        )
+    with transaction.atomic():
+        locked = _lock(agreement, expected_version)
+        if locked.status != Status.DRAFT:
+            raise AgreementError("Only a draft can be submitted for review.")
+        issues = problems(locked)
+        if issues:
+            raise AgreementError("Not ready for review: " + "; ".join(issues) + ".")
+        version = freeze_version(agreement=locked, by=by)
+        Agreement.objects.filter(pk=locked.pk).update(reviewer=reviewer)
+        locked.reviewer = reviewer
+        _move(locked, Status.IN_REVIEW, by, f"Version {version.number} sent to {reviewer.email}.")
+    return version
+
+
+def latest_version(agreement: Agreement) -> AgreementVersion | None:
+    return agreement.versions.order_by("-number").first()
+
+
+def add_comment(*, agreement: Agreement, section: int | None, body: str, by) -> ReviewComment:
+    version = latest_version(agreement)
+    if version is None:
+        raise AgreementError("There is no version to comment on yet.")
+    if not body.strip():
+        raise AgreementError("Write the comment.")
+    return ReviewComment.objects.create(
+        version=version, author=by, section=section, body=body.strip()
+    )
+
+
+def _reviewing_attorney(agreement: Agreement, by) -> None:
+    if not has_role(by, Role.ATTORNEY):
+        raise AgreementError("Only an attorney can review an agreement.")
+    if by.pk == agreement.drafted_by_id:
+        raise AgreementError("Nobody approves or reviews an agreement they drafted.")
+    if agreement.reviewer_id != by.pk:
+        raise AgreementError("This agreement was sent to another attorney for review.")
+
+
+def request_changes(*, agreement: Agreement, note: str, by, expected_version=None) -> Agreement:
+    with transaction.atomic():
+        locked = _lock(agreement, expected_version)
+        _reviewing_attorney(locked, by)
+        if locked.status != Status.IN_REVIEW:
+            raise AgreementError("Only an agreement in review can be sent back.")
+        if note.strip():
+            add_comment(agreement=locked, section=None, body=note, by=by)
+        _move(locked, Status.CHANGES_REQUESTED, by, note.strip())
+    return locked
+
+
+def approve(*, agreement: Agreement, by, expected_version=None) -> Agreement:
+    """Approve the version in review: its stored PDF becomes the document of record."""
+    with transaction.atomic():
+        locked = _lock(agreement, expected_version)
+        _reviewing_attorney(locked, by)
+        if locked.status != Status.IN_REVIEW:
+            raise AgreementError("Only an agreement in review can be approved.")
+        version = latest_version(locked)
+        if version is None or hashlib.sha256(bytes(version.pdf)).hexdigest() != version.sha256:
+            raise AgreementError("The stored PDF does not match its hash; it cannot be approved.")
+        Agreement.objects.filter(pk=locked.pk).update(approved_version=version)
+        locked.approved_version = version
+        _move(locked, Status.APPROVED, by, f"Version {version.number} approved.")
+    return locked
+
+
+def mark_sent(*, agreement: Agreement, by, expected_version=None) -> Agreement:
+    with transaction.atomic():
+        locked = _lock(agreement, expected_version)
+        _move(locked, Status.SENT, by, "Sent to the borrower.")
+    return locked
+
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def record_signed(*, agreement: Agreement, upload, by, expected_version=None) -> Agreement:
+    """Store the signed copy (a PDF of at most 20 MB) and mark the agreement signed."""
+    if upload.size > MAX_UPLOAD:
+        raise AgreementError("The file is larger than 20 MB.")
+    data = upload.read()
+    if not data.startswith(b"%PDF-"):
+        raise AgreementError("The signed copy must be a PDF file.")
+    with transaction.atomic():
+        locked = _lock(agreement, expected_version)
+        if locked.status != Status.SENT:
+            raise AgreementError("Only an agreement sent to the borrower can be marked signed.")
+        SignedCopy.objects.create(
+            agreement=locked,
+            pdf=data,
+            sha256=hashlib.sha256(data).hexdigest(),
+            filename=upload.name[:255],
+            uploaded_by=by,
+        )
+        _move(locked, Status.SIGNED, by, "Signed copy uploaded.")
+    return locked
+
+
+def record_payment(*, agreement: Agreement, payment: Payment, by) -> Payment:
+    """Money received under a signed agreement; all of it received completes the agreement."""
+    with transaction.atomic():
+        locked = _lock(agreement)
+        if locked.status != Status.SIGNED:
+            raise AgreementError("Payments are recorded on signed agreements only.")
+        paid = locked.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+        expected = locked.amount_received or Decimal("0")
+        if payment.amount <= 0:
+            raise AgreementError("A payment must be more than $0.00.")
+        if paid + payment.amount > expected:
+            raise AgreementError(
+                f"${payment.amount:,.2f} is more than the ${expected - paid:,.2f} still due."
+            )
+        payment.agreement = locked
+        payment.recorded_by = by
+        payment.save()
+        if paid + payment.amount == expected:
+            _move(locked, Status.COMPLETED, by, "All payments received in good funds.")
+    return payment
+
+
+def change_status(*, agreement: Agreement, to: str, by, note: str = "", expected_version=None):
+    """Expire, cancel or mark defaulted (the other moves have their own services)."""
+    if to not in (Status.EXPIRED, Status.CANCELLED, Status.DEFAULTED):
+        raise AgreementError("Use the agreement's own action for that step.")
+    with transaction.atomic():
+        locked = _lock(agreement, expected_version)
+        _move(locked, to, by, note)
+    return locked
+
+
+def set_installments(*, agreement: Agreement, rows: list[tuple]) -> None:
+    """Replace a draft's installments with (due_on, amount) rows."""
+    agreement.installments.all().delete()
+    Installment.objects.bulk_create(
+        [Installment(agreement=agreement, due_on=d, amount=a) for d, a in rows]
+    )

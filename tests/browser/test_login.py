@@ -27,14 +27,14 @@ def log_in(page: Page, base_url: str, email: str, password: str = "demo-pass-202
         (
             "investor@example.com",
             "Your portfolios",
-            ["Home", "Portfolios", "Deadlines", "State rules"],
+            ["Home", "Portfolios", "Deadlines", "Settlements", "State rules"],
         ),
         (
             "staff@example.com",
             "Back office",
-            ["Home", "Portfolios", "Deadlines", "State rules", "Accounts"],
+            ["Home", "Portfolios", "Deadlines", "Settlements", "State rules", "Accounts"],
         ),
-        ("attorney@example.com", "Your review queue", ["Home", "State rules"]),
+        ("attorney@example.com", "Your review queue", ["Home", "Review queue", "State rules"]),
     ],
 )
 def test_each_role_logs_in_and_lands_on_its_home_page(

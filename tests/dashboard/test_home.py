@@ -33,7 +33,7 @@ def test_investor_home_lists_only_own_portfolios(client, owner, portfolio, other
     assert "Other&#x27;s Pool" not in response.text
     assert "Back office" not in response.text
     assert "review queue" not in response.text
-    assert nav_labels(response) == ["Home", "Portfolios", "Deadlines", "State rules"]
+    assert nav_labels(response) == ["Home", "Portfolios", "Deadlines", "Settlements", "State rules"]
 
 
 def test_staff_home_shows_back_office_and_every_portfolio(
@@ -44,7 +44,14 @@ def test_staff_home_shows_back_office_and_every_portfolio(
     assert "Owner&#x27;s Pool" in response.text
     assert "Other&#x27;s Pool" in response.text
     assert "owner@example.com" in response.text
-    assert nav_labels(response) == ["Home", "Portfolios", "Deadlines", "State rules", "Accounts"]
+    assert nav_labels(response) == [
+        "Home",
+        "Portfolios",
+        "Deadlines",
+        "Settlements",
+        "State rules",
+        "Accounts",
+    ]
 
 
 def test_attorney_home_shows_review_queue_and_no_portfolios(client, attorney, portfolio):
@@ -52,7 +59,7 @@ def test_attorney_home_shows_review_queue_and_no_portfolios(client, attorney, po
     assert "Your review queue" in response.text
     assert "Nothing is waiting for your review." in response.text
     assert "Owner&#x27;s Pool" not in response.text
-    assert nav_labels(response) == ["Home", "State rules"]
+    assert nav_labels(response) == ["Home", "Review queue", "State rules"]
 
 
 def test_user_with_two_roles_sees_both_sections(client, portfolio):

@@ -1,0 +1,194 @@
+"""The guided drafting form's steps, the review forms and the signed-copy upload."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
+
+from noteinvest.access import Role
+from portfolios.choices import STATE_CHOICES
+from settlements.models import Agreement, Installment, Kind, Payment
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class StepForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def future(self, name):
+        value = self.cleaned_data.get(name)
+        if value and value <= timezone.localdate():
+            self.add_error(name, "This date must be in the future.")
+        return value
+
+
+class PartiesForm(StepForm):
+    governing_state = forms.ChoiceField(choices=STATE_CHOICES, label="Governing law: the state of")
+
+    class Meta:
+        model = Agreement
+        fields = ["holder_name", "holder_address", "agreement_date", "governing_state"]
+        widgets = {"agreement_date": DATE, "holder_address": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_governing_state(self):
+        state = self.cleaned_data["governing_state"]
+        if state != self.instance.loan.property_state:
+            raise forms.ValidationError(
+                f"The property is in {self.instance.loan.state_name}: its law governs."
+            )
+        return state
+
+
+class _TermsMixin:
+    received_field = ""
+
+    def clean(self):
+        data = super().clean()
+        received = data.get(self.received_field)
+        total = self.instance.total_debt
+        if received is not None and received >= total:
+            self.add_error(
+                self.received_field,
+                f"This is at or above the payoff of ${total:,.2f}: nothing would be waived.",
+            )
+        if received is not None and received <= 0:
+            self.add_error(self.received_field, "Enter an amount above $0.00.")
+        self.future("offer_expires_on")
+        return data
+
+
+class DpoTermsForm(_TermsMixin, StepForm):
+    received_field = "settlement_amount"
+    settlement_amount = forms.DecimalField(
+        max_digits=14, decimal_places=2, label="Settlement amount"
+    )
+    payment_method = forms.ChoiceField(
+        choices=Agreement._meta.get_field("payment_method").choices, label="How to pay"
+    )
+    offer_expires_on = forms.DateField(widget=DATE, label="The offer expires on")
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "settlement_amount", "lump_sum_due", "payment_method", "payment_instructions",
+            "offer_expires_on", "lien_release_days", "cure_days",
+        ]  # fmt: skip
+        widgets = {"lump_sum_due": DATE, "payment_instructions": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {
+            "lump_sum_due": "Leave blank when the amount is paid in installments (next step)."
+        }
+
+    def clean(self):
+        data = super().clean()
+        self.future("lump_sum_due")
+        return data
+
+
+class ShortSaleTermsForm(_TermsMixin, StepForm):
+    received_field = "minimum_net_proceeds"
+    minimum_net_proceeds = forms.DecimalField(
+        max_digits=14, decimal_places=2, label="Minimum net proceeds to the holder"
+    )
+    listing_signed_by = forms.DateField(widget=DATE, label="Listing agreement signed by")
+    closing_deadline = forms.DateField(widget=DATE, label="Closing deadline")
+    offer_expires_on = forms.DateField(widget=DATE, label="The offer expires on")
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "minimum_net_proceeds", "listing_signed_by", "offer_forward_days", "closing_deadline",
+            "relocation_amount", "offer_expires_on",
+        ]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        listing, closing = self.future("listing_signed_by"), self.future("closing_deadline")
+        if listing and closing and closing <= listing:
+            self.add_error(
+                "closing_deadline", "The closing deadline must come after the listing deadline."
+            )
+        return data
+
+
+class BaseInstallmentFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        rows = [
+            f.cleaned_data for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]  # fmt: skip
+        if not rows:
+            return
+        total = sum((r["amount"] for r in rows), Decimal("0"))
+        settlement = self.instance.settlement_amount
+        if settlement is None or total != settlement:
+            raise forms.ValidationError(
+                f"The installments add up to ${total:,.2f}, not the settlement amount of "
+                f"${(settlement or 0):,.2f}."
+            )
+        today = timezone.localdate()
+        if any(r["due_on"] <= today for r in rows):
+            raise forms.ValidationError("Every installment must fall due in the future.")
+        if any(r["amount"] <= 0 for r in rows):
+            raise forms.ValidationError("Every installment must be more than $0.00.")
+
+
+InstallmentFormSet = inlineformset_factory(
+    Agreement, Installment, fields=["due_on", "amount"], formset=BaseInstallmentFormSet,
+    extra=3, can_delete=True, widgets={"due_on": DATE},
+)  # fmt: skip
+
+
+class SubmitForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reviewer = forms.ModelChoiceField(queryset=None, label="Attorney to review it")
+
+    def __init__(self, *args, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = agreement.version
+        self.fields["reviewer"].queryset = (
+            get_user_model()
+            .objects.filter(groups__name=Role.ATTORNEY.value, is_active=True)
+            .exclude(pk=agreement.drafted_by_id)
+            .order_by("email")
+        )
+
+
+class CommentForm(forms.Form):
+    section = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="On")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment")
+
+    def __init__(self, *args, section_titles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].choices = [("", "The whole agreement")] + [
+            (n, f"Section {n}. {t}") for n, t in enumerate(section_titles, 1)
+        ]
+
+
+class DecisionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note")
+
+
+class SignedUploadForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    file = forms.FileField(label="Signed agreement (PDF, at most 20 MB)")
+
+
+class PaymentForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = ["received_on", "amount", "note"]
+        widgets = {"received_on": DATE}
+
+
+class StartForm(forms.Form):
+    kind = forms.ChoiceField(choices=Kind.choices)

@@ -1,0 +1,467 @@
+"""Settlement agreement pages: start from a loan, draft step by step with a live preview,
+submit for review, the attorney's review (comments, redline, request changes, approve),
+and the stored PDFs. Objects come through `noteinvest.access`: out of scope is a 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_http_methods, require_POST
+
+from noteinvest.access import Role, get_visible_or_404, has_role, role_required
+from portfolios.models import Loan
+from settlements import clauses, services
+from settlements.forms import (
+    CommentForm,
+    DecisionForm,
+    DpoTermsForm,
+    InstallmentFormSet,
+    PartiesForm,
+    PaymentForm,
+    ShortSaleTermsForm,
+    SignedUploadForm,
+    StartForm,
+    SubmitForm,
+)
+from settlements.models import Agreement, AgreementVersion, Kind, Status
+from settlements.redline import changed_paragraphs
+from settlements.terms import terms_for
+
+INVESTOR_VISIBLE = (Status.APPROVED, Status.SENT, Status.SIGNED, Status.COMPLETED, Status.DEFAULTED)
+STEPS = [
+    ("parties", "Parties"),
+    ("terms", "Terms"),
+    ("payments", "Payments"),
+    ("review", "Check and submit"),
+]
+
+
+def _agreement(request, pk) -> Agreement:
+    agreement = get_visible_or_404(
+        Agreement.objects.select_related("loan__portfolio", "drafted_by", "reviewer", "deficiency"),
+        request.user,
+        pk=pk,
+    )
+    # Investors see an agreement once counsel approved it, never a draft.
+    if (
+        not has_role(request.user, Role.STAFF, Role.ATTORNEY)
+        and agreement.status not in INVESTOR_VISIBLE
+    ):
+        raise Http404("No agreement matches the given query.")
+    return agreement
+
+
+def loan_panel(request, loan) -> str:
+    agreements = list(Agreement.objects.visible_to(request.user).filter(loan=loan))
+    if not has_role(request.user, Role.STAFF, Role.ATTORNEY):
+        agreements = [a for a in agreements if a.status in INVESTOR_VISIBLE]
+    if not agreements and not has_role(request.user, Role.STAFF):
+        return ""
+    return render_to_string(
+        "settlements/_loan_panel.html",
+        {"loan": loan, "agreements": agreements, "staff": has_role(request.user, Role.STAFF)},
+        request=request,
+    )
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+@login_required
+def agreement_list(request):
+    user = request.user
+    agreements = Agreement.objects.visible_to(user).select_related("loan", "reviewer")
+    if not has_role(user, Role.STAFF, Role.ATTORNEY):
+        agreements = agreements.filter(status__in=INVESTOR_VISIBLE)
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        agreements = agreements.filter(status=status)
+    queue = []
+    if has_role(user, Role.ATTORNEY):
+        queue = [a for a in agreements if a.status == Status.IN_REVIEW and a.reviewer_id == user.pk]
+    return render(
+        request,
+        "settlements/agreement_list.html",
+        {
+            "agreements": agreements[:200],
+            "queue": queue,
+            "status": status,
+            "statuses": Status.choices,
+            "active_nav": "settlements",
+        },
+    )
+
+
+# --- drafting ------------------------------------------------------------------------------------
+
+
+@role_required(Role.STAFF)
+@require_POST
+def start(request, loan_pk):
+    loan = get_visible_or_404(Loan.objects.select_related("portfolio"), request.user, pk=loan_pk)
+    form = StartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the kind of agreement.")
+        return redirect(loan)
+    if not loan.borrowers.exists():
+        messages.error(request, "The loan has no borrower: add one before drafting an agreement.")
+        return redirect(loan)
+    agreement = services.start_draft(loan=loan, kind=form.cleaned_data["kind"], by=request.user)
+    messages.success(request, f"Draft {agreement.number} started from the loan's figures.")
+    return redirect("settlements:edit", pk=agreement.pk, step="parties")
+
+
+def _step_forms(agreement, step, data=None):
+    if step == "parties":
+        return PartiesForm(data, instance=agreement), None
+    if step == "terms":
+        cls = DpoTermsForm if agreement.kind == Kind.DPO else ShortSaleTermsForm
+        return cls(data, instance=agreement), None
+    if step == "payments" and agreement.kind == Kind.DPO:
+        form = DpoTermsForm(None, instance=agreement)
+        formset = InstallmentFormSet(data, instance=agreement, prefix="inst")
+        return form, formset
+    raise Http404("No such step.")
+
+
+def _steps(agreement):
+    return [(k, label) for k, label in STEPS if k != "payments" or agreement.kind == Kind.DPO]
+
+
+def _preview(agreement) -> str:
+    terms = terms_for(agreement, version_number=agreement.versions.count() + 1)
+    return render_to_string(
+        "settlements/_preview.html",
+        {"terms": terms, "title": clauses.title(terms), "sections": clauses.sections(terms)},
+    )
+
+
+@role_required(Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def edit(request, pk, step):
+    agreement = _agreement(request, pk)
+    if agreement.status not in (Status.DRAFT, Status.CHANGES_REQUESTED):
+        messages.info(request, "This agreement is no longer a draft.")
+        return redirect(agreement)
+    steps = _steps(agreement)
+    keys = [k for k, _ in steps]
+    if step == "review":
+        return _review_step(request, agreement, steps)
+    if step not in keys:
+        raise Http404("No such step.")
+    form, formset = _step_forms(agreement, step, request.POST or None)
+    if request.method == "POST":
+        valid = form.is_valid() if formset is None else formset.is_valid()
+        version = request.POST.get("version")
+        if valid:
+            try:
+                services.save_terms(
+                    form=form if formset is None else _Untouched(agreement),
+                    installments=formset,
+                    expected_version=int(version) if version and version.isdigit() else -1,
+                    by=request.user,
+                )
+            except services.AgreementError as exc:
+                messages.error(request, str(exc))
+            else:
+                next_step = keys[keys.index(step) + 1]
+                return redirect("settlements:edit", pk=agreement.pk, step=next_step)
+    return render(
+        request,
+        "settlements/agreement_form.html",
+        {
+            "agreement": agreement,
+            "form": form,
+            "formset": formset,
+            "step": step,
+            "steps": steps,
+            "preview": _preview(agreement),
+            "active_nav": "settlements",
+        },
+    )
+
+
+class _Untouched:
+    """For the payments step: saves the installments only, the agreement as it is."""
+
+    def __init__(self, agreement):
+        self.instance = agreement
+
+    def save(self, commit=True):
+        return self.instance
+
+
+def _review_step(request, agreement, steps):
+    form = SubmitForm(request.POST or None, agreement=agreement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.submit_for_review(
+                agreement=agreement,
+                reviewer=form.cleaned_data["reviewer"],
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.AgreementError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Version {version.number} frozen and sent for review.")
+            return redirect(agreement)
+    return render(
+        request,
+        "settlements/agreement_form.html",
+        {
+            "agreement": agreement,
+            "form": form,
+            "step": "review",
+            "steps": steps,
+            "checks": services.checks_for(agreement),
+            "preview": _preview(agreement),
+            "active_nav": "settlements",
+        },
+    )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def preview(request, pk, step):
+    """The preview with the form's unsaved values, for the live preview beside the form."""
+    agreement = _agreement(request, pk)
+    if step in ("parties", "terms"):
+        form, _ = _step_forms(agreement, step, request.POST)
+        form.is_valid()  # fills instance fields that validated; the rest keep saved values
+    return HttpResponse(_preview(agreement))
+
+
+# --- the agreement and its review -------------------------------------------------------------
+
+
+@login_required
+def detail(request, pk):
+    agreement = _agreement(request, pk)
+    user = request.user
+    versions = list(agreement.versions.order_by("number"))
+    latest = versions[-1] if versions else None
+    terms = latest.terms if latest else terms_for(agreement, version_number=1)
+    titles = [t for t, _ in clauses.sections(terms)]
+    reviewing = (
+        has_role(user, Role.ATTORNEY)
+        and agreement.reviewer_id == user.pk
+        and agreement.status == Status.IN_REVIEW
+    )
+    context = {
+        "agreement": agreement,
+        "versions": versions
+        if has_role(user, Role.STAFF, Role.ATTORNEY)
+        else [
+            v
+            for v in versions
+            if agreement.approved_version_id and v.pk == agreement.approved_version_id
+        ],
+        "latest": latest,
+        "history": agreement.history.select_related("changed_by"),
+        "comments": [
+            (c, titles[c.section - 1] if c.section and c.section <= len(titles) else "")
+            for c in (latest.comments.select_related("author") if latest else [])
+        ],
+        "all_comments": agreement.versions.exists()
+        and [c for v in versions for c in v.comments.select_related("author")],
+        "staff": has_role(user, Role.STAFF),
+        "reviewing": reviewing,
+        "deficiency": agreement.deficiency,
+        "checks": services.checks_for(agreement) if agreement.status == Status.DRAFT else None,
+        "payments": agreement.payments.all(),
+        "active_nav": "settlements",
+    }
+    if reviewing:
+        context["comment_form"] = CommentForm(section_titles=titles)
+        context["decision_form"] = DecisionForm(initial={"version": agreement.version})
+        context["redline"] = _redline_for(agreement, user, versions)
+    if context["staff"]:
+        context["decision_form"] = context.get("decision_form") or DecisionForm(
+            initial={"version": agreement.version}
+        )
+        context["upload_form"] = SignedUploadForm(initial={"version": agreement.version})
+        context["payment_form"] = PaymentForm()
+    return render(request, "settlements/agreement_detail.html", context)
+
+
+def _redline_for(agreement, attorney, versions):
+    """What changed since the version this attorney last reviewed (commented on or sent back)."""
+    if len(versions) < 2:
+        return None
+    current = versions[-1]
+    reviewed_numbers = {
+        v.number for v in versions[:-1] if v.comments.filter(author=attorney).exists()
+    }
+    base = max(reviewed_numbers) if reviewed_numbers else versions[-2].number
+    old = next(v for v in versions if v.number == base)
+    return {
+        "from": old.number,
+        "to": current.number,
+        "paragraphs": changed_paragraphs(old.text, current.text),
+    }
+
+
+def _act(request, pk, action, success):
+    agreement = _agreement(request, pk)
+    try:
+        action(agreement)
+    except services.AgreementError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect(agreement)
+
+
+def _expected(request):
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+@role_required(Role.ATTORNEY)
+@require_POST
+def comment(request, pk):
+    agreement = _agreement(request, pk)
+    latest = services.latest_version(agreement)
+    titles = [t for t, _ in clauses.sections(latest.terms)] if latest else []
+    form = CommentForm(request.POST, section_titles=titles)
+    if not form.is_valid():
+        messages.error(request, "Write the comment; nothing was saved.")
+        return redirect(agreement)
+    return _act(
+        request,
+        pk,
+        lambda a: services.add_comment(
+            agreement=a,
+            section=form.cleaned_data["section"],
+            body=form.cleaned_data["body"],
+            by=request.user,
+        ),
+        "Comment added.",
+    )
+
+
+@role_required(Role.ATTORNEY)
+@require_POST
+def request_changes(request, pk):
+    return _act(
+        request,
+        pk,
+        lambda a: services.request_changes(
+            agreement=a,
+            note=request.POST.get("note", ""),
+            by=request.user,
+            expected_version=_expected(request),
+        ),
+        "Changes requested: the draft went back to staff.",
+    )
+
+
+@role_required(Role.ATTORNEY)
+@require_POST
+def approve(request, pk):
+    return _act(
+        request,
+        pk,
+        lambda a: services.approve(
+            agreement=a, by=request.user, expected_version=_expected(request)
+        ),
+        "Approved: this version's PDF is the document of record.",
+    )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def mark_sent(request, pk):
+    return _act(
+        request,
+        pk,
+        lambda a: services.mark_sent(
+            agreement=a, by=request.user, expected_version=_expected(request)
+        ),
+        "Marked as sent to the borrower.",
+    )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def upload_signed(request, pk):
+    form = SignedUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose the signed PDF to upload.")
+        return redirect("settlements:detail", pk=pk)
+    return _act(
+        request,
+        pk,
+        lambda a: services.record_signed(
+            agreement=a,
+            upload=form.cleaned_data["file"],
+            by=request.user,
+            expected_version=form.cleaned_data["version"],
+        ),
+        "Signed copy stored; the agreement is signed.",
+    )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def record_payment(request, pk):
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter the payment's date and amount; nothing was saved.")
+        return redirect("settlements:detail", pk=pk)
+    return _act(
+        request,
+        pk,
+        lambda a: services.record_payment(
+            agreement=a, payment=form.save(commit=False), by=request.user
+        ),
+        "Payment recorded.",
+    )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def change_status(request, pk):
+    return _act(
+        request,
+        pk,
+        lambda a: services.change_status(
+            agreement=a,
+            to=request.POST.get("to", ""),
+            by=request.user,
+            note=request.POST.get("note", ""),
+            expected_version=_expected(request),
+        ),
+        "Status changed.",
+    )
+
+
+@login_required
+def version_pdf(request, pk, number):
+    """A frozen version's stored PDF bytes (never re-rendered)."""
+    agreement = _agreement(request, pk)
+    version = AgreementVersion.objects.filter(agreement=agreement, number=number).first()
+    if version is None:
+        raise Http404("No such version.")
+    if (
+        not has_role(request.user, Role.STAFF, Role.ATTORNEY)
+        and version.pk != agreement.approved_version_id
+    ):
+        raise Http404("No such version.")
+    response = HttpResponse(bytes(version.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{agreement.number}-v{number}.pdf"'
+    response["X-Content-SHA256"] = version.sha256
+    return response
+
+
+@login_required
+def signed_pdf(request, pk):
+    agreement = _agreement(request, pk)
+    copy = getattr(agreement, "signed_copy", None)
+    if copy is None:
+        raise Http404("No signed copy.")
+    response = HttpResponse(bytes(copy.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{agreement.number}-signed.pdf"'
+    return response
