@@ -16,6 +16,15 @@ WAIVER_TITLE = "Waiver of the Remaining Balance"
 TAX_TITLE = "Tax Notice: Forgiven Debt and IRS Form 1099-C"
 
 
+def _wf(value, what: str) -> str:
+    """Words and figures, or a visible blank while a draft lacks the amount."""
+    return f"[{what} to be set]" if value is None else words_and_figures(value)
+
+
+def _on(value, what: str) -> str:
+    return f"[{what} to be set]" if not value else long_date(day(value))
+
+
 def _borrower_names(terms) -> str:
     names = [b["name"] for b in terms["borrowers"]]
     if len(names) <= 1:
@@ -74,16 +83,16 @@ def _amount_owed(terms) -> tuple[str, list[str]]:
     )
 
 
-def _waiver(terms, received: Decimal, when: str, condition: str) -> tuple[str, list[str]]:
+def _waiver(terms, received, when: str, condition: str) -> tuple[str, list[str]]:
     total = Decimal(terms["payoff"]["total"])
-    waived = total - received
+    waived = None if received is None else total - received
     as_of = long_date(day(terms["payoff"]["as_of"]))
     return (
         WAIVER_TITLE,
         [
             f"The figures: the Total Debt as of {as_of} is {words_and_figures(total)}; the "
-            f"amount the Holder is to receive is {words_and_figures(received)}; the amount the "
-            f"Holder waives is {words_and_figures(waived)}.",
+            f"amount the Holder is to receive is {_wf(received, 'amount')}; the amount the "
+            f"Holder waives is {_wf(waived, 'amount')}.",
             f"{when}, the Holder waives and releases the rest of the debt owed on the Loan, "
             "including any deficiency and any deficiency judgment, whether already entered or "
             "not, and will not seek to collect it from the Borrower.",
@@ -137,13 +146,14 @@ def _dpo(terms) -> list[tuple[str, list[str]]]:
             for i in terms["installments"]
         )
         payment.append(
-            f"The Borrower will pay the Holder {words_and_figures(settlement)} (the “Settlement "
-            f"Amount”) in {len(terms['installments'])} installments: {rows}."
+            f"The Borrower will pay the Holder {_wf(settlement, 'settlement amount')} (the "
+            f"“Settlement Amount”) in {len(terms['installments'])} installments: {rows}."
         )
     else:
         payment.append(
-            f"The Borrower will pay the Holder {words_and_figures(settlement)} (the “Settlement "
-            f"Amount”) in one payment received by {long_date(day(terms['lump_sum_due']))}."
+            f"The Borrower will pay the Holder {_wf(settlement, 'settlement amount')} (the "
+            f"“Settlement Amount”) in one payment received by "
+            f"{_on(terms['lump_sum_due'], 'due date')}."
         )
     how = terms["payment_method"] or "a method the Holder accepts in writing"
     payment.append(
@@ -161,7 +171,7 @@ def _dpo(terms) -> list[tuple[str, list[str]]]:
         ("Settlement Payment", payment),
         ("Acceptance Deadline", [
             "This offer ends unless the Borrower signs this agreement and the Holder receives it "
-            f"by {long_date(day(terms['offer_expires_on']))}.",
+            f"by {_on(terms['offer_expires_on'], 'expiry date')}.",
         ]),
         ("Release of the Lien", [
             f"Within {terms['lien_release_days']} days after the final payment clears, the Holder "
@@ -188,7 +198,7 @@ def _dpo(terms) -> list[tuple[str, list[str]]]:
 def _short_sale(terms) -> list[tuple[str, list[str]]]:
     minimum = amount(terms, "minimum_net_proceeds")
     relocation = amount(terms, "relocation_amount") or Decimal("0")
-    closing = long_date(day(terms["closing_deadline"]))
+    closing = _on(terms["closing_deadline"], "closing deadline")
     proceeds = (
         f"The Borrower will receive nothing from the sale except a relocation payment of "
         f"{words_and_figures(relocation)}, paid at closing."
@@ -204,13 +214,13 @@ def _short_sale(terms) -> list[tuple[str, list[str]]]:
         _amount_owed(terms),
         ("The Sale", [
             "The Borrower will sign a listing agreement with a licensed real estate broker by "
-            f"{long_date(day(terms['listing_signed_by']))} and give the Holder a copy.",
+            f"{_on(terms['listing_signed_by'], 'listing deadline')} and give the Holder a copy.",
             "The Borrower will allow the Property to be shown to buyers on reasonable notice and "
             "keep it in its present condition.",
             f"The Borrower will send the Holder every offer received within "
             f"{terms['offer_forward_days']} days of receiving it.",
             f"The Holder will accept a sale that pays it net proceeds of at least "
-            f"{words_and_figures(minimum)} at closing (the “Minimum Net Proceeds”).",
+            f"{_wf(minimum, 'minimum net proceeds')} at closing (the “Minimum Net Proceeds”).",
             "The sale must be an arm's-length transaction: the buyer may not be related to or "
             "affiliated with the Borrower, and no party may have an undisclosed agreement about "
             "the Property.",

@@ -160,11 +160,14 @@ class SubmitForm(forms.Form):
             .exclude(pk=agreement.drafted_by_id)
             .order_by("email")
         )
+        self.fields["reviewer"].label_from_instance = lambda user: f"{user} ({user.email})"
 
 
 class CommentForm(forms.Form):
-    section = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="On")
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment")
+    section = forms.TypedChoiceField(
+        coerce=int, empty_value=None, required=False, label="Comment on"
+    )
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Your comment")
 
     def __init__(self, *args, section_titles=(), **kwargs):
         super().__init__(*args, **kwargs)

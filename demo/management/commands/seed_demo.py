@@ -33,6 +33,8 @@ DEMO_PORTFOLIOS = [
         "acquisition_date": date(2026, 3, 16),
         "purchase_price": Decimal("4185000.00"),
         "notes": "Mixed pool of non-performing first liens bought at a discount.",
+        "holder_legal_name": "Riverbend Note Fund I, LLC",
+        "holder_address": "200 Harbor Blvd, Suite 900, Sacramento, CA 95814",
         "loans": lambda: demo_loans("RB-", 60, seed=2026),
     },
     {
@@ -42,6 +44,8 @@ DEMO_PORTFOLIOS = [
         "acquisition_date": date(2025, 11, 3),
         "purchase_price": Decimal("612500.00"),
         "notes": "Small pool of reperforming loans.",
+        "holder_legal_name": "Lakeshore Credit Partners LP",
+        "holder_address": "75 Lake Shore Dr, Floor 12, Chicago, IL 60611",
         "loans": lambda: demo_loans("LS-", 6, seed=2025, places=PLACES[6:12]),
     },
 ]
