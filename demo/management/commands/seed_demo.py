@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.roles import assign_role
 from demo.deficiencies import seed_deficiencies
 from demo.loans import PLACES, demo_loans
+from demo.settlements import seed_agreements
 from noteinvest.access import Role
 from portfolios.models import Borrower, Loan, Portfolio
 
@@ -83,6 +84,7 @@ class Command(BaseCommand):
                         Borrower(loan=loan, position=i, **b) for i, b in enumerate(borrowers, 1)
                     )
         created += seed_deficiencies(User.objects.get(email="staff@example.com"))
+        created += seed_agreements()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({created} new records). Log in with any demo e-mail and "

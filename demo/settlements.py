@@ -1,0 +1,47 @@
+"""Demo agreements: a DPO waiting for the demo attorney's review and an approved short sale.
+
+Seeding twice changes nothing: a loan that already has an agreement is left alone.
+"""
+
+from decimal import Decimal
+
+from accounts.models import User
+from portfolios.models import Loan
+from settlements import services
+from settlements.models import Agreement
+
+
+def seed_agreements() -> int:
+    staff = User.objects.get(email="staff@example.com")
+    attorney = User.objects.get(email="attorney@example.com")
+    made = 0
+    for number, kind, share, approve in (
+        ("RB-0009", "dpo", Decimal("0.55"), False),
+        ("RB-0017", "short_sale", Decimal("0.60"), True),
+    ):
+        loan = Loan.objects.filter(loan_number=number).first()
+        if loan is None or Agreement.objects.filter(loan=loan).exists():
+            continue
+        agreement = services.start_draft(loan=loan, kind=kind, by=staff)
+        amount = (agreement.total_debt * share).quantize(Decimal("1000"))
+        if kind == "dpo":
+            agreement.settlement_amount = amount
+            agreement.payment_method = "wire"
+            agreement.payment_instructions = (
+                "to the account named in the Holder's signed wire letter"
+            )
+        else:
+            agreement.minimum_net_proceeds = amount
+            agreement.relocation_amount = Decimal("2500.00")
+        agreement.save()
+        services.submit_for_review(agreement=agreement, reviewer=attorney, by=staff)
+        if approve:
+            services.add_comment(
+                agreement=agreement,
+                section=None,
+                by=attorney,
+                body="Reviewed against the deficiency file; fine to send.",
+            )
+            services.approve(agreement=agreement, by=attorney)
+        made += 1
+    return made
