@@ -200,8 +200,11 @@ class Verdict(models.TextChoices):
 
 class DeficiencyQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Staff see every deficiency; an investor those on loans of portfolios they own."""
-        return scope_for(self, user, owner_path="portfolio__owners")
+        """Staff see every deficiency; an investor those in portfolios they own; an attorney
+        those with a settlement agreement sent to them for review."""
+        return scope_for(
+            self, user, owner_path="portfolio__owners", reviewer_path="agreements__reviewer"
+        )
 
 
 class Deficiency(models.Model):

@@ -286,3 +286,24 @@ def test_role_refusals_over_http(client, draft, staff, attorney, owner):
     assert client.post(reverse("settlements:sent", args=[draft.pk])).status_code == 403
     draft.refresh_from_db()
     assert draft.status == Status.IN_REVIEW
+
+
+def test_the_reviewing_attorney_reads_the_deficiency_being_waived(
+    client, portfolio, staff, attorney
+):
+    from tests.factories import record_sale
+
+    loan = make_loan(portfolio, "WF-D")
+    deficiency = record_sale(loan, staff)
+    agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
+    assert agreement.deficiency == deficiency
+    client.force_login(attorney)
+    assert client.get(deficiency.get_absolute_url()).status_code == 404
+    agreement.settlement_amount = D("150000.00")
+    agreement.payment_method = "wire"
+    agreement.holder_address = "1 Fund Way, Albany, NY"
+    agreement.save()
+    services.submit_for_review(agreement=agreement, reviewer=attorney, by=staff)
+    page = client.get(deficiency.get_absolute_url())
+    assert page.status_code == 200
+    assert "Change status" not in page.text  # attorneys read, staff change
