@@ -9,7 +9,12 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_import.py", "bench_portfolio_page.py", "bench_deficiency_pages.py"]
+SCRIPTS = [
+    "bench_import.py",
+    "bench_portfolio_page.py",
+    "bench_deficiency_pages.py",
+    "bench_pdf.py",
+]
 
 
 def main():
@@ -45,6 +50,55 @@ def main():
                 "at most 2x |"
             )
             print(f"| {label}, SQL queries per view | {r['queries']} | | | constant |")
+
+    pdf = results.get("pdf")
+    if pdf:
+        rows = [
+            (
+                f"agreement PDF ({pdf['pages']} pages), median render",
+                f"{pdf['render_median_ms']} ms",
+                f"{pdf['plain_median_ms']} ms",
+                f"{pdf['render_ratio_median']}x",
+                "at most 0.9x",
+            ),
+            (
+                "agreement PDF, p95 render",
+                f"{pdf['render_p95_ms']} ms",
+                f"{pdf['plain_p95_ms']} ms",
+                f"{pdf['render_ratio_p95']}x",
+                "at most 0.9x",
+            ),
+            (
+                f"memory growth over {pdf['memory_renders']} renders",
+                f"{pdf['memory_growth_mb']} MB",
+                "",
+                "",
+                "under 10 MB",
+            ),
+            (
+                "approved PDF download over HTTP, median",
+                f"{pdf['http_serve_median_ms']} ms",
+                f"{pdf['http_healthz_median_ms']} ms (/healthz)",
+                f"{pdf['http_serve_ratio']}x",
+                "within 3x",
+            ),
+            (
+                "approved PDF, in-process (no HTTP), median",
+                f"{pdf['serve_median_ms']} ms",
+                f"{pdf['healthz_median_ms']} ms (/healthz)",
+                f"{pdf['serve_ratio']}x",
+                "",
+            ),
+            (
+                "200 agreements in one batch",
+                f"{pdf['batch_200_s']} s",
+                f"{pdf['single_x200_s']} s (200 x single)",
+                f"{pdf['batch_ratio']}x",
+                "at most 1.1x",
+            ),
+        ]
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

@@ -440,19 +440,29 @@ def change_status(request, pk):
 
 @login_required
 def version_pdf(request, pk, number):
-    """A frozen version's stored PDF bytes (never re-rendered)."""
-    agreement = _agreement(request, pk)
-    version = AgreementVersion.objects.filter(agreement=agreement, number=number).first()
-    if version is None:
-        raise Http404("No such version.")
-    if (
-        not has_role(request.user, Role.STAFF, Role.ATTORNEY)
-        and version.pk != agreement.approved_version_id
+    """A frozen version's stored PDF bytes, never re-rendered: two lean queries."""
+    found = (
+        Agreement.objects.visible_to(request.user)
+        .filter(pk=pk)
+        .values_list("number", "status", "approved_version_id")
+        .first()
+    )
+    if found is None:
+        raise Http404("No agreement matches the given query.")
+    agreement_number, status, approved_id = found
+    version = (
+        AgreementVersion.objects.filter(agreement_id=pk, number=number)
+        .values_list("pk", "pdf", "sha256")
+        .first()
+    )
+    staff_or_counsel = has_role(request.user, Role.STAFF, Role.ATTORNEY)
+    if version is None or (
+        not staff_or_counsel and (status not in INVESTOR_VISIBLE or version[0] != approved_id)
     ):
         raise Http404("No such version.")
-    response = HttpResponse(bytes(version.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{agreement.number}-v{number}.pdf"'
-    response["X-Content-SHA256"] = version.sha256
+    response = HttpResponse(bytes(version[1]), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{agreement_number}-v{number}.pdf"'
+    response["X-Content-SHA256"] = version[2]
     return response
 
 
