@@ -173,6 +173,11 @@ def main():
     from settlements import documents
 
     settings.DEBUG = False
+    # The plain baseline cannot load the app's fonts (no fetcher for them): it falls back
+    # to the system's and warns on every render; the warnings are not the measurement.
+    import logging
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     agreement, version, attorney = make_agreement()
     html = documents.render_agreement_html(version)
     pages = len(PdfReader(io.BytesIO(bytes(version.pdf))).pages)

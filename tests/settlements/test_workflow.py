@@ -307,3 +307,32 @@ def test_the_reviewing_attorney_reads_the_deficiency_being_waived(
     page = client.get(deficiency.get_absolute_url())
     assert page.status_code == 200
     assert "Change status" not in page.text  # attorneys read, staff change
+
+
+@pytest.mark.parametrize(
+    ("url_name", "allowed"),
+    [
+        ("settlements:approve", {"attorney"}),
+        ("settlements:request_changes", {"attorney"}),
+        ("settlements:comment", {"attorney"}),
+        ("settlements:sent", {"staff"}),
+        ("settlements:signed", {"staff"}),
+        ("settlements:payment", {"staff"}),
+        ("settlements:status", {"staff"}),
+    ],
+)
+def test_each_action_is_refused_to_the_other_roles(client, draft, staff, attorney, owner, url_name, allowed):
+    in_review(draft, staff, attorney)
+    users = {"staff": staff, "attorney": attorney, "investor": owner}
+    for role, user in users.items():
+        client.force_login(user)
+        response = client.post(reverse(url_name, args=[draft.pk]), {})
+        if role in allowed:
+            assert response.status_code == 302  # reached the service (which may refuse with a message)
+        else:
+            assert response.status_code == 403
+    draft.refresh_from_db()
+    # Only the allowed role moved it, and only where the post alone is a complete decision.
+    expected = {"settlements:approve": Status.APPROVED,
+                "settlements:request_changes": Status.CHANGES_REQUESTED}.get(url_name, Status.IN_REVIEW)  # fmt: skip
+    assert draft.status == expected
