@@ -23,7 +23,7 @@ def seed_agreements() -> int:
         if loan is None or Agreement.objects.filter(loan=loan).exists():
             continue
         agreement = services.start_draft(loan=loan, kind=kind, by=staff)
-        amount = (agreement.total_debt * share).quantize(Decimal("1000"))
+        amount = (agreement.total_debt * share / 1000).quantize(Decimal("1")) * 1000
         if kind == "dpo":
             agreement.settlement_amount = amount
             agreement.payment_method = "wire"

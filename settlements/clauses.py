@@ -83,16 +83,27 @@ def _amount_owed(terms) -> tuple[str, list[str]]:
     )
 
 
-def _waiver(terms, received, when: str, condition: str) -> tuple[str, list[str]]:
+def _waiver(terms, received, when: str, condition: str, *, minimum: bool = False):
     total = Decimal(terms["payoff"]["total"])
     waived = None if received is None else total - received
     as_of = long_date(day(terms["payoff"]["as_of"]))
+    if minimum:
+        figures = (
+            f"The figures: the Total Debt as of {as_of} is {words_and_figures(total)}; the "
+            f"amount the Holder is to receive is at least {_wf(received, 'amount')}; the amount "
+            f"the Holder waives is at most {_wf(waived, 'amount')}, less whatever it receives "
+            "above the Minimum Net Proceeds."
+        )
+    else:
+        figures = (
+            f"The figures: the Total Debt as of {as_of} is {words_and_figures(total)}; the "
+            f"amount the Holder is to receive is {_wf(received, 'amount')}; the amount the "
+            f"Holder waives is {_wf(waived, 'amount')}."
+        )
     return (
         WAIVER_TITLE,
         [
-            f"The figures: the Total Debt as of {as_of} is {words_and_figures(total)}; the "
-            f"amount the Holder is to receive is {_wf(received, 'amount')}; the amount the "
-            f"Holder waives is {_wf(waived, 'amount')}.",
+            figures,
             f"{when}, the Holder waives and releases the rest of the debt owed on the Loan, "
             "including any deficiency and any deficiency judgment, whether already entered or "
             "not, and will not seek to collect it from the Borrower.",
@@ -241,6 +252,7 @@ def _short_sale(terms) -> list[tuple[str, list[str]]]:
             "When the sale closes and the Holder receives at least the Minimum Net Proceeds",
             "on the closing of the sale and the Holder's receipt of at least the Minimum Net "
             "Proceeds",
+            minimum=True,
         ),
         _tax_notice(),
         *_boilerplate(terms),

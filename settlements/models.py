@@ -186,6 +186,12 @@ class AgreementVersion(models.Model):
     def __str__(self):
         return f"{self.agreement.number} v{self.number}"
 
+    def save(self, *args, **kwargs):
+        # A frozen version is written once; its terms, text and PDF never change after.
+        if self.pk is not None:
+            raise ValueError("A frozen agreement version cannot be changed.")
+        super().save(*args, **kwargs)
+
 
 class ReviewComment(models.Model):
     version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="comments")

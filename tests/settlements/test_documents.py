@@ -119,6 +119,8 @@ def test_short_sale_pdf_has_its_terms_and_conditional_waiver(loan, staff):
     assert "arm's-length" in text
     assert "this agreement ends and the Holder keeps every right" in text
     assert "This waiver takes effect only on the closing of the sale" in text
+    assert "is to receive is at least One Hundred Sixty-Five Thousand and 00/100 Dollars" in text
+    assert "the Holder waives is at most" in text
 
 
 @pytest.mark.parametrize(

@@ -321,14 +321,18 @@ def test_the_reviewing_attorney_reads_the_deficiency_being_waived(
         ("settlements:status", {"staff"}),
     ],
 )
-def test_each_action_is_refused_to_the_other_roles(client, draft, staff, attorney, owner, url_name, allowed):
+def test_each_action_is_refused_to_the_other_roles(
+    client, draft, staff, attorney, owner, url_name, allowed
+):
     in_review(draft, staff, attorney)
     users = {"staff": staff, "attorney": attorney, "investor": owner}
     for role, user in users.items():
         client.force_login(user)
         response = client.post(reverse(url_name, args=[draft.pk]), {})
         if role in allowed:
-            assert response.status_code == 302  # reached the service (which may refuse with a message)
+            assert (
+                response.status_code == 302
+            )  # reached the service (which may refuse with a message)
         else:
             assert response.status_code == 403
     draft.refresh_from_db()
@@ -336,3 +340,12 @@ def test_each_action_is_refused_to_the_other_roles(client, draft, staff, attorne
     expected = {"settlements:approve": Status.APPROVED,
                 "settlements:request_changes": Status.CHANGES_REQUESTED}.get(url_name, Status.IN_REVIEW)  # fmt: skip
     assert draft.status == expected
+
+
+def test_a_frozen_version_cannot_be_saved_again(draft, staff, attorney):
+    version = in_review(draft, staff, attorney).versions.get()
+    version.text = "changed"
+    with pytest.raises(ValueError, match="cannot be changed"):
+        version.save()
+    version.refresh_from_db()
+    assert version.text != "changed"
