@@ -9,16 +9,11 @@ from django.db.models import Q
 from django.urls import reverse
 
 from noteinvest.access import scope_for
+from noteinvest.money import money_field as money
 from portfolios.choices import STATE_CHOICES
 from portfolios.models import Loan, Portfolio
 
 NON_NEGATIVE = [MinValueValidator(Decimal("0"), "Enter an amount of zero or more.")]
-
-
-def money(verbose_name, **kwargs):
-    return models.DecimalField(
-        verbose_name, max_digits=14, decimal_places=2, validators=NON_NEGATIVE, **kwargs
-    )
 
 
 class Flag(models.TextChoices):

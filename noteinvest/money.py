@@ -81,3 +81,17 @@ def format_money(value, *, symbol: str = "$") -> str:
     amount = round_cents(value)
     sign = "-" if amount < 0 else ""
     return f"{sign}{symbol}{abs(amount):,.2f}"
+
+
+def _non_negative():
+    from django.core.validators import MinValueValidator
+
+    return [MinValueValidator(ZERO, "Enter an amount of zero or more.")]
+
+
+def money_field(verbose_name=None, **kwargs):
+    """A DecimalField for money: 14 digits, 2 decimals, never negative."""
+    from django.db import models
+
+    kwargs.setdefault("validators", _non_negative())
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from noteinvest.access import scope_for
+from noteinvest.money import money_field as shared_money_field
 from portfolios.choices import (
     STATE_CHOICES,
     DayCount,
@@ -22,14 +23,11 @@ from portfolios.choices import (
     ValueSource,
 )
 
-NON_NEGATIVE = [MinValueValidator(Decimal("0"), "Enter an amount of zero or more.")]
-
 
 def money_field(verbose_name, **kwargs):
+    """Money that defaults to zero (balances); see noteinvest.money.money_field."""
     kwargs.setdefault("default", 0)
-    return models.DecimalField(
-        verbose_name, max_digits=14, decimal_places=2, validators=NON_NEGATIVE, **kwargs
-    )
+    return shared_money_field(verbose_name, **kwargs)
 
 
 class PortfolioQuerySet(models.QuerySet):
@@ -47,9 +45,7 @@ class Portfolio(models.Model):
     )
     seller = models.CharField(max_length=200, blank=True)
     acquisition_date = models.DateField(null=True, blank=True)
-    purchase_price = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE
-    )
+    purchase_price = shared_money_field(null=True, blank=True)
     notes = models.TextField(blank=True)
     holder_legal_name = models.CharField(
         "note holder's legal name", max_length=200, blank=True,

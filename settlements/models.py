@@ -3,22 +3,14 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from deficiencies.models import Deficiency
 from noteinvest.access import scope_for
+from noteinvest.money import money_field as money
 from portfolios.models import Loan
-
-NON_NEGATIVE = [MinValueValidator(Decimal("0"), "Enter an amount of zero or more.")]
-
-
-def money(verbose_name, **kwargs):
-    return models.DecimalField(
-        verbose_name, max_digits=14, decimal_places=2, validators=NON_NEGATIVE, **kwargs
-    )
 
 
 class Kind(models.TextChoices):
