@@ -18,7 +18,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
@@ -303,8 +305,9 @@ def portfolio_export(request, pk):
             yield writer.writerow(out)
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    filename = f"{portfolio.name}-payoff-{as_of.isoformat()}.csv".replace(" ", "-").replace('"', "")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The portfolio's name is user text: slugify it so the header cannot be broken.
+    name = f"{slugify(portfolio.name) or 'portfolio'}-payoff-{as_of.isoformat()}.csv"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 

@@ -360,3 +360,15 @@ def test_future_acquisition_date_is_refused(client, staff, owner):
         {"name": "X", "owners": [owner.pk], "acquisition_date": tomorrow},
     )
     assert response.context["form"].errors["acquisition_date"]
+
+
+def test_export_filename_is_safe_whatever_the_portfolio_name(client, owner):
+    odd = make_portfolio(owner, name='Pool "A"\r\nX-Injected: 1')
+    client.force_login(owner)
+    response = client.get(reverse("portfolios:export", args=[odd.pk]), {"as_of": "2026-01-31"})
+    assert response.status_code == 200
+    assert (
+        response["Content-Disposition"]
+        == 'attachment; filename="pool-a-x-injected-1-payoff-2026-01-31.csv"'
+    )
+    assert "X-Injected" not in response.headers
