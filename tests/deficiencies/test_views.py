@@ -295,3 +295,19 @@ def test_deadline_within_30_days_is_highlighted(client, owner, portfolio, staff)
     record_sale(make_loan(portfolio, "TEN"), staff, on=sale)
     client.force_login(owner)
     assert "within 30 days" in client.get(reverse("deficiencies:deadlines")).text
+
+
+def test_staff_correct_a_liquidation_and_a_stale_form_is_refused(client, staff, deficiency):
+    client.force_login(staff)
+    url = reverse("deficiencies:edit_event", args=[deficiency.pk])
+    assert client.get(url).status_code == 200
+    stale = deficiency.version
+    response = client.post(url, sale_post(sale_price="160000.00", version=stale))
+    assert response.status_code == 302
+    deficiency.refresh_from_db()
+    assert deficiency.deficiency == Decimal("49500.00")  # 209,500 - 160,000
+    response = client.post(url, sale_post(sale_price="170000.00", version=stale))
+    assert response.status_code == 200
+    assert "Someone else changed this deficiency" in response.text
+    deficiency.refresh_from_db()
+    assert deficiency.deficiency == Decimal("49500.00")
