@@ -155,7 +155,12 @@ def portfolio_detail(request, pk):
     today = timezone.localdate()
     filters = LoanFilterForm(request.GET or None)
     loans = filters.filter(portfolio.loans.all())
-    page = Paginator(loans, PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = portfolio_totals([portfolio], today)[portfolio.pk]
+    paginator = Paginator(loans, PAGE_SIZE)
+    if not any(filters.data.get(f) for f in ("q", "state", "status", "occupancy")):
+        # Unfiltered, the row count is the cached totals' count: no COUNT query.
+        paginator.__dict__["count"] = totals.count
+    page = paginator.get_page(request.GET.get("page"))
     rows = loan_rows(page.object_list, today)
     query = request.GET.copy()
     query.pop("page", None)
@@ -171,7 +176,7 @@ def portfolio_detail(request, pk):
         "page": page,
         "rows": rows,
         "today": today,
-        "totals": portfolio_totals([portfolio], today)[portfolio.pk],
+        "totals": totals,
         "filtered": loans.aggregate(count=Count("pk"), upb=Sum("upb"))
         if filters.has_changed()
         else None,

@@ -372,3 +372,16 @@ def test_export_filename_is_safe_whatever_the_portfolio_name(client, owner):
         == 'attachment; filename="pool-a-x-injected-1-payoff-2026-01-31.csv"'
     )
     assert "X-Injected" not in response.headers
+
+
+def test_the_cached_count_follows_new_and_deleted_loans(client, owner, portfolio):
+    make_loans(portfolio, 3)
+    client.force_login(owner)
+    url = reverse("portfolios:detail", args=[portfolio.pk])
+    assert client.get(url).context["page"].paginator.count == 3
+    make_loans(portfolio, 1, start=100)  # bulk insert, like an import, then touch the stamp
+    Portfolio.touch_loans(portfolio.pk)
+    assert client.get(url).context["page"].paginator.count == 4
+    Loan.objects.filter(portfolio=portfolio).first().borrowers.all().delete()
+    Loan.objects.filter(portfolio=portfolio, loan_number="L000100").delete()  # signals touch it
+    assert client.get(url).context["page"].paginator.count == 3
