@@ -92,7 +92,7 @@ def main():
             (
                 "200 agreements in one batch",
                 f"{pdf['batch_200_s']} s",
-                f"{pdf['single_x200_s']} s (200 x single)",
+                f"{pdf['single_x200_s']} s (200 single renders)",
                 f"{pdf['batch_ratio']}x",
                 "at most 1.1x",
             ),

@@ -182,3 +182,12 @@ def test_frozen_version_keeps_its_bytes_and_hash(dpo, staff):
     again = services.freeze_version(agreement=dpo, by=staff)
     assert again.number == 2
     assert documents.render_agreement_html(version).count("Waiver of the Remaining Balance") == 1
+
+
+def test_render_many_yields_one_pdf_per_document_and_restores_gc():
+    import gc
+
+    html = "<html><body><p>One page.</p></body></html>"
+    pdfs = list(documents.render_many([html] * 3, collect_every=2))
+    assert len(pdfs) == 3 and all(p.startswith(b"%PDF-") for p in pdfs)
+    assert gc.isenabled()
