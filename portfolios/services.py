@@ -22,7 +22,7 @@ from portfolios.tape.readers import MAX_BYTES, TapeFileError, open_tape
 log = logging.getLogger(__name__)
 
 
-class ImportError_(ValueError):
+class TapeImportError(ValueError):
     """An import request that cannot go ahead; the message says why."""
 
 
@@ -66,7 +66,7 @@ def validate_mapping(mapping: dict[str, str], headers: list[str]) -> dict[str, s
     for key in missing_required(clean):
         errors.append(f"{BY_KEY[key].label} is required: choose the tape's column for it.")
     if errors:
-        raise ImportError_(" ".join(errors))
+        raise TapeImportError(" ".join(errors))
     return clean
 
 
@@ -153,7 +153,7 @@ def set_import_mapping(
     with transaction.atomic():
         job = TapeImport.objects.select_for_update().get(pk=job.pk)
         if job.status != TapeImport.Status.NEEDS_MAPPING:
-            raise ImportError_("This import has already started; its mapping cannot change.")
+            raise TapeImportError("This import has already started; its mapping cannot change.")
         job.mapping = clean
         job.status = TapeImport.Status.QUEUED
         job.save(update_fields=["mapping", "status"])
@@ -224,7 +224,7 @@ def run_tape_import(job_id: int) -> None:
             on_checked=on_checked,
             on_written=on_written,
         )
-    except (TapeFileError, ImportError_) as exc:
+    except (TapeFileError, TapeImportError) as exc:
         _finish(job_id, TapeImport.Status.FAILED, message=str(exc))
         return
     except Exception:

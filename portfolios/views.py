@@ -366,7 +366,7 @@ def import_detail(request, pk):
                     by=request.user,
                     remember=mapping_form.cleaned_data["remember"],
                 )
-            except services.ImportError_ as exc:
+            except services.TapeImportError as exc:
                 mapping_form.add_error(None, str(exc))
             else:
                 return redirect(job)
