@@ -3,17 +3,15 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from noteinvest.access import scope_for
 from noteinvest.money import money_field as money
+from noteinvest.money import non_negative
 from portfolios.choices import STATE_CHOICES
 from portfolios.models import Loan, Portfolio
-
-NON_NEGATIVE = [MinValueValidator(Decimal("0"), "Enter an amount of zero or more.")]
 
 
 class Flag(models.TextChoices):
@@ -312,7 +310,7 @@ class Judgment(models.Model):
     amount = money("judgment amount")
     interest_rate = models.DecimalField(
         "post-judgment interest (annual %)", max_digits=7, decimal_places=4,
-        validators=NON_NEGATIVE, default=Decimal("0"),
+        validators=non_negative(), default=Decimal("0"),
     )  # fmt: skip
     expires_on = models.DateField("expires on (as entered)", null=True, blank=True)
 

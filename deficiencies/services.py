@@ -158,14 +158,11 @@ def _deadline_rows(deficiency: Deficiency, assessment) -> list[Deadline]:
 
 def touch(*portfolio_ids) -> None:
     """Record that deficiencies of these portfolios changed (their summaries are stale)."""
-    now = timezone.now()
     ids = set(portfolio_ids)
-    updated = set(PortfolioStamp.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    PortfolioStamp.objects.filter(pk__in=updated).update(changed_at=now)
     PortfolioStamp.objects.bulk_create(
-        [PortfolioStamp(portfolio_id=pk, changed_at=now) for pk in ids - updated],
-        ignore_conflicts=True,
+        [PortfolioStamp(portfolio_id=pk) for pk in ids], ignore_conflicts=True
     )
+    PortfolioStamp.objects.filter(pk__in=ids).update(changed_at=timezone.now())
 
 
 def refresh(deficiencies, today: date | None = None) -> None:

@@ -418,9 +418,15 @@ def deficiency_rows(rows) -> list[dict]:
 # --- deadlines ---------------------------------------------------------------------------------
 
 
-def deadlines_for(user):
-    # Closed deficiencies have no Deadline rows (the services delete them), so no join.
-    return Deadline.objects.filter(portfolio_id__in=Portfolio.objects.visible_to(user).values("pk"))
+def deadlines_for(user, portfolios=None):
+    """The deadlines in `user`'s scope. Closed deficiencies have no Deadline rows (the
+    services delete them), so no join. Pass the user's visible portfolios when already
+    loaded: their ids then filter directly, and staff need no filter at all."""
+    if has_role(user, Role.STAFF):
+        return Deadline.objects.all()
+    if portfolios is None:
+        portfolios = Portfolio.objects.visible_to(user).only("pk")
+    return Deadline.objects.filter(portfolio_id__in=[p.pk for p in portfolios])
 
 
 KIND_LABELS = dict(Deadline.Kind.choices)
@@ -461,9 +467,7 @@ def deadline_rows(rows, today):
 def deadlines(request):
     today = timezone.localdate()
     portfolios = list(Portfolio.objects.visible_to(request.user).only("pk", "name"))
-    rows = Deadline.objects.all()
-    if not has_role(request.user, Role.STAFF):
-        rows = rows.filter(portfolio_id__in=[p.pk for p in portfolios])
+    rows = deadlines_for(request.user, portfolios)
     portfolio_id = request.GET.get("portfolio", "")
     state = request.GET.get("state", "").upper()
     if portfolio_id.isdigit():

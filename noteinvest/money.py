@@ -83,7 +83,8 @@ def format_money(value, *, symbol: str = "$") -> str:
     return f"{sign}{symbol}{abs(amount):,.2f}"
 
 
-def _non_negative():
+def non_negative():
+    """Validators for an amount that may not be below zero (forms show the message)."""
     from django.core.validators import MinValueValidator
 
     return [MinValueValidator(ZERO, "Enter an amount of zero or more.")]
@@ -93,5 +94,5 @@ def money_field(verbose_name=None, **kwargs):
     """A DecimalField for money: 14 digits, 2 decimals, never negative."""
     from django.db import models
 
-    kwargs.setdefault("validators", _non_negative())
+    kwargs.setdefault("validators", non_negative())
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)

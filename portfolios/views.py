@@ -128,8 +128,9 @@ def _as_of(request) -> tuple[date, PayoffDateForm]:
 
 @login_required
 def portfolio_list(request):
+    staff = has_role(request.user, Role.STAFF)
     portfolios = Portfolio.objects.visible_to(request.user).order_by("name")
-    if has_role(request.user, Role.STAFF):
+    if staff:
         portfolios = portfolios.prefetch_related("owners")
     portfolios = list(portfolios)
     today = timezone.localdate()
@@ -140,6 +141,7 @@ def portfolio_list(request):
         request,
         "portfolios/portfolio_list.html",
         {"rows": rows, "grand": grand, "today": today, "active_nav": "portfolios",
+         "show_owners": staff,
          "purchase_total": sum((p.purchase_price or 0 for p in portfolios), 0)},
     )  # fmt: skip
 

@@ -24,7 +24,7 @@ from settlements.forms import (
     StartForm,
     SubmitForm,
 )
-from settlements.models import Agreement, AgreementVersion, Kind, Status
+from settlements.models import Agreement, AgreementVersion, Kind, ReviewComment, Status
 from settlements.redline import changed_paragraphs
 from settlements.terms import terms_for
 
@@ -240,10 +240,14 @@ def preview(request, pk, step):
 def detail(request, pk):
     agreement = _agreement(request, pk)
     user = request.user
-    versions = list(agreement.versions.order_by("number"))
+    # The page lists versions and links their PDFs; it never needs the PDF bytes.
+    versions = list(agreement.versions.defer("pdf").order_by("number"))
     latest = versions[-1] if versions else None
-    terms = latest.terms if latest else terms_for(agreement, version_number=1)
-    titles = [t for t, _ in clauses.sections(terms)]
+    comments = list(
+        ReviewComment.objects.filter(version__agreement=agreement).select_related(
+            "author", "version"
+        )
+    )
     reviewing = (
         has_role(user, Role.ATTORNEY)
         and agreement.reviewer_id == user.pk
@@ -260,12 +264,7 @@ def detail(request, pk):
         ],
         "latest": latest,
         "history": agreement.history.select_related("changed_by"),
-        "comments": [
-            (c, titles[c.section - 1] if c.section and c.section <= len(titles) else "")
-            for c in (latest.comments.select_related("author") if latest else [])
-        ],
-        "all_comments": agreement.versions.exists()
-        and [c for v in versions for c in v.comments.select_related("author")],
+        "all_comments": comments,
         "staff": has_role(user, Role.STAFF),
         "reviewing": reviewing,
         "deficiency": agreement.deficiency,
@@ -274,9 +273,10 @@ def detail(request, pk):
         "active_nav": "settlements",
     }
     if reviewing:
+        titles = [t for t, _ in clauses.sections(latest.terms)]
         context["comment_form"] = CommentForm(section_titles=titles)
         context["decision_form"] = DecisionForm(initial={"version": agreement.version})
-        context["redline"] = _redline_for(agreement, user, versions)
+        context["redline"] = _redline_for(user, versions, comments)
     if context["staff"]:
         context["decision_form"] = context.get("decision_form") or DecisionForm(
             initial={"version": agreement.version}
@@ -286,13 +286,15 @@ def detail(request, pk):
     return render(request, "settlements/agreement_detail.html", context)
 
 
-def _redline_for(agreement, attorney, versions):
+def _redline_for(attorney, versions, comments):
     """What changed since the version this attorney last reviewed (commented on or sent back)."""
     if len(versions) < 2:
         return None
     current = versions[-1]
     reviewed_numbers = {
-        v.number for v in versions[:-1] if v.comments.filter(author=attorney).exists()
+        c.version.number
+        for c in comments
+        if c.author_id == attorney.pk and c.version.number < current.number
     }
     base = max(reviewed_numbers) if reviewed_numbers else versions[-2].number
     old = next(v for v in versions if v.number == base)
