@@ -17,7 +17,7 @@ def seed_agreements() -> int:
     made = 0
     for number, kind, share, approve in (
         ("RB-0009", "dpo", Decimal("0.55"), False),
-        ("RB-0017", "short_sale", Decimal("0.60"), True),
+        ("RB-0019", "short_sale", Decimal("0.60"), True),
     ):
         loan = Loan.objects.filter(loan_number=number).first()
         if loan is None or Agreement.objects.filter(loan=loan).exists():

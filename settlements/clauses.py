@@ -72,6 +72,22 @@ def _amount_owed(terms) -> tuple[str, list[str]]:
     parts = "; ".join(f"{label} {format_money(Decimal(v))}" for label, v in lines)
     suspense = Decimal(p["suspense"])
     less = f", less unapplied funds of {format_money(suspense)}" if suspense else ""
+    liq = terms.get("liquidation")
+    if liq:
+        recovered = Decimal(liq["recovered"])
+        since = (
+            f", and the Holder has since recovered {format_money(recovered)}" if recovered else ""
+        )
+        return (
+            "Amount Owed",
+            [
+                f"As of {as_of}, the total amount owed on the Loan was "
+                f"{words_and_figures(Decimal(liq['debt_before']))}: {parts}{less}. The "
+                f"{liq['event']} of the Property on {long_date(day(liq['date']))} credited "
+                f"{format_money(Decimal(liq['credited']))} against it{since}, leaving "
+                f"{words_and_figures(Decimal(p['total']))} unpaid (the “Total Debt”).",
+            ],
+        )
     return (
         "Amount Owed",
         [
@@ -86,17 +102,21 @@ def _amount_owed(terms) -> tuple[str, list[str]]:
 def _waiver(terms, received, when: str, condition: str, *, minimum: bool = False):
     total = Decimal(terms["payoff"]["total"])
     waived = None if received is None else total - received
-    as_of = long_date(day(terms["payoff"]["as_of"]))
+    as_of = (
+        "after the liquidation"
+        if terms.get("liquidation")
+        else "as of " + long_date(day(terms["payoff"]["as_of"]))
+    )
     if minimum:
         figures = (
-            f"The figures: the Total Debt as of {as_of} is {words_and_figures(total)}; the "
+            f"The figures: the Total Debt {as_of} is {words_and_figures(total)}; the "
             f"amount the Holder is to receive is at least {_wf(received, 'amount')}; the amount "
             f"the Holder waives is at most {_wf(waived, 'amount')}, less whatever it receives "
             "above the Minimum Net Proceeds."
         )
     else:
         figures = (
-            f"The figures: the Total Debt as of {as_of} is {words_and_figures(total)}; the "
+            f"The figures: the Total Debt {as_of} is {words_and_figures(total)}; the "
             f"amount the Holder is to receive is {_wf(received, 'amount')}; the amount the "
             f"Holder waives is {_wf(waived, 'amount')}."
         )
@@ -184,7 +204,11 @@ def _dpo(terms) -> list[tuple[str, list[str]]]:
             "This offer ends unless the Borrower signs this agreement and the Holder receives it "
             f"by {_on(terms['offer_expires_on'], 'expiry date')}.",
         ]),
-        ("Release of the Lien", [
+        ("Confirmation of Settlement", [
+            f"Within {terms['lien_release_days']} days after the final payment clears, the Holder "
+            "will send the Borrower a written statement that the Loan is settled and, if a "
+            "deficiency judgment was entered, file a satisfaction of it.",
+        ]) if terms.get("liquidation") else ("Release of the Lien", [
             f"Within {terms['lien_release_days']} days after the final payment clears, the Holder "
             "will record a release or satisfaction of its mortgage or deed of trust on the "
             "Property and send the Borrower a copy.",

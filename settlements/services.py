@@ -50,12 +50,47 @@ def next_number(today=None) -> str:
     return f"{prefix}{(int(last.removeprefix(prefix)) + 1) if last else 1:04d}"
 
 
+def deficiency_owed(deficiency) -> Decimal:
+    """What the borrower still owes after a liquidation: the judgment if one was granted,
+    else the deficiency balance (debt less the credit), less what was recovered since."""
+    judgment = getattr(deficiency, "judgment", None)
+    claim = judgment.amount if judgment else deficiency.deficiency
+    return max(claim - deficiency.recovered, Decimal("0.00"))
+
+
+def _debt_snapshot(loan, deficiency, today) -> dict:
+    """The debt the agreement settles: the payoff today, or, once the property was
+    liquidated, the debt as of the event with what remains owed after it."""
+    if deficiency is None:
+        figures = payoff(loan, today)
+        total, as_of = figures.total, today
+    else:
+        figures, total, as_of = deficiency, deficiency_owed(deficiency), deficiency.debt_as_of
+    return {
+        "payoff_as_of": as_of,
+        "principal": figures.principal,
+        "interest": figures.interest,
+        "fees": figures.fees,
+        "costs": figures.costs,
+        "advances": figures.advances,
+        "suspense": figures.suspense,
+        "total_debt": total,
+    }
+
+
 def start_draft(*, loan, kind: str, by) -> Agreement:
     """A draft prefilled from the loan, its portfolio, its payoff today and its deficiency."""
     today = timezone.localdate()
-    figures = payoff(loan, today)
     portfolio = loan.portfolio
     deficiency = getattr(loan, "deficiency", None)
+    if deficiency is not None:
+        if kind == Kind.SHORT_SALE:
+            raise AgreementError(
+                "The property was already liquidated: a short sale no longer fits. "
+                "Draft a DPO of the deficiency instead."
+            )
+        if deficiency.extinguished or deficiency_owed(deficiency) <= 0:
+            raise AgreementError("Nothing is left to settle on this loan's deficiency.")
     with transaction.atomic():
         agreement = Agreement.objects.create(
             number=next_number(today),
@@ -67,14 +102,7 @@ def start_draft(*, loan, kind: str, by) -> Agreement:
             holder_address=portfolio.holder_address,
             agreement_date=today,
             governing_state=loan.property_state,
-            payoff_as_of=today,
-            principal=figures.principal,
-            interest=figures.interest,
-            fees=figures.fees,
-            costs=figures.costs,
-            advances=figures.advances,
-            suspense=figures.suspense,
-            total_debt=figures.total,
+            **_debt_snapshot(loan, deficiency, today),
             offer_expires_on=today + timedelta(days=30),
             lump_sum_due=today + timedelta(days=45) if kind == Kind.DPO else None,
             listing_signed_by=today + timedelta(days=14) if kind == Kind.SHORT_SALE else None,

@@ -18,6 +18,20 @@ def _m(value):
     return None if value is None else str(value)
 
 
+def _liquidation(deficiency) -> dict | None:
+    """How a liquidation reduced the debt, for an agreement that settles a deficiency."""
+    if deficiency is None:
+        return None
+    event = deficiency.event
+    return {
+        "event": event.get_event_type_display().lower(),
+        "date": _d(event.event_date),
+        "debt_before": _m(deficiency.total_debt),
+        "credited": _m(deficiency.credited),
+        "recovered": _m(deficiency.recovered),
+    }
+
+
 def terms_for(agreement, *, version_number: int) -> dict:
     loan = agreement.loan
     borrowers = [
@@ -54,6 +68,7 @@ def terms_for(agreement, *, version_number: int) -> dict:
             "suspense": _m(agreement.suspense),
             "total": _m(agreement.total_debt),
         },
+        "liquidation": _liquidation(agreement.deficiency),
         "settlement_amount": _m(agreement.settlement_amount),
         "lump_sum_due": _d(agreement.lump_sum_due),
         "installments": [

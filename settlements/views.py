@@ -60,7 +60,12 @@ def loan_panel(request, loan) -> str:
         return ""
     return render_to_string(
         "settlements/_loan_panel.html",
-        {"loan": loan, "agreements": agreements, "staff": has_role(request.user, Role.STAFF)},
+        {
+            "loan": loan,
+            "agreements": agreements,
+            "staff": has_role(request.user, Role.STAFF),
+            "liquidated": hasattr(loan, "liquidation"),
+        },
         request=request,
     )
 
@@ -107,7 +112,11 @@ def start(request, loan_pk):
     if not loan.borrowers.exists():
         messages.error(request, "The loan has no borrower: add one before drafting an agreement.")
         return redirect(loan)
-    agreement = services.start_draft(loan=loan, kind=form.cleaned_data["kind"], by=request.user)
+    try:
+        agreement = services.start_draft(loan=loan, kind=form.cleaned_data["kind"], by=request.user)
+    except services.AgreementError as exc:
+        messages.error(request, str(exc))
+        return redirect(loan)
     messages.success(request, f"Draft {agreement.number} started from the loan's figures.")
     return redirect("settlements:edit", pk=agreement.pk, step="parties")
 

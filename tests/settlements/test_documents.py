@@ -191,3 +191,38 @@ def test_render_many_yields_one_pdf_per_document_and_restores_gc():
     pdfs = list(documents.render_many([html] * 3, collect_every=2))
     assert len(pdfs) == 3 and all(p.startswith(b"%PDF-") for p in pdfs)
     assert gc.isenabled()
+
+
+def test_a_dpo_after_a_foreclosure_settles_what_is_left(loan, staff):
+    from tests.factories import record_sale
+
+    deficiency = record_sale(loan, staff)  # NY: 209,500.00 debt on Oct 1, 2026, sale 150,000
+    agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
+    assert agreement.total_debt == D("59500.00") == deficiency.deficiency
+    assert agreement.payoff_as_of == deficiency.debt_as_of
+    agreement.settlement_amount = D("20000.00")
+    agreement.payment_method = "wire"
+    agreement.save()
+    text = one_line(
+        " ".join(pdf_text(bytes(services.freeze_version(agreement=agreement, by=staff).pdf))[1])
+    )
+    assert (
+        "the total amount owed on the Loan was Two Hundred Nine Thousand Five Hundred and 00/100 Dollars ($209,500.00)"
+        in text
+    )
+    assert "The foreclosure sale of the Property on October 1, 2026 credited $150,000.00" in text
+    assert "leaving Fifty-Nine Thousand Five Hundred and 00/100 Dollars ($59,500.00) unpaid" in text
+    # Waived: 59,500 - 20,000 = 39,500, not the pre-sale debt less the settlement.
+    assert (
+        "the amount the Holder waives is Thirty-Nine Thousand Five Hundred and 00/100 Dollars ($39,500.00)"
+        in text
+    )
+    assert "Confirmation of Settlement" in text and "Release of the Lien" not in text
+
+
+def test_no_short_sale_once_the_property_was_liquidated(loan, staff):
+    from tests.factories import record_sale
+
+    record_sale(loan, staff)
+    with pytest.raises(services.AgreementError, match="short sale no longer fits"):
+        services.start_draft(loan=loan, kind="short_sale", by=staff)
