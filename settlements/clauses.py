@@ -38,6 +38,14 @@ def property_line(terms) -> str:
     return ", ".join(x for x in parts if x)
 
 
+def _property_phrase(terms) -> str:
+    """'the property at 12 Oak St, Albany, NY 12203', or, when the loan has no street
+    address on file, 'property in the State of Ohio' rather than a bare state code."""
+    if terms["property"]["address"] or terms["property"]["city"]:
+        return f"the property at {property_line(terms)}"
+    return f"property in the State of {terms['governing_state_name']}"
+
+
 def _parties(terms) -> tuple[str, list[str]]:
     borrowers = _borrower_names(terms)
     plural = len(terms["borrowers"]) > 1
@@ -54,7 +62,7 @@ def _parties(terms) -> tuple[str, list[str]]:
             f"“Borrower”{'; their obligations are joint and several' if plural else ''}).",
             f"The Holder owns and holds the promissory note {' '.join(note) or ''} for loan "
             f"number {terms['loan_number']} (the “Loan”), secured by a mortgage or deed of trust "
-            f"on the property at {property_line(terms)} (the “Property”).".replace("  ", " "),
+            f"on {_property_phrase(terms)} (the “Property”).".replace("  ", " "),
         ],
     )
 

@@ -226,3 +226,14 @@ def test_no_short_sale_once_the_property_was_liquidated(loan, staff):
     record_sale(loan, staff)
     with pytest.raises(services.AgreementError, match="short sale no longer fits"):
         services.start_draft(loan=loan, kind="short_sale", by=staff)
+
+
+def test_a_loan_without_a_street_address_names_the_state(portfolio, staff):
+    loan = make_loan(portfolio, "NOADDR")  # factory loans carry a state and no street address
+    agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
+    agreement.settlement_amount = D("1000.00")
+    agreement.save()
+    text = one_line(
+        " ".join(pdf_text(bytes(services.freeze_version(agreement=agreement, by=staff).pdf))[1])
+    )
+    assert "on property in the State of New York (the “Property”)" in text
