@@ -12,7 +12,10 @@ ZERO = Decimal("0.00")
 # What fits DecimalField(max_digits=14, decimal_places=2).
 MAX_AMOUNT = Decimal("999999999999.99")
 
-_AMOUNT_NOISE = re.compile(r"[\s$,]")
+# The one spelling of an amount that forms and tapes accept: ASCII digits, grouped by commas
+# in threes or not at all, up to two decimals after a leading digit. Anything else (1_000,
+# 1e3, .5, full-width or Arabic-Indic digits, 1 000) is refused rather than guessed at.
+_AMOUNT_SHAPE = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?", re.ASCII)
 
 
 class MoneyError(ValueError):
@@ -43,28 +46,37 @@ def round_cents(value) -> Decimal:
 def parse_amount(text: str, *, allow_negative: bool = False) -> Decimal:
     """Parse a typed or imported amount such as '$1,234.50' exactly.
 
-    Dollar signs, thousands separators and spaces are ignored; parentheses mean a
-    negative amount. More than two decimals is an error, never rounded.
+    Accepted: optional '$' (a space may follow it), ASCII digits with or without comma
+    thousands separators in groups of three, up to two decimals; a leading '-' or
+    parentheses mean a negative amount. Everything else is refused with a message that
+    says why; more than two decimals is an error, never rounded.
     """
     if text is None:
         raise MoneyError("An amount is required.")
     raw = str(text).strip()
+    if not raw:
+        raise MoneyError("An amount is required.")
     negative = raw.startswith("(") and raw.endswith(")")
     if negative:
-        raw = raw[1:-1]
-    cleaned = _AMOUNT_NOISE.sub("", raw)
-    if cleaned.startswith("-"):
+        raw = raw[1:-1].strip()
+    if raw.startswith("-"):
         if negative:
             raise MoneyError(f"{text!r} is not an amount of money.")
         negative = True
-        cleaned = cleaned[1:]
-    if not cleaned:
+        raw = raw[1:].strip()
+    if raw.startswith("$"):
+        raw = raw[1:].lstrip(" ")
+    if not raw:
         raise MoneyError("An amount is required.")
-    if not re.fullmatch(r"\d+(\.\d*)?|\.\d+", cleaned):
-        raise MoneyError(f"{text!r} is not an amount of money.")
-    amount = Decimal(cleaned)
-    if amount.as_tuple().exponent < -2:
+    if not _AMOUNT_SHAPE.fullmatch(raw):
+        raise MoneyError(
+            f"{text!r} is not an amount of money: use digits, optionally with a $ sign, "
+            "commas between thousands and up to two decimals, e.g. $1,234.50."
+        )
+    whole, _, cents = raw.partition(".")
+    if len(cents) > 2:
         raise MoneyError(f"{text!r} has more than two decimal places.")
+    amount = Decimal(whole.replace(",", "") + ("." + cents if cents else ""))
     if negative:
         amount = -amount
     if amount < 0 and not allow_negative:
@@ -72,6 +84,21 @@ def parse_amount(text: str, *, allow_negative: bool = False) -> Decimal:
     if abs(amount) > MAX_AMOUNT:
         raise MoneyError(f"{text!r} is larger than {format_money(MAX_AMOUNT)}.")
     return amount.quantize(CENT)
+
+
+def check_fits(amount, label: str = "The amount") -> Decimal:
+    """Refuse a computed amount that the database's 14-digit money columns cannot store.
+
+    Call it on every computed figure before it is saved; the message names the figure.
+    """
+    value = to_decimal(amount)
+    if not value.is_finite() or abs(round_cents(value)) > MAX_AMOUNT:
+        raise MoneyError(
+            f"{label} would be {format_money(value) if value.is_finite() else value}, "
+            f"beyond the largest amount this app stores ({format_money(MAX_AMOUNT)}). "
+            "Check the figures it is computed from."
+        )
+    return value
 
 
 def format_money(value, *, symbol: str = "$") -> str:

@@ -33,10 +33,12 @@ def test_floats_are_refused_as_money():
     ("text", "expected"),
     [
         ("$1,234.50", "1234.50"),
-        (" 1 234.5 ", "1234.50"),
+        (" 1234.5 ", "1234.50"),
         ("0", "0.00"),
-        (".75", "0.75"),
+        ("0.75", "0.75"),
         ("$ 250,000", "250000.00"),
+        ("1,000.00", "1000.00"),
+        ("1,234,567.8", "1234567.80"),
     ],
 )
 def test_parse_amount_accepts_dollar_signs_separators_and_spaces(text, expected):
@@ -53,6 +55,19 @@ def test_parse_amount_accepts_dollar_signs_separators_and_spaces(text, expected)
         ("1.2.3", "not an amount"),
         ("", "required"),
         ("1000000000000", "larger than"),
+        # One spelling only: nothing Python's Decimal or int() would also take.
+        ("1_000", "not an amount"),
+        ("１２３", "not an amount"),  # full-width digits
+        ("١٢٣", "not an amount"),  # Arabic-Indic digits
+        ("1e3", "not an amount"),
+        (".5", "not an amount"),
+        ("1 000", "not an amount"),
+        ("1,00", "not an amount"),
+        ("12,3456.00", "not an amount"),
+        ("NaN", "not an amount"),
+        ("Infinity", "not an amount"),
+        ("$$5", "not an amount"),
+        ("5.", "not an amount"),
     ],
 )
 def test_parse_amount_explains_what_is_wrong(text, message):
@@ -83,3 +98,13 @@ def test_money_template_filter_formats_decimals():
 
     out = Template("{% load money %}{{ v|money }}").render(Context({"v": Decimal("1500.5")}))
     assert out == "$1,500.50"
+
+
+def test_check_fits_names_the_figure_beyond_the_column():
+    from noteinvest.money import MAX_AMOUNT, check_fits
+
+    assert check_fits(MAX_AMOUNT) == MAX_AMOUNT
+    with pytest.raises(MoneyError, match="Total debt would be .* beyond the largest amount"):
+        check_fits(MAX_AMOUNT + Decimal("0.01"), "Total debt")
+    with pytest.raises(MoneyError):
+        check_fits(Decimal("-1000000000000"))

@@ -56,6 +56,13 @@ def test_production_refuses_the_development_key():
     assert "real secret key" in result.stderr
 
 
+@pytest.mark.parametrize("key", ["short-but-random-Qx7", "a" * 60])
+def test_production_refuses_a_short_or_repetitive_key(key):
+    result = run_python(PROBE, DJANGO_DEBUG="0", DJANGO_SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "at least 50" in result.stderr
+
+
 def test_production_settings_from_environment():
     s = load_settings(
         DJANGO_DEBUG="0",

@@ -13,7 +13,7 @@ D = Decimal
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("$1,234.50", "1234.50"), (" 1 234.5 ", "1234.50"), (1234.5, "1234.50"), (250000, "250000.00"),
+    [("$1,234.50", "1234.50"), (" 1,234.5 ", "1234.50"), (1234.5, "1234.50"), (250000, "250000.00"),
      (0.1, "0.10"), (1e7, "10000000.00")],
 )  # fmt: skip
 def test_amounts(raw, expected):
@@ -23,7 +23,8 @@ def test_amounts(raw, expected):
 @pytest.mark.parametrize(
     ("raw", "message"),
     [("12.345", "more than two decimal"), (12.345, "more than two decimal"), ("-5", "negative"),
-     ("abc", "not an amount"), (True, "true/false")],
+     ("abc", "not an amount"), (True, "true/false"), (" 1 234.5 ", "not an amount"),
+     ("1_000", "not an amount"), ("１２３", "not an amount")],
 )  # fmt: skip
 def test_bad_amounts(raw, message):
     with pytest.raises(v.CellError, match=message):
