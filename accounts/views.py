@@ -1,16 +1,38 @@
-"""Login by e-mail address; the other account pages are Django's own."""
+"""Login by e-mail address, the password-reset request; the other account pages are Django's."""
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 
+from accounts import reset
+from accounts.clientip import client_ip
 from accounts.emails import normalize_email
-from accounts.forms import EmailAuthenticationForm
+from accounts.forms import EmailAuthenticationForm, PasswordResetForm
 
 
 class LoginView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link: the same quick answer whether or not the address has an account.
+
+    The lookup and the mail happen after the response, on a background thread, and the
+    requests are throttled per client and per address (accounts.reset); over a limit
+    the answer is the same page and nothing is mailed.
+    """
+
+    form_class = PasswordResetForm
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if reset.allow_reset_request(email, client_ip(self.request)):
+            reset.send_reset_link_later(
+                email, domain=self.request.get_host(), use_https=self.request.is_secure()
+            )
+        return HttpResponseRedirect(self.get_success_url())
 
 
 def locked_out(request, original_response=None, credentials=None):
