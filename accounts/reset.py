@@ -70,15 +70,29 @@ def _run(job) -> None:
         connection.close()  # this thread's own connection
 
 
-def mail_reset_link(email: str, *, domain: str, use_https: bool) -> None:
-    """Mail a reset link to the active account using `email`, if there is one (job body)."""
+def mail_reset_link(email: str, *, domain: str, use_https: bool, welcome: bool = False) -> None:
+    """Mail a reset link to the active account using `email`, if there is one (job body).
+
+    `welcome`: the account was just created by staff; the mail says so and asks its owner
+    to choose a password, instead of answering a reset request.
+    """
     from accounts.forms import PasswordResetForm
 
     form = PasswordResetForm({"email": email})
     if form.is_valid():
-        form.save(domain_override=domain, use_https=use_https)
+        templates = {}
+        if welcome:
+            templates = {
+                "subject_template_name": "registration/account_created_subject.txt",
+                "email_template_name": "registration/account_created_email.html",
+            }
+        form.save(domain_override=domain, use_https=use_https, **templates)
 
 
-def send_reset_link_later(email: str, *, domain: str, use_https: bool) -> None:
+def send_reset_link_later(
+    email: str, *, domain: str, use_https: bool, welcome: bool = False
+) -> None:
     """Queue the reset mail for `email`; returns at once whether or not an account has it."""
-    in_background(lambda: mail_reset_link(email, domain=domain, use_https=use_https))
+    in_background(
+        lambda: mail_reset_link(email, domain=domain, use_https=use_https, welcome=welcome)
+    )
