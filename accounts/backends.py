@@ -1,7 +1,9 @@
-"""Authenticate by e-mail address, case-insensitively."""
+"""Authenticate by e-mail address, compared in its normalized spelling (accounts.emails)."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+
+from accounts.emails import normalize_email
 
 
 class EmailBackend(ModelBackend):
@@ -11,7 +13,7 @@ class EmailBackend(ModelBackend):
             return None
         User = get_user_model()
         try:
-            user = User.objects.get(email__iexact=email.strip())
+            user = User.objects.get(email=normalize_email(email))
         except User.DoesNotExist:
             # Hash anyway so an unknown address takes as long as a wrong password.
             User().set_password(password)

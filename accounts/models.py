@@ -5,19 +5,26 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.emails import normalize_email
 from noteinvest.access import Role, roles_of
 
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email):
+        # Django's own (domain lower-cased only) is replaced by the one app-wide spelling.
+        return normalize_email(email)
+
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
+        # Stored addresses are normalized: an exact match, never __iexact (see accounts.emails).
+        return self.get(email=normalize_email(email))
 
     def _create(self, email, password, **extra):
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalize_email(email), **extra)
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save(using=self._db)
@@ -61,7 +68,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = normalize_email(self.email)
 
     def get_full_name(self):
         return self.full_name or self.email

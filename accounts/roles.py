@@ -4,8 +4,28 @@ from django.contrib.auth.models import Group, Permission
 
 from noteinvest.access import Role
 
-# Staff manage accounts in the admin site; nothing else there is theirs by default.
+# Staff manage accounts in the admin site; nothing else there is theirs by default. These
+# are model-wide; which accounts and fields staff may change is narrowed per object in
+# accounts.admin (only investor and attorney accounts, never a password typed for anyone,
+# never the Staff role). No delete_user: accounts are deactivated, not deleted.
 STAFF_ADMIN_PERMISSIONS = ["add_user", "change_user", "view_user", "view_group"]
+
+# The roles staff may give or take away in the admin site; Staff itself only a superuser.
+STAFF_ASSIGNABLE_ROLES = (Role.INVESTOR, Role.ATTORNEY)
+
+
+def is_privileged(user) -> bool:
+    """Superusers and staff: accounts that only a superuser manages."""
+    return user.is_superuser or user.is_staff or user.groups.filter(name=Role.STAFF.value).exists()
+
+
+def may_manage(actor, user) -> bool:
+    """May `actor` change `user`'s address, roles, active flag, or mail them a reset link?
+
+    A superuser may manage anyone; anyone else only accounts that are not privileged (so
+    not their own either: a staff member's own account is limited in accounts.admin).
+    """
+    return actor.is_superuser or not is_privileged(user)
 
 
 def ensure_roles(sender=None, using="default", **kwargs):

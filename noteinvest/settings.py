@@ -7,7 +7,7 @@ Variables (see README, "Configuration"):
   DATABASE_URL           default: SQLite file db.sqlite3 in the project folder
   DJANGO_SECURE_SSL_REDIRECT, DJANGO_HSTS_SECONDS, DJANGO_SECURE_PROXY_SSL_HEADER,
   DJANGO_CSRF_TRUSTED_ORIGINS, DJANGO_EMAIL_BACKEND (and DJANGO_EMAIL_HOST, ...),
-  DJANGO_DEFAULT_FROM_EMAIL, DJANGO_TIME_ZONE, DJANGO_LOG_LEVEL
+  DJANGO_DEFAULT_FROM_EMAIL, DJANGO_TIME_ZONE, DJANGO_LOG_LEVEL, DJANGO_TRUSTED_PROXY_COUNT
 """
 
 import os
@@ -167,6 +167,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # the login form's field; it holds the e-mail address
 AXES_USERNAME_CALLABLE = "accounts.views.throttle_key"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# The client's address behind DJANGO_TRUSTED_PROXY_COUNT proxies (REMOTE_ADDR with none).
+AXES_CLIENT_IP_CALLABLE = "accounts.clientip.client_ip"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
@@ -257,6 +259,20 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     # Only behind a proxy that sets X-Forwarded-Proto itself.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# How many proxies in front of the app append to X-Forwarded-For (accounts.clientip): 0
+# uses REMOTE_ADDR and ignores the header; N takes the Nth address from its right.
+try:
+    TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0").strip() or "0")
+except ValueError:
+    TRUSTED_PROXY_COUNT = -1
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be a whole number from 0 to 10.")
+if TRUSTED_PROXY_COUNT and not env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    raise ImproperlyConfigured(
+        "DJANGO_TRUSTED_PROXY_COUNT is for a deployment behind a TLS proxy: "
+        "set DJANGO_SECURE_PROXY_SSL_HEADER=1 as well."
+    )
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 LOGGING = {

@@ -18,6 +18,11 @@ urlpatterns = [
     path("deficiencies/", include("deficiencies.urls")),
     path("settlements/", include("settlements.urls")),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/password_reset/",
+        account_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -58,3 +58,10 @@ def test_unknown_role_is_refused():
 def test_invalid_email_is_refused():
     with pytest.raises(CommandError, match="valid email"):
         call_command("create_user", "not-an-email", "--role", "staff", "--no-input")
+
+
+def test_duplicate_email_is_refused_in_any_unicode_spelling():
+    call_command("create_user", "victim@bigbusiness.com", "--role", "investor", "--no-input")
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("create_user", "Victim@BigBusinesſ.com", "--role", "staff", "--no-input")
+    assert User.objects.get(email="victim@bigbusiness.com").roles == {Role.INVESTOR}

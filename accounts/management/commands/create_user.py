@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.emails import normalize_email
 from accounts.models import User
 from accounts.roles import assign_role
 from noteinvest.access import Role
@@ -32,8 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-input", action="store_true", help="never prompt")
 
     def handle(self, *args, email, role, name, password, no_input, **options):
-        email = email.strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
+        email = normalize_email(email)
+        if User.objects.filter(email=email).exists():
             raise CommandError(f"A user with the e-mail address {email} already exists.")
         if password is None and not no_input:
             password = getpass.getpass("Password: ")

@@ -1,0 +1,366 @@
+"""Staff manage investor and attorney accounts only; superusers keep full power (item 1)."""
+
+import re
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import User
+from noteinvest.access import Role, roles_of
+from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+NEW_PASSWORD = "Typed-By-Staff-2026"
+
+
+@pytest.fixture
+def superuser(db):
+    return make_user(email="root@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def colleague(db):
+    return make_user(Role.STAFF, email="colleague@example.com", full_name="Carl Colleague")
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def group(role):
+    return Group.objects.get(name=role.value)
+
+
+def url(name, user):
+    return reverse(f"admin:{name}", args=[user.pk])
+
+
+def change_data(user, **overrides):
+    data = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "groups": [g.pk for g in user.groups.all()],
+        "is_active": "on" if user.is_active else "",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v != ""}
+
+
+def password_data():
+    return {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "set_usable_password": "true"}
+
+
+# --- other staff and superusers: read-only, never changed ---------------------------------
+
+
+@pytest.mark.parametrize("target", ["superuser", "colleague"])
+def test_staff_see_privileged_accounts_read_only(staff_client, target, request):
+    user = request.getfixturevalue(target)
+    response = staff_client.get(url("accounts_user_change", user))
+    assert response.status_code == 200
+    assert 'name="email"' not in response.text
+    assert 'name="groups"' not in response.text
+    assert "Send password reset link" not in response.text
+    assert user.password not in response.text  # never the hash
+
+
+@pytest.mark.parametrize("target", ["superuser", "colleague"])
+def test_staff_cannot_change_privileged_accounts(staff_client, staff, target, request):
+    user = request.getfixturevalue(target)
+    before = (user.email, user.is_active, set(user.groups.all()))
+    response = staff_client.post(
+        url("accounts_user_change", user),
+        change_data(user, email="attacker@example.com", groups=[group(Role.ATTORNEY).pk]),
+    )
+    assert response.status_code == 403
+    response = staff_client.post(url("accounts_user_change", user), change_data(user, is_active=""))
+    assert response.status_code == 403
+    user.refresh_from_db()
+    assert (user.email, user.is_active, set(user.groups.all())) == before
+
+
+@pytest.mark.parametrize("target", ["superuser", "colleague", "owner", "attorney", "staff"])
+def test_staff_never_type_a_password(staff_client, target, request):
+    user = request.getfixturevalue(target)
+    page = url("auth_user_password_change", user)
+    assert staff_client.get(page).status_code == 403
+    assert staff_client.post(page, password_data()).status_code == 403
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize("target", ["superuser", "colleague", "owner", "attorney", "staff"])
+def test_staff_delete_nobody(staff_client, target, request):
+    user = request.getfixturevalue(target)
+    page = url("accounts_user_delete", user)
+    assert staff_client.get(page).status_code == 403
+    assert staff_client.post(page, {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_staff_cannot_bulk_delete(staff_client, owner, colleague):
+    response = staff_client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [owner.pk, colleague.pk], "post": "yes"},
+    )
+    assert response.status_code in (200, 302)
+    assert User.objects.filter(pk__in=[owner.pk, colleague.pk]).count() == 2
+
+
+def test_history_of_a_privileged_account_is_read_only_for_staff(staff_client, superuser):
+    response = staff_client.get(url("accounts_user_history", superuser))
+    assert response.status_code == 200  # viewing is allowed; it changes nothing
+
+
+# --- investors and attorneys: staff manage them ----------------------------------------------
+
+
+def test_staff_edit_an_investor(staff_client, owner):
+    response = staff_client.post(
+        url("accounts_user_change", owner),
+        change_data(
+            owner,
+            email="Olive@New-Address.example",
+            full_name="Olive Owner-Smith",
+            groups=[group(Role.INVESTOR).pk, group(Role.ATTORNEY).pk],
+            is_staff="on",  # not offered to staff: ignored
+            is_superuser="on",
+        ),
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.email == "olive@new-address.example"
+    assert owner.full_name == "Olive Owner-Smith"
+    assert roles_of(owner) == {Role.INVESTOR, Role.ATTORNEY}
+    assert not owner.is_staff and not owner.is_superuser
+
+
+def test_staff_deactivate_an_attorney(staff_client, attorney):
+    response = staff_client.post(
+        url("accounts_user_change", attorney), change_data(attorney, is_active="")
+    )
+    assert response.status_code == 302
+    attorney.refresh_from_db()
+    assert not attorney.is_active
+
+
+def test_staff_are_not_offered_the_staff_role(staff_client, owner):
+    response = staff_client.get(url("accounts_user_change", owner))
+    choices = set(re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', response.text))
+    assert choices == {"Investor", "Attorney"}
+    assert 'name="is_staff"' not in response.text
+    assert 'name="is_superuser"' not in response.text
+    assert owner.password not in response.text
+    assert "Send password reset link" in response.text
+
+
+def test_staff_cannot_mint_staff(staff_client, owner):
+    response = staff_client.post(
+        url("accounts_user_change", owner),
+        change_data(owner, full_name="Typed name", groups=[group(Role.STAFF).pk]),
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    assert 'value="Typed name"' in response.text
+    owner.refresh_from_db()
+    assert roles_of(owner) == {Role.INVESTOR} and not owner.is_staff
+
+
+def test_groups_staff_are_not_offered_are_kept(staff_client, owner):
+    other = Group.objects.create(name="Newsletter")
+    owner.groups.add(other)
+    staff_client.post(
+        url("accounts_user_change", owner),
+        change_data(owner, groups=[group(Role.ATTORNEY).pk]),
+    )
+    assert set(owner.groups.values_list("name", flat=True)) == {"Attorney", "Newsletter"}
+
+
+def test_staff_own_roles_and_active_flag_are_read_only(staff_client, staff):
+    response = staff_client.get(url("accounts_user_change", staff))
+    assert response.status_code == 200
+    assert 'name="groups"' not in response.text
+    assert 'name="is_active"' not in response.text
+    response = staff_client.post(
+        url("accounts_user_change", staff),
+        {
+            "email": staff.email,
+            "full_name": "Stella S. Staff",
+            "groups": [group(Role.ATTORNEY).pk, group(Role.STAFF).pk],
+            "is_superuser": "on",
+        },
+    )
+    assert response.status_code == 302
+    staff.refresh_from_db()
+    assert staff.full_name == "Stella S. Staff"
+    assert staff.is_active and not staff.is_superuser
+    assert roles_of(staff) == {Role.STAFF}
+
+
+# --- creating accounts: no password typed, a link mailed ------------------------------------
+
+
+def test_add_form_asks_for_no_password(staff_client):
+    response = staff_client.get(reverse("admin:accounts_user_add"))
+    assert response.status_code == 200
+    assert 'name="password1"' not in response.text
+    assert 'name="usable_password"' not in response.text
+    assert 'name="email"' in response.text
+
+
+def test_new_account_gets_a_link_to_choose_its_password(staff_client, mail_jobs, client):
+    response = staff_client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": "New.Investor@Example.com", "full_name": "Nia New",
+         "groups": [group(Role.INVESTOR).pk]},
+    )  # fmt: skip
+    assert response.status_code == 302
+    user = User.objects.get(email="new.investor@example.com")
+    assert not user.has_usable_password()
+    assert roles_of(user) == {Role.INVESTOR}
+    assert mail.outbox == []  # mailed after the response
+    mail_jobs.run()
+    assert [m.to for m in mail.outbox] == [["new.investor@example.com"]]
+    body = mail.outbox[0].body
+    assert "account was created" in body
+    link = re.search(r"https?://testserver(/accounts/reset/\S+/)", body).group(1)
+    page = client.get(link, follow=True)
+    done = client.post(
+        page.redirect_chain[-1][0],
+        {"new_password1": "Fresh-Meadow-2026", "new_password2": "Fresh-Meadow-2026"},
+    )
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Fresh-Meadow-2026")
+
+
+def test_staff_cannot_create_staff(staff_client, mail_jobs):
+    response = staff_client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": "boss@example.com", "full_name": "Boss", "groups": [group(Role.STAFF).pk],
+         "is_staff": "on", "is_superuser": "on", "password1": NEW_PASSWORD},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    assert 'value="boss@example.com"' in response.text
+    assert not User.objects.filter(email="boss@example.com").exists()
+    assert mail_jobs == []
+
+
+def test_another_spelling_of_a_taken_address_is_refused_beside_the_field(staff_client, owner):
+    response = staff_client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": "OWNER@example.com", "groups": [group(Role.INVESTOR).pk]},
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.text
+    assert 'value="OWNER@example.com"' in response.text
+    assert User.objects.filter(email__iexact="owner@example.com").count() == 1
+
+
+def test_control_characters_in_a_name_are_refused(staff_client, owner):
+    response = staff_client.post(
+        url("accounts_user_change", owner), change_data(owner, full_name="Olive\x1bOwner")
+    )
+    assert response.status_code == 200
+    assert "control characters" in response.text
+
+
+# --- the reset link: button and action ----------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["owner", "attorney"])
+def test_staff_mail_a_reset_link(staff_client, mail_jobs, target, request):
+    user = request.getfixturevalue(target)
+    page = url("accounts_user_send_reset_link", user)
+    confirm = staff_client.get(page)
+    assert confirm.status_code == 200
+    assert user.email in confirm.text
+    response = staff_client.post(page)
+    assert response.status_code == 302
+    assert response["Location"] == url("accounts_user_change", user)
+    assert mail.outbox == []
+    mail_jobs.run()
+    assert [m.to for m in mail.outbox] == [[user.email]]
+    assert "/accounts/reset/" in mail.outbox[0].body
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)  # unchanged until its owner follows the link
+    assert LogEntry.objects.filter(object_id=str(user.pk), change_message__contains="reset")
+
+
+@pytest.mark.parametrize("target", ["superuser", "colleague", "staff"])
+def test_staff_cannot_mail_a_reset_link_to_staff(staff_client, mail_jobs, target, request):
+    user = request.getfixturevalue(target)
+    page = url("accounts_user_send_reset_link", user)
+    assert staff_client.get(page).status_code == 403
+    assert staff_client.post(page).status_code == 403
+    assert mail_jobs == []
+
+
+def test_reset_link_for_an_unknown_id_is_404(staff_client):
+    response = staff_client.get(reverse("admin:accounts_user_send_reset_link", args=[99999]))
+    assert response.status_code == 404
+
+
+def test_reset_link_action(staff_client, mail_jobs, owner, attorney, superuser, colleague):
+    other = make_user(Role.INVESTOR, email="inactive@example.com", is_active=False)
+    response = staff_client.post(
+        reverse("admin:accounts_user_changelist"),
+        {
+            "action": "send_password_reset_links",
+            "_selected_action": [owner.pk, attorney.pk, superuser.pk, colleague.pk, other.pk],
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "on its way to 2 account(s)" in response.text
+    assert "No link for 3 account(s)" in response.text
+    mail_jobs.run()
+    assert sorted(m.to[0] for m in mail.outbox) == ["counsel@example.com", "owner@example.com"]
+
+
+# --- superusers keep full power; other roles never reach the admin ------------------------------
+
+
+def test_superuser_sets_a_password_and_grants_staff(client, superuser, colleague, owner, mail_jobs):
+    client.force_login(superuser)
+    page = url("auth_user_password_change", colleague)
+    assert client.get(page).status_code == 200
+    assert client.post(page, password_data()).status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.check_password(NEW_PASSWORD)
+    response = client.post(
+        url("accounts_user_change", owner),
+        change_data(owner, groups=[group(Role.STAFF).pk], is_staff="on"),
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert roles_of(owner) == {Role.STAFF} and owner.is_staff
+    # The Staff role brings admin-site access, as with create_user.
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": "new-staff@example.com", "groups": [group(Role.STAFF).pk]},
+    )
+    assert response.status_code == 302
+    assert User.objects.get(email="new-staff@example.com").is_staff
+    assert client.post(url("accounts_user_send_reset_link", colleague)).status_code == 302
+    assert len(mail_jobs) == 2  # the new staff member's welcome, the colleague's link
+
+
+@pytest.mark.parametrize("who", ["owner", "attorney"])
+def test_other_roles_never_reach_the_admin(client, who, request, superuser):
+    client.force_login(request.getfixturevalue(who))
+    for page in (
+        url("accounts_user_change", superuser),
+        url("auth_user_password_change", superuser),
+        url("accounts_user_send_reset_link", superuser),
+    ):
+        assert client.get(page).status_code == 302  # to the admin's log-in
+        assert client.post(page, password_data()).status_code == 302
+    superuser.refresh_from_db()
+    assert superuser.check_password(PASSWORD)
