@@ -69,8 +69,11 @@ class DateRange:
 
     def __call__(self, value):
         """A Django validator."""
-        if value is not None:
-            self.check(value, "Enter a date that is")
+        if value is None:
+            return
+        low, high = self.bounds()
+        if value < low or value > high:
+            raise ValidationError(f"Enter a date {self.describe()}.", code="date_out_of_range")
 
 
 def past_years(years: int, *, upto_days_ahead: int = 0) -> DateRange:
