@@ -5,6 +5,7 @@ Objects come through `noteinvest.access`: out of scope is a 404. Staff record an
 investors read their own; everyone reads the state rules.
 """
 
+import re
 import secrets
 from datetime import timedelta
 from decimal import Decimal
@@ -513,8 +514,17 @@ def calendar_link(request):
     return redirect("deficiencies:deadlines")
 
 
+# secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}", re.ASCII)
+
+
 def calendar(request, token):
-    """The iCalendar feed: no login (calendar apps cannot log in), the token is the key."""
+    """The iCalendar feed: no login (calendar apps cannot log in), the token is the key.
+
+    A token not shaped like the ones `calendar_link` makes answers 404 without a query.
+    """
+    if not TOKEN_SHAPE.fullmatch(token):
+        raise Http404("No such calendar.")
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
     if feed is None or not feed.user.is_active:
         raise Http404("No such calendar.")
