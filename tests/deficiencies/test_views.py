@@ -311,3 +311,17 @@ def test_staff_correct_a_liquidation_and_a_stale_form_is_refused(client, staff, 
     assert "Someone else changed this deficiency" in response.text
     deficiency.refresh_from_db()
     assert deficiency.deficiency == Decimal("49500.00")
+
+
+@pytest.mark.parametrize("day", [date(9999, 12, 31), date(1, 1, 1)])
+def test_a_sale_date_written_straight_to_the_db_breaks_no_page(client, owner, deficiency, day):
+    LiquidationEvent.objects.filter(pk=deficiency.event_id).update(event_date=day)
+    Deficiency.objects.filter(pk=deficiency.pk).update(assessed_on=None)  # re-assessed on view
+    client.force_login(owner)
+    summary = client.get(reverse("deficiencies:portfolio", args=[deficiency.portfolio_id]))
+    assert summary.status_code == 200
+    page = client.get(deficiency.get_absolute_url())
+    assert page.status_code == 200
+    assert "No filing deadline is computed" in page.text
+    assert client.get(reverse("deficiencies:deadlines")).status_code == 200
+    assert not deficiency.deadlines.exists()
