@@ -52,14 +52,24 @@ def test_staff_record_a_foreclosure_sale_and_see_verdict_and_deadline(client, st
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"sale_price": "-1"}, "sale_price", "Enter an amount of zero or more."),
+        ({"sale_price": "-1"}, "sale_price", "is negative"),
         ({"event_date": "2009-01-01"}, "event_date", "before the loan's origination date"),
-        ({"event_date": "2099-01-01"}, "event_date", "cannot be in the future"),
+        ({"event_date": "2099-01-01"}, "event_date", "between 30 years ago and today"),
+        ({"event_date": "9999-12-31"}, "event_date", "between 30 years ago and today"),
+        ({"event_date": "0001-01-01"}, "event_date", "between 30 years ago and today"),
+        ({"fair_market_value": "180000", "value_date": "9999-12-31"}, "value_date",
+         "between 30 years ago and today"),
+        ({"sale_price": "1_000"}, "sale_price", "is not an amount of money"),
+        ({"sale_price": "1e3"}, "sale_price", "is not an amount of money"),
+        ({"sale_price": ".5"}, "sale_price", "is not an amount of money"),
+        ({"sale_price": "\uff11\uff10\uff10\uff10"}, "sale_price", "is not an amount of money"),
+        ({"sale_price": "\u0661\u0660\u0660\u0660"}, "sale_price", "is not an amount of money"),
+        ({"sale_price": "1000000000000"}, "sale_price", "larger than $999,999,999,999.99"),
         ({"sale_process": ""}, "sale_process", "Choose the foreclosure process"),
         ({"event_type": "deed_in_lieu"}, "fair_market_value", "credited at fair market value"),
         ({"event_type": "short_sale", "gross_price": "100000", "net_proceeds": "100000.01"},
          "net_proceeds", "cannot be more than the gross price"),
-        ({"sale_price": "150000.005"}, "sale_price", "2 decimal places"),
+        ({"sale_price": "150000.005"}, "sale_price", "more than two decimal places"),
     ],
 )  # fmt: skip
 def test_bad_liquidation_input_is_refused_beside_the_field(
@@ -69,6 +79,8 @@ def test_bad_liquidation_input_is_refused_beside_the_field(
     response = client.post(reverse("deficiencies:record", args=[loan.pk]), sale_post(**overrides))
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
+    for name, typed in overrides.items():  # what was typed is shown again, beside its error
+        assert f'value="{typed}"' in str(response.context["form"][name])
     assert not LiquidationEvent.objects.exists()
     assert not Deficiency.objects.exists()
 
