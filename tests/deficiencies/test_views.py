@@ -337,3 +337,64 @@ def test_a_sale_date_written_straight_to_the_db_breaks_no_page(client, owner, de
     assert "No filing deadline is computed" in page.text
     assert client.get(reverse("deficiencies:deadlines")).status_code == 200
     assert not deficiency.deadlines.exists()
+
+
+# --- computed amounts beyond the 14-digit columns ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("loan_fields", "message"),
+    [
+        # 999,999,999,999.99 + 9 months at 12% -> the total debt overflows
+        ({"upb": Decimal("999999999999.99"), "note_rate": Decimal("12")},
+         "The total debt as of the event date would be $1,090,000,000,499.99"),
+        # 26 years at 50% on the largest balance -> the interest alone overflows
+        ({"upb": Decimal("999999999999.99"), "note_rate": Decimal("50"),
+          "paid_to_date": date(2000, 10, 1), "origination_date": date(2000, 1, 1)},
+         "The accrued interest as of the event date would be"),
+    ],
+)  # fmt: skip
+def test_a_computed_amount_beyond_the_columns_is_refused_with_the_form_kept(
+    client, staff, portfolio, loan_fields, message
+):
+    loan = make_loan(portfolio, "BIG", **loan_fields)
+    client.force_login(staff)
+    typed = sale_post(sale_price="1,000.00")
+    response = client.post(reverse("deficiencies:record", args=[loan.pk]), typed)
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].non_field_errors())
+    assert message in errors
+    assert "beyond the largest amount this app stores ($999,999,999,999.99)" in errors
+    assert message in response.text.replace("&#x27;", "'")
+    assert 'value="1,000.00"' in response.text
+    assert 'value="2026-10-01"' in response.text
+    assert not LiquidationEvent.objects.exists()
+    assert not Deficiency.objects.exists()
+
+
+def test_correcting_a_liquidation_into_an_overflow_is_refused_and_nothing_changes(
+    client, staff, deficiency
+):
+    from portfolios.models import Loan
+
+    Loan.objects.filter(pk=deficiency.loan_id).update(
+        upb=Decimal("999999999999.99"), note_rate=Decimal("12")
+    )
+    client.force_login(staff)
+    url = reverse("deficiencies:edit_event", args=[deficiency.pk])
+    response = client.post(url, sale_post(sale_price="160000.00", version=deficiency.version))
+    assert response.status_code == 200
+    assert "The total debt as of the event date would be" in response.text
+    assert 'value="160000.00"' in response.text
+    deficiency.refresh_from_db()
+    assert deficiency.event.sale_price == Decimal("150000.00")
+    assert deficiency.total_debt == Decimal("209500.00")
+
+
+def test_suspense_above_the_debt_is_refused_not_a_500(client, staff, portfolio):
+    loan = make_loan(portfolio, "SUSP", suspense=Decimal("500000.00"))
+    client.force_login(staff)
+    response = client.post(reverse("deficiencies:record", args=[loan.pk]), sale_post())
+    assert response.status_code == 200
+    assert "suspense funds ($500,000.00) are more than what it owes" in response.text
+    assert not Deficiency.objects.exists()
