@@ -296,12 +296,16 @@ class StateRuleForm(HygienicFormMixin, forms.ModelForm):
 
 
 class DeficiencyFilterForm(forms.Form):
+    """Filters of a portfolio's deficiencies; an unknown value is ignored, with a message."""
+
     SELECT = forms.Select(attrs={"class": "form-select"})
-    verdict = forms.ChoiceField(required=False, widget=SELECT)
-    status = forms.ChoiceField(required=False, widget=SELECT)
+    IGNORED = {"invalid_choice": "Not one of the choices: ignored."}
+    verdict = forms.ChoiceField(required=False, widget=SELECT, error_messages=IGNORED)
+    status = forms.ChoiceField(required=False, widget=SELECT, error_messages=IGNORED)
     state = forms.ChoiceField(
-        choices=[("", "All states"), *STATE_CHOICES], required=False, widget=SELECT
-    )
+        choices=[("", "All states"), *STATE_CHOICES], required=False, widget=SELECT,
+        error_messages=IGNORED,
+    )  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         from deficiencies.models import Verdict

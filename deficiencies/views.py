@@ -352,14 +352,15 @@ def portfolio_deficiencies(request, pk):
     by_verdict, by_regime, totals = summary
     filters = DeficiencyFilterForm(request.GET or None)
     listed = every.all()
-    if filters.is_valid():
-        for field, column in (
-            ("verdict", "verdict"),
-            ("status", "status"),
-            ("state", "loan__property_state"),
-        ):
-            if filters.cleaned_data[field]:
-                listed = listed.filter(**{column: filters.cleaned_data[field]})
+    filters.is_valid()  # an unknown value is ignored, and its message shown beside its field
+    chosen = getattr(filters, "cleaned_data", {})  # none when there is no query
+    for field, column in (
+        ("verdict", "verdict"),
+        ("status", "status"),
+        ("state", "loan__property_state"),
+    ):
+        if field not in filters.errors and chosen.get(field):
+            listed = listed.filter(**{column: chosen[field]})
     ordered = listed.order_by("-debt_as_of", "-pk")
     # Count on the filtered rows alone, without the joins the listed values need.
     page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -464,14 +465,31 @@ def deadline_rows(rows, today):
     return out
 
 
+STATE_CODES = frozenset(code for code, _ in STATE_CHOICES)
+
+
+def _deadline_filters(query, portfolios) -> tuple[str, str, list[str]]:
+    """The portfolio id and state code asked for, each one only if it is one of the user's
+    portfolios or a state code; anything else is ignored with a message saying so."""
+    problems = []
+    portfolio_id = query.get("portfolio", "")
+    if portfolio_id and portfolio_id not in {str(p.pk) for p in portfolios}:
+        problems.append("That portfolio is not one of yours: showing every portfolio.")
+        portfolio_id = ""
+    state = query.get("state", "")
+    if state and state.upper() not in STATE_CODES:
+        problems.append("That is not a state code: showing every state.")
+        state = ""
+    return portfolio_id, state.upper(), problems
+
+
 @login_required
 def deadlines(request):
     today = timezone.localdate()
     portfolios = list(Portfolio.objects.visible_to(request.user).only("pk", "name"))
     rows = deadlines_for(request.user, portfolios)
-    portfolio_id = request.GET.get("portfolio", "")
-    state = request.GET.get("state", "").upper()
-    if portfolio_id.isdigit():
+    portfolio_id, state, filter_problems = _deadline_filters(request.GET, portfolios)
+    if portfolio_id:
         rows = rows.filter(portfolio_id=int(portfolio_id))
     if state:
         rows = rows.filter(state_code=state)
@@ -493,6 +511,7 @@ def deadlines(request):
             "portfolio_id": portfolio_id,
             "state": state,
             "query": query.urlencode(),
+            "filter_problems": filter_problems,
             "feed_url": request.build_absolute_uri(feed.get_absolute_url()) if feed else None,
             "active_nav": "deadlines",
         },

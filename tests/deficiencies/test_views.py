@@ -398,3 +398,65 @@ def test_suspense_above_the_debt_is_refused_not_a_500(client, staff, portfolio):
     assert response.status_code == 200
     assert "suspense funds ($500,000.00) are more than what it owes" in response.text
     assert not Deficiency.objects.exists()
+
+
+# --- filters in the query string -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"portfolio": "\u00b2"}, "That portfolio is not one of yours"),  # "²".isdigit() is True
+        ({"portfolio": "99999999999999999999999"}, "That portfolio is not one of yours"),
+        ({"portfolio": "-1"}, "That portfolio is not one of yours"),
+        ({"portfolio": "1 OR 1=1"}, "That portfolio is not one of yours"),
+        ({"state": "ZZ"}, "That is not a state code"),
+        ({"state": "N\u0059\u0301"}, "That is not a state code"),
+        ({"state": "x" * 5000}, "That is not a state code"),
+    ],
+)
+def test_deadline_filters_ignore_unknown_values_with_a_message(
+    client, owner, portfolio, staff, query, message
+):
+    record_sale(make_loan(portfolio, "MINE"), staff)
+    client.force_login(owner)
+    response = client.get(reverse("deficiencies:deadlines"), query)
+    assert response.status_code == 200
+    assert message in response.text
+    assert "MINE" in response.text  # the filter is ignored, not the page
+
+
+def test_deadline_filter_on_another_investors_portfolio_is_ignored(
+    client, owner, portfolio, other_portfolio, staff
+):
+    record_sale(make_loan(portfolio, "MINE"), staff)
+    record_sale(make_loan(other_portfolio, "THEIRS"), staff)
+    client.force_login(owner)
+    response = client.get(reverse("deficiencies:deadlines"), {"portfolio": other_portfolio.pk})
+    assert "That portfolio is not one of yours" in response.text
+    assert "MINE" in response.text and "THEIRS" not in response.text
+
+
+def test_deadline_filters_with_known_values_apply(client, owner, portfolio, staff):
+    record_sale(make_loan(portfolio, "NY-A"), staff)
+    client.force_login(owner)
+    response = client.get(
+        reverse("deficiencies:deadlines"), {"state": "ny", "portfolio": portfolio.pk}
+    )
+    assert response.context["filter_problems"] == []
+    assert {r["loan_number"] for r in response.context["rows"]} == {"NY-A"}
+    assert client.get(reverse("deficiencies:deadlines"), {"state": "CA"}).context["rows"] == []
+
+
+def test_portfolio_filters_apply_the_known_values_and_flag_the_unknown(
+    client, owner, portfolio, staff
+):
+    record_sale(make_loan(portfolio, "NY-1"), staff)  # conditional
+    record_sale(make_loan(portfolio, "CA-1", property_state="CA"), staff, process="non_judicial")
+    client.force_login(owner)
+    url = reverse("deficiencies:portfolio", args=[portfolio.pk])
+    response = client.get(url, {"verdict": "barred", "state": "ZZ", "status": "<script>"})
+    assert response.status_code == 200
+    assert [r["loan_number"] for r in response.context["rows"]] == ["CA-1"]
+    assert response.text.count("Not one of the choices: ignored.") == 2
+    assert "<script>" not in response.text
