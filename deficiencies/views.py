@@ -400,16 +400,17 @@ def deficiency_rows(rows) -> list[dict]:
     out = []
     for r in rows:
         state, day = r["loan__property_state"], r["event__event_date"]
+        kind = r["event__event_type"]
         out.append(
             {
                 "url": f"{url_prefix}{r['pk']}/",
                 "loan_number": r["loan__loan_number"],
                 "state": state,
                 "rule_url": f"{rule_prefix}{state}/",
-                "event": f"{EVENT_LABELS[r['event__event_type']]}, {day:%m/%d/%Y}",
+                "event": f"{EVENT_LABELS.get(kind, kind)}, {day:%m/%d/%Y}",
                 "verdict": r["verdict"],
                 "verdict_label": VERDICT_LABELS.get(r["verdict"], ""),
-                "status": STATUS_LABELS[r["status"]],
+                "status": STATUS_LABELS.get(r["status"], r["status"]),
                 "recoverable": format_money(r["recoverable"]),
                 "recovered": format_money(r["recovered"]),
             }
@@ -455,7 +456,7 @@ def deadline_rows(rows, today):
             {
                 **row,
                 "due": f"{due:%b} {due.day}, {due.year}",
-                "label": KIND_LABELS[row["kind"]],
+                "label": KIND_LABELS.get(row["kind"], row["kind"]),
                 "url": f"{url_prefix}{row['deficiency_id']}/",
                 "rule_url": f"{rule_prefix}{row['state_code']}/",
                 "overdue": due < today,

@@ -460,3 +460,18 @@ def test_portfolio_filters_apply_the_known_values_and_flag_the_unknown(
     assert [r["loan_number"] for r in response.context["rows"]] == ["CA-1"]
     assert response.text.count("Not one of the choices: ignored.") == 2
     assert "<script>" not in response.text
+
+
+def test_values_outside_the_choices_written_straight_to_the_db_break_no_list(
+    client, owner, deficiency
+):
+    from deficiencies.models import Deadline
+
+    Deadline.objects.filter(deficiency=deficiency, kind="filing").update(kind="renewal")
+    Deficiency.objects.filter(pk=deficiency.pk).update(status="archived")
+    LiquidationEvent.objects.filter(pk=deficiency.event_id).update(event_type="auction")
+    client.force_login(owner)
+    deadlines = client.get(reverse("deficiencies:deadlines"))
+    assert deadlines.status_code == 200 and "renewal" in deadlines.text
+    summary = client.get(reverse("deficiencies:portfolio", args=[deficiency.portfolio_id]))
+    assert summary.status_code == 200 and "archived" in summary.text
