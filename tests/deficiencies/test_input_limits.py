@@ -316,3 +316,34 @@ def test_rule_edit_within_the_limits_is_saved(client, staff):
     rule = StateRule.objects.get(state_code="NY")
     assert rule.filing_deadline_days_after_sale == 3650
     assert rule.notes == "Line one.\r\nLine two."
+
+
+def test_every_form_is_hygienic_and_every_date_is_bounded(deficiency):
+    from django import forms as django_forms
+
+    from deficiencies import forms
+    from noteinvest import text
+    from noteinvest.forms import BoundedDateField, HygienicFormMixin
+
+    extra = {
+        forms.LiquidationForm: {"loan": deficiency.loan},
+        forms.StatusForm: {"deficiency": deficiency},
+        forms.StateRuleForm: {"instance": StateRule.objects.get(state_code="NY")},
+    }
+    classes = [
+        c for c in vars(forms).values()
+        if isinstance(c, type) and issubclass(c, django_forms.BaseForm)
+        and c.__module__ == forms.__name__ and c is not forms.DeficiencyFilterForm
+    ]  # fmt: skip
+    assert len(classes) == 8
+    for cls in classes:
+        assert cls.__mro__[1] is HygienicFormMixin, cls
+        form = cls(**extra.get(cls, {}))
+        for name, field in form.fields.items():
+            if isinstance(field, django_forms.DateField):
+                assert isinstance(field, BoundedDateField), (cls, name)
+            if isinstance(field, django_forms.DecimalField):
+                assert field.decimal_places != 2, (cls, name)  # money is a MoneyFormField
+            if isinstance(field, django_forms.CharField):
+                hygiene = (text.single_line, text.multi_line)
+                assert any(v in hygiene for v in field.validators), (cls, name)
