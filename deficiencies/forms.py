@@ -1,7 +1,9 @@
 """Forms for liquidation events, the deficiency workflow, judgments and state rules."""
 
+import re
+
 from django import forms
-from django.utils import timezone
+from django.core.validators import MaxLengthValidator, URLValidator
 
 from deficiencies.models import (
     Bankruptcy,
@@ -14,18 +16,69 @@ from deficiencies.models import (
     StateRule,
     Status,
 )
+from noteinvest.dates import NEAR, RECENT_PAST, DateRange, years_from
+from noteinvest.forms import BoundedDateField, HygienicFormMixin, MultiLineField
 from portfolios.choices import STATE_CHOICES
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Input limits (docs/input-limits/deficiencies.md lists them per field).
+EVENT_DATES: DateRange = RECENT_PAST
+"""Something that happened to a deficiency the app holds: 30 years ago to today."""
+EXPIRY_DATES: DateRange = NEAR
+"""A judgment's expiry: 30 years ago to 40 years from today (and at most 40 years after
+the grant, checked by the form)."""
+JUDGMENT_LIFE_YEARS = 40
+NOTE_MAX = 2000  # a status change's note, a state rule's filing-deadline note, "why"
+SHORT_NOTE_MAX = 500  # a collection action's one-line note
+RULE_NOTES_MAX = 5000  # a state rule's notes
+SOURCES_MAX = 4000  # a state rule's source addresses, all together
+SOURCE_COUNT_MAX = 20
+SOURCE_LENGTH_MAX = 500
+FILING_DAYS_MAX = 3650  # ten years; the data's longest window is 1,095 days
+LIMITATIONS_YEARS_MAX = 30  # the data's longest period is 10 years
+RATE_MAX = 50  # post-judgment interest, annual %
 
 
-def _not_future(form, field):
-    value = form.cleaned_data.get(field)
-    if value and value > timezone.localdate():
-        form.add_error(field, "This date cannot be in the future.")
+def bound_dates(fields, ranges: dict[str, DateRange]) -> None:
+    """Replace each named date field by a BoundedDateField with its range, same label."""
+    for name, date_range in ranges.items():
+        old = fields[name]
+        fields[name] = BoundedDateField(
+            date_range=date_range, required=old.required, label=old.label, help_text=old.help_text
+        )
 
 
-class LiquidationForm(forms.ModelForm):
+def cap_length(field, max_length: int) -> None:
+    """Give a text field a length cap, enforced and told to the browser."""
+    field.max_length = max_length
+    field.validators.append(MaxLengthValidator(max_length))
+    field.widget.attrs["maxlength"] = str(max_length)
+
+
+def bound_integer(fields, name: str, low: int, high: int) -> None:
+    old = fields[name]
+    fields[name] = forms.IntegerField(
+        min_value=low, max_value=high, required=old.required, label=old.label,
+        help_text=old.help_text,
+    )  # fmt: skip
+
+
+class RateField(forms.DecimalField):
+    """An annual percentage typed as ASCII digits with up to 4 decimals ("9", "5.375");
+    1e1, 1_0, non-ASCII digits are refused like amounts are."""
+
+    SHAPE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,4})?", re.ASCII)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().removesuffix("%").strip()
+            if value and not self.SHAPE.fullmatch(value):
+                raise forms.ValidationError(
+                    "Enter a rate such as 9 or 5.375 (percent a year).", code="invalid"
+                )
+        return super().to_python(value)
+
+
+class LiquidationForm(HygienicFormMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -34,7 +87,6 @@ class LiquidationForm(forms.ModelForm):
             "event_type", "event_date", "sale_process", "sale_price", "credit_bid",
             "gross_price", "net_proceeds", "fair_market_value", "value_source", "value_date",
         ]  # fmt: skip
-        widgets = {"event_date": DATE, "value_date": DATE}
         help_texts = {
             "sale_process": "A judicial sheriff sale or a non-judicial trustee sale.",
             "fair_market_value": "Required for a deed in lieu; optional otherwise (it may limit "
@@ -44,33 +96,40 @@ class LiquidationForm(forms.ModelForm):
     def __init__(self, *args, loan, **kwargs):
         super().__init__(*args, **kwargs)
         self.loan = loan
+        bound_dates(self.fields, {"event_date": EVENT_DATES, "value_date": EVENT_DATES})
 
     def clean(self):
         data = super().clean()
         kind = data.get("event_type")
         day = data.get("event_date")
-        _not_future(self, "event_date")
-        _not_future(self, "value_date")
         if day and self.loan.origination_date and day < self.loan.origination_date:
             self.add_error("event_date", "The event cannot be before the loan's origination date.")
         if kind == EventType.FORECLOSURE_SALE:
             if not data.get("sale_process"):
                 self.add_error("sale_process", "Choose the foreclosure process of the sale.")
-            if data.get("sale_price") is None:
+            if data.get("sale_price") is None and "sale_price" not in self.errors:
                 self.add_error("sale_price", "Enter the winning bid.")
         elif kind == EventType.SHORT_SALE:
-            if data.get("gross_price") is None:
+            if data.get("gross_price") is None and "gross_price" not in self.errors:
                 self.add_error("gross_price", "Enter the gross sale price.")
-            if data.get("net_proceeds") is None:
+            if data.get("net_proceeds") is None and "net_proceeds" not in self.errors:
                 self.add_error("net_proceeds", "Enter the net proceeds paid to the holder.")
             gross, net = data.get("gross_price"), data.get("net_proceeds")
             if gross is not None and net is not None and net > gross:
                 self.add_error("net_proceeds", "Net proceeds cannot be more than the gross price.")
-        elif kind == EventType.DEED_IN_LIEU and data.get("fair_market_value") is None:
+        elif (
+            kind == EventType.DEED_IN_LIEU
+            and data.get("fair_market_value") is None
+            and "fair_market_value" not in self.errors
+        ):
             self.add_error(
                 "fair_market_value", "A deed in lieu is credited at fair market value: enter it."
             )
-        if data.get("fair_market_value") is not None and not data.get("value_date"):
+        if (
+            data.get("fair_market_value") is not None
+            and not data.get("value_date")
+            and "value_date" not in self.errors
+        ):
             self.add_error("value_date", "Give the date of the fair market value.")
         # Fields that do not belong to the chosen kind are cleared, not stored.
         if kind != EventType.FORECLOSURE_SALE:
@@ -80,10 +139,12 @@ class LiquidationForm(forms.ModelForm):
         return data
 
 
-class StatusForm(forms.Form):
+class StatusForm(HygienicFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     to = forms.ChoiceField(label="New status")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = MultiLineField(
+        max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def __init__(self, *args, deficiency, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,43 +152,60 @@ class StatusForm(forms.Form):
         self.fields["version"].initial = deficiency.version
 
 
-class SuitForm(forms.ModelForm):
+class SuitForm(HygienicFormMixin, forms.ModelForm):
     class Meta:
         model = DeficiencySuit
         fields = ["court", "county", "case_number", "filed_on"]
-        widgets = {"filed_on": DATE}
 
-    def clean(self):
-        data = super().clean()
-        _not_future(self, "filed_on")
-        return data
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_dates(self.fields, {"filed_on": EVENT_DATES})
 
 
-class JudgmentForm(forms.ModelForm):
+class JudgmentForm(HygienicFormMixin, forms.ModelForm):
     class Meta:
         model = Judgment
         fields = ["granted_on", "amount", "interest_rate", "expires_on"]
-        widgets = {"granted_on": DATE, "expires_on": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_dates(self.fields, {"granted_on": EVENT_DATES, "expires_on": EXPIRY_DATES})
+        old = self.fields["interest_rate"]
+        self.fields["interest_rate"] = RateField(
+            label=old.label, required=old.required, initial=old.initial, min_value=0,
+            max_value=RATE_MAX, max_digits=7, decimal_places=4,
+        )  # fmt: skip
 
     def clean(self):
         data = super().clean()
-        _not_future(self, "granted_on")
         granted, expires = data.get("granted_on"), data.get("expires_on")
-        if granted and expires and expires <= granted:
-            self.add_error("expires_on", "The expiry must come after the grant.")
+        if granted and expires:
+            if expires <= granted:
+                self.add_error("expires_on", "The expiry must come after the grant.")
+            elif expires > years_from(granted, JUDGMENT_LIFE_YEARS):
+                self.add_error(
+                    "expires_on",
+                    f"A judgment's expiry is at most {JUDGMENT_LIFE_YEARS} years after the grant "
+                    f"(here {years_from(granted, JUDGMENT_LIFE_YEARS):%Y-%m-%d}); enter the "
+                    "current expiry and record a renewal when it is granted.",
+                )
         return data
 
 
-class BankruptcyForm(forms.ModelForm):
+class BankruptcyForm(HygienicFormMixin, forms.ModelForm):
     class Meta:
         model = Bankruptcy
         fields = ["chapter", "case_number", "district", "filed_on", "discharged_on", "dismissed_on"]
-        widgets = {"filed_on": DATE, "discharged_on": DATE, "dismissed_on": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_dates(
+            self.fields,
+            {"filed_on": EVENT_DATES, "discharged_on": EVENT_DATES, "dismissed_on": EVENT_DATES},
+        )
 
     def clean(self):
         data = super().clean()
-        for name in ("filed_on", "discharged_on", "dismissed_on"):
-            _not_future(self, name)
         filed = data.get("filed_on")
         if data.get("discharged_on") and data.get("dismissed_on"):
             self.add_error("dismissed_on", "A case is either discharged or dismissed, not both.")
@@ -137,31 +215,41 @@ class BankruptcyForm(forms.ModelForm):
         return data
 
 
-class CollectionActionForm(forms.ModelForm):
+class CollectionActionForm(HygienicFormMixin, forms.ModelForm):
     class Meta:
         model = CollectionAction
         fields = ["kind", "started_on", "state", "note"]
-        widgets = {"started_on": DATE, "note": forms.TextInput()}
+        widgets = {"note": forms.TextInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_dates(self.fields, {"started_on": EVENT_DATES})
+        cap_length(self.fields["note"], SHORT_NOTE_MAX)
 
 
-class RecoveryForm(forms.ModelForm):
+class RecoveryForm(HygienicFormMixin, forms.ModelForm):
     class Meta:
         model = Recovery
         fields = ["received_on", "amount", "source", "note"]
-        widgets = {"received_on": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_dates(self.fields, {"received_on": EVENT_DATES})
 
     def clean(self):
         data = super().clean()
-        _not_future(self, "received_on")
         if data.get("amount") is not None and data["amount"] <= 0:
             self.add_error("amount", "Enter an amount above $0.00.")
         return data
 
 
-class StateRuleForm(forms.ModelForm):
+class StateRuleForm(HygienicFormMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    change_note = forms.CharField(
-        label="Why (kept in the history)", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    change_note = MultiLineField(
+        label="Why (kept in the history)",
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
 
     class Meta:
@@ -174,7 +262,6 @@ class StateRuleForm(forms.ModelForm):
             "reviewed_by",
         ]  # fmt: skip
         widgets = {
-            "last_reviewed_by_counsel": DATE,
             "notes": forms.Textarea(attrs={"rows": 5}),
             "filing_deadline_note": forms.Textarea(attrs={"rows": 2}),
             "source_urls": forms.Textarea(attrs={"rows": 3}),
@@ -183,27 +270,42 @@ class StateRuleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
+        bound_dates(self.fields, {"last_reviewed_by_counsel": EVENT_DATES})
+        bound_integer(self.fields, "filing_deadline_days_after_sale", 1, FILING_DAYS_MAX)
+        bound_integer(self.fields, "statute_of_limitations_years", 1, LIMITATIONS_YEARS_MAX)
+        cap_length(self.fields["filing_deadline_note"], NOTE_MAX)
+        cap_length(self.fields["notes"], RULE_NOTES_MAX)
+        cap_length(self.fields["source_urls"], SOURCES_MAX)
 
     def clean_source_urls(self):
         urls = self.cleaned_data["source_urls"].split()
-        bad = [u for u in urls if not u.startswith(("http://", "https://"))]
+        if len(urls) > SOURCE_COUNT_MAX:
+            raise forms.ValidationError(f"List at most {SOURCE_COUNT_MAX} addresses.")
+        web = URLValidator(schemes=["http", "https"])
+        bad = []
+        for url in urls:
+            try:
+                if len(url) > SOURCE_LENGTH_MAX:
+                    raise forms.ValidationError("too long")
+                web(url)
+            except forms.ValidationError:
+                bad.append(url[:80])
         if bad:
             raise forms.ValidationError(f"Not a web address: {', '.join(bad[:3])}")
         return " ".join(urls)
 
-    def clean(self):
-        data = super().clean()
-        _not_future(self, "last_reviewed_by_counsel")
-        return data
-
 
 class DeficiencyFilterForm(forms.Form):
+    """Filters of a portfolio's deficiencies; an unknown value is ignored, with a message."""
+
     SELECT = forms.Select(attrs={"class": "form-select"})
-    verdict = forms.ChoiceField(required=False, widget=SELECT)
-    status = forms.ChoiceField(required=False, widget=SELECT)
+    IGNORED = {"invalid_choice": "Not one of the choices: ignored."}
+    verdict = forms.ChoiceField(required=False, widget=SELECT, error_messages=IGNORED)
+    status = forms.ChoiceField(required=False, widget=SELECT, error_messages=IGNORED)
     state = forms.ChoiceField(
-        choices=[("", "All states"), *STATE_CHOICES], required=False, widget=SELECT
-    )
+        choices=[("", "All states"), *STATE_CHOICES], required=False, widget=SELECT,
+        error_messages=IGNORED,
+    )  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         from deficiencies.models import Verdict

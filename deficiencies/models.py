@@ -1,13 +1,15 @@
 """Liquidation events, deficiency records and their history, state rules, judgments."""
 
+import operator
 from decimal import Decimal
+from functools import reduce
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from noteinvest.access import scope_for
+from noteinvest.access import Role, roles_of
 from noteinvest.money import money_field as money
 from noteinvest.money import non_negative
 from portfolios.choices import STATE_CHOICES
@@ -191,13 +193,28 @@ class Verdict(models.TextChoices):
     UNDETERMINED = "undetermined", "Undetermined: facts or data missing"
 
 
+# settlements.models.Status.IN_REVIEW (settlements imports this module, so not imported).
+AGREEMENT_IN_REVIEW = "in_review"
+
+
 class DeficiencyQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Staff see every deficiency; an investor those in portfolios they own; an attorney
-        those with a settlement agreement sent to them for review."""
-        return scope_for(
-            self, user, owner_path="portfolio__owners", reviewer_path="agreements__reviewer"
-        )
+        those with a settlement agreement in review with them, and only while it is: once
+        approved, sent back or sent to another attorney, the investor rules apply."""
+        roles = roles_of(user)
+        if Role.STAFF in roles:
+            return self.all()
+        conditions = []
+        if Role.INVESTOR in roles:
+            conditions.append(Q(portfolio__owners=user))
+        if Role.ATTORNEY in roles:
+            # One condition on one agreement: reviewed by this attorney AND in review now.
+            conditions.append(Q(agreements__reviewer=user, agreements__status=AGREEMENT_IN_REVIEW))
+        if not conditions:
+            return self.none()
+        # Paths through many-valued relations can match one row several times.
+        return self.filter(reduce(operator.or_, conditions)).distinct()
 
 
 class Deficiency(models.Model):

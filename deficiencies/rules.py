@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from noteinvest.dates import EARLIEST, LATEST
+
 BARRED = "barred"
 LIKELY_BARRED = "likely_barred"
 CONDITIONAL = "conditional"
@@ -66,19 +68,44 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _deadlines(rule, facts: Facts) -> tuple[date | None, date | None]:
+def _plausible(compute) -> date | None:
+    """The computed date, or None when it overflows or falls outside EARLIEST..LATEST."""
+    try:
+        day = compute()
+    except (OverflowError, ValueError):
+        return None
+    return day if EARLIEST <= day <= LATEST else None
+
+
+def _deadlines(rule, facts: Facts) -> tuple[date | None, date | None, list[str]]:
+    """The filing deadline and the limitations estimate, with a note for each one that
+    cannot be computed (a date or a period outside what the app can compute with)."""
+    notes = []
     filing = None
-    if rule.filing_deadline_days_after_sale:
-        filing = facts.event_date + timedelta(days=rule.filing_deadline_days_after_sale)
+    days = rule.filing_deadline_days_after_sale
+    if days:
+        filing = _plausible(lambda: facts.event_date + timedelta(days=days))
+        if filing is None:
+            notes.append(
+                f"No filing deadline is computed: {days} days after the sale date as recorded "
+                f"falls outside {EARLIEST.year}–{LATEST.year}. Check the sale date and the rule."
+            )
     limitations = None
-    if rule.statute_of_limitations_years:
-        limitations = add_years(facts.event_date, rule.statute_of_limitations_years)
-    return filing, limitations
+    years = rule.statute_of_limitations_years
+    if years:
+        limitations = _plausible(lambda: add_years(facts.event_date, years))
+        if limitations is None:
+            notes.append(
+                f"No limitations estimate is computed: {years} years after the sale date as "
+                f"recorded falls outside {EARLIEST.year}–{LATEST.year}. Check the sale date "
+                "and the rule."
+            )
+    return filing, limitations, notes
 
 
 def assess(rule, facts: Facts, today: date) -> Assessment:
     name = rule.state_name
-    filing, limitations = _deadlines(rule, facts)
+    filing, limitations, notes = _deadlines(rule, facts)
     result = Assessment(
         verdict=UNDETERMINED,
         filing_deadline=filing,
@@ -86,6 +113,7 @@ def assess(rule, facts: Facts, today: date) -> Assessment:
         limitations_date=limitations,
     )
     reasons = result.reasons
+    reasons.extend(notes)
 
     # 1. What ends the borrower's liability whatever the state.
     if facts.discharged_on:

@@ -33,7 +33,7 @@ from deficiencies.models import (
     Status,
     StatusChange,
 )
-from noteinvest.money import ZERO
+from noteinvest.money import ZERO, MoneyError, check_fits, format_money
 from portfolios.payoff import payoff
 
 
@@ -68,6 +68,7 @@ def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
     recoverable = (
         fair_value if (fair_value is not None and rule.fair_value_limit == "true") else balance
     )
+    _check_figures(debt, balance, fair_value)
     return {
         "debt_as_of": event.event_date,
         "principal": debt.principal,
@@ -84,6 +85,31 @@ def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
         "fair_value_deficiency": fair_value,
         "recoverable": recoverable,
     }
+
+
+def _check_figures(debt, balance, fair_value) -> None:
+    """Every computed figure must fit the 14-digit money columns, and the debt cannot be
+    negative; refused with a message naming the figure, before anything is written."""
+    computed = (
+        ("The accrued interest as of the event date", debt.interest),
+        ("The per diem", debt.per_diem),
+        ("The total debt as of the event date", debt.total),
+        ("The deficiency", balance),
+        ("The fair-value deficiency", fair_value),
+    )
+    for label, value in computed:
+        if value is None:
+            continue
+        try:
+            check_fits(value, label)
+        except MoneyError as exc:
+            raise DeficiencyError(str(exc)) from None
+    if debt.total < ZERO:
+        raise DeficiencyError(
+            f"The total debt as of the event date would be {format_money(debt.total)}: the "
+            f"loan's suspense funds ({format_money(debt.suspense)}) are more than what it owes. "
+            "Correct the loan's figures before recording the liquidation."
+        )
 
 
 def facts_for(deficiency: Deficiency) -> rules.Facts:
@@ -248,11 +274,12 @@ def record_liquidation(*, loan, event: LiquidationEvent, by) -> Deficiency:
     with transaction.atomic():
         if hasattr(loan, "liquidation") and loan.liquidation.pk:
             raise DeficiencyError("This loan's liquidation is already recorded; edit it instead.")
+        figures = figures_for(loan, event, rule)  # refused before anything is written
         event.loan = loan
         event.created_by = by
         event.save()
         deficiency = Deficiency.objects.create(
-            loan=loan, portfolio_id=loan.portfolio_id, event=event, **figures_for(loan, event, rule)
+            loan=loan, portfolio_id=loan.portfolio_id, event=event, **figures
         )
         StatusChange.objects.create(
             deficiency=deficiency,
@@ -278,9 +305,10 @@ def update_liquidation(
             raise DeficiencyError(
                 "Only an open deficiency with no recoveries can have its liquidation corrected."
             )
-        event.save()
         rule = StateRule.objects.get(state_code=locked.loan.property_state)
-        _bump(locked, **figures_for(locked.loan, event, rule))
+        figures = figures_for(locked.loan, event, rule)  # refused before anything is written
+        event.save()
+        _bump(locked, **figures)
         refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
     return locked
 

@@ -5,6 +5,7 @@ Objects come through `noteinvest.access`: out of scope is a 404. Staff record an
 investors read their own; everyone reads the state rules.
 """
 
+import re
 import secrets
 from datetime import timedelta
 from decimal import Decimal
@@ -351,14 +352,15 @@ def portfolio_deficiencies(request, pk):
     by_verdict, by_regime, totals = summary
     filters = DeficiencyFilterForm(request.GET or None)
     listed = every.all()
-    if filters.is_valid():
-        for field, column in (
-            ("verdict", "verdict"),
-            ("status", "status"),
-            ("state", "loan__property_state"),
-        ):
-            if filters.cleaned_data[field]:
-                listed = listed.filter(**{column: filters.cleaned_data[field]})
+    filters.is_valid()  # an unknown value is ignored, and its message shown beside its field
+    chosen = getattr(filters, "cleaned_data", {})  # none when there is no query
+    for field, column in (
+        ("verdict", "verdict"),
+        ("status", "status"),
+        ("state", "loan__property_state"),
+    ):
+        if field not in filters.errors and chosen.get(field):
+            listed = listed.filter(**{column: chosen[field]})
     ordered = listed.order_by("-debt_as_of", "-pk")
     # Count on the filtered rows alone, without the joins the listed values need.
     page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -398,16 +400,17 @@ def deficiency_rows(rows) -> list[dict]:
     out = []
     for r in rows:
         state, day = r["loan__property_state"], r["event__event_date"]
+        kind = r["event__event_type"]
         out.append(
             {
                 "url": f"{url_prefix}{r['pk']}/",
                 "loan_number": r["loan__loan_number"],
                 "state": state,
                 "rule_url": f"{rule_prefix}{state}/",
-                "event": f"{EVENT_LABELS[r['event__event_type']]}, {day:%m/%d/%Y}",
+                "event": f"{EVENT_LABELS.get(kind, kind)}, {day:%m/%d/%Y}",
                 "verdict": r["verdict"],
                 "verdict_label": VERDICT_LABELS.get(r["verdict"], ""),
-                "status": STATUS_LABELS[r["status"]],
+                "status": STATUS_LABELS.get(r["status"], r["status"]),
                 "recoverable": format_money(r["recoverable"]),
                 "recovered": format_money(r["recovered"]),
             }
@@ -453,7 +456,7 @@ def deadline_rows(rows, today):
             {
                 **row,
                 "due": f"{due:%b} {due.day}, {due.year}",
-                "label": KIND_LABELS[row["kind"]],
+                "label": KIND_LABELS.get(row["kind"], row["kind"]),
                 "url": f"{url_prefix}{row['deficiency_id']}/",
                 "rule_url": f"{rule_prefix}{row['state_code']}/",
                 "overdue": due < today,
@@ -463,14 +466,31 @@ def deadline_rows(rows, today):
     return out
 
 
+STATE_CODES = frozenset(code for code, _ in STATE_CHOICES)
+
+
+def _deadline_filters(query, portfolios) -> tuple[str, str, list[str]]:
+    """The portfolio id and state code asked for, each one only if it is one of the user's
+    portfolios or a state code; anything else is ignored with a message saying so."""
+    problems = []
+    portfolio_id = query.get("portfolio", "")
+    if portfolio_id and portfolio_id not in {str(p.pk) for p in portfolios}:
+        problems.append("That portfolio is not one of yours: showing every portfolio.")
+        portfolio_id = ""
+    state = query.get("state", "")
+    if state and state.upper() not in STATE_CODES:
+        problems.append("That is not a state code: showing every state.")
+        state = ""
+    return portfolio_id, state.upper(), problems
+
+
 @login_required
 def deadlines(request):
     today = timezone.localdate()
     portfolios = list(Portfolio.objects.visible_to(request.user).only("pk", "name"))
     rows = deadlines_for(request.user, portfolios)
-    portfolio_id = request.GET.get("portfolio", "")
-    state = request.GET.get("state", "").upper()
-    if portfolio_id.isdigit():
+    portfolio_id, state, filter_problems = _deadline_filters(request.GET, portfolios)
+    if portfolio_id:
         rows = rows.filter(portfolio_id=int(portfolio_id))
     if state:
         rows = rows.filter(state_code=state)
@@ -492,6 +512,7 @@ def deadlines(request):
             "portfolio_id": portfolio_id,
             "state": state,
             "query": query.urlencode(),
+            "filter_problems": filter_problems,
             "feed_url": request.build_absolute_uri(feed.get_absolute_url()) if feed else None,
             "active_nav": "deadlines",
         },
@@ -513,8 +534,17 @@ def calendar_link(request):
     return redirect("deficiencies:deadlines")
 
 
+# secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}", re.ASCII)
+
+
 def calendar(request, token):
-    """The iCalendar feed: no login (calendar apps cannot log in), the token is the key."""
+    """The iCalendar feed: no login (calendar apps cannot log in), the token is the key.
+
+    A token not shaped like the ones `calendar_link` makes answers 404 without a query.
+    """
+    if not TOKEN_SHAPE.fullmatch(token):
+        raise Http404("No such calendar.")
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
     if feed is None or not feed.user.is_active:
         raise Http404("No such calendar.")

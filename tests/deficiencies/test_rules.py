@@ -196,3 +196,31 @@ def test_no_filing_window_is_computed_for_a_deed_in_lieu():
     result = assess(rule("TX"), facts("TX", event_type="deed_in_lieu"), TODAY)
     assert result.filing_deadline is None
     assert result.verdict == rules.UNDETERMINED
+
+
+@pytest.mark.parametrize(
+    ("event_date", "days", "years"),
+    [
+        (date(9999, 12, 31), 90, 6),  # a sale date written straight to the database
+        (date(1, 1, 1), 90, 6),
+        (date(2026, 10, 1), 2**31 - 1, 32767),  # periods no form accepts, from old rows
+        (date(2199, 12, 1), 90, 6),  # the deadlines would fall after 2199
+    ],
+)
+def test_deadlines_that_cannot_be_computed_are_skipped_with_a_note(event_date, days, years):
+    result = assess(
+        rule("NY", filing_deadline_days_after_sale=days, statute_of_limitations_years=years),
+        facts("NY", sale_process="judicial", event_date=event_date),
+        TODAY,
+    )
+    assert result.filing_deadline is None
+    assert result.limitations_date is None
+    assert any(r.startswith("No filing deadline is computed") for r in result.reasons)
+    assert any(r.startswith("No limitations estimate is computed") for r in result.reasons)
+    assert result.verdict in (rules.CONDITIONAL, rules.PURSUABLE)
+
+
+def test_deadlines_at_the_edge_of_the_range_are_still_computed():
+    result = assess(rule("NY"), facts("NY", sale_process="judicial"), TODAY)
+    assert result.filing_deadline == date(2026, 12, 30)
+    assert not any(r.startswith("No ") for r in result.reasons)

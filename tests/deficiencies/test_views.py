@@ -52,14 +52,24 @@ def test_staff_record_a_foreclosure_sale_and_see_verdict_and_deadline(client, st
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"sale_price": "-1"}, "sale_price", "Enter an amount of zero or more."),
+        ({"sale_price": "-1"}, "sale_price", "is negative"),
         ({"event_date": "2009-01-01"}, "event_date", "before the loan's origination date"),
-        ({"event_date": "2099-01-01"}, "event_date", "cannot be in the future"),
+        ({"event_date": "2099-01-01"}, "event_date", "between 30 years ago and today"),
+        ({"event_date": "9999-12-31"}, "event_date", "between 30 years ago and today"),
+        ({"event_date": "0001-01-01"}, "event_date", "between 30 years ago and today"),
+        ({"fair_market_value": "180000", "value_date": "9999-12-31"}, "value_date",
+         "between 30 years ago and today"),
+        ({"sale_price": "1_000"}, "sale_price", "is not an amount of money"),
+        ({"sale_price": "1e3"}, "sale_price", "is not an amount of money"),
+        ({"sale_price": ".5"}, "sale_price", "is not an amount of money"),
+        ({"sale_price": "\uff11\uff10\uff10\uff10"}, "sale_price", "is not an amount of money"),
+        ({"sale_price": "\u0661\u0660\u0660\u0660"}, "sale_price", "is not an amount of money"),
+        ({"sale_price": "1000000000000"}, "sale_price", "larger than $999,999,999,999.99"),
         ({"sale_process": ""}, "sale_process", "Choose the foreclosure process"),
         ({"event_type": "deed_in_lieu"}, "fair_market_value", "credited at fair market value"),
         ({"event_type": "short_sale", "gross_price": "100000", "net_proceeds": "100000.01"},
          "net_proceeds", "cannot be more than the gross price"),
-        ({"sale_price": "150000.005"}, "sale_price", "2 decimal places"),
+        ({"sale_price": "150000.005"}, "sale_price", "more than two decimal places"),
     ],
 )  # fmt: skip
 def test_bad_liquidation_input_is_refused_beside_the_field(
@@ -69,6 +79,8 @@ def test_bad_liquidation_input_is_refused_beside_the_field(
     response = client.post(reverse("deficiencies:record", args=[loan.pk]), sale_post(**overrides))
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
+    for name, typed in overrides.items():  # what was typed is shown again, beside its error
+        assert f'value="{typed}"' in str(response.context["form"][name])
     assert not LiquidationEvent.objects.exists()
     assert not Deficiency.objects.exists()
 
@@ -311,3 +323,155 @@ def test_staff_correct_a_liquidation_and_a_stale_form_is_refused(client, staff, 
     assert "Someone else changed this deficiency" in response.text
     deficiency.refresh_from_db()
     assert deficiency.deficiency == Decimal("49500.00")
+
+
+@pytest.mark.parametrize("day", [date(9999, 12, 31), date(1, 1, 1)])
+def test_a_sale_date_written_straight_to_the_db_breaks_no_page(client, owner, deficiency, day):
+    LiquidationEvent.objects.filter(pk=deficiency.event_id).update(event_date=day)
+    Deficiency.objects.filter(pk=deficiency.pk).update(assessed_on=None)  # re-assessed on view
+    client.force_login(owner)
+    summary = client.get(reverse("deficiencies:portfolio", args=[deficiency.portfolio_id]))
+    assert summary.status_code == 200
+    page = client.get(deficiency.get_absolute_url())
+    assert page.status_code == 200
+    assert "No filing deadline is computed" in page.text
+    assert client.get(reverse("deficiencies:deadlines")).status_code == 200
+    assert not deficiency.deadlines.exists()
+
+
+# --- computed amounts beyond the 14-digit columns ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("loan_fields", "message"),
+    [
+        # 999,999,999,999.99 + 9 months at 12% -> the total debt overflows
+        ({"upb": Decimal("999999999999.99"), "note_rate": Decimal("12")},
+         "The total debt as of the event date would be $1,090,000,000,499.99"),
+        # 26 years at 50% on the largest balance -> the interest alone overflows
+        ({"upb": Decimal("999999999999.99"), "note_rate": Decimal("50"),
+          "paid_to_date": date(2000, 10, 1), "origination_date": date(2000, 1, 1)},
+         "The accrued interest as of the event date would be"),
+    ],
+)  # fmt: skip
+def test_a_computed_amount_beyond_the_columns_is_refused_with_the_form_kept(
+    client, staff, portfolio, loan_fields, message
+):
+    loan = make_loan(portfolio, "BIG", **loan_fields)
+    client.force_login(staff)
+    typed = sale_post(sale_price="1,000.00")
+    response = client.post(reverse("deficiencies:record", args=[loan.pk]), typed)
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].non_field_errors())
+    assert message in errors
+    assert "beyond the largest amount this app stores ($999,999,999,999.99)" in errors
+    assert message in response.text.replace("&#x27;", "'")
+    assert 'value="1,000.00"' in response.text
+    assert 'value="2026-10-01"' in response.text
+    assert not LiquidationEvent.objects.exists()
+    assert not Deficiency.objects.exists()
+
+
+def test_correcting_a_liquidation_into_an_overflow_is_refused_and_nothing_changes(
+    client, staff, deficiency
+):
+    from portfolios.models import Loan
+
+    Loan.objects.filter(pk=deficiency.loan_id).update(
+        upb=Decimal("999999999999.99"), note_rate=Decimal("12")
+    )
+    client.force_login(staff)
+    url = reverse("deficiencies:edit_event", args=[deficiency.pk])
+    response = client.post(url, sale_post(sale_price="160000.00", version=deficiency.version))
+    assert response.status_code == 200
+    assert "The total debt as of the event date would be" in response.text
+    assert 'value="160000.00"' in response.text
+    deficiency.refresh_from_db()
+    assert deficiency.event.sale_price == Decimal("150000.00")
+    assert deficiency.total_debt == Decimal("209500.00")
+
+
+def test_suspense_above_the_debt_is_refused_not_a_500(client, staff, portfolio):
+    loan = make_loan(portfolio, "SUSP", suspense=Decimal("500000.00"))
+    client.force_login(staff)
+    response = client.post(reverse("deficiencies:record", args=[loan.pk]), sale_post())
+    assert response.status_code == 200
+    assert "suspense funds ($500,000.00) are more than what it owes" in response.text
+    assert not Deficiency.objects.exists()
+
+
+# --- filters in the query string -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"portfolio": "\u00b2"}, "That portfolio is not one of yours"),  # "²".isdigit() is True
+        ({"portfolio": "99999999999999999999999"}, "That portfolio is not one of yours"),
+        ({"portfolio": "-1"}, "That portfolio is not one of yours"),
+        ({"portfolio": "1 OR 1=1"}, "That portfolio is not one of yours"),
+        ({"state": "ZZ"}, "That is not a state code"),
+        ({"state": "N\u0059\u0301"}, "That is not a state code"),
+        ({"state": "x" * 5000}, "That is not a state code"),
+    ],
+)
+def test_deadline_filters_ignore_unknown_values_with_a_message(
+    client, owner, portfolio, staff, query, message
+):
+    record_sale(make_loan(portfolio, "MINE"), staff)
+    client.force_login(owner)
+    response = client.get(reverse("deficiencies:deadlines"), query)
+    assert response.status_code == 200
+    assert message in response.text
+    assert "MINE" in response.text  # the filter is ignored, not the page
+
+
+def test_deadline_filter_on_another_investors_portfolio_is_ignored(
+    client, owner, portfolio, other_portfolio, staff
+):
+    record_sale(make_loan(portfolio, "MINE"), staff)
+    record_sale(make_loan(other_portfolio, "THEIRS"), staff)
+    client.force_login(owner)
+    response = client.get(reverse("deficiencies:deadlines"), {"portfolio": other_portfolio.pk})
+    assert "That portfolio is not one of yours" in response.text
+    assert "MINE" in response.text and "THEIRS" not in response.text
+
+
+def test_deadline_filters_with_known_values_apply(client, owner, portfolio, staff):
+    record_sale(make_loan(portfolio, "NY-A"), staff)
+    client.force_login(owner)
+    response = client.get(
+        reverse("deficiencies:deadlines"), {"state": "ny", "portfolio": portfolio.pk}
+    )
+    assert response.context["filter_problems"] == []
+    assert {r["loan_number"] for r in response.context["rows"]} == {"NY-A"}
+    assert client.get(reverse("deficiencies:deadlines"), {"state": "CA"}).context["rows"] == []
+
+
+def test_portfolio_filters_apply_the_known_values_and_flag_the_unknown(
+    client, owner, portfolio, staff
+):
+    record_sale(make_loan(portfolio, "NY-1"), staff)  # conditional
+    record_sale(make_loan(portfolio, "CA-1", property_state="CA"), staff, process="non_judicial")
+    client.force_login(owner)
+    url = reverse("deficiencies:portfolio", args=[portfolio.pk])
+    response = client.get(url, {"verdict": "barred", "state": "ZZ", "status": "<script>"})
+    assert response.status_code == 200
+    assert [r["loan_number"] for r in response.context["rows"]] == ["CA-1"]
+    assert response.text.count("Not one of the choices: ignored.") == 2
+    assert "<script>" not in response.text
+
+
+def test_values_outside_the_choices_written_straight_to_the_db_break_no_list(
+    client, owner, deficiency
+):
+    from deficiencies.models import Deadline
+
+    Deadline.objects.filter(deficiency=deficiency, kind="filing").update(kind="renewal")
+    Deficiency.objects.filter(pk=deficiency.pk).update(status="archived")
+    LiquidationEvent.objects.filter(pk=deficiency.event_id).update(event_type="auction")
+    client.force_login(owner)
+    deadlines = client.get(reverse("deficiencies:deadlines"))
+    assert deadlines.status_code == 200 and "renewal" in deadlines.text
+    summary = client.get(reverse("deficiencies:portfolio", args=[deficiency.portfolio_id]))
+    assert summary.status_code == 200 and "archived" in summary.text
