@@ -159,7 +159,11 @@ def check_tape(
         for key, header, i in columns:
             raw = cells[i] if i < len(cells) else None
             try:
-                if isinstance(raw, str) and has_control_characters(raw, allow_breaks=True):
+                if (
+                    isinstance(raw, str)
+                    and not raw.isprintable()  # fast path: most cells are printable
+                    and has_control_characters(raw, allow_breaks=True)
+                ):
                     raise v.CellError(CONTROL)
                 if key == "note_rate":
                     value = v.rate(raw, percent_cell=i < len(percent) and percent[i])

@@ -6,6 +6,7 @@ float arithmetic, and more than two decimals in an amount is an error, never rou
 """
 
 import re
+import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -115,10 +116,22 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 def a_date(raw, date_range: dates.DateRange = ANY_DATE) -> date:
     value = _calendar_date(raw)
-    low, high = date_range.bounds()
+    low, high = _bounds(date_range)
     if not low <= value <= high:
         raise CellError(f"must be {date_range.describe()}")
     return value
+
+
+_bounds_memo: dict[dates.DateRange, tuple[float, tuple[date, date]]] = {}
+
+
+def _bounds(date_range: dates.DateRange) -> tuple[date, date]:
+    """The range's bounds, worked out at most once a second (a tape has 3 dates a row)."""
+    now = time.monotonic()
+    memo = _bounds_memo.get(date_range)
+    if memo is None or now - memo[0] > 1:
+        memo = _bounds_memo[date_range] = (now, date_range.bounds())
+    return memo[1]
 
 
 def _calendar_date(raw) -> date:
@@ -177,7 +190,7 @@ def text(raw, *, max_length: int) -> str:
     """One line of text. Line breaks and tabs (a quoted CSV cell may hold them) are folded
     to a space; any other control character (NUL, escape...) is refused."""
     value = "" if raw is None else _number_text(raw) if isinstance(raw, int | float) else str(raw)
-    if has_control_characters(value, allow_breaks=True):
+    if not value.isprintable() and has_control_characters(value, allow_breaks=True):
         raise CellError("contains a control character (an invisible character such as NUL)")
     value = re.sub(r"\s+", " ", value).strip()
     if len(value) > max_length:

@@ -314,3 +314,9 @@ def test_payoff_csv_neutralizes_formulas(client, owner, portfolio):
     assert row["Property City"] == "'+Springfield"
     assert row["Property ZIP"] == "'\t123"
     assert not row["Total Payoff"].startswith("'")
+
+
+def test_an_upload_name_keeps_no_control_characters():
+    assert services._filename("tape\x1b[31m.csv") == "tape [31m.csv"
+    assert services._filename("\x00") == "tape"
+    assert len(services._filename("a" * 400 + ".csv")) == 255
