@@ -358,3 +358,41 @@ def test_the_command_refuses_an_overlong_tape_cleanly(portfolio, tmp_path, monke
     path.write_bytes(csv_bytes([good_row(n) for n in range(1, 4)]))
     with pytest.raises(CommandError, match="more than 2 loans"):
         call_command("import_loan_tape", portfolio.name, str(path))
+
+
+def formula_workbook() -> bytes:
+    """Row 2: text that looks like a formula; row 3: a formula whose cached value does;
+    row 4: a formula never calculated (no cached value), as some exporters write them."""
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append(["=1+1", "Ann", "CA", 1000, 6.5, "2024-01-01"])
+    sheet["A2"].data_type = "s"  # stored as text, as a seller's tape would hold it
+    sheet.append(["F-3", "Bob", "CA", 1000, 6.5, "2024-01-01"])
+    sheet.append(['=A3&"-4"', "Cy", "CA", 1000, 6.5, "2024-01-01"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return workbooks.rewrite(
+        buffer.getvalue(),
+        workbooks.SHEET,
+        lambda xml: xml.replace(
+            '<c r="A3" t="inlineStr"><is><t>F-3</t></is></c>',
+            '<c r="A3" t="str"><f>"@"&amp;"SUM(1)"</f><v>@SUM(1)</v></c>',
+        ),
+    )
+
+
+def test_formula_cells_in_an_xlsx_are_refused_as_loan_numbers(portfolio):
+    outcome = run(portfolio, formula_workbook(), name="formulas.xlsx")
+    assert [(p.row, p.column, p.value, p.message) for p in outcome.problems] == [
+        (2, "Loan Number", "=1+1",
+         "Loan Number starts with =, +, -, @ or a tab, which a spreadsheet runs as a formula"),
+        (3, "Loan Number", "@SUM(1)",
+         "Loan Number starts with =, +, -, @ or a tab, which a spreadsheet runs as a formula"),
+        (4, "Loan Number", "", "Loan Number is empty"),  # no cached value: nothing to import
+    ]  # fmt: skip
+    assert not Loan.objects.exists()
