@@ -28,6 +28,9 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_COLUMNS = 200
 MAX_ROWS = 200_000
 """Loans per tape; docs/loan-tape.md. A bigger pool is imported in several tapes."""
+EXCEL_ROWS = 1_048_576
+"""Rows of an Excel sheet. A row tagged beyond it (r="2000000000") would make openpyxl
+yield every missing row before it, blank, for minutes: reading stops there."""
 
 # Zip limits for .xlsx (uncompressed sizes as the zip's directory declares them).
 MAX_ZIP_MEMBERS = 1000
@@ -242,7 +245,11 @@ def _open_xlsx(data: bytes) -> Tape:
 
     def rows():
         try:
-            for row in sheet.iter_rows(min_row=2, max_col=width):
+            for scanned, row in enumerate(sheet.iter_rows(min_row=2, max_col=width), start=2):
+                if scanned > EXCEL_ROWS:
+                    raise TapeFileError(
+                        f"The sheet has rows beyond row {EXCEL_ROWS:,}, the last one Excel has."
+                    )
                 cells, flags, number = [], [], None
                 for cell in row:
                     if number is None and getattr(cell, "row", None):
@@ -251,6 +258,8 @@ def _open_xlsx(data: bytes) -> Tape:
                     flags.append("%" in (getattr(cell, "number_format", "") or ""))
                 if number is not None:
                     yield number, cells, flags
+        except TapeFileError:
+            raise
         except _WORKBOOK_ERRORS as exc:
             raise _unreadable(exc) from None
 

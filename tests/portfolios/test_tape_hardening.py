@@ -396,3 +396,17 @@ def test_formula_cells_in_an_xlsx_are_refused_as_loan_numbers(portfolio):
         (4, "Loan Number", "", "Loan Number is empty"),  # no cached value: nothing to import
     ]  # fmt: skip
     assert not Loan.objects.exists()
+
+
+def test_a_row_tagged_far_beyond_excels_last_row_is_refused_quickly(portfolio):
+    import time
+
+    data = workbooks.rewrite(
+        xlsx_bytes(HEADER, loan_rows(1)),
+        workbooks.SHEET,
+        lambda xml: xml.replace('r="2"', 'r="2000000000"').replace('2" t=', '2000000000" t='),
+    )
+    started = time.monotonic()
+    with pytest.raises(TapeFileError, match="rows beyond row 1,048,576"):
+        run(portfolio, data, name="far.xlsx")
+    assert time.monotonic() - started < 10  # not the 2 billion blank rows before it
