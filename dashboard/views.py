@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from noteinvest.access import Role, roles_of
 from portfolios.models import Portfolio, TapeImport
+from portfolios.services import expire_interrupted
 from portfolios.stats import grand_total, portfolio_totals
 from settlements.models import Agreement, Status
 
@@ -28,6 +29,7 @@ def home(request):
         rows, totals = _portfolio_rows(Portfolio.objects.filter(owners=user), today)
         context["investor"] = {"rows": rows, "totals": totals}
     if Role.STAFF in roles:
+        expire_interrupted()
         User = get_user_model()
         rows, totals = _portfolio_rows(Portfolio.objects.prefetch_related("owners"), today)
         people = dict(
@@ -39,7 +41,10 @@ def home(request):
             "rows": rows,
             "totals": totals,
             "people": people,
-            "imports": TapeImport.objects.select_related("portfolio", "created_by")[:5],
+            # Never the uploaded files or problem reports: a list shows names and statuses.
+            "imports": TapeImport.objects.select_related("portfolio", "created_by").defer(
+                *TapeImport.HEAVY_FIELDS
+            )[:5],
         }
     if Role.ATTORNEY in roles:
         context["attorney"] = {

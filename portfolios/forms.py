@@ -5,19 +5,34 @@ from django.contrib.auth import get_user_model
 from django.forms import inlineformset_factory
 from django.utils import timezone
 
+from noteinvest import dates
 from noteinvest.access import Role
+from noteinvest.forms import BoundedDateField, HygienicFormMixin
+from noteinvest.text import looks_like_formula
 from portfolios.choices import STATE_CHOICES, DayCount, LoanStatus, Occupancy
 from portfolios.models import Borrower, Loan, Portfolio
 from portfolios.tape.columns import COLUMNS, is_next_due_date
 from portfolios.tape.readers import MAX_BYTES
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The same plausible ranges as the tape import (portfolios.tape.values).
+PAID_TO_DATES = dates.DateRange(
+    earliest=dates.HISTORICAL.earliest, latest=dates.today, latest_text="today"
+)
+PAYOFF_DATES = dates.NEAR  # 30 years back to 40 years ahead
 
 
-class VersionedForm(forms.ModelForm):
-    """Carries the record's version so a second, stale save is refused, not applied."""
+class VersionedForm(HygienicFormMixin, forms.ModelForm):
+    """Carries the record's version so a second, stale save is refused, not applied.
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    Hygienic: money fields take the one money spelling, text fields refuse control
+    characters (noteinvest.forms).
+    """
+
+    # Bounded: a tampered version beyond the database's integer is a stale edit, not a 500.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,6 +41,10 @@ class VersionedForm(forms.ModelForm):
 
 
 class PortfolioForm(VersionedForm):
+    acquisition_date = BoundedDateField(
+        date_range=dates.HISTORICAL, required=False, label="Acquisition date"
+    )
+
     class Meta:
         model = Portfolio
         fields = [
@@ -33,7 +52,6 @@ class PortfolioForm(VersionedForm):
             "holder_legal_name", "holder_address", "notes",
         ]  # fmt: skip
         widgets = {
-            "acquisition_date": DATE_INPUT,
             "notes": forms.Textarea(attrs={"rows": 3}),
             "holder_address": forms.Textarea(attrs={"rows": 2}),
         }
@@ -57,6 +75,16 @@ class PortfolioForm(VersionedForm):
 
 
 class LoanForm(VersionedForm):
+    origination_date = BoundedDateField(
+        date_range=dates.HISTORICAL, required=False, label="Origination date"
+    )
+    paid_to_date = BoundedDateField(
+        date_range=PAID_TO_DATES,
+        label="Paid-to date",
+        help_text="Interest is paid through this date; it accrues after it.",
+    )
+    value_date = BoundedDateField(date_range=dates.HISTORICAL, required=False, label="Value as of")
+
     class Meta:
         model = Loan
         fields = [
@@ -67,11 +95,6 @@ class LoanForm(VersionedForm):
             "property_county", "property_type", "occupancy", "property_value", "value_date",
             "value_source",
         ]  # fmt: skip
-        widgets = {
-            "origination_date": DATE_INPUT,
-            "paid_to_date": DATE_INPUT,
-            "value_date": DATE_INPUT,
-        }
 
     def __init__(self, *args, portfolio=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,6 +103,12 @@ class LoanForm(VersionedForm):
 
     def clean_loan_number(self):
         number = self.cleaned_data["loan_number"].strip()
+        if looks_like_formula(number):
+            # It goes into CSV exports that investors open in Excel.
+            raise forms.ValidationError(
+                "A loan number cannot start with =, +, - or @ (a spreadsheet would run it "
+                "as a formula)."
+            )
         clash = Loan.objects.filter(portfolio=self.portfolio, loan_number=number)
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
@@ -106,7 +135,7 @@ class LoanForm(VersionedForm):
         return data
 
 
-class BorrowerForm(forms.ModelForm):
+class BorrowerForm(HygienicFormMixin, forms.ModelForm):
     class Meta:
         model = Borrower
         fields = ["name", "mailing_address", "email", "phone"]
@@ -118,7 +147,7 @@ BorrowerFormSet = inlineformset_factory(
 
 
 class PayoffDateForm(forms.Form):
-    as_of = forms.DateField(label="Payoff as of", widget=DATE_INPUT)
+    as_of = BoundedDateField(date_range=PAYOFF_DATES, label="Payoff as of")
 
 
 SORTS = {
@@ -138,6 +167,7 @@ class LoanFilterForm(forms.Form):
     q = forms.CharField(
         label="Loan number or city",
         required=False,
+        max_length=100,
         widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}),
     )
     state = forms.ChoiceField(

@@ -250,8 +250,13 @@ class TapeImport(models.Model):
         CHECKED = "checked", "Checked (nothing written)"
         REJECTED = "rejected", "Rejected: problems found"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
-    FINISHED = {Status.SUCCEEDED, Status.CHECKED, Status.REJECTED, Status.FAILED}
+    FINISHED = {Status.SUCCEEDED, Status.CHECKED, Status.REJECTED, Status.FAILED, Status.CANCELLED}
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    SILENT_LIMIT = timedelta(minutes=10)
+    # Columns a list or a status poll never needs: the file and the problem report.
+    HEAVY_FIELDS = ("content", "problems", "problem_kinds", "headers", "mapping")
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="imports")
     created_by = models.ForeignKey(
@@ -274,8 +279,14 @@ class TapeImport(models.Model):
     rows_total = models.PositiveIntegerField(null=True)
     rows_done = models.PositiveIntegerField(default=0)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0-100.")
-    problems = models.JSONField(default=list)
+    problems = models.JSONField(default=list, help_text="The first 1,000 problems, in full.")
     problem_count = models.PositiveIntegerField(default=0)
+    problem_kinds = models.JSONField(
+        default=list, help_text="[kind of problem, count] over every problem, most frequent first."
+    )
+    reason = models.CharField(
+        max_length=20, blank=True, help_text="Why a failed import failed: interrupted, error, file."
+    )
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
@@ -303,7 +314,11 @@ class TapeImport(models.Model):
 
         The write is one transaction, so an interrupted import wrote nothing.
         """
-        if self.status not in (self.Status.QUEUED, self.Status.RUNNING):
+        if self.status not in self.ACTIVE:
             return False
         last = self.heartbeat_at or self.created_at
-        return last is not None and timezone.now() - last > timedelta(minutes=10)
+        return last is not None and timezone.now() - last > self.SILENT_LIMIT
+
+    @property
+    def problems_not_listed(self) -> int:
+        return max(self.problem_count - len(self.problems), 0)

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from noteinvest.text import has_control_characters
 from portfolios.models import Portfolio, SellerColumnMapping, TapeImport
 from portfolios.tape.columns import BY_KEY, auto_map, is_next_due_date, missing_required
 from portfolios.tape.importer import Counts, Problem, apply_tape, check_tape
-from portfolios.tape.readers import MAX_BYTES, TapeFileError, open_tape
+from portfolios.tape.readers import MAX_BYTES, Tape, TapeFileError, open_tape
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +28,18 @@ class TapeImportError(ValueError):
     """An import request that cannot go ahead; the message says why."""
 
 
+class ImportStopped(Exception):
+    """The import was cancelled or marked interrupted while it ran: stop, write nothing."""
+
+
 @dataclass
 class TapeOutcome:
     row_count: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the first MAX_PROBLEMS
     counts: Counts | None = None
     ignored_headers: list[str] = field(default_factory=list)
+    problem_count: int = 0  # every problem
+    problem_kinds: list[tuple[str, int]] = field(default_factory=list)  # most frequent first
 
 
 def saved_mapping_for(seller: str) -> dict[str, str]:
@@ -79,8 +87,14 @@ def process_tape(
     dry_run: bool,
     on_checked: Callable[[int], None] | None = None,
     on_written: Callable[[int], None] | None = None,
+    before_commit: Callable[[Counts], None] | None = None,
 ) -> TapeOutcome:
-    """Check every row, then (if all are good and not a dry run) write them all."""
+    """Check every row, then (if all are good and not a dry run) write them all.
+
+    `on_written(0)` is called once before the write transaction opens, then after each
+    batch inside it; `before_commit` as the last step inside it (see apply_tape).
+    Raises TapeFileError for a tape that cannot be read to its end or is too long.
+    """
     result = check_tape(
         tape,
         mapping,
@@ -92,11 +106,15 @@ def process_tape(
         row_count=result.row_count,
         problems=result.problems,
         ignored_headers=[h for h in tape.headers if h and h not in mapping.values()],
+        problem_count=result.problem_count,
+        problem_kinds=result.kinds.most_common(),
     )
     if result.row_count == 0:
-        outcome.problems = [Problem(2, "", "", "The tape has a header row but no loans.")]
+        message = "The tape has a header row but no loans."
+        outcome.problems = [Problem(2, "", "", message, message)]
+        outcome.problem_count, outcome.problem_kinds = 1, [(message, 1)]
         return outcome
-    if result.problems:
+    if result.problem_count:
         return outcome
     if on_written:
         on_written(0)
@@ -106,6 +124,7 @@ def process_tape(
         dry_run=dry_run,
         keep_co_borrowers="co_borrower_name" not in mapping,
         progress=on_written,
+        before_commit=before_commit,
     )
     return outcome
 
@@ -113,14 +132,27 @@ def process_tape(
 # --- Browser imports: a TapeImport record, run in a background thread -----------------
 
 
+def _filename(name: str) -> str:
+    """The upload's name as shown: no control characters, at most 255 characters."""
+    name = "".join(" " if has_control_characters(ch) else ch for ch in (name or "")).strip()
+    return (name or "tape")[:255]
+
+
 def start_tape_import(
     *, portfolio: Portfolio, upload, by, default_day_count: str, dry_run: bool
 ) -> TapeImport:
-    """Store an uploaded tape and match its headers; raises TapeFileError for a bad file."""
+    """Store an uploaded tape and match its headers; raises TapeFileError for a bad file.
+
+    The tape opened here (headers read) is handed to the import's thread, so a workbook is
+    parsed once per import, not once to match headers and again to import.
+    """
     if upload.size > MAX_BYTES:
         raise TapeFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
-    data = upload.read()
-    tape = open_tape(upload.name, data)
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise TapeFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    name = _filename(upload.name)
+    tape = open_tape(name, data)
     mapping = auto_map(tape.headers, saved_mapping_for(portfolio.seller))
     status = (
         TapeImport.Status.NEEDS_MAPPING if missing_required(mapping) else TapeImport.Status.QUEUED
@@ -128,7 +160,7 @@ def start_tape_import(
     job = TapeImport.objects.create(
         portfolio=portfolio,
         created_by=by,
-        filename=upload.name[:255],
+        filename=name,
         kind=tape.kind,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
@@ -141,7 +173,7 @@ def start_tape_import(
         rows_total=tape.row_estimate,
     )
     if status == TapeImport.Status.QUEUED:
-        launch_tape_import(job)
+        launch_tape_import(job, tape)
     return job
 
 
@@ -151,12 +183,14 @@ def set_import_mapping(
     """Apply a hand-made column mapping, save it for the seller, and start the import."""
     clean = validate_mapping(mapping, job.headers)
     with transaction.atomic():
-        job = TapeImport.objects.select_for_update().get(pk=job.pk)
+        job = TapeImport.objects.select_for_update().defer("content").get(pk=job.pk)
         if job.status != TapeImport.Status.NEEDS_MAPPING:
             raise TapeImportError("This import has already started; its mapping cannot change.")
         job.mapping = clean
         job.status = TapeImport.Status.QUEUED
-        job.save(update_fields=["mapping", "status"])
+        # Queued from now: the 10 minutes of silence count from here, not from the upload.
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["mapping", "status", "heartbeat_at"])
         seller = job.portfolio.seller
         if remember and seller:
             SellerColumnMapping.objects.update_or_create(
@@ -166,55 +200,106 @@ def set_import_mapping(
     return job
 
 
-def launch_tape_import(job: TapeImport) -> None:
-    """Run the import after the current transaction commits: inline, or in a thread."""
+def launch_tape_import(job: TapeImport, tape: Tape | None = None) -> None:
+    """Run the import after the current transaction commits: inline, or in a thread.
+
+    `tape`: the tape already opened from the upload, if any (else the thread opens the
+    stored file).
+    """
     if getattr(settings, "TAPE_IMPORT_INLINE", False):
         # Tests and scripts: run now, in this thread, so the outcome is there on return.
-        run_tape_import(job.pk)
+        run_tape_import(job.pk, tape)
     else:
         transaction.on_commit(
             lambda: threading.Thread(
-                target=_run_in_thread, args=(job.pk,), name=f"tape-import-{job.pk}", daemon=True
+                target=_run_in_thread, args=(job.pk, tape), name=f"tape-import-{job.pk}",
+                daemon=True,
             ).start()
-        )
+        )  # fmt: skip
 
 
-def _run_in_thread(job_id: int) -> None:
+def _run_in_thread(job_id: int, tape: Tape | None) -> None:
     close_old_connections()
     try:
-        run_tape_import(job_id)
+        run_tape_import(job_id, tape)
     finally:
         connection.close()
 
 
-def _progress(job_id: int, **values) -> None:
-    TapeImport.objects.filter(pk=job_id).update(heartbeat_at=timezone.now(), **values)
+INTERRUPTED_MESSAGE = (
+    "This import stopped without finishing: it had not moved for more than 10 minutes "
+    "(the server was probably restarted while it ran). Imports write everything in one "
+    "transaction, so nothing was written. Import the tape again."
+)
+_RUNNING = {"status": TapeImport.Status.RUNNING}
 
 
-def run_tape_import(job_id: int) -> None:
-    """Check and write one queued import; record its outcome on the TapeImport."""
+def _alive(job_id: int, **values) -> None:
+    """Heartbeat and progress; raises ImportStopped once the import is no longer running."""
+    if not TapeImport.objects.filter(pk=job_id, **_RUNNING).update(
+        heartbeat_at=timezone.now(), **values
+    ):
+        raise ImportStopped
+
+
+def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
+    """Check and write one queued import; record its outcome on the TapeImport.
+
+    A cancel or an "interrupted" mark (both set by other requests) is seen at the next
+    heartbeat, every 250 rows, and after each written batch; the import then stops and
+    its write is rolled back. The outcome of a write is recorded inside the write's own
+    transaction, so a cancel either comes first (nothing written) or finds it finished.
+    """
+    now = timezone.now()
     claimed = TapeImport.objects.filter(pk=job_id, status=TapeImport.Status.QUEUED).update(
-        status=TapeImport.Status.RUNNING,
-        started_at=timezone.now(),
-        heartbeat_at=timezone.now(),
-        phase="Checking rows",
+        status=TapeImport.Status.RUNNING, started_at=now, heartbeat_at=now, phase="Checking rows"
     )
     if not claimed:
         return
-    job = TapeImport.objects.select_related("portfolio").get(pk=job_id)
+    job = (
+        TapeImport.objects.select_related("portfolio")
+        .defer(*[f for f in TapeImport.HEAVY_FIELDS if f != "mapping"])
+        .get(pk=job_id)
+    )
     total = job.rows_total or 0
 
     def on_checked(done):
         share = 80 if not job.dry_run else 100
-        _progress(
-            job_id, rows_done=done, progress=min(share, share * done // total) if total else 0
-        )
+        _alive(job_id, rows_done=done, progress=min(share, share * done // total) if total else 0)
 
     def on_written(done):
-        _progress(job_id, phase="Writing loans", progress=min(99, 80 + 20 * done // max(total, 1)))
+        if done == 0:  # before the write transaction opens
+            _alive(job_id, phase="Writing loans", progress=80)
+        # Inside the write transaction: read the job, never lock it (a cancel must not wait).
+        elif not TapeImport.objects.filter(pk=job_id, **_RUNNING).exists():
+            raise ImportStopped
+
+    ignored = ""
+
+    def record_success(counts: Counts) -> None:
+        # Inside the write transaction (or after a dry run): every row was created,
+        # updated or unchanged.
+        rows = counts.created + counts.updated + counts.unchanged
+        if not _finish(
+            job_id,
+            TapeImport.Status.CHECKED if job.dry_run else TapeImport.Status.SUCCEEDED,
+            created=counts.created,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            message=f"Columns not imported: {ignored}." if ignored else "",
+            rows_total=rows,
+            rows_done=rows,
+        ):
+            raise ImportStopped
 
     try:
-        tape = open_tape(job.filename, bytes(job.content))
+        if tape is None:
+            content = TapeImport.objects.filter(pk=job_id).values_list("content", flat=True)[0]
+            if content is None:
+                raise TapeFileError("The uploaded file is no longer stored: upload it again.")
+            tape = open_tape(job.filename, bytes(content))
+            del content
+        ignored = ", ".join(f"“{h}”" for h in tape.headers if h and h not in job.mapping.values())
         outcome = process_tape(
             portfolio=job.portfolio,
             tape=tape,
@@ -223,51 +308,94 @@ def run_tape_import(job_id: int) -> None:
             dry_run=job.dry_run,
             on_checked=on_checked,
             on_written=on_written,
+            before_commit=record_success,
         )
-    except (TapeFileError, TapeImportError) as exc:
-        _finish(job_id, TapeImport.Status.FAILED, message=str(exc))
+    except ImportStopped:
+        return
+    except TapeFileError as exc:
+        _finish(job_id, TapeImport.Status.FAILED, reason="file", message=str(exc))
         return
     except Exception:
         log.exception("Tape import %s failed", job_id)
         _finish(
             job_id,
             TapeImport.Status.FAILED,
+            reason="error",
             message="The import stopped on an unexpected error and wrote nothing. "
             "The error was logged; try again or tell the team.",
         )
         return
     values = {"rows_total": outcome.row_count, "rows_done": outcome.row_count}
-    if outcome.problems:
+    if outcome.problem_count:
         _finish(
             job_id,
             TapeImport.Status.REJECTED,
             problems=[p.as_dict() for p in outcome.problems],
-            problem_count=len(outcome.problems),
+            problem_count=outcome.problem_count,
+            problem_kinds=[list(kind) for kind in outcome.problem_kinds],
             message="Nothing was written: fix the problems below and import the tape again.",
             **values,
         )
-        return
-    counts = outcome.counts
-    ignored = ", ".join(f"“{h}”" for h in outcome.ignored_headers)
-    _finish(
-        job_id,
-        TapeImport.Status.CHECKED if job.dry_run else TapeImport.Status.SUCCEEDED,
-        created=counts.created,
-        updated=counts.updated,
-        unchanged=counts.unchanged,
-        message=f"Columns not imported: {ignored}." if ignored else "",
-        **values,
-    )
+    elif job.dry_run:
+        try:
+            record_success(outcome.counts)
+        except ImportStopped:
+            return
 
 
-def _finish(job_id: int, status, **values) -> None:
-    TapeImport.objects.filter(pk=job_id).update(
+def _finish(job_id: int, status, **values) -> int:
+    """Record the outcome of a running import and free its file; 0 if it was not running."""
+    return TapeImport.objects.filter(pk=job_id, **_RUNNING).update(
         status=status,
         phase="",
         progress=100,
         finished_at=timezone.now(),
         content=None,
         **values,
+    )
+
+
+def expire_interrupted() -> int:
+    """Mark imports silent for 10 minutes as failed ("interrupted") and free their files.
+
+    Called when imports are next seen: their pages, the status poll and the import lists.
+    """
+    now = timezone.now()
+    cutoff = now - TapeImport.SILENT_LIMIT
+    return (
+        TapeImport.objects.filter(status__in=TapeImport.ACTIVE)
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
+        .update(
+            status=TapeImport.Status.FAILED,
+            reason="interrupted",
+            message=INTERRUPTED_MESSAGE,
+            phase="",
+            finished_at=now,
+            content=None,
+        )
+    )
+
+
+def cancel_tape_import(*, job: TapeImport, by) -> bool:
+    """Cancel an import waiting for its mapping (deleted), queued or running (stopped).
+
+    Only if it is still in the state that allows it (a conditional write, so a cancel and
+    the import's own finish cannot both win); False if it had already finished.
+    """
+    if job.status == TapeImport.Status.NEEDS_MAPPING:
+        return bool(
+            TapeImport.objects.filter(pk=job.pk, status=TapeImport.Status.NEEDS_MAPPING).delete()[0]
+        )
+    who = getattr(by, "email", "") or "staff"
+    return bool(
+        TapeImport.objects.filter(pk=job.pk, status__in=TapeImport.ACTIVE).update(
+            status=TapeImport.Status.CANCELLED,
+            reason="cancelled",
+            message=f"Cancelled by {who}: nothing was written.",
+            phase="",
+            finished_at=timezone.now(),
+            content=None,
+        )
     )
 
 

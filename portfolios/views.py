@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
 from noteinvest.money import format_money
 from noteinvest.templatetags.money import percent
+from noteinvest.text import spreadsheet_safe
 from portfolios import services
 from portfolios.choices import LoanStatus, Occupancy
 from portfolios.forms import (
@@ -309,7 +310,8 @@ def portfolio_export(request, pk):
                     value = getattr(loan, attr)
                     out.append(value() if callable(value) else value)
             out += [getattr(figures, attr) for _, attr in EXPORT_PAYOFF]
-            yield writer.writerow(out)
+            # Text from a seller's tape (names, cities, loan numbers) is never run as a formula.
+            yield writer.writerow([spreadsheet_safe(cell) for cell in out])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     # The portfolio's name is user text: slugify it so the header cannot be broken.
@@ -339,21 +341,27 @@ def import_start(request, pk):
             form.add_error("file", str(exc))
         else:
             return redirect(job)
+    services.expire_interrupted()
+    imports = portfolio.imports.select_related("created_by").defer(*TapeImport.HEAVY_FIELDS)
     return render(
         request,
         "portfolios/tapeimport_form.html",
         {"form": form, "portfolio": portfolio, "columns": COLUMNS, "active_nav": "portfolios",
-         "imports": portfolio.imports.select_related("created_by")[:10]},
+         "imports": imports[:10]},
     )  # fmt: skip
 
 
-def _staff_import(request, pk) -> TapeImport:
-    return get_object_or_404(TapeImport.objects.select_related("portfolio"), pk=pk)
+def _staff_import(request, pk, *, only=None) -> TapeImport:
+    """An import, never with its uploaded file; `only` names the few fields a view needs."""
+    imports = TapeImport.objects.select_related("portfolio")
+    imports = imports.only(*only) if only else imports.defer("content")
+    return get_object_or_404(imports, pk=pk)
 
 
 @role_required(Role.STAFF)
 @require_http_methods(["GET", "POST"])
 def import_detail(request, pk):
+    services.expire_interrupted()
     job = _staff_import(request, pk)
     mapping_form = None
     if job.status == TapeImport.Status.NEEDS_MAPPING:
@@ -391,9 +399,14 @@ def import_detail(request, pk):
     )
 
 
+STATUS_FIELDS = ("pk", "status", "phase", "progress", "rows_done", "rows_total", "reason")
+
+
 @role_required(Role.STAFF)
 def import_status(request, pk):
-    job = _staff_import(request, pk)
+    """Polled every 600 ms while an import runs: a handful of small columns, one row."""
+    services.expire_interrupted()
+    job = get_object_or_404(TapeImport.objects.only(*STATUS_FIELDS), pk=pk)
     return JsonResponse(
         {
             "status": job.status,
@@ -403,27 +416,48 @@ def import_status(request, pk):
             "rows_done": job.rows_done,
             "rows_total": job.rows_total,
             "finished": job.finished,
+            "reason": job.reason,
         }
     )
 
 
 @role_required(Role.STAFF)
 def import_problems_csv(request, pk):
-    job = _staff_import(request, pk)
+    job = get_object_or_404(
+        TapeImport.objects.only("pk", "problems", "problem_count", "problem_kinds"), pk=pk
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-problems.csv"'
     writer = csv.writer(response)
     writer.writerow(["Row", "Column", "Value", "Problem"])
     for p in job.problems:
-        writer.writerow([p["row"], p["column"], p["value"], p["message"]])
+        # Values come from the seller's tape: a spreadsheet must show them, not run them.
+        writer.writerow(
+            [spreadsheet_safe(cell) for cell in (p["row"], p["column"], p["value"], p["message"])]
+        )
+    if job.problems_not_listed:
+        writer.writerow(
+            ["", "", "", f"…and {job.problems_not_listed:,} more problems, not listed one by one"]
+        )
+        for kind, count in job.problem_kinds:
+            writer.writerow(["", "", count, spreadsheet_safe(kind)])
     return response
 
 
 @role_required(Role.STAFF)
 @require_POST
 def import_cancel(request, pk):
-    job = _staff_import(request, pk)
+    job = _staff_import(request, pk, only=("pk", "status", "portfolio_id"))
     if job.status == TapeImport.Status.NEEDS_MAPPING:
-        TapeImport.objects.filter(pk=job.pk, status=TapeImport.Status.NEEDS_MAPPING).delete()
+        services.cancel_tape_import(job=job, by=request.user)
         messages.info(request, "Import cancelled: nothing was written.")
-    return redirect("portfolios:import_start", pk=job.portfolio_id)
+        return redirect("portfolios:import_start", pk=job.portfolio_id)
+    if services.cancel_tape_import(job=job, by=request.user):
+        messages.info(request, "Import cancelled: nothing was written.")
+    else:
+        job.refresh_from_db(fields=["status"])
+        messages.warning(
+            request,
+            f"The import had already ended ({job.get_status_display()}): nothing was cancelled.",
+        )
+    return redirect(job)

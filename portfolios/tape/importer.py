@@ -4,19 +4,25 @@
 the spreadsheet shows it, the column's header, the value, what is wrong). `apply_tape`
 writes the loans of a tape with no problems in one transaction, matching existing loans
 by loan number, and reports how many were created, updated and unchanged.
+
+Bounds (docs/loan-tape.md): at most MAX_ROWS loans per tape; the report keeps the first
+MAX_PROBLEMS problems in full and a count per kind of problem for all of them.
 """
 
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
 
+from noteinvest.text import has_control_characters
 from portfolios.choices import LoanStatus
 from portfolios.models import Borrower, Loan, Portfolio
 from portfolios.tape import values as v
 from portfolios.tape.columns import BY_KEY
-from portfolios.tape.readers import Tape
+from portfolios.tape.readers import MAX_ROWS, Tape, TapeFileError
 
 # Column key -> (parser, Loan field or None for borrower columns).
 PARSERS: dict[str, Callable] = {
@@ -35,11 +41,11 @@ PARSERS: dict[str, Callable] = {
     "occupancy": v.occupancy,
     "purchase_money": v.purchase_money,
     "lien_position": v.lien_position,
-    "origination_date": v.optional_date,
+    "origination_date": v.origination_date,
     "original_balance": v.optional_amount,
     "upb": v.amount,
     "note_rate": v.rate,
-    "paid_to_date": v.a_date,
+    "paid_to_date": v.paid_to_date,
     "day_count": v.day_count,
     "fees": v.amount_or_zero,
     "costs": v.amount_or_zero,
@@ -47,7 +53,7 @@ PARSERS: dict[str, Callable] = {
     "suspense": v.amount_or_zero,
     "purchase_price": v.optional_amount,
     "property_value": v.optional_amount,
-    "value_date": v.optional_date,
+    "value_date": v.value_date,
     "value_source": v.value_source,
     "foreclosure_process": v.foreclosure_process,
     "status": v.status,
@@ -62,6 +68,10 @@ BORROWER_KEYS = {
 LOAN_KEYS = [k for k in PARSERS if k not in BORROWER_KEYS]
 EMAIL_MAX = 254
 BATCH = 1000
+MAX_PROBLEMS = 1000
+"""Problems kept in full (shown, stored, downloadable); beyond them only counts per kind."""
+MAX_KINDS = 200
+CONTROL = "contains a control character (an invisible character such as NUL)"
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ class Problem:
     column: str
     value: str
     message: str
+    kind: str = ""  # the message without its row-specific part, for counts per kind
 
     def as_dict(self):
         return {
@@ -83,12 +94,24 @@ class Problem:
 @dataclass
 class CheckResult:
     rows: list[tuple[dict, tuple]] = field(default_factory=list)  # (loan fields, borrowers)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the first MAX_PROBLEMS
+    problem_count: int = 0  # all of them
+    kinds: Counter = field(default_factory=Counter)  # kind -> count, over all of them
     row_count: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.row_count > 0
+        return not self.problem_count and self.row_count > 0
+
+    def add(self, problem: Problem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        kind = problem.kind or problem.message
+        if kind in self.kinds or len(self.kinds) < MAX_KINDS:
+            self.kinds[kind] += 1
+        else:
+            self.kinds["Other problems"] += 1
 
 
 @dataclass(frozen=True)
@@ -98,11 +121,17 @@ class Counts:
     unchanged: int = 0
 
 
+_CONTROL_CHAR = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _shown(raw) -> str:
+    """A cell's value as the report shows it: at most 80 characters, control characters
+    spelled out (\\x00), so the report can be stored (PostgreSQL's JSON refuses NUL) and read."""
     if raw is None:
         return ""
     text = raw.isoformat() if isinstance(raw, date) else str(raw)
-    return text if len(text) <= 80 else text[:77] + "..."
+    text = text if len(text) <= 80 else text[:77] + "..."
+    return _CONTROL_CHAR.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 def check_tape(
@@ -122,10 +151,20 @@ def check_tape(
         if all(v.is_blank(c) for c in cells):
             continue
         result.row_count += 1
+        if result.row_count > MAX_ROWS:
+            raise TapeFileError(
+                f"The tape has more than {MAX_ROWS:,} loans: split it into several tapes."
+            )
         parsed, problems = {}, []
         for key, header, i in columns:
             raw = cells[i] if i < len(cells) else None
             try:
+                if (
+                    isinstance(raw, str)
+                    and not raw.isprintable()  # fast path: most cells are printable
+                    and has_control_characters(raw, allow_breaks=True)
+                ):
+                    raise v.CellError(CONTROL)
                 if key == "note_rate":
                     value = v.rate(raw, percent_cell=i < len(percent) and percent[i])
                 elif key == "day_count" and v.is_blank(raw):
@@ -137,7 +176,8 @@ def check_tape(
                 else:
                     value = PARSERS[key](raw)
             except v.CellError as exc:
-                problems.append(Problem(number, header, _shown(raw), f"{BY_KEY[key].label} {exc}"))
+                message = f"{BY_KEY[key].label} {exc}"
+                problems.append(Problem(number, header, _shown(raw), message, message))
                 continue
             parsed[key] = value
         problems.extend(_cross_checks(number, parsed, mapping, today))
@@ -145,20 +185,21 @@ def check_tape(
         if loan_no is not None:
             if loan_no in first_row_of:
                 problems.append(
-                    Problem(number, mapping["loan_number"], loan_no,
-                            f"Loan Number is a duplicate of row {first_row_of[loan_no]}")
+                    Problem(number, mapping["loan_number"], _shown(loan_no),
+                            f"Loan Number is a duplicate of row {first_row_of[loan_no]}",
+                            "Loan Number is a duplicate of an earlier row")
                 )  # fmt: skip
             else:
                 first_row_of[loan_no] = number
-        if problems:
-            result.problems.extend(problems)
-        elif not result.problems:
+        for problem in problems:
+            result.add(problem)
+        if not problems and not result.problem_count:
             # Keep parsed rows only while the tape is still clean: a bad tape writes
             # nothing, so its rows need not be held in memory.
             result.rows.append(_split(parsed, mapping))
         if progress and result.row_count % 250 == 0:
             progress(result.row_count)
-    if result.problems:
+    if result.problem_count:
         result.rows.clear()
     if progress:
         progress(result.row_count)
@@ -169,17 +210,14 @@ def _cross_checks(number: int, parsed: dict, mapping: dict, today: date) -> list
     problems = []
 
     def add(key, message):
-        problems.append(Problem(number, mapping[key], _shown(parsed[key]), message))
+        problems.append(Problem(number, mapping[key], _shown(parsed[key]), message, message))
 
+    # Origination and value dates are bounded by today in their parsers (values.py).
     paid_to, origination = parsed.get("paid_to_date"), parsed.get("origination_date")
     if paid_to and paid_to > today:
         add("paid_to_date", "Paid To Date is in the future")
-    if origination and origination > today:
-        add("origination_date", "Origination Date is in the future")
     if paid_to and origination and paid_to < origination:
         add("paid_to_date", "Paid To Date is before the Origination Date")
-    if parsed.get("value_date") and parsed["value_date"] > today:
-        add("value_date", "Value Date is in the future")
     email = parsed.get("borrower_email")
     if email and ("@" not in email or " " in email):
         add("borrower_email", "Borrower Email is not an e-mail address")
@@ -223,10 +261,14 @@ def apply_tape(
     dry_run: bool = False,
     keep_co_borrowers: bool = False,
     progress: Callable[[int], None] | None = None,
+    before_commit: Callable[[Counts], None] | None = None,
 ) -> Counts:
     """Write a checked tape's loans in one transaction; match existing loans by number.
 
     `keep_co_borrowers`: the tape has no co-borrower column, so stored co-borrowers stay.
+    `progress(done)` is called after each batch and `before_commit(counts)` last, both
+    inside the transaction: either may raise to roll the whole write back (a cancelled
+    import), and `before_commit` records the outcome in the same commit as the loans.
     """
     with transaction.atomic():
         # One import at a time per portfolio: a second one waits for this to finish.
@@ -310,4 +352,6 @@ def apply_tape(
         Borrower.objects.bulk_create(borrower_objs, batch_size=BATCH)
         if to_create or to_update:
             Portfolio.touch_loans(portfolio.pk)
+        if before_commit:
+            before_commit(counts)
         return counts

@@ -3,15 +3,67 @@
 `open_tape(name, data)` returns a Tape: its headers, an estimate of its row count, and
 `rows()`, which yields (row_number, cells, percent_flags) with row numbers as the
 spreadsheet shows them (the header is row 1).
+
+An .xlsx file is a zip of XML files. Before openpyxl opens one, `check_zip` reads the zip's
+directory (a few KB, nothing decompressed) and refuses a workbook whose members would
+expand beyond the limits below: a "zip bomb" of a few MB can otherwise expand to GB of
+shared strings, which openpyxl holds in memory. Python's zipfile never yields more bytes
+than a member's declared size (and fails on a CRC mismatch), so the declared sizes are the
+real bound. Any error while reading the workbook, at opening or on a later row (bad zip,
+malformed XML, a DOCTYPE or entity, which defusedxml forbids), is the same refusal:
+"not a readable workbook", never a server error.
 """
 
 import csv
 import io
+import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from noteinvest.text import has_control_characters
+
 MAX_BYTES = 20 * 1024 * 1024
+MAX_COLUMNS = 200
+MAX_ROWS = 200_000
+"""Loans per tape; docs/loan-tape.md. A bigger pool is imported in several tapes."""
+EXCEL_ROWS = 1_048_576
+"""Rows of an Excel sheet. A row tagged beyond it (r="2000000000") would make openpyxl
+yield every missing row before it, blank, for minutes: reading stops there."""
+
+# Zip limits for .xlsx (uncompressed sizes as the zip's directory declares them).
+MAX_ZIP_MEMBERS = 1000
+MAX_SHEET_BYTES = 256 * 1024 * 1024  # xl/worksheets/*.xml: streamed row by row
+MAX_MEMBER_BYTES = 64 * 1024 * 1024  # everything else (shared strings, styles) is held whole
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 100  # uncompressed : compressed, for members over RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+
+# Errors openpyxl, zipfile, zlib and (defused) ElementTree raise on a broken workbook.
+# defusedxml's DTDForbidden/EntitiesForbidden are ValueErrors; ParseError is a SyntaxError.
+_WORKBOOK_ERRORS = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, KeyError, IndexError, OSError,
+    EOFError, ValueError, TypeError, AttributeError, SyntaxError, NotImplementedError,
+)  # fmt: skip
+UNREADABLE = "The file is not a readable Excel workbook"
+
+
+def _unreadable(exc: Exception) -> "TapeFileError":
+    """The refusal for a workbook that fails to parse, saying what kind of damage it has."""
+    from defusedxml import DefusedXmlException
+
+    while exc.__cause__ is not None:  # openpyxl wraps parse errors in a ValueError
+        exc = exc.__cause__
+    if isinstance(exc, DefusedXmlException):
+        why = "its XML declares a DOCTYPE or entities, which workbooks never need"
+    elif isinstance(exc, SyntaxError):  # xml.etree.ElementTree.ParseError
+        why = "its XML is malformed"
+    elif isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
+        why = "the zip structure is damaged"
+    else:
+        why = "a part of it is missing or damaged"
+    return TapeFileError(f"{UNREADABLE}: {why}. Save it again from Excel, or as CSV.")
 
 
 class TapeFileError(ValueError):
@@ -43,7 +95,10 @@ def detect_kind(name: str, data: bytes) -> str:
         )
     if lower.endswith((".xlsx", ".xlsm")):
         raise TapeFileError("The file is named .xlsx but is not an Excel workbook.")
-    if b"\x00" in data[:65536]:
+    sample = data[:65536]
+    # Binary files are full of NUL bytes; a text tape may hold a stray one in a cell, which
+    # is then reported as that cell's error.
+    if sample.count(b"\x00") > len(sample) // 100:
         raise TapeFileError("The file is neither CSV text nor an Excel .xlsx workbook.")
     if lower.endswith((".csv", ".txt")) or not lower:
         return "csv"
@@ -61,13 +116,31 @@ def open_tape(name: str, data: bytes) -> Tape:
     return tape
 
 
+def _header(value) -> str:
+    """A header as shown and matched: line breaks and runs of spaces folded to one space."""
+    return "" if value is None else re.sub(r"\s+", " ", str(value)).strip()
+
+
 def _check_headers(headers: list[str]) -> None:
     if not any(headers):
         raise TapeFileError("The first row has no column headers.")
+    if len(headers) > MAX_COLUMNS:
+        raise TapeFileError(
+            f"The tape has {len(headers)} columns; at most {MAX_COLUMNS} can be read."
+        )
     seen: dict[str, int] = {}
     for index, header in enumerate(headers):
         if not header:
             continue
+        if has_control_characters(header):
+            raise TapeFileError(
+                f"The column header in column {_letters(index)} contains a control character "
+                "(an invisible character such as NUL): remove it."
+            )
+        if len(header) > 200:
+            raise TapeFileError(
+                f"The column header in column {_letters(index)} is longer than 200 characters."
+            )
         if header in seen:
             raise TapeFileError(
                 f"The column header “{header}” appears twice (columns {_letters(seen[header])} "
@@ -102,7 +175,7 @@ def _open_csv(data: bytes) -> Tape:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
     try:
-        headers = [h.strip() for h in next(reader)]
+        headers = [_header(h) for h in next(reader)]
     except StopIteration:
         raise TapeFileError("The file is empty.") from None
     except csv.Error as exc:
@@ -122,31 +195,72 @@ def _open_csv(data: bytes) -> Tape:
     return Tape("csv", headers, estimate, rows)
 
 
+def check_zip(data: bytes) -> None:
+    """Refuse a workbook whose zip members would expand too far, before anything is inflated."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except _WORKBOOK_ERRORS:
+        raise TapeFileError(f"{UNREADABLE} (the zip structure is damaged).") from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise TapeFileError(
+            f"{UNREADABLE}: it holds {len(members)} files (at most {MAX_ZIP_MEMBERS})."
+        )
+    total = 0
+    for member in members:
+        size = member.file_size
+        total += size
+        is_sheet = member.filename.startswith("xl/worksheets/")
+        limit = MAX_SHEET_BYTES if is_sheet else MAX_MEMBER_BYTES
+        ratio = size / max(member.compress_size, 1)
+        if size > limit or total > MAX_TOTAL_BYTES or (size > RATIO_FLOOR and ratio > MAX_RATIO):
+            raise TapeFileError(
+                f"{UNREADABLE}: its part {member.filename[:80]!r} would expand to "
+                f"{size // (1024 * 1024)} MB. Save the tape again from Excel, or as CSV."
+            )
+
+
 def _open_xlsx(data: bytes) -> Tape:
     import openpyxl
 
+    check_zip(data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise TapeFileError(f"The Excel file cannot be read ({exc.__class__.__name__}).") from None
-    sheet = workbook.worksheets[0]
-    header_row = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), None)
+        sheet = workbook.worksheets[0]
+        # Read-only mode trusts the sheet's <dimension> tag, which some writers leave stale
+        # (A1:F4 on a sheet of 10 loans would read 3): keep it only as the progress estimate.
+        estimate = (sheet.max_row - 1) if sheet.max_row else None
+        sheet.reset_dimensions()
+        header_row = next(
+            sheet.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS + 1, values_only=True), None
+        )
+    except _WORKBOOK_ERRORS as exc:
+        raise _unreadable(exc) from None
     if header_row is None:
         raise TapeFileError("The file is empty.")
-    headers = ["" if h is None else str(h).strip() for h in header_row]
+    headers = [_header(h) for h in header_row]
     while headers and not headers[-1]:
         headers.pop()
-    estimate = (sheet.max_row - 1) if sheet.max_row else None
+    width = max(len(headers), 1)
 
     def rows():
-        for row in sheet.iter_rows(min_row=2):
-            cells, flags, number = [], [], None
-            for cell in row:
-                if number is None and getattr(cell, "row", None):
-                    number = cell.row
-                cells.append(cell.value)
-                flags.append("%" in (getattr(cell, "number_format", "") or ""))
-            if number is not None:
-                yield number, cells, flags
+        try:
+            for scanned, row in enumerate(sheet.iter_rows(min_row=2, max_col=width), start=2):
+                if scanned > EXCEL_ROWS:
+                    raise TapeFileError(
+                        f"The sheet has rows beyond row {EXCEL_ROWS:,}, the last one Excel has."
+                    )
+                cells, flags, number = [], [], None
+                for cell in row:
+                    if number is None and getattr(cell, "row", None):
+                        number = cell.row
+                    cells.append(cell.value)
+                    flags.append("%" in (getattr(cell, "number_format", "") or ""))
+                if number is not None:
+                    yield number, cells, flags
+        except TapeFileError:
+            raise
+        except _WORKBOOK_ERRORS as exc:
+            raise _unreadable(exc) from None
 
     return Tape("xlsx", headers, estimate, rows)

@@ -6,10 +6,13 @@ float arithmetic, and more than two decimals in an amount is an error, never rou
 """
 
 import re
-from datetime import date, datetime
+import time
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from noteinvest import dates
 from noteinvest.money import MoneyError, parse_amount
+from noteinvest.text import has_control_characters, looks_like_formula
 from portfolios.choices import (
     US_STATES,
     DayCount,
@@ -22,6 +25,17 @@ from portfolios.choices import (
 )
 
 MAX_RATE = Decimal(50)
+
+# Plausible dates per column (docs/input-limits/tapes.md). Later than these is a typo
+# (0202 for 2020, 9999-12-31 as "no date") that would break interest and deadline math.
+ORIGINATION_DATES = dates.HISTORICAL  # 1950-01-01 .. today
+VALUE_DATES = dates.HISTORICAL
+PAID_TO_DATES = dates.DateRange(
+    earliest=dates.HISTORICAL.earliest,
+    latest=lambda: dates.years_from(dates.today(), 1),
+    latest_text="1 year from today",
+)
+ANY_DATE = dates.DateRange()  # 1900-01-01 .. 2199-12-31
 
 
 class CellError(ValueError):
@@ -100,11 +114,33 @@ _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2,4})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
-def a_date(raw) -> date:
+def a_date(raw, date_range: dates.DateRange = ANY_DATE) -> date:
+    value = _calendar_date(raw)
+    low, high = _bounds(date_range)
+    if not low <= value <= high:
+        raise CellError(f"must be {date_range.describe()}")
+    return value
+
+
+_bounds_memo: dict[dates.DateRange, tuple[float, tuple[date, date]]] = {}
+
+
+def _bounds(date_range: dates.DateRange) -> tuple[date, date]:
+    """The range's bounds, worked out at most once a second (a tape has 3 dates a row)."""
+    now = time.monotonic()
+    memo = _bounds_memo.get(date_range)
+    if memo is None or now - memo[0] > 1:
+        memo = _bounds_memo[date_range] = (now, date_range.bounds())
+    return memo[1]
+
+
+def _calendar_date(raw) -> date:
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):
         return raw
+    if isinstance(raw, timedelta | int | float | bool):
+        raise CellError("is a number, not a date (use 2024-03-01 or 03/01/2024)")
     text = str(raw).strip()
     iso = _ISO_DATE.fullmatch(text.split("T")[0].split(" ")[0])
     us = _US_DATE.fullmatch(text.split(" ")[0])
@@ -120,8 +156,20 @@ def a_date(raw) -> date:
     raise CellError("is not a date (use 2024-03-01 or 03/01/2024)")
 
 
-def optional_date(raw) -> date | None:
-    return None if is_blank(raw) else a_date(raw)
+def optional_date(raw, date_range: dates.DateRange = ANY_DATE) -> date | None:
+    return None if is_blank(raw) else a_date(raw, date_range)
+
+
+def origination_date(raw) -> date | None:
+    return optional_date(raw, ORIGINATION_DATES)
+
+
+def value_date(raw) -> date | None:
+    return optional_date(raw, VALUE_DATES)
+
+
+def paid_to_date(raw) -> date:
+    return a_date(raw, PAID_TO_DATES)
 
 
 _STATE_NAMES = {name.lower(): code for code, name in US_STATES.items()}
@@ -139,7 +187,11 @@ def state(raw) -> str:
 
 
 def text(raw, *, max_length: int) -> str:
+    """One line of text. Line breaks and tabs (a quoted CSV cell may hold them) are folded
+    to a space; any other control character (NUL, escape...) is refused."""
     value = "" if raw is None else _number_text(raw) if isinstance(raw, int | float) else str(raw)
+    if not value.isprintable() and has_control_characters(value, allow_breaks=True):
+        raise CellError("contains a control character (an invisible character such as NUL)")
     value = re.sub(r"\s+", " ", value).strip()
     if len(value) > max_length:
         raise CellError(f"is longer than {max_length} characters")
@@ -154,6 +206,10 @@ def required_text(raw, *, max_length: int) -> str:
 
 
 def loan_number(raw) -> str:
+    if isinstance(raw, str) and has_control_characters(raw):
+        raise CellError("contains a control character (line break, tab or NUL)")
+    if isinstance(raw, str) and looks_like_formula(raw.lstrip(" ")):
+        raise CellError("starts with =, +, -, @ or a tab, which a spreadsheet runs as a formula")
     value = required_text(raw, max_length=50)
     # A spreadsheet may turn 100234 into 100234.0; the loan number is the integer.
     if isinstance(raw, float) and raw.is_integer():

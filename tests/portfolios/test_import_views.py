@@ -64,7 +64,8 @@ def test_bad_tape_shows_every_problem_and_writes_nothing(client, staff, portfoli
     report = client.get(reverse("portfolios:import_problems", args=[job.pk]))
     lines = report.content.decode().splitlines()
     assert lines[0] == "Row,Column,Value,Problem"
-    assert lines[1] == "2,UPB,-1,UPB is negative"
+    # The value is the seller's text: a leading - would make a spreadsheet compute it.
+    assert lines[1] == "2,UPB,'-1,UPB is negative"
     assert lines[2].startswith("3,Note Rate,250%,")
 
 

@@ -51,16 +51,23 @@ class Command(BaseCommand):
                 "(see docs/loan-tape.md) or map them once in the browser import, which saves "
                 "the mapping for the seller."
             )
-        outcome = process_tape(
-            portfolio=target, tape=tape, mapping=mapping, default_day_count=day_count,
-            dry_run=dry_run,
-        )  # fmt: skip
-        if outcome.problems:
+        try:
+            outcome = process_tape(
+                portfolio=target, tape=tape, mapping=mapping, default_day_count=day_count,
+                dry_run=dry_run,
+            )  # fmt: skip
+        except TapeFileError as exc:  # unreadable past its header, or too many rows
+            raise CommandError(f"{file}: {exc} Nothing was written.") from None
+        if outcome.problem_count:
             for p in outcome.problems:
                 self.stderr.write(
                     f"row {p.row}, {p.column or '-'}: {p.message} (value: {p.value!r})"
                 )
-            count = len(outcome.problems)
+            count = outcome.problem_count
+            if count > len(outcome.problems):
+                self.stderr.write(f"...and {count - len(outcome.problems)} more. By kind:")
+                for kind, n in outcome.problem_kinds:
+                    self.stderr.write(f"  {n} x {kind}")
             raise CommandError(
                 f"{count} problem(s) in {outcome.row_count} row(s): nothing was written."
             )

@@ -1,0 +1,412 @@
+"""Hostile and odd tapes (issue 8): zip bombs, stale dimensions, malformed XML, control
+characters, formula-like loan numbers, out-of-range dates and amounts, size caps."""
+
+import tracemalloc
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from portfolios.models import Loan
+from portfolios.services import process_tape
+from portfolios.tape import importer, readers
+from portfolios.tape import values as v
+from portfolios.tape.columns import auto_map
+from portfolios.tape.readers import TapeFileError, open_tape
+from tests.portfolios import workbooks
+from tests.portfolios.tapes import csv_bytes, good_row, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["Loan Number", "Borrower", "State", "UPB", "Rate", "Paid To Date"]
+
+
+def loan_rows(count: int) -> list[list]:
+    return [[f"L-{n}", f"Borrower {n}", "CA", 1000 + n, 6.5, "2024-01-01"] for n in range(count)]
+
+
+def run(portfolio, data: bytes, name="tape.csv"):
+    tape = open_tape(name, data)
+    return process_tape(
+        portfolio=portfolio, tape=tape, mapping=auto_map(tape.headers),
+        default_day_count="30/360", dry_run=False,
+    )  # fmt: skip
+
+
+def messages(outcome) -> list[tuple]:
+    return [(p.row, p.column, p.value, p.message) for p in outcome.problems]
+
+
+# --- item 3: zip bombs are refused before anything is inflated ------------------------------
+
+
+def test_a_shared_strings_bomb_is_refused_without_inflating_it():
+    data = workbooks.bomb(HEADER, loan_rows(2), megabytes=200)
+    assert len(data) < 2 * 1024 * 1024  # ~1 MB on disk, 200 MB expanded
+    tracemalloc.start()
+    try:
+        with pytest.raises(TapeFileError, match="sharedStrings.xml' would expand to 200 MB"):
+            open_tape("bomb.xlsx", data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 1024 * 1024  # the zip's directory only; nothing decompressed
+
+
+def test_a_small_but_highly_compressed_member_is_refused_by_its_ratio():
+    data = workbooks.bomb(HEADER, loan_rows(2), megabytes=8)  # under the size cap, ratio ~1000:1
+    with pytest.raises(TapeFileError, match="would expand to 8 MB"):
+        open_tape("bomb.xlsx", data)
+
+
+def test_a_workbook_of_too_many_members_is_refused(monkeypatch):
+    monkeypatch.setattr(readers, "MAX_ZIP_MEMBERS", 5)
+    with pytest.raises(TapeFileError, match="it holds .* files"):
+        open_tape("many.xlsx", xlsx_bytes(HEADER, loan_rows(1)))
+
+
+def test_the_upload_is_refused_on_the_form_and_nothing_is_stored(client, staff, portfolio):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from portfolios.models import TapeImport
+
+    client.force_login(staff)
+    data = workbooks.bomb(HEADER, loan_rows(2), megabytes=200)
+    response = client.post(
+        reverse("portfolios:import_start", args=[portfolio.pk]),
+        {"file": SimpleUploadedFile("bomb.xlsx", data), "default_day_count": "30/360"},
+    )
+    assert response.status_code == 200
+    assert "would expand to 200 MB" in str(response.context["form"].errors["file"])
+    assert not TapeImport.objects.exists()
+
+
+def test_a_workbook_is_parsed_once_per_import(client, staff, portfolio, monkeypatch):
+    import openpyxl
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    calls = []
+    real = openpyxl.load_workbook
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: calls.append(1) or real(*a, **k))
+    client.force_login(staff)
+    client.post(
+        reverse("portfolios:import_start", args=[portfolio.pk]),
+        {"file": SimpleUploadedFile("t.xlsx", xlsx_bytes(HEADER, loan_rows(3))),
+         "default_day_count": "30/360"},
+    )  # fmt: skip
+    assert portfolio.loans.count() == 3
+    assert len(calls) == 1
+
+
+# --- item 5: a stale <dimension> tag does not drop rows --------------------------------------
+
+
+def test_rows_beyond_a_stale_dimension_are_read(portfolio):
+    data = workbooks.stale_dimension(HEADER, loan_rows(10), tag="A1:F4")
+    assert b'<dimension ref="A1:F4"/>' in workbooks.members(data)[workbooks.SHEET]
+    outcome = run(portfolio, data, name="stale.xlsx")
+    assert outcome.problems == []
+    assert outcome.row_count == 10
+    assert portfolio.loans.count() == 10
+
+
+def test_columns_beyond_a_stale_dimension_are_read(portfolio):
+    data = workbooks.stale_dimension(HEADER, loan_rows(2), tag="A1:C2")
+    tape = open_tape("stale.xlsx", data)
+    assert tape.headers == HEADER
+    assert run(portfolio, data, name="stale.xlsx").counts.created == 2
+
+
+# --- item 14: malformed XML is "not a readable workbook", never a 500 ------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "why"),
+    [(workbooks.with_doctype, "XML declares a DOCTYPE or entities"),
+     (workbooks.with_undefined_entity, "XML is malformed")],
+)  # fmt: skip
+def test_malformed_workbook_xml_is_a_clear_refusal(build, why):
+    with pytest.raises(TapeFileError, match=f"not a readable Excel workbook: its {why}"):
+        open_tape("bad.xlsx", build(HEADER, loan_rows(2)))
+
+
+def test_malformed_xml_after_the_header_row_is_the_same_refusal(portfolio):
+    data = workbooks.rewrite(
+        xlsx_bytes(HEADER, loan_rows(5)),
+        workbooks.SHEET,
+        lambda xml: xml.replace(
+            "</sheetData>", "<row r='9'><c r='A9'><v>&nope;</v></c></row></sheetData>"
+        ),
+    )
+    tape = open_tape("late.xlsx", data)  # the header row reads fine
+    with pytest.raises(TapeFileError, match="XML is malformed"):
+        run(portfolio, data, name="late.xlsx")
+    assert tape.headers == HEADER
+    assert not Loan.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "build",
+    [workbooks.with_doctype, workbooks.with_undefined_entity, lambda h, r: b"PK\x03\x04junk"],
+)
+def test_malformed_workbook_upload_is_shown_beside_the_field(client, staff, portfolio, build):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(staff)
+    response = client.post(
+        reverse("portfolios:import_start", args=[portfolio.pk]),
+        {"file": SimpleUploadedFile("bad.xlsx", build(HEADER, loan_rows(2))),
+         "default_day_count": "30/360"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "not a readable Excel workbook" in str(response.context["form"].errors["file"])
+
+
+# --- item 16: control characters are a cell error ---------------------------------------------
+
+
+def test_a_nul_byte_in_a_csv_cell_is_a_cell_error(portfolio):
+    rows = [
+        good_row(1, **{"Borrower Name": "Ann\x00Lee"}),
+        good_row(2, **{"Property City": "Spring\x1bfield"}),
+        good_row(3, **{"Occupancy": "Owner\x00"}),
+        good_row(4),
+    ]
+    outcome = run(portfolio, csv_bytes(rows))
+    assert messages(outcome) == [
+        (2, "Borrower Name", "Ann\\x00Lee",
+         "Borrower Name contains a control character (an invisible character such as NUL)"),
+        (3, "Property City", "Spring\\x1bfield",
+         "Property City contains a control character (an invisible character such as NUL)"),
+        (4, "Occupancy", "Owner\\x00",
+         "Occupancy contains a control character (an invisible character such as NUL)"),
+    ]  # fmt: skip
+    assert not Loan.objects.exists()
+
+
+def test_the_report_of_a_nul_byte_can_be_stored_and_shown(client, staff, portfolio):
+    """The problem's value spells the NUL out: PostgreSQL's JSON cannot hold \\u0000."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from portfolios.models import TapeImport
+
+    client.force_login(staff)
+    data = csv_bytes([good_row(1, **{"Borrower Name": "Ann\x00Lee"})])
+    client.post(
+        reverse("portfolios:import_start", args=[portfolio.pk]),
+        {"file": SimpleUploadedFile("t.csv", data), "default_day_count": "30/360"},
+    )
+    job = TapeImport.objects.get()
+    assert job.status == TapeImport.Status.REJECTED
+    assert "\x00" not in str(job.problems)
+    assert job.problems[0]["value"] == "Ann\\x00Lee"
+    assert client.get(job.get_absolute_url()).status_code == 200
+
+
+def test_a_line_break_inside_a_quoted_csv_name_is_folded_to_a_space(portfolio):
+    run(
+        portfolio,
+        csv_bytes([good_row(1, **{"Borrower Name": "Ann\r\nLee", "Property City": "A\tB"})]),
+    )
+    loan = Loan.objects.get()
+    assert loan.borrowers.get().name == "Ann Lee"
+    assert loan.property_city == "A B"
+
+
+def test_a_header_with_a_control_character_is_refused():
+    with pytest.raises(TapeFileError, match="column B contains a control character"):
+        open_tape("t.csv", b"Loan Number,UP\x07B\n1,2\n")
+
+
+def test_a_header_with_a_line_break_is_folded():
+    tape = open_tape("t.csv", b'"Loan\nNumber",UPB\n1,2\n')
+    assert tape.headers == ["Loan Number", "UPB"]
+
+
+def test_a_tape_of_too_many_columns_is_refused():
+    with pytest.raises(TapeFileError, match="201 columns; at most 200"):
+        open_tape("wide.csv", ",".join(f"c{n}" for n in range(201)).encode() + b"\n")
+
+
+# --- item 6: loan numbers a spreadsheet would run as a formula are refused -----------------
+
+
+@pytest.mark.parametrize("number", ["=1+1", "+1", "-12", "@SUM(A1)", "\tA-1", " =HYPERLINK(1)"])
+def test_formula_like_loan_numbers_are_a_cell_error(number):
+    with pytest.raises(v.CellError, match="formula|control character"):
+        v.loan_number(number)
+
+
+def test_formula_like_loan_number_in_a_tape_is_reported(portfolio):
+    outcome = run(portfolio, csv_bytes([good_row(1, **{"Loan Number": "=cmd|' /C calc'!A0"})]))
+    assert messages(outcome) == [
+        (2, "Loan Number", "=cmd|' /C calc'!A0",
+         "Loan Number starts with =, +, -, @ or a tab, which a spreadsheet runs as a formula"),
+    ]  # fmt: skip
+
+
+def test_a_loan_number_with_a_line_break_is_refused():
+    with pytest.raises(v.CellError, match="control character"):
+        v.loan_number("A-1\nB")
+
+
+# --- item 19: the strict money spelling and plausible dates --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(0.5, "0.50"), ("0.50", "0.50"), ("999,999,999,999.99", "999999999999.99"),
+     (999999999999.99, "999999999999.99"), ("$ 1,234.50", "1234.50")],
+)  # fmt: skip
+def test_amounts_that_still_work(raw, expected):
+    assert v.amount(raw) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [(".5", "not an amount"), ("1 000", "not an amount"), ("1_000", "not an amount"),
+     ("１０００", "not an amount"), ("1e3", "not an amount"), ("12,34", "not an amount"),
+     ("99999999999999", "too large"), ("1,000,000,000,000.00", "too large"),
+     (99999999999999.0, "too large"), (1e300, "too large"), (float("inf"), "not an amount"),
+     (float("nan"), "not an amount")],
+)  # fmt: skip
+def test_amounts_refused_with_a_clear_cell_error(raw, message):
+    with pytest.raises(v.CellError, match=message):
+        v.amount(raw)
+
+
+def test_a_14_digit_amount_in_a_tape_is_a_cell_error(portfolio):
+    outcome = run(portfolio, csv_bytes([good_row(1, UPB="12345678901234"), good_row(2, Fees=".5")]))
+    assert messages(outcome) == [
+        (2, "UPB", "12345678901234", "UPB is too large"),
+        (3, "Fees", ".5", "Fees is not an amount of money"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "raw", "message"),
+    [("Paid To Date", "0001-01-01", "Paid To Date must be between 1950-01-01 and 1 year from today"),
+     ("Paid To Date", "9999-12-31", "Paid To Date must be between 1950-01-01 and 1 year from today"),
+     ("Paid To Date", "1949-12-31", "Paid To Date must be between 1950-01-01 and 1 year from today"),
+     ("Origination Date", "0001-01-01", "Origination Date must be between 1950-01-01 and today"),
+     ("Origination Date", "9999-12-31", "Origination Date must be between 1950-01-01 and today")],
+)  # fmt: skip
+def test_dates_outside_their_plausible_range_are_a_cell_error(portfolio, column, raw, message):
+    outcome = run(portfolio, csv_bytes([good_row(1, **{column: raw})]))
+    assert messages(outcome) == [(2, column, raw, message)]
+
+
+def test_value_dates_are_bounded_too():
+    with pytest.raises(v.CellError, match="between 1950-01-01 and today"):
+        v.value_date("9999-12-31")
+    assert v.value_date("2020-02-29") == date(2020, 2, 29)
+
+
+def test_extreme_dates_and_amounts_from_an_xlsx(portfolio):
+    rows = [
+        ["X-1", "Ann", "CA", 1000, 6.5, datetime(9999, 12, 31)],
+        ["X-2", "Bob", "CA", 1000, 6.5, datetime(1900, 1, 1)],
+        ["X-3", "Cy", "CA", 12345678901234.0, 6.5, "2024-01-01"],
+        ["X-4", "Di", "CA", 999999999999.99, 6.5, "2024-01-01"],
+    ]
+    outcome = run(portfolio, xlsx_bytes(HEADER, rows), name="extremes.xlsx")
+    assert [(p.row, p.column, p.message) for p in outcome.problems] == [
+        (2, "Paid To Date", "Paid To Date must be between 1950-01-01 and 1 year from today"),
+        (3, "Paid To Date", "Paid To Date must be between 1950-01-01 and 1 year from today"),
+        (4, "UPB", "UPB is too large"),
+    ]
+
+
+def test_a_date_within_the_next_year_is_still_in_the_future(portfolio):
+    from datetime import timedelta
+
+    soon = (date.today() + timedelta(days=60)).isoformat()
+    outcome = run(portfolio, csv_bytes([good_row(1, **{"Paid To Date": soon})]))
+    assert messages(outcome) == [(2, "Paid To Date", soon, "Paid To Date is in the future")]
+
+
+# --- item 4: bounded tapes and reports -------------------------------------------------------
+
+
+def test_more_rows_than_the_cap_is_refused_and_nothing_written(portfolio, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_ROWS", 5)
+    with pytest.raises(TapeFileError, match="more than 5 loans: split it"):
+        run(portfolio, csv_bytes([good_row(n) for n in range(1, 7)]))
+    assert run(portfolio, csv_bytes([good_row(n) for n in range(1, 6)])).counts.created == 5
+
+
+def test_the_report_keeps_the_first_1000_problems_and_counts_every_kind(portfolio):
+    rows = [good_row(1)] + [good_row(1, **{"Property State": "ZZ"}) for _ in range(1200)]
+    outcome = run(portfolio, csv_bytes(rows))
+    assert len(outcome.problems) == 1000
+    assert outcome.problem_count == 2400
+    assert dict(outcome.problem_kinds) == {
+        "Loan Number is a duplicate of an earlier row": 1200,
+        "Property State is not a US state (use a two-letter code such as CA, or the full name)": 1200,
+    }
+    assert not Loan.objects.exists()
+
+
+def test_the_command_refuses_an_overlong_tape_cleanly(portfolio, tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_ROWS", 2)
+    path = tmp_path / "tape.csv"
+    path.write_bytes(csv_bytes([good_row(n) for n in range(1, 4)]))
+    with pytest.raises(CommandError, match="more than 2 loans"):
+        call_command("import_loan_tape", portfolio.name, str(path))
+
+
+def formula_workbook() -> bytes:
+    """Row 2: text that looks like a formula; row 3: a formula whose cached value does;
+    row 4: a formula never calculated (no cached value), as some exporters write them."""
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append(["=1+1", "Ann", "CA", 1000, 6.5, "2024-01-01"])
+    sheet["A2"].data_type = "s"  # stored as text, as a seller's tape would hold it
+    sheet.append(["F-3", "Bob", "CA", 1000, 6.5, "2024-01-01"])
+    sheet.append(['=A3&"-4"', "Cy", "CA", 1000, 6.5, "2024-01-01"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return workbooks.rewrite(
+        buffer.getvalue(),
+        workbooks.SHEET,
+        lambda xml: xml.replace(
+            '<c r="A3" t="inlineStr"><is><t>F-3</t></is></c>',
+            '<c r="A3" t="str"><f>"@"&amp;"SUM(1)"</f><v>@SUM(1)</v></c>',
+        ),
+    )
+
+
+def test_formula_cells_in_an_xlsx_are_refused_as_loan_numbers(portfolio):
+    outcome = run(portfolio, formula_workbook(), name="formulas.xlsx")
+    assert [(p.row, p.column, p.value, p.message) for p in outcome.problems] == [
+        (2, "Loan Number", "=1+1",
+         "Loan Number starts with =, +, -, @ or a tab, which a spreadsheet runs as a formula"),
+        (3, "Loan Number", "@SUM(1)",
+         "Loan Number starts with =, +, -, @ or a tab, which a spreadsheet runs as a formula"),
+        (4, "Loan Number", "", "Loan Number is empty"),  # no cached value: nothing to import
+    ]  # fmt: skip
+    assert not Loan.objects.exists()
+
+
+def test_a_row_tagged_far_beyond_excels_last_row_is_refused_quickly(portfolio):
+    import time
+
+    data = workbooks.rewrite(
+        xlsx_bytes(HEADER, loan_rows(1)),
+        workbooks.SHEET,
+        lambda xml: xml.replace('r="2"', 'r="2000000000"').replace('2" t=', '2000000000" t='),
+    )
+    started = time.monotonic()
+    with pytest.raises(TapeFileError, match="rows beyond row 1,048,576"):
+        run(portfolio, data, name="far.xlsx")
+    assert time.monotonic() - started < 10  # not the 2 billion blank rows before it
