@@ -111,6 +111,6 @@ def test_payoff_date_out_of_range_is_a_message(client, owner, loan, as_of):
     client.force_login(owner)
     response = client.get(reverse("portfolios:loan_detail", args=[loan.pk]), {"as_of": as_of})
     assert response.status_code == 200
-    assert "must be between" in str(response.context["date_form"].errors["as_of"])
+    assert "Enter a date between" in str(response.context["date_form"].errors["as_of"])
     export = client.get(reverse("portfolios:export", args=[loan.portfolio_id]), {"as_of": as_of})
     assert export.status_code == 400
