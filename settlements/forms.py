@@ -3,13 +3,11 @@
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
-from noteinvest.access import Role
 from portfolios.choices import STATE_CHOICES
-from settlements.models import Agreement, Installment, Kind, Payment
+from settlements.models import Agreement, Installment, Kind, Payment, eligible_reviewers
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -151,14 +149,14 @@ class SubmitForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reviewer = forms.ModelChoiceField(queryset=None, label="Attorney to review it")
 
-    def __init__(self, *args, agreement, **kwargs):
+    def __init__(self, *args, agreement, by=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = agreement.version
-        self.fields["reviewer"].queryset = (
-            get_user_model()
-            .objects.filter(groups__name=Role.ATTORNEY.value, is_active=True)
-            .exclude(pk=agreement.drafted_by_id)
-            .order_by("email")
+        # Separation of duties: no Staff holder, nobody who drafted, edited or submits it.
+        self.fields["reviewer"].queryset = eligible_reviewers(agreement, also_drafted_by=by)
+        self.fields["reviewer"].help_text = (
+            "Attorneys who hold the Staff role, or who drafted or edited this agreement, "
+            "cannot review it and are not listed."
         )
         self.fields["reviewer"].label_from_instance = lambda user: f"{user} ({user.email})"
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from deficiencies.models import Deficiency
-from noteinvest.access import scope_for
+from noteinvest.access import Role, has_role, roles_of
 from noteinvest.money import money_field as money
 from portfolios.models import Loan
 
@@ -33,6 +33,8 @@ class Status(models.TextChoices):
 
 S = Status
 OPEN_STATES = (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.SENT)
+# What an investor sees of the agreements on their loans: once counsel approved them.
+INVESTOR_VISIBLE = (S.APPROVED, S.SENT, S.SIGNED, S.COMPLETED, S.DEFAULTED)
 # The workflow: from each status, where it may go.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.DRAFT: (S.IN_REVIEW, S.EXPIRED, S.CANCELLED),
@@ -56,8 +58,24 @@ class PaymentMethod(models.TextChoices):
 
 class AgreementQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Staff see all; investors those on their loans; attorneys those sent to them."""
-        return scope_for(self, user, owner_path="loan__portfolio__owners", reviewer_path="reviewer")
+        """Staff see every agreement. An attorney sees one while it is in review and sent to
+        them (`acts_as_reviewer`); otherwise the investor rule applies: the agreements on
+        their own loans once approved. A user with several roles sees the union."""
+        roles = roles_of(user)
+        if Role.STAFF in roles:
+            return self.all()
+        conditions = []
+        if Role.INVESTOR in roles:
+            conditions.append(Q(loan__portfolio__owners=user, status__in=INVESTOR_VISIBLE))
+        if Role.ATTORNEY in roles:
+            conditions.append(Q(reviewer=user, status=Status.IN_REVIEW))
+        if not conditions:
+            return self.none()
+        condition = conditions[0]
+        for more in conditions[1:]:
+            condition |= more
+        # Through the owners (many-to-many) one agreement can match several times.
+        return self.filter(condition).distinct()
 
 
 class Agreement(models.Model):
@@ -252,3 +270,87 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.amount} on {self.received_on}"
+
+
+class DraftingStep(models.Model):
+    """Who drafted, edited or submitted an agreement: one row per saved drafting step.
+
+    Nobody with a row here may review or approve the agreement (`may_review`)."""
+
+    class Step(models.TextChoices):
+        STARTED = "started", "Started the draft"
+        PARTIES = "parties", "Saved the parties"
+        TERMS = "terms", "Saved the terms"
+        PAYMENTS = "payments", "Saved the payments"
+        SUBMITTED = "submitted", "Submitted for review"
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="drafting_steps"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    step = models.CharField(max_length=20, choices=Step.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_step_display()} ({self.agreement_id})"
+
+
+# --- who may do what with an agreement (the one place these rules live) -----------------------
+
+
+def drafter_ids(agreement: Agreement) -> set[int]:
+    """Everyone who drafted, edited or submitted any version of the agreement."""
+    ids = set(DraftingStep.objects.filter(agreement=agreement).values_list("by_id", flat=True))
+    ids.update(
+        AgreementVersion.objects.filter(agreement=agreement).values_list("created_by_id", flat=True)
+    )
+    ids.add(agreement.drafted_by_id)
+    return ids
+
+
+def acts_as_reviewer(user, agreement: Agreement) -> bool:
+    """Attorney powers (reading drafts, versions, comments and the redline, unapproved PDFs,
+    commenting, deciding) apply only to an agreement in review that was sent to this
+    attorney. Otherwise the investor rule applies."""
+    return (
+        has_role(user, Role.ATTORNEY)
+        and agreement.reviewer_id is not None
+        and agreement.reviewer_id == user.pk
+        and agreement.status == Status.IN_REVIEW
+    )
+
+
+def review_refusal(user, agreement: Agreement, also_drafted_by=None) -> str:
+    """Why `user` may not review or approve `agreement` ("" when they may): separation of
+    duties. Only an attorney reviews; nobody holding Staff, and nobody who drafted, edited
+    or submitted any version of it (`also_drafted_by`: the one submitting it now)."""
+    if not has_role(user, Role.ATTORNEY):
+        return "Only an attorney can review an agreement."
+    if has_role(user, Role.STAFF):
+        return "Nobody who holds the Staff role may review or approve an agreement."
+    drafters = drafter_ids(agreement)
+    if also_drafted_by is not None:
+        drafters.add(also_drafted_by.pk)
+    if user.pk in drafters:
+        return "Nobody who drafted, edited or submitted an agreement may review or approve it."
+    return ""
+
+
+def eligible_reviewers(agreement: Agreement, also_drafted_by=None):
+    """The attorneys an agreement may be sent to: active, not Staff, not among its drafters."""
+    from django.contrib.auth import get_user_model
+
+    drafters = drafter_ids(agreement)
+    if also_drafted_by is not None:
+        drafters.add(also_drafted_by.pk)
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.ATTORNEY.value, is_active=True)
+        .exclude(groups__name=Role.STAFF.value)
+        .exclude(pk__in=drafters)
+        .distinct()
+        .order_by("email")
+    )

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.db.models import F, Max, Sum
 from django.utils import timezone
 
-from noteinvest.access import Role, has_role
 from portfolios.payoff import payoff
 from settlements import clauses, documents
 from settlements.models import (
@@ -23,12 +22,15 @@ from settlements.models import (
     Agreement,
     AgreementStatusChange,
     AgreementVersion,
+    DraftingStep,
     Installment,
     Kind,
     Payment,
     ReviewComment,
     SignedCopy,
     Status,
+    acts_as_reviewer,
+    review_refusal,
 )
 from settlements.terms import terms_for
 
@@ -111,6 +113,7 @@ def start_draft(*, loan, kind: str, by) -> Agreement:
         AgreementStatusChange.objects.create(
             agreement=agreement, to_status=agreement.status, changed_by=by, note="Draft started."
         )
+        DraftingStep.objects.create(agreement=agreement, by=by, step=DraftingStep.Step.STARTED)
     return agreement
 
 
@@ -276,8 +279,11 @@ def _move(agreement: Agreement, to: str, by, note: str = "") -> None:
     agreement.version += 1
 
 
-def save_terms(*, form, installments=None, expected_version: int, by) -> Agreement:
-    """Save a draft's terms (and installments); editing after a change request reopens it."""
+def save_terms(
+    *, form, installments=None, expected_version: int, by, step: str = DraftingStep.Step.TERMS
+) -> Agreement:
+    """Save a draft's terms (and installments); editing after a change request reopens it.
+    The editor is recorded: nobody who edited a draft may review it."""
     with transaction.atomic():
         locked = _lock(form.instance, expected_version)
         if locked.status == Status.CHANGES_REQUESTED:
@@ -291,27 +297,27 @@ def save_terms(*, form, installments=None, expected_version: int, by) -> Agreeme
         if installments is not None:
             installments.instance = agreement
             installments.save()
+        DraftingStep.objects.create(agreement=agreement, by=by, step=step)
     return agreement
 
 
 def submit_for_review(
     *, agreement: Agreement, reviewer, by, expected_version=None
 ) -> AgreementVersion:
-    """Freeze a version (terms and PDF) and send it to an attorney."""
-    if not has_role(reviewer, Role.ATTORNEY):
-        raise AgreementError("Choose an attorney to review the agreement.")
-    if reviewer.pk == agreement.drafted_by_id:
-        raise AgreementError(
-            "The attorney who reviews an agreement cannot be the one who drafted it."
-        )
+    """Freeze a version (terms and PDF) and send it to an attorney who may review it: not
+    Staff, and not anyone who drafted, edited or submitted it (`review_refusal`)."""
     with transaction.atomic():
         locked = _lock(agreement, expected_version)
         if locked.status != Status.DRAFT:
             raise AgreementError("Only a draft can be submitted for review.")
+        refusal = review_refusal(reviewer, locked, also_drafted_by=by)
+        if refusal:
+            raise AgreementError(f"{reviewer.email} cannot review this agreement. {refusal}")
         issues = problems(locked)
         if issues:
             raise AgreementError("Not ready for review: " + "; ".join(issues) + ".")
         version = freeze_version(agreement=locked, by=by)
+        DraftingStep.objects.create(agreement=locked, by=by, step=DraftingStep.Step.SUBMITTED)
         Agreement.objects.filter(pk=locked.pk).update(reviewer=reviewer)
         locked.reviewer = reviewer
         _move(locked, Status.IN_REVIEW, by, f"Version {version.number} sent to {reviewer.email}.")
@@ -323,6 +329,14 @@ def latest_version(agreement: Agreement) -> AgreementVersion | None:
 
 
 def add_comment(*, agreement: Agreement, section: int | None, body: str, by) -> ReviewComment:
+    """A comment by the reviewing attorney on the version in review."""
+    with transaction.atomic():
+        locked = _lock(agreement)
+        _reviewing_attorney(locked, by)
+        return _comment(locked, section, body, by)
+
+
+def _comment(agreement: Agreement, section: int | None, body: str, by) -> ReviewComment:
     version = latest_version(agreement)
     if version is None:
         raise AgreementError("There is no version to comment on yet.")
@@ -334,12 +348,15 @@ def add_comment(*, agreement: Agreement, section: int | None, body: str, by) -> 
 
 
 def _reviewing_attorney(agreement: Agreement, by) -> None:
-    if not has_role(by, Role.ATTORNEY):
-        raise AgreementError("Only an attorney can review an agreement.")
-    if by.pk == agreement.drafted_by_id:
-        raise AgreementError("Nobody approves or reviews an agreement they drafted.")
+    """Comments and decisions: only the attorney the agreement was sent to, while it is in
+    review, and only if separation of duties allows them (checked again at every step)."""
+    refusal = review_refusal(by, agreement)
+    if refusal:
+        raise AgreementError(refusal)
     if agreement.reviewer_id != by.pk:
         raise AgreementError("This agreement was sent to another attorney for review.")
+    if not acts_as_reviewer(by, agreement):
+        raise AgreementError("This agreement is not in review: nothing can be added or decided.")
 
 
 def request_changes(*, agreement: Agreement, note: str, by, expected_version=None) -> Agreement:
@@ -349,7 +366,7 @@ def request_changes(*, agreement: Agreement, note: str, by, expected_version=Non
         if locked.status != Status.IN_REVIEW:
             raise AgreementError("Only an agreement in review can be sent back.")
         if note.strip():
-            add_comment(agreement=locked, section=None, body=note, by=by)
+            _comment(locked, None, note, by)
         _move(locked, Status.CHANGES_REQUESTED, by, note.strip())
     return locked
 

@@ -24,11 +24,18 @@ from settlements.forms import (
     StartForm,
     SubmitForm,
 )
-from settlements.models import Agreement, AgreementVersion, Kind, ReviewComment, Status
+from settlements.models import (
+    Agreement,
+    AgreementVersion,
+    Kind,
+    ReviewComment,
+    Status,
+    acts_as_reviewer,
+    review_refusal,
+)
 from settlements.redline import changed_paragraphs
 from settlements.terms import terms_for
 
-INVESTOR_VISIBLE = (Status.APPROVED, Status.SENT, Status.SIGNED, Status.COMPLETED, Status.DEFAULTED)
 STEPS = [
     ("parties", "Parties"),
     ("terms", "Terms"),
@@ -38,24 +45,34 @@ STEPS = [
 
 
 def _agreement(request, pk) -> Agreement:
-    agreement = get_visible_or_404(
+    """The agreement if the user may see it (`Agreement.objects.visible_to`), else 404."""
+    return get_visible_or_404(
         Agreement.objects.select_related("loan__portfolio", "drafted_by", "reviewer", "deficiency"),
         request.user,
         pk=pk,
     )
-    # Investors see an agreement once counsel approved it, never a draft.
-    if (
-        not has_role(request.user, Role.STAFF, Role.ATTORNEY)
-        and agreement.status not in INVESTOR_VISIBLE
-    ):
-        raise Http404("No agreement matches the given query.")
-    return agreement
+
+
+def _internal(user, agreement) -> bool:
+    """Staff, and the attorney reviewing it now, read drafts, every version, the comments
+    and the notes in the history; everyone else what an investor reads."""
+    return has_role(user, Role.STAFF) or acts_as_reviewer(user, agreement)
+
+
+# Only what a list shows: a row with an out-of-range stored amount never breaks a list.
+LIST_FIELDS = (
+    "number", "kind", "status", "created_at", "loan", "loan__loan_number", "loan__portfolio_id",
+    "reviewer", "reviewer__email", "drafted_by", "drafted_by__email",
+)  # fmt: skip
 
 
 def loan_panel(request, loan) -> str:
-    agreements = list(Agreement.objects.visible_to(request.user).filter(loan=loan))
-    if not has_role(request.user, Role.STAFF, Role.ATTORNEY):
-        agreements = [a for a in agreements if a.status in INVESTOR_VISIBLE]
+    agreements = list(
+        Agreement.objects.visible_to(request.user)
+        .filter(loan=loan)
+        .select_related("loan", "reviewer", "drafted_by")
+        .only(*LIST_FIELDS)
+    )
     if not agreements and not has_role(request.user, Role.STAFF):
         return ""
     return render_to_string(
@@ -76,15 +93,21 @@ def loan_panel(request, loan) -> str:
 @login_required
 def agreement_list(request):
     user = request.user
-    agreements = Agreement.objects.visible_to(user).select_related("loan", "reviewer")
-    if not has_role(user, Role.STAFF, Role.ATTORNEY):
-        agreements = agreements.filter(status__in=INVESTOR_VISIBLE)
+    agreements = (
+        Agreement.objects.visible_to(user)
+        .select_related("loan", "reviewer", "drafted_by")
+        .only(*LIST_FIELDS)
+    )
     status = request.GET.get("status", "")
     if status in Status.values:
         agreements = agreements.filter(status=status)
     queue = []
     if has_role(user, Role.ATTORNEY):
-        queue = [a for a in agreements if a.status == Status.IN_REVIEW and a.reviewer_id == user.pk]
+        queue = [
+            a
+            for a in agreements.filter(reviewer=user, status=Status.IN_REVIEW)
+            if acts_as_reviewer(user, a)
+        ]
     return render(
         request,
         "settlements/agreement_list.html",
@@ -170,6 +193,7 @@ def edit(request, pk, step):
                     installments=formset,
                     expected_version=int(version) if version and version.isdigit() else -1,
                     by=request.user,
+                    step=step,
                 )
             except services.AgreementError as exc:
                 messages.error(request, str(exc))
@@ -202,7 +226,7 @@ class _Untouched:
 
 
 def _review_step(request, agreement, steps):
-    form = SubmitForm(request.POST or None, agreement=agreement)
+    form = SubmitForm(request.POST or None, agreement=agreement, by=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             version = services.submit_for_review(
@@ -257,15 +281,14 @@ def detail(request, pk):
             "author", "version"
         )
     )
-    reviewing = (
-        has_role(user, Role.ATTORNEY)
-        and agreement.reviewer_id == user.pk
-        and agreement.status == Status.IN_REVIEW
-    )
+    internal = _internal(user, agreement)
+    refusal = review_refusal(user, agreement) if acts_as_reviewer(user, agreement) else ""
+    reviewing = acts_as_reviewer(user, agreement) and not refusal
     context = {
         "agreement": agreement,
+        "internal": internal,
         "versions": versions
-        if has_role(user, Role.STAFF, Role.ATTORNEY)
+        if internal
         else [
             v
             for v in versions
@@ -273,7 +296,9 @@ def detail(request, pk):
         ],
         "latest": latest,
         "history": agreement.history.select_related("changed_by"),
-        "all_comments": comments,
+        # Review comments are internal: the investor never reads them.
+        "all_comments": comments if internal else [],
+        "review_refusal": refusal,
         "staff": has_role(user, Role.STAFF),
         "reviewing": reviewing,
         "deficiency": agreement.deficiency,
@@ -314,6 +339,14 @@ def _redline_for(attorney, versions, comments):
     }
 
 
+def _back(request, agreement):
+    """Back to the agreement, or to the list once the user no longer sees it (an attorney
+    after deciding: their powers end with the review)."""
+    if Agreement.objects.visible_to(request.user).filter(pk=agreement.pk).exists():
+        return redirect(agreement)
+    return redirect("settlements:list")
+
+
 def _act(request, pk, action, success):
     agreement = _agreement(request, pk)
     try:
@@ -322,7 +355,7 @@ def _act(request, pk, action, success):
         messages.error(request, str(exc))
     else:
         messages.success(request, success)
-    return redirect(agreement)
+    return _back(request, agreement)
 
 
 def _expected(request):
@@ -452,27 +485,26 @@ def change_status(request, pk):
 @login_required
 def version_pdf(request, pk, number):
     """A frozen version's stored PDF bytes, never re-rendered: two lean queries."""
-    found = (
+    agreement = (
         Agreement.objects.visible_to(request.user)
         .filter(pk=pk)
-        .values_list("number", "status", "approved_version_id")
+        .only("number", "status", "approved_version_id", "reviewer_id")
         .first()
     )
-    if found is None:
+    if agreement is None:
         raise Http404("No agreement matches the given query.")
-    agreement_number, status, approved_id = found
     version = (
         AgreementVersion.objects.filter(agreement_id=pk, number=number)
         .values_list("pk", "pdf", "sha256")
         .first()
     )
-    staff_or_counsel = has_role(request.user, Role.STAFF, Role.ATTORNEY)
+    # An unapproved version only for staff and the attorney reviewing it now.
     if version is None or (
-        not staff_or_counsel and (status not in INVESTOR_VISIBLE or version[0] != approved_id)
+        not _internal(request.user, agreement) and version[0] != agreement.approved_version_id
     ):
         raise Http404("No such version.")
     response = HttpResponse(bytes(version[1]), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{agreement_number}-v{number}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{agreement.number}-v{number}.pdf"'
     response["X-Content-SHA256"] = version[2]
     return response
 
