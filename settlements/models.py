@@ -33,6 +33,9 @@ class Status(models.TextChoices):
 
 S = Status
 OPEN_STATES = (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.SENT)
+# A live agreement binds or may still bind the parties: one per loan and kind at a time.
+# Completed, expired, cancelled and defaulted agreements are ended; a new one may follow.
+LIVE_STATES = (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.SENT, S.SIGNED)
 # What an investor sees of the agreements on their loans: once counsel approved them.
 INVESTOR_VISIBLE = (S.APPROVED, S.SENT, S.SIGNED, S.COMPLETED, S.DEFAULTED)
 # The workflow: from each status, where it may go.
@@ -138,6 +141,12 @@ class Agreement(models.Model):
             models.CheckConstraint(
                 condition=Q(settlement_amount__isnull=True) | Q(settlement_amount__gt=0),
                 name="agreement_settlement_positive",
+            ),
+            models.UniqueConstraint(
+                fields=["loan", "kind"],
+                condition=Q(status__in=LIVE_STATES),
+                name="one_live_agreement_per_loan_and_kind",
+                violation_error_message="This loan already has a live agreement of this kind.",
             ),
         ]
 

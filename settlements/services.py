@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from portfolios.payoff import payoff
 from settlements import clauses, documents
 from settlements.models import (
+    LIVE_STATES,
     TRANSITIONS,
     Agreement,
     AgreementStatusChange,
@@ -37,6 +38,22 @@ from settlements.terms import terms_for
 
 class AgreementError(ValueError):
     """A request the agreement's state does not allow; the message says why."""
+
+
+class LiveAgreementExists(AgreementError):
+    """The loan already has a live agreement of that kind: `agreement` is the one to use."""
+
+    def __init__(self, agreement: Agreement):
+        self.agreement = agreement
+        super().__init__(
+            f"Loan {agreement.loan.loan_number} already has a live "
+            f"{agreement.get_kind_display()} agreement, {agreement.number} "
+            f"({agreement.get_status_display().lower()}): carry on with that one, or cancel "
+            "or expire it before starting another."
+        )
+
+
+NUMBER_ATTEMPTS = 5
 
 
 def next_number(today=None) -> str:
@@ -81,9 +98,11 @@ def _debt_snapshot(loan, deficiency, today) -> dict:
 
 
 def start_draft(*, loan, kind: str, by) -> Agreement:
-    """A draft prefilled from the loan, its portfolio, its payoff today and its deficiency."""
+    """A draft prefilled from the loan, its portfolio, its payoff today and its deficiency.
+
+    One live agreement of a kind per loan (LiveAgreementExists names it). The number is the
+    next free one; when another draft took it first the insert is retried in a savepoint."""
     today = timezone.localdate()
-    portfolio = loan.portfolio
     deficiency = getattr(loan, "deficiency", None)
     if deficiency is not None:
         if kind == Kind.SHORT_SALE:
@@ -93,27 +112,62 @@ def start_draft(*, loan, kind: str, by) -> Agreement:
             )
         if deficiency.extinguished or deficiency_owed(deficiency) <= 0:
             raise AgreementError("Nothing is left to settle on this loan's deficiency.")
-    with transaction.atomic():
-        agreement = Agreement.objects.create(
-            number=next_number(today),
-            kind=kind,
-            loan=loan,
-            deficiency=deficiency,
-            drafted_by=by,
-            holder_name=portfolio.holder_legal_name or portfolio.name,
-            holder_address=portfolio.holder_address,
-            agreement_date=today,
-            governing_state=loan.property_state,
-            **_debt_snapshot(loan, deficiency, today),
-            offer_expires_on=today + timedelta(days=30),
-            lump_sum_due=today + timedelta(days=45) if kind == Kind.DPO else None,
-            listing_signed_by=today + timedelta(days=14) if kind == Kind.SHORT_SALE else None,
-            closing_deadline=today + timedelta(days=120) if kind == Kind.SHORT_SALE else None,
-        )
-        AgreementStatusChange.objects.create(
-            agreement=agreement, to_status=agreement.status, changed_by=by, note="Draft started."
-        )
-        DraftingStep.objects.create(agreement=agreement, by=by, step=DraftingStep.Step.STARTED)
+    snapshot = _debt_snapshot(loan, deficiency, today)
+    for attempt in range(1, NUMBER_ATTEMPTS + 1):
+        _refuse_second_live(loan, kind)
+        number = next_number(today)
+        try:
+            # A savepoint: a clash rolls back this insert only, never the caller's work.
+            with transaction.atomic():
+                return _insert_draft(loan, kind, number, deficiency, snapshot, today, by)
+        except IntegrityError:
+            # Started at the same moment as another draft: of the same kind on the same loan
+            # (lead to that one), or the number was taken meanwhile (retry with the next).
+            _refuse_second_live(loan, kind)
+            if not Agreement.objects.filter(number=number).exists():
+                raise
+            if attempt == NUMBER_ATTEMPTS:
+                raise AgreementError(
+                    "Several agreements were being started at the same moment, so this one "
+                    "was not. Try again."
+                ) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _refuse_second_live(loan, kind) -> None:
+    live = (
+        Agreement.objects.filter(loan=loan, kind=kind, status__in=LIVE_STATES)
+        .select_related("loan")
+        .only("number", "kind", "status", "loan__loan_number")
+        .first()
+    )
+    if live is not None:
+        raise LiveAgreementExists(live)
+
+
+def _insert_draft(loan, kind, number, deficiency, snapshot, today, by) -> Agreement:
+    """The draft row, its first history row and its first drafting step."""
+    portfolio = loan.portfolio
+    agreement = Agreement.objects.create(
+        number=number,
+        kind=kind,
+        loan=loan,
+        deficiency=deficiency,
+        drafted_by=by,
+        holder_name=portfolio.holder_legal_name or portfolio.name,
+        holder_address=portfolio.holder_address,
+        agreement_date=today,
+        governing_state=loan.property_state,
+        **snapshot,
+        offer_expires_on=today + timedelta(days=30),
+        lump_sum_due=today + timedelta(days=45) if kind == Kind.DPO else None,
+        listing_signed_by=today + timedelta(days=14) if kind == Kind.SHORT_SALE else None,
+        closing_deadline=today + timedelta(days=120) if kind == Kind.SHORT_SALE else None,
+    )
+    AgreementStatusChange.objects.create(
+        agreement=agreement, to_status=agreement.status, changed_by=by, note="Draft started."
+    )
+    DraftingStep.objects.create(agreement=agreement, by=by, step=DraftingStep.Step.STARTED)
     return agreement
 
 

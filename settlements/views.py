@@ -137,6 +137,9 @@ def start(request, loan_pk):
         return redirect(loan)
     try:
         agreement = services.start_draft(loan=loan, kind=form.cleaned_data["kind"], by=request.user)
+    except services.LiveAgreementExists as exc:
+        messages.info(request, str(exc))
+        return redirect(exc.agreement)
     except services.AgreementError as exc:
         messages.error(request, str(exc))
         return redirect(loan)
