@@ -6,6 +6,7 @@ from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
+from noteinvest.money import MoneyError, check_fits
 from portfolios.choices import STATE_CHOICES
 from settlements.models import Agreement, Installment, Kind, Payment, eligible_reviewers
 
@@ -57,6 +58,11 @@ class _TermsMixin:
             )
         if received is not None and received <= 0:
             self.add_error(self.received_field, "Enter an amount above $0.00.")
+        if received is not None and self.received_field not in self.errors:
+            try:
+                check_fits(total - received, "The amount waived")
+            except MoneyError as exc:
+                self.add_error(self.received_field, str(exc))
         self.future("offer_expires_on")
         return data
 
@@ -126,6 +132,10 @@ class BaseInstallmentFormSet(BaseInlineFormSet):
         if not rows:
             return
         total = sum((r["amount"] for r in rows), Decimal("0"))
+        try:
+            check_fits(total, "The installments' total")
+        except MoneyError as exc:
+            raise forms.ValidationError(str(exc)) from None
         settlement = self.instance.settlement_amount
         if settlement is None or total != settlement:
             raise forms.ValidationError(

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Sum
 from django.utils import timezone
 
+from noteinvest.money import MoneyError, check_fits
 from portfolios.payoff import payoff
 from settlements import clauses, documents
 from settlements.models import (
@@ -85,7 +86,7 @@ def _debt_snapshot(loan, deficiency, today) -> dict:
         total, as_of = figures.total, today
     else:
         figures, total, as_of = deficiency, deficiency_owed(deficiency), deficiency.debt_as_of
-    return {
+    snapshot = {
         "payoff_as_of": as_of,
         "principal": figures.principal,
         "interest": figures.interest,
@@ -95,6 +96,21 @@ def _debt_snapshot(loan, deficiency, today) -> dict:
         "suspense": figures.suspense,
         "total_debt": total,
     }
+    # Every computed figure must fit its 14-digit column before anything is stored.
+    for name, label in SNAPSHOT_LABELS.items():
+        check_fits(snapshot[name], label)
+    return snapshot
+
+
+SNAPSHOT_LABELS = {
+    "principal": "The unpaid principal",
+    "interest": "The accrued interest",
+    "fees": "The fees",
+    "costs": "The costs",
+    "advances": "The escrow advances",
+    "suspense": "The suspense funds",
+    "total_debt": "The total debt",
+}
 
 
 def start_draft(*, loan, kind: str, by) -> Agreement:
@@ -112,7 +128,10 @@ def start_draft(*, loan, kind: str, by) -> Agreement:
             )
         if deficiency.extinguished or deficiency_owed(deficiency) <= 0:
             raise AgreementError("Nothing is left to settle on this loan's deficiency.")
-    snapshot = _debt_snapshot(loan, deficiency, today)
+    try:
+        snapshot = _debt_snapshot(loan, deficiency, today)
+    except MoneyError as exc:
+        raise AgreementError(f"No draft was started: {exc}") from None
     for attempt in range(1, NUMBER_ATTEMPTS + 1):
         _refuse_second_live(loan, kind)
         number = next_number(today)
@@ -483,6 +502,10 @@ def record_payment(*, agreement: Agreement, payment: Payment, by) -> Payment:
         expected = locked.amount_received or Decimal("0")
         if payment.amount <= 0:
             raise AgreementError("A payment must be more than $0.00.")
+        try:
+            check_fits(paid + payment.amount, "The total paid")
+        except MoneyError as exc:
+            raise AgreementError(str(exc)) from None
         if paid + payment.amount > expected:
             raise AgreementError(
                 f"${payment.amount:,.2f} is more than the ${expected - paid:,.2f} still due."
