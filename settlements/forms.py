@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from noteinvest.money import MoneyError, check_fits
 from portfolios.choices import STATE_CHOICES
-from settlements.models import Agreement, Installment, Kind, Payment, eligible_reviewers
+from settlements.models import (
+    MAX_COMMENT,
+    MAX_NOTE,
+    Agreement,
+    Installment,
+    Kind,
+    Payment,
+    eligible_reviewers,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -175,7 +183,12 @@ class CommentForm(forms.Form):
     section = forms.TypedChoiceField(
         coerce=int, empty_value=None, required=False, label="Comment on"
     )
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Your comment")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Your comment",
+        max_length=MAX_COMMENT,
+        help_text=f"At most {MAX_COMMENT:,} characters.",
+    )
 
     def __init__(self, *args, section_titles=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -185,8 +198,13 @@ class CommentForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Note to staff",
+        max_length=MAX_NOTE,
+    )
 
 
 class SignedUploadForm(forms.Form):
@@ -195,6 +213,10 @@ class SignedUploadForm(forms.Form):
 
 
 class PaymentForm(forms.ModelForm):
+    def __init__(self, *args, agreement=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agreement = agreement
+
     class Meta:
         model = Payment
         fields = ["received_on", "amount", "note"]

@@ -12,6 +12,13 @@ from noteinvest.access import Role, has_role, roles_of
 from noteinvest.money import money_field as money
 from portfolios.models import Loan
 
+# Free-text caps (docs/input-limits/settlements.md): the forms refuse longer text beside the
+# field, the services refuse it too, so a forged request cannot slow every redline down.
+MAX_HOLDER_ADDRESS = 500
+MAX_INSTRUCTIONS = 2_000
+MAX_COMMENT = 5_000
+MAX_NOTE = 2_000
+
 
 class Kind(models.TextChoices):
     DPO = "dpo", "Discounted payoff (DPO)"
@@ -98,7 +105,7 @@ class Agreement(models.Model):
     )  # fmt: skip
     # Parties and facts (prefilled from the loan and portfolio, editable in the draft).
     holder_name = models.CharField("holder's legal name", max_length=200)
-    holder_address = models.TextField("holder's address")
+    holder_address = models.TextField("holder's address", max_length=MAX_HOLDER_ADDRESS)
     agreement_date = models.DateField()
     governing_state = models.CharField(max_length=2)
     # The payoff snapshot as of the agreement date (portfolios.payoff.payoff).
@@ -114,7 +121,7 @@ class Agreement(models.Model):
     settlement_amount = money("settlement amount", null=True, blank=True)
     lump_sum_due = models.DateField("lump sum due by", null=True, blank=True)
     payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices, blank=True)
-    payment_instructions = models.TextField(blank=True)
+    payment_instructions = models.TextField(blank=True, max_length=MAX_INSTRUCTIONS)
     offer_expires_on = models.DateField("offer expires on", null=True, blank=True)
     lien_release_days = models.PositiveSmallIntegerField(default=30)
     cure_days = models.PositiveSmallIntegerField("cure period (days)", default=15)
@@ -216,7 +223,7 @@ class ReviewComment(models.Model):
     version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     section = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Blank: the whole.")
-    body = models.TextField()
+    body = models.TextField(max_length=MAX_COMMENT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -234,7 +241,7 @@ class AgreementStatusChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     changed_at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=MAX_NOTE)
 
     class Meta:
         ordering = ["changed_at", "pk"]

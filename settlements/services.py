@@ -20,6 +20,10 @@ from portfolios.payoff import payoff
 from settlements import clauses, documents
 from settlements.models import (
     LIVE_STATES,
+    MAX_COMMENT,
+    MAX_HOLDER_ADDRESS,
+    MAX_INSTRUCTIONS,
+    MAX_NOTE,
     TRANSITIONS,
     Agreement,
     AgreementStatusChange,
@@ -338,7 +342,13 @@ def _lock(agreement: Agreement, expected_version: int | None = None) -> Agreemen
     return locked
 
 
+def _check_length(value: str, limit: int, label: str) -> None:
+    if len(value or "") > limit:
+        raise AgreementError(f"{label} is {len(value):,} characters long; at most {limit:,}.")
+
+
 def _move(agreement: Agreement, to: str, by, note: str = "") -> None:
+    _check_length(note, MAX_NOTE, "The note")
     if to not in TRANSITIONS[agreement.status]:
         raise AgreementError(
             f"An agreement that is “{Status(agreement.status).label}” cannot become "
@@ -364,6 +374,8 @@ def save_terms(
         elif locked.status != Status.DRAFT:
             raise AgreementError("Only a draft can be edited.")
         agreement = form.save(commit=False)
+        _check_length(agreement.holder_address, MAX_HOLDER_ADDRESS, "The holder's address")
+        _check_length(agreement.payment_instructions, MAX_INSTRUCTIONS, "The payment instructions")
         agreement.status = locked.status
         agreement.version = locked.version + 1
         agreement.save()
@@ -415,6 +427,7 @@ def _comment(agreement: Agreement, section: int | None, body: str, by) -> Review
         raise AgreementError("There is no version to comment on yet.")
     if not body.strip():
         raise AgreementError("Write the comment.")
+    _check_length(body.strip(), MAX_COMMENT, "The comment")
     return ReviewComment.objects.create(
         version=version, author=by, section=section, body=body.strip()
     )

@@ -2,6 +2,8 @@
 submit for review, the attorney's review (comments, redline, request changes, approve),
 and the stored PDFs. Objects come through `noteinvest.access`: out of scope is a 404."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -33,7 +35,7 @@ from settlements.models import (
     acts_as_reviewer,
     review_refusal,
 )
-from settlements.redline import changed_paragraphs
+from settlements.redline import compare
 from settlements.terms import terms_for
 
 STEPS = [
@@ -188,13 +190,12 @@ def edit(request, pk, step):
     form, formset = _step_forms(agreement, step, request.POST or None)
     if request.method == "POST":
         valid = form.is_valid() if formset is None else formset.is_valid()
-        version = request.POST.get("version")
         if valid:
             try:
                 services.save_terms(
                     form=form if formset is None else _Untouched(agreement),
                     installments=formset,
-                    expected_version=int(version) if version and version.isdigit() else -1,
+                    expected_version=_expected(request) or -1,
                     by=request.user,
                     step=step,
                 )
@@ -274,7 +275,16 @@ def preview(request, pk, step):
 
 @login_required
 def detail(request, pk):
-    agreement = _agreement(request, pk)
+    return _detail(request, _agreement(request, pk))
+
+
+def _section_titles(agreement) -> list[str]:
+    latest = services.latest_version(agreement)
+    return [t for t, _ in clauses.sections(latest.terms)] if latest else []
+
+
+def _detail(request, agreement, **bound):
+    """The agreement's page; `bound` holds a submitted form to show again with its errors."""
     user = request.user
     # The page lists versions and links their PDFs; it never needs the PDF bytes.
     versions = list(agreement.versions.defer("pdf").order_by("number"))
@@ -309,17 +319,16 @@ def detail(request, pk):
         "payments": agreement.payments.all(),
         "active_nav": "settlements",
     }
+    initial = {"version": agreement.version}
     if reviewing:
         titles = [t for t, _ in clauses.sections(latest.terms)]
-        context["comment_form"] = CommentForm(section_titles=titles)
-        context["decision_form"] = DecisionForm(initial={"version": agreement.version})
+        context["comment_form"] = bound.get("comment_form") or CommentForm(section_titles=titles)
+        context["decision_form"] = bound.get("decision_form") or DecisionForm(initial=initial)
         context["redline"] = _redline_for(user, versions, comments)
     if context["staff"]:
-        context["decision_form"] = context.get("decision_form") or DecisionForm(
-            initial={"version": agreement.version}
-        )
-        context["upload_form"] = SignedUploadForm(initial={"version": agreement.version})
-        context["payment_form"] = PaymentForm()
+        context["decision_form"] = context.get("decision_form") or DecisionForm(initial=initial)
+        context["upload_form"] = bound.get("upload_form") or SignedUploadForm(initial=initial)
+        context["payment_form"] = bound.get("payment_form") or PaymentForm(agreement=agreement)
     return render(request, "settlements/agreement_detail.html", context)
 
 
@@ -335,10 +344,12 @@ def _redline_for(attorney, versions, comments):
     }
     base = max(reviewed_numbers) if reviewed_numbers else versions[-2].number
     old = next(v for v in versions if v.number == base)
+    diff = compare(old.text, current.text)
     return {
         "from": old.number,
         "to": current.number,
-        "paragraphs": changed_paragraphs(old.text, current.text),
+        "paragraphs": diff.paragraphs,
+        "shown_whole": diff.shown_whole,
     }
 
 
@@ -350,8 +361,7 @@ def _back(request, agreement):
     return redirect("settlements:list")
 
 
-def _act(request, pk, action, success):
-    agreement = _agreement(request, pk)
+def _act(request, agreement, action, success):
     try:
         action(agreement)
     except services.AgreementError as exc:
@@ -363,22 +373,22 @@ def _act(request, pk, action, success):
 
 def _expected(request):
     value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    # ASCII digits only: "²".isdigit() is true but int("²") fails.
+    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
 
 
 @role_required(Role.ATTORNEY)
 @require_POST
 def comment(request, pk):
     agreement = _agreement(request, pk)
-    latest = services.latest_version(agreement)
-    titles = [t for t, _ in clauses.sections(latest.terms)] if latest else []
-    form = CommentForm(request.POST, section_titles=titles)
+    form = CommentForm(request.POST, section_titles=_section_titles(agreement))
     if not form.is_valid():
-        messages.error(request, "Write the comment; nothing was saved.")
-        return redirect(agreement)
+        if acts_as_reviewer(request.user, agreement):
+            return _detail(request, agreement, comment_form=form)
+        form.cleaned_data = {"section": None, "body": ""}  # the service says why not
     return _act(
         request,
-        pk,
+        agreement,
         lambda a: services.add_comment(
             agreement=a,
             section=form.cleaned_data["section"],
@@ -392,12 +402,18 @@ def comment(request, pk):
 @role_required(Role.ATTORNEY)
 @require_POST
 def request_changes(request, pk):
+    agreement = _agreement(request, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        if acts_as_reviewer(request.user, agreement):
+            return _detail(request, agreement, decision_form=form)
+        form.cleaned_data = {"note": ""}
     return _act(
         request,
-        pk,
+        agreement,
         lambda a: services.request_changes(
             agreement=a,
-            note=request.POST.get("note", ""),
+            note=form.cleaned_data["note"],
             by=request.user,
             expected_version=_expected(request),
         ),
@@ -410,7 +426,7 @@ def request_changes(request, pk):
 def approve(request, pk):
     return _act(
         request,
-        pk,
+        _agreement(request, pk),
         lambda a: services.approve(
             agreement=a, by=request.user, expected_version=_expected(request)
         ),
@@ -423,7 +439,7 @@ def approve(request, pk):
 def mark_sent(request, pk):
     return _act(
         request,
-        pk,
+        _agreement(request, pk),
         lambda a: services.mark_sent(
             agreement=a, by=request.user, expected_version=_expected(request)
         ),
@@ -434,51 +450,59 @@ def mark_sent(request, pk):
 @role_required(Role.STAFF)
 @require_POST
 def upload_signed(request, pk):
+    agreement = _agreement(request, pk)
     form = SignedUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, "Choose the signed PDF to upload.")
-        return redirect("settlements:detail", pk=pk)
-    return _act(
-        request,
-        pk,
-        lambda a: services.record_signed(
-            agreement=a,
-            upload=form.cleaned_data["file"],
-            by=request.user,
-            expected_version=form.cleaned_data["version"],
-        ),
-        "Signed copy stored; the agreement is signed.",
-    )
+    if form.is_valid():
+        try:
+            services.record_signed(
+                agreement=agreement,
+                upload=form.cleaned_data["file"],
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.AgreementError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, "Signed copy stored; the agreement is signed.")
+            return redirect(agreement)
+    return _detail(request, agreement, upload_form=form)
 
 
 @role_required(Role.STAFF)
 @require_POST
 def record_payment(request, pk):
-    form = PaymentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Enter the payment's date and amount; nothing was saved.")
-        return redirect("settlements:detail", pk=pk)
-    return _act(
-        request,
-        pk,
-        lambda a: services.record_payment(
-            agreement=a, payment=form.save(commit=False), by=request.user
-        ),
-        "Payment recorded.",
-    )
+    agreement = _agreement(request, pk)
+    form = PaymentForm(request.POST, agreement=agreement)
+    if form.is_valid():
+        try:
+            services.record_payment(
+                agreement=agreement, payment=form.save(commit=False), by=request.user
+            )
+        except services.AgreementError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Payment recorded.")
+            return redirect(agreement)
+    return _detail(request, agreement, payment_form=form)
 
 
 @role_required(Role.STAFF)
 @require_POST
 def change_status(request, pk):
+    agreement = _agreement(request, pk)
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if form.errors.get("note"):
+        messages.error(request, "The note: " + " ".join(form.errors["note"]))
+        return redirect(agreement)
     return _act(
         request,
-        pk,
+        agreement,
         lambda a: services.change_status(
             agreement=a,
             to=request.POST.get("to", ""),
             by=request.user,
-            note=request.POST.get("note", ""),
+            note=note,
             expected_version=_expected(request),
         ),
         "Status changed.",

@@ -331,9 +331,9 @@ def test_each_action_is_refused_to_the_other_roles(
         client.force_login(user)
         response = client.post(reverse(url_name, args=[draft.pk]), {})
         if role in allowed:
-            assert (
-                response.status_code == 302
-            )  # reached the service (which may refuse with a message)
+            # Reached the service (which may refuse with a message), or the page again
+            # with the form's errors beside its fields.
+            assert response.status_code in (200, 302)
         else:
             assert response.status_code == 403
     draft.refresh_from_db()
