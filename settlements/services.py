@@ -7,6 +7,7 @@ history row, so two people acting at once cannot both succeed and nothing is hal
 """
 
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Sum
 from django.utils import timezone
+from pypdf import PdfReader
 
 from noteinvest.money import MoneyError, check_fits
 from portfolios.payoff import payoff
@@ -483,13 +485,38 @@ def mark_sent(*, agreement: Agreement, by, expected_version=None) -> Agreement:
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
+def check_signed_pdf(data: bytes) -> None:
+    """Refuse what is not a readable PDF with at least one page. An encrypted PDF is refused
+    too: the copy of record must open without a password, for anyone, for years."""
+    if not data.startswith(b"%PDF-"):
+        raise AgreementError("The signed copy must be a PDF file.")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise AgreementError(
+                "The signed copy is encrypted or password-protected: upload a copy that opens "
+                "without a password."
+            )
+        pages = len(reader.pages)
+    except AgreementError:
+        raise
+    # pypdf raises many kinds of error on a damaged file (its own, and ValueError, KeyError,
+    # TypeError, RecursionError...): each one means the same thing here.
+    except Exception:  # noqa: BLE001
+        raise AgreementError(
+            "The signed copy is not a readable PDF (the file is damaged or not a PDF). "
+            "Upload the PDF as it came from the signing service or the scanner."
+        ) from None
+    if pages == 0:
+        raise AgreementError("The signed copy has no pages.")
+
+
 def record_signed(*, agreement: Agreement, upload, by, expected_version=None) -> Agreement:
     """Store the signed copy (a PDF of at most 20 MB) and mark the agreement signed."""
     if upload.size > MAX_UPLOAD:
         raise AgreementError("The file is larger than 20 MB.")
     data = upload.read()
-    if not data.startswith(b"%PDF-"):
-        raise AgreementError("The signed copy must be a PDF file.")
+    check_signed_pdf(data)
     with transaction.atomic():
         locked = _lock(agreement, expected_version)
         if locked.status != Status.SENT:

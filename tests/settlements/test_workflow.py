@@ -12,8 +12,10 @@ from noteinvest.access import Role
 from settlements import services
 from settlements.models import TRANSITIONS, Agreement, AgreementVersion, Installment, Status
 from tests.factories import make_loan, make_user
+from tests.settlements.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
+SIGNED = pdf_bytes()
 D = Decimal
 
 
@@ -225,9 +227,7 @@ def test_after_approval_sent_signed_and_paid_in_full(client, draft, staff, attor
     big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (20 * 1024 * 1024))
     with pytest.raises(services.AgreementError, match="larger than 20 MB"):
         services.record_signed(agreement=draft, upload=big, by=staff)
-    services.record_signed(
-        agreement=draft, upload=SimpleUploadedFile("s.pdf", b"%PDF-1.7 signed"), by=staff
-    )
+    services.record_signed(agreement=draft, upload=SimpleUploadedFile("s.pdf", SIGNED), by=staff)
     from settlements.models import Payment
 
     services.record_payment(
