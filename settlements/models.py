@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -11,13 +12,15 @@ from deficiencies.models import Deficiency
 from noteinvest.access import Role, has_role, roles_of
 from noteinvest.money import money_field as money
 from portfolios.models import Loan
-
-# Free-text caps (docs/input-limits/settlements.md): the forms refuse longer text beside the
-# field, the services refuse it too, so a forged request cannot slow every redline down.
-MAX_HOLDER_ADDRESS = 500
-MAX_INSTRUCTIONS = 2_000
-MAX_COMMENT = 5_000
-MAX_NOTE = 2_000
+from settlements.limits import (  # the forms refuse longer text; the services too
+    CURE_DAYS,
+    LIEN_RELEASE_DAYS,
+    MAX_COMMENT,
+    MAX_HOLDER_ADDRESS,
+    MAX_INSTRUCTIONS,
+    MAX_NOTE,
+    OFFER_FORWARD_DAYS,
+)
 
 
 class Kind(models.TextChoices):
@@ -64,6 +67,10 @@ class PaymentMethod(models.TextChoices):
     WIRE = "wire", "Wire transfer"
     CASHIERS_CHECK = "cashiers_check", "Cashier's check"
     ACH = "ach", "ACH transfer"
+
+
+def _between(least: int, most: int) -> list:
+    return [MinValueValidator(least), MaxValueValidator(most)]
 
 
 class AgreementQuerySet(models.QuerySet):
@@ -123,13 +130,17 @@ class Agreement(models.Model):
     payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices, blank=True)
     payment_instructions = models.TextField(blank=True, max_length=MAX_INSTRUCTIONS)
     offer_expires_on = models.DateField("offer expires on", null=True, blank=True)
-    lien_release_days = models.PositiveSmallIntegerField(default=30)
-    cure_days = models.PositiveSmallIntegerField("cure period (days)", default=15)
+    lien_release_days = models.PositiveSmallIntegerField(
+        default=30, validators=_between(*LIEN_RELEASE_DAYS)
+    )
+    cure_days = models.PositiveSmallIntegerField(
+        "cure period (days)", default=15, validators=_between(*CURE_DAYS)
+    )
     # Short-sale terms
     minimum_net_proceeds = money("minimum net proceeds to the holder", null=True, blank=True)
     listing_signed_by = models.DateField("listing agreement signed by", null=True, blank=True)
     offer_forward_days = models.PositiveSmallIntegerField(
-        "offers forwarded within (days)", default=3
+        "offers forwarded within (days)", default=3, validators=_between(*OFFER_FORWARD_DAYS)
     )
     closing_deadline = models.DateField(null=True, blank=True)
     relocation_amount = money("relocation amount to the borrower", default=Decimal("0.00"))

@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from noteinvest.money import MoneyError, check_fits
 from portfolios.payoff import payoff
 from settlements import clauses, documents
+from settlements.limits import AGREEMENT_DATE, TERM_DATE
 from settlements.models import (
     LIVE_STATES,
     MAX_COMMENT,
@@ -286,13 +287,25 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
     dates.append(("the offer's expiry", agreement.offer_expires_on))
     missing = [label for label, value in dates if value is None]
     past = [label for label, value in dates if value is not None and value <= today]
+    _, latest = TERM_DATE.bounds()
+    far = [label for label, value in dates if value is not None and value > latest]
     out.append(
         Check(
-            not missing and not past,
-            "Dates are set and in the future",
+            not missing and not past and not far,
+            "Dates are set, in the future and within 10 years",
             "; ".join(
-                [f"{m} is missing" for m in missing] + [f"{p} is not in the future" for p in past]
+                [f"{m} is missing" for m in missing]
+                + [f"{p} is not in the future" for p in past]
+                + [f"{f} is more than 10 years away" for f in far]
             ),
+        )
+    )
+    low, high = AGREEMENT_DATE.bounds()
+    out.append(
+        Check(
+            low <= agreement.agreement_date <= high,
+            "The agreement is dated within a year of today",
+            f"Dated {agreement.agreement_date.isoformat()}.",
         )
     )
     borrowers = list(agreement.loan.borrowers.all())
@@ -542,6 +555,10 @@ def record_payment(*, agreement: Agreement, payment: Payment, by) -> Payment:
         expected = locked.amount_received or Decimal("0")
         if payment.amount <= 0:
             raise AgreementError("A payment must be more than $0.00.")
+        if payment.received_on > timezone.localdate():
+            raise AgreementError("A payment cannot be recorded before it is received.")
+        if payment.received_on < locked.agreement_date:
+            raise AgreementError("A payment cannot be received before the agreement's date.")
         try:
             check_fits(paid + payment.amount, "The total paid")
         except MoneyError as exc:

@@ -195,7 +195,7 @@ def edit(request, pk, step):
                 services.save_terms(
                     form=form if formset is None else _Untouched(agreement),
                     installments=formset,
-                    expected_version=_expected(request) or -1,
+                    expected_version=_expected(request) or -1,  # required on these steps
                     by=request.user,
                     step=step,
                 )
@@ -372,9 +372,12 @@ def _act(request, agreement, action, success):
 
 
 def _expected(request):
-    value = request.POST.get("version", "")
-    # ASCII digits only: "²".isdigit() is true but int("²") fails.
-    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
+    """The version the form was opened on: None when not sent; a version that is not a
+    number of ASCII digits ("²".isdigit() is true, int("²") fails) matches none (-1)."""
+    value = request.POST.get("version")
+    if value is None or value == "":
+        return None
+    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else -1
 
 
 @role_required(Role.ATTORNEY)
