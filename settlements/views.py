@@ -468,7 +468,7 @@ def upload_signed(request, pk):
         else:
             messages.success(request, "Signed copy stored; the agreement is signed.")
             return redirect(agreement)
-    return _detail(request, agreement, upload_form=form)
+    return _show_again(request, pk, "upload_form", form, Status.SENT)
 
 
 @role_required(Role.STAFF)
@@ -486,7 +486,19 @@ def record_payment(request, pk):
         else:
             messages.success(request, "Payment recorded.")
             return redirect(agreement)
-    return _detail(request, agreement, payment_form=form)
+    return _show_again(request, pk, "payment_form", form, Status.SIGNED)
+
+
+def _show_again(request, pk, key, form, shown_in):
+    """The page again with the form's errors beside its fields, when the page (as it is now)
+    shows that form; otherwise (the agreement moved on meanwhile) the errors as a message."""
+    agreement = _agreement(request, pk)
+    if agreement.status == shown_in:
+        return _detail(request, agreement, **{key: form})
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect(agreement)
 
 
 @role_required(Role.STAFF)

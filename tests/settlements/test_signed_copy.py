@@ -79,3 +79,19 @@ def test_version_pdfs_are_served_privately(client, owner, attorney, staff, sent)
         assert response.status_code == 200
         cache = response["Cache-Control"]
         assert "private" in cache and "no-store" in cache
+
+
+def test_a_refusal_on_a_page_that_moved_on_is_shown_as_a_message(client, staff, sent):
+    """Two people at once: the agreement was marked signed meanwhile; the second upload's
+    refusal cannot be shown beside a form the page no longer has."""
+    client.force_login(staff)
+    stale_version = sent.version
+    assert _upload(client, sent, pdf_bytes()).status_code == 302
+    response = client.post(
+        reverse("settlements:signed", args=[sent.pk]),
+        {"version": stale_version, "file": SimpleUploadedFile("again.pdf", pdf_bytes())},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Someone else changed this agreement" in response.text
+    assert SignedCopy.objects.count() == 1
