@@ -20,13 +20,16 @@ from pypdf import PdfReader
 from noteinvest.money import MoneyError, check_fits
 from portfolios.payoff import payoff
 from settlements import clauses, documents
-from settlements.limits import AGREEMENT_DATE, TERM_DATE
-from settlements.models import (
-    LIVE_STATES,
+from settlements.limits import (
+    AGREEMENT_DATE,
     MAX_COMMENT,
     MAX_HOLDER_ADDRESS,
     MAX_INSTRUCTIONS,
     MAX_NOTE,
+    TERM_DATE,
+)
+from settlements.models import (
+    LIVE_STATES,
     TRANSITIONS,
     Agreement,
     AgreementStatusChange,

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from settlements import redline, services
-from settlements.models import MAX_COMMENT, MAX_INSTRUCTIONS, MAX_NOTE, ReviewComment, Status
+from settlements.limits import MAX_COMMENT, MAX_INSTRUCTIONS, MAX_NOTE
+from settlements.models import ReviewComment, Status
 from tests.factories import make_loan
 
 D = Decimal
