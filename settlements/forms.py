@@ -3,23 +3,49 @@
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
-from noteinvest.access import Role
+from noteinvest.forms import BoundedDateField, HygienicFormMixin
+from noteinvest.money import MoneyError, check_fits
 from portfolios.choices import STATE_CHOICES
-from settlements.models import Agreement, Installment, Kind, Payment
+from settlements.limits import (
+    AGREEMENT_DATE,
+    MAX_COMMENT,
+    MAX_INSTALLMENTS,
+    MAX_NOTE,
+    PAYMENT_RECEIVED,
+    TERM_DATE,
+)
+from settlements.models import Agreement, Installment, Kind, Payment, eligible_reviewers
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+def term_date(label, *, required=True, help_text=""):
+    """A date the borrower must meet: tomorrow to ten years from today."""
+    return BoundedDateField(
+        date_range=TERM_DATE, label=label, required=required, help_text=help_text
+    )
 
 
-class StepForm(forms.ModelForm):
+def _long_date(day) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def fresh_date_bounds(fields) -> None:
+    """The date pickers' min and max as of today (a field's own are computed at import)."""
+    for field in fields.values():
+        if isinstance(field, BoundedDateField):
+            low, high = field.date_range.bounds()
+            field.widget.attrs.update(min=low.isoformat(), max=high.isoformat())
+
+
+class StepForm(HygienicFormMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
+        fresh_date_bounds(self.fields)
 
     def future(self, name):
         value = self.cleaned_data.get(name)
@@ -30,11 +56,12 @@ class StepForm(forms.ModelForm):
 
 class PartiesForm(StepForm):
     governing_state = forms.ChoiceField(choices=STATE_CHOICES, label="Governing law: the state of")
+    agreement_date = BoundedDateField(date_range=AGREEMENT_DATE, label="Agreement date")
 
     class Meta:
         model = Agreement
         fields = ["holder_name", "holder_address", "agreement_date", "governing_state"]
-        widgets = {"agreement_date": DATE, "holder_address": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"holder_address": forms.Textarea(attrs={"rows": 3})}
 
     def clean_governing_state(self):
         state = self.cleaned_data["governing_state"]
@@ -59,6 +86,11 @@ class _TermsMixin:
             )
         if received is not None and received <= 0:
             self.add_error(self.received_field, "Enter an amount above $0.00.")
+        if received is not None and self.received_field not in self.errors:
+            try:
+                check_fits(total - received, "The amount waived")
+            except MoneyError as exc:
+                self.add_error(self.received_field, str(exc))
         self.future("offer_expires_on")
         return data
 
@@ -71,7 +103,12 @@ class DpoTermsForm(_TermsMixin, StepForm):
     payment_method = forms.ChoiceField(
         choices=Agreement._meta.get_field("payment_method").choices, label="How to pay"
     )
-    offer_expires_on = forms.DateField(widget=DATE, label="The offer expires on")
+    lump_sum_due = term_date(
+        "Lump sum due by",
+        required=False,
+        help_text="Leave blank when the amount is paid in installments (next step).",
+    )
+    offer_expires_on = term_date("The offer expires on")
 
     class Meta:
         model = Agreement
@@ -79,10 +116,7 @@ class DpoTermsForm(_TermsMixin, StepForm):
             "settlement_amount", "lump_sum_due", "payment_method", "payment_instructions",
             "offer_expires_on", "lien_release_days", "cure_days",
         ]  # fmt: skip
-        widgets = {"lump_sum_due": DATE, "payment_instructions": forms.Textarea(attrs={"rows": 2})}
-        help_texts = {
-            "lump_sum_due": "Leave blank when the amount is paid in installments (next step)."
-        }
+        widgets = {"payment_instructions": forms.Textarea(attrs={"rows": 2})}
 
     def clean(self):
         data = super().clean()
@@ -95,9 +129,9 @@ class ShortSaleTermsForm(_TermsMixin, StepForm):
     minimum_net_proceeds = forms.DecimalField(
         max_digits=14, decimal_places=2, label="Minimum net proceeds to the holder"
     )
-    listing_signed_by = forms.DateField(widget=DATE, label="Listing agreement signed by")
-    closing_deadline = forms.DateField(widget=DATE, label="Closing deadline")
-    offer_expires_on = forms.DateField(widget=DATE, label="The offer expires on")
+    listing_signed_by = term_date("Listing agreement signed by")
+    closing_deadline = term_date("Closing deadline")
+    offer_expires_on = term_date("The offer expires on")
 
     class Meta:
         model = Agreement
@@ -128,6 +162,10 @@ class BaseInstallmentFormSet(BaseInlineFormSet):
         if not rows:
             return
         total = sum((r["amount"] for r in rows), Decimal("0"))
+        try:
+            check_fits(total, "The installments' total")
+        except MoneyError as exc:
+            raise forms.ValidationError(str(exc)) from None
         settlement = self.instance.settlement_amount
         if settlement is None or total != settlement:
             raise forms.ValidationError(
@@ -141,9 +179,22 @@ class BaseInstallmentFormSet(BaseInlineFormSet):
             raise forms.ValidationError("Every installment must be more than $0.00.")
 
 
+class InstallmentForm(HygienicFormMixin, forms.ModelForm):
+    due_on = term_date("Due on")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fresh_date_bounds(self.fields)
+
+    class Meta:
+        model = Installment
+        fields = ["due_on", "amount"]
+
+
 InstallmentFormSet = inlineformset_factory(
-    Agreement, Installment, fields=["due_on", "amount"], formset=BaseInstallmentFormSet,
-    extra=3, can_delete=True, widgets={"due_on": DATE},
+    Agreement, Installment, form=InstallmentForm, formset=BaseInstallmentFormSet,
+    extra=3, can_delete=True, max_num=MAX_INSTALLMENTS, validate_max=True,
+    absolute_max=MAX_INSTALLMENTS,
 )  # fmt: skip
 
 
@@ -151,23 +202,28 @@ class SubmitForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reviewer = forms.ModelChoiceField(queryset=None, label="Attorney to review it")
 
-    def __init__(self, *args, agreement, **kwargs):
+    def __init__(self, *args, agreement, by=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = agreement.version
-        self.fields["reviewer"].queryset = (
-            get_user_model()
-            .objects.filter(groups__name=Role.ATTORNEY.value, is_active=True)
-            .exclude(pk=agreement.drafted_by_id)
-            .order_by("email")
+        # Separation of duties: no Staff holder, nobody who drafted, edited or submits it.
+        self.fields["reviewer"].queryset = eligible_reviewers(agreement, also_drafted_by=by)
+        self.fields["reviewer"].help_text = (
+            "Attorneys who hold the Staff role, or who drafted or edited this agreement, "
+            "cannot review it and are not listed."
         )
         self.fields["reviewer"].label_from_instance = lambda user: f"{user} ({user.email})"
 
 
-class CommentForm(forms.Form):
+class CommentForm(HygienicFormMixin, forms.Form):
     section = forms.TypedChoiceField(
         coerce=int, empty_value=None, required=False, label="Comment on"
     )
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Your comment")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Your comment",
+        max_length=MAX_COMMENT,
+        help_text=f"At most {MAX_COMMENT:,} characters.",
+    )
 
     def __init__(self, *args, section_titles=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,9 +232,14 @@ class CommentForm(forms.Form):
         ]
 
 
-class DecisionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note")
+class DecisionForm(HygienicFormMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Note to staff",
+        max_length=MAX_NOTE,
+    )
 
 
 class SignedUploadForm(forms.Form):
@@ -186,11 +247,28 @@ class SignedUploadForm(forms.Form):
     file = forms.FileField(label="Signed agreement (PDF, at most 20 MB)")
 
 
-class PaymentForm(forms.ModelForm):
+class PaymentForm(HygienicFormMixin, forms.ModelForm):
+    received_on = BoundedDateField(date_range=PAYMENT_RECEIVED, label="Received on")
+
+    def __init__(self, *args, agreement=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agreement = agreement
+        fresh_date_bounds(self.fields)
+        if agreement is not None:
+            self.fields["received_on"].widget.attrs["min"] = agreement.agreement_date.isoformat()
+
     class Meta:
         model = Payment
         fields = ["received_on", "amount", "note"]
-        widgets = {"received_on": DATE}
+
+    def clean_received_on(self):
+        day = self.cleaned_data["received_on"]
+        if self.agreement is not None and day < self.agreement.agreement_date:
+            raise forms.ValidationError(
+                "A payment cannot be received before the agreement's date, "
+                f"{_long_date(self.agreement.agreement_date)}."
+            )
+        return day
 
 
 class StartForm(forms.Form):

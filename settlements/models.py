@@ -3,14 +3,24 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from deficiencies.models import Deficiency
-from noteinvest.access import scope_for
+from noteinvest.access import Role, has_role, roles_of
 from noteinvest.money import money_field as money
 from portfolios.models import Loan
+from settlements.limits import (  # the forms refuse longer text; the services too
+    CURE_DAYS,
+    LIEN_RELEASE_DAYS,
+    MAX_COMMENT,
+    MAX_HOLDER_ADDRESS,
+    MAX_INSTRUCTIONS,
+    MAX_NOTE,
+    OFFER_FORWARD_DAYS,
+)
 
 
 class Kind(models.TextChoices):
@@ -33,6 +43,11 @@ class Status(models.TextChoices):
 
 S = Status
 OPEN_STATES = (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.SENT)
+# A live agreement binds or may still bind the parties: one per loan and kind at a time.
+# Completed, expired, cancelled and defaulted agreements are ended; a new one may follow.
+LIVE_STATES = (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.SENT, S.SIGNED)
+# What an investor sees of the agreements on their loans: once counsel approved them.
+INVESTOR_VISIBLE = (S.APPROVED, S.SENT, S.SIGNED, S.COMPLETED, S.DEFAULTED)
 # The workflow: from each status, where it may go.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.DRAFT: (S.IN_REVIEW, S.EXPIRED, S.CANCELLED),
@@ -54,10 +69,30 @@ class PaymentMethod(models.TextChoices):
     ACH = "ach", "ACH transfer"
 
 
+def _between(least: int, most: int) -> list:
+    return [MinValueValidator(least), MaxValueValidator(most)]
+
+
 class AgreementQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Staff see all; investors those on their loans; attorneys those sent to them."""
-        return scope_for(self, user, owner_path="loan__portfolio__owners", reviewer_path="reviewer")
+        """Staff see every agreement. An attorney sees one while it is in review and sent to
+        them (`acts_as_reviewer`); otherwise the investor rule applies: the agreements on
+        their own loans once approved. A user with several roles sees the union."""
+        roles = roles_of(user)
+        if Role.STAFF in roles:
+            return self.all()
+        conditions = []
+        if Role.INVESTOR in roles:
+            conditions.append(Q(loan__portfolio__owners=user, status__in=INVESTOR_VISIBLE))
+        if Role.ATTORNEY in roles:
+            conditions.append(Q(reviewer=user, status=Status.IN_REVIEW))
+        if not conditions:
+            return self.none()
+        condition = conditions[0]
+        for more in conditions[1:]:
+            condition |= more
+        # Through the owners (many-to-many) one agreement can match several times.
+        return self.filter(condition).distinct()
 
 
 class Agreement(models.Model):
@@ -77,7 +112,7 @@ class Agreement(models.Model):
     )  # fmt: skip
     # Parties and facts (prefilled from the loan and portfolio, editable in the draft).
     holder_name = models.CharField("holder's legal name", max_length=200)
-    holder_address = models.TextField("holder's address")
+    holder_address = models.TextField("holder's address", max_length=MAX_HOLDER_ADDRESS)
     agreement_date = models.DateField()
     governing_state = models.CharField(max_length=2)
     # The payoff snapshot as of the agreement date (portfolios.payoff.payoff).
@@ -93,15 +128,19 @@ class Agreement(models.Model):
     settlement_amount = money("settlement amount", null=True, blank=True)
     lump_sum_due = models.DateField("lump sum due by", null=True, blank=True)
     payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices, blank=True)
-    payment_instructions = models.TextField(blank=True)
+    payment_instructions = models.TextField(blank=True, max_length=MAX_INSTRUCTIONS)
     offer_expires_on = models.DateField("offer expires on", null=True, blank=True)
-    lien_release_days = models.PositiveSmallIntegerField(default=30)
-    cure_days = models.PositiveSmallIntegerField("cure period (days)", default=15)
+    lien_release_days = models.PositiveSmallIntegerField(
+        default=30, validators=_between(*LIEN_RELEASE_DAYS)
+    )
+    cure_days = models.PositiveSmallIntegerField(
+        "cure period (days)", default=15, validators=_between(*CURE_DAYS)
+    )
     # Short-sale terms
     minimum_net_proceeds = money("minimum net proceeds to the holder", null=True, blank=True)
     listing_signed_by = models.DateField("listing agreement signed by", null=True, blank=True)
     offer_forward_days = models.PositiveSmallIntegerField(
-        "offers forwarded within (days)", default=3
+        "offers forwarded within (days)", default=3, validators=_between(*OFFER_FORWARD_DAYS)
     )
     closing_deadline = models.DateField(null=True, blank=True)
     relocation_amount = money("relocation amount to the borrower", default=Decimal("0.00"))
@@ -120,6 +159,12 @@ class Agreement(models.Model):
             models.CheckConstraint(
                 condition=Q(settlement_amount__isnull=True) | Q(settlement_amount__gt=0),
                 name="agreement_settlement_positive",
+            ),
+            models.UniqueConstraint(
+                fields=["loan", "kind"],
+                condition=Q(status__in=LIVE_STATES),
+                name="one_live_agreement_per_loan_and_kind",
+                violation_error_message="This loan already has a live agreement of this kind.",
             ),
         ]
 
@@ -189,7 +234,7 @@ class ReviewComment(models.Model):
     version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     section = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Blank: the whole.")
-    body = models.TextField()
+    body = models.TextField(max_length=MAX_COMMENT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -207,7 +252,7 @@ class AgreementStatusChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     changed_at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=MAX_NOTE)
 
     class Meta:
         ordering = ["changed_at", "pk"]
@@ -252,3 +297,87 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.amount} on {self.received_on}"
+
+
+class DraftingStep(models.Model):
+    """Who drafted, edited or submitted an agreement: one row per saved drafting step.
+
+    Nobody with a row here may review or approve the agreement (`may_review`)."""
+
+    class Step(models.TextChoices):
+        STARTED = "started", "Started the draft"
+        PARTIES = "parties", "Saved the parties"
+        TERMS = "terms", "Saved the terms"
+        PAYMENTS = "payments", "Saved the payments"
+        SUBMITTED = "submitted", "Submitted for review"
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="drafting_steps"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    step = models.CharField(max_length=20, choices=Step.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_step_display()} ({self.agreement_id})"
+
+
+# --- who may do what with an agreement (the one place these rules live) -----------------------
+
+
+def drafter_ids(agreement: Agreement) -> set[int]:
+    """Everyone who drafted, edited or submitted any version of the agreement."""
+    ids = set(DraftingStep.objects.filter(agreement=agreement).values_list("by_id", flat=True))
+    ids.update(
+        AgreementVersion.objects.filter(agreement=agreement).values_list("created_by_id", flat=True)
+    )
+    ids.add(agreement.drafted_by_id)
+    return ids
+
+
+def acts_as_reviewer(user, agreement: Agreement) -> bool:
+    """Attorney powers (reading drafts, versions, comments and the redline, unapproved PDFs,
+    commenting, deciding) apply only to an agreement in review that was sent to this
+    attorney. Otherwise the investor rule applies."""
+    return (
+        has_role(user, Role.ATTORNEY)
+        and agreement.reviewer_id is not None
+        and agreement.reviewer_id == user.pk
+        and agreement.status == Status.IN_REVIEW
+    )
+
+
+def review_refusal(user, agreement: Agreement, also_drafted_by=None) -> str:
+    """Why `user` may not review or approve `agreement` ("" when they may): separation of
+    duties. Only an attorney reviews; nobody holding Staff, and nobody who drafted, edited
+    or submitted any version of it (`also_drafted_by`: the one submitting it now)."""
+    if not has_role(user, Role.ATTORNEY):
+        return "Only an attorney can review an agreement."
+    if has_role(user, Role.STAFF):
+        return "Nobody who holds the Staff role may review or approve an agreement."
+    drafters = drafter_ids(agreement)
+    if also_drafted_by is not None:
+        drafters.add(also_drafted_by.pk)
+    if user.pk in drafters:
+        return "Nobody who drafted, edited or submitted an agreement may review or approve it."
+    return ""
+
+
+def eligible_reviewers(agreement: Agreement, also_drafted_by=None):
+    """The attorneys an agreement may be sent to: active, not Staff, not among its drafters."""
+    from django.contrib.auth import get_user_model
+
+    drafters = drafter_ids(agreement)
+    if also_drafted_by is not None:
+        drafters.add(also_drafted_by.pk)
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.ATTORNEY.value, is_active=True)
+        .exclude(groups__name=Role.STAFF.value)
+        .exclude(pk__in=drafters)
+        .distinct()
+        .order_by("email")
+    )

@@ -7,34 +7,64 @@ history row, so two people acting at once cannot both succeed and nothing is hal
 """
 
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Sum
 from django.utils import timezone
+from pypdf import PdfReader
 
-from noteinvest.access import Role, has_role
+from noteinvest.money import MoneyError, check_fits
 from portfolios.payoff import payoff
 from settlements import clauses, documents
+from settlements.limits import (
+    AGREEMENT_DATE,
+    MAX_COMMENT,
+    MAX_HOLDER_ADDRESS,
+    MAX_INSTRUCTIONS,
+    MAX_NOTE,
+    TERM_DATE,
+)
 from settlements.models import (
+    LIVE_STATES,
     TRANSITIONS,
     Agreement,
     AgreementStatusChange,
     AgreementVersion,
+    DraftingStep,
     Installment,
     Kind,
     Payment,
     ReviewComment,
     SignedCopy,
     Status,
+    acts_as_reviewer,
+    review_refusal,
 )
 from settlements.terms import terms_for
 
 
 class AgreementError(ValueError):
     """A request the agreement's state does not allow; the message says why."""
+
+
+class LiveAgreementExists(AgreementError):
+    """The loan already has a live agreement of that kind: `agreement` is the one to use."""
+
+    def __init__(self, agreement: Agreement):
+        self.agreement = agreement
+        super().__init__(
+            f"Loan {agreement.loan.loan_number} already has a live "
+            f"{agreement.get_kind_display()} agreement, {agreement.number} "
+            f"({agreement.get_status_display().lower()}): carry on with that one, or cancel "
+            "or expire it before starting another."
+        )
+
+
+NUMBER_ATTEMPTS = 5
 
 
 def next_number(today=None) -> str:
@@ -66,7 +96,7 @@ def _debt_snapshot(loan, deficiency, today) -> dict:
         total, as_of = figures.total, today
     else:
         figures, total, as_of = deficiency, deficiency_owed(deficiency), deficiency.debt_as_of
-    return {
+    snapshot = {
         "payoff_as_of": as_of,
         "principal": figures.principal,
         "interest": figures.interest,
@@ -76,12 +106,29 @@ def _debt_snapshot(loan, deficiency, today) -> dict:
         "suspense": figures.suspense,
         "total_debt": total,
     }
+    # Every computed figure must fit its 14-digit column before anything is stored.
+    for name, label in SNAPSHOT_LABELS.items():
+        check_fits(snapshot[name], label)
+    return snapshot
+
+
+SNAPSHOT_LABELS = {
+    "principal": "The unpaid principal",
+    "interest": "The accrued interest",
+    "fees": "The fees",
+    "costs": "The costs",
+    "advances": "The escrow advances",
+    "suspense": "The suspense funds",
+    "total_debt": "The total debt",
+}
 
 
 def start_draft(*, loan, kind: str, by) -> Agreement:
-    """A draft prefilled from the loan, its portfolio, its payoff today and its deficiency."""
+    """A draft prefilled from the loan, its portfolio, its payoff today and its deficiency.
+
+    One live agreement of a kind per loan (LiveAgreementExists names it). The number is the
+    next free one; when another draft took it first the insert is retried in a savepoint."""
     today = timezone.localdate()
-    portfolio = loan.portfolio
     deficiency = getattr(loan, "deficiency", None)
     if deficiency is not None:
         if kind == Kind.SHORT_SALE:
@@ -91,26 +138,65 @@ def start_draft(*, loan, kind: str, by) -> Agreement:
             )
         if deficiency.extinguished or deficiency_owed(deficiency) <= 0:
             raise AgreementError("Nothing is left to settle on this loan's deficiency.")
-    with transaction.atomic():
-        agreement = Agreement.objects.create(
-            number=next_number(today),
-            kind=kind,
-            loan=loan,
-            deficiency=deficiency,
-            drafted_by=by,
-            holder_name=portfolio.holder_legal_name or portfolio.name,
-            holder_address=portfolio.holder_address,
-            agreement_date=today,
-            governing_state=loan.property_state,
-            **_debt_snapshot(loan, deficiency, today),
-            offer_expires_on=today + timedelta(days=30),
-            lump_sum_due=today + timedelta(days=45) if kind == Kind.DPO else None,
-            listing_signed_by=today + timedelta(days=14) if kind == Kind.SHORT_SALE else None,
-            closing_deadline=today + timedelta(days=120) if kind == Kind.SHORT_SALE else None,
-        )
-        AgreementStatusChange.objects.create(
-            agreement=agreement, to_status=agreement.status, changed_by=by, note="Draft started."
-        )
+    try:
+        snapshot = _debt_snapshot(loan, deficiency, today)
+    except MoneyError as exc:
+        raise AgreementError(f"No draft was started: {exc}") from None
+    for attempt in range(1, NUMBER_ATTEMPTS + 1):
+        _refuse_second_live(loan, kind)
+        number = next_number(today)
+        try:
+            # A savepoint: a clash rolls back this insert only, never the caller's work.
+            with transaction.atomic():
+                return _insert_draft(loan, kind, number, deficiency, snapshot, today, by)
+        except IntegrityError:
+            # Started at the same moment as another draft: of the same kind on the same loan
+            # (lead to that one), or the number was taken meanwhile (retry with the next).
+            _refuse_second_live(loan, kind)
+            if not Agreement.objects.filter(number=number).exists():
+                raise
+            if attempt == NUMBER_ATTEMPTS:
+                raise AgreementError(
+                    "Several agreements were being started at the same moment, so this one "
+                    "was not. Try again."
+                ) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _refuse_second_live(loan, kind) -> None:
+    live = (
+        Agreement.objects.filter(loan=loan, kind=kind, status__in=LIVE_STATES)
+        .select_related("loan")
+        .only("number", "kind", "status", "loan__loan_number")
+        .first()
+    )
+    if live is not None:
+        raise LiveAgreementExists(live)
+
+
+def _insert_draft(loan, kind, number, deficiency, snapshot, today, by) -> Agreement:
+    """The draft row, its first history row and its first drafting step."""
+    portfolio = loan.portfolio
+    agreement = Agreement.objects.create(
+        number=number,
+        kind=kind,
+        loan=loan,
+        deficiency=deficiency,
+        drafted_by=by,
+        holder_name=portfolio.holder_legal_name or portfolio.name,
+        holder_address=portfolio.holder_address,
+        agreement_date=today,
+        governing_state=loan.property_state,
+        **snapshot,
+        offer_expires_on=today + timedelta(days=30),
+        lump_sum_due=today + timedelta(days=45) if kind == Kind.DPO else None,
+        listing_signed_by=today + timedelta(days=14) if kind == Kind.SHORT_SALE else None,
+        closing_deadline=today + timedelta(days=120) if kind == Kind.SHORT_SALE else None,
+    )
+    AgreementStatusChange.objects.create(
+        agreement=agreement, to_status=agreement.status, changed_by=by, note="Draft started."
+    )
+    DraftingStep.objects.create(agreement=agreement, by=by, step=DraftingStep.Step.STARTED)
     return agreement
 
 
@@ -204,13 +290,25 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
     dates.append(("the offer's expiry", agreement.offer_expires_on))
     missing = [label for label, value in dates if value is None]
     past = [label for label, value in dates if value is not None and value <= today]
+    _, latest = TERM_DATE.bounds()
+    far = [label for label, value in dates if value is not None and value > latest]
     out.append(
         Check(
-            not missing and not past,
-            "Dates are set and in the future",
+            not missing and not past and not far,
+            "Dates are set, in the future and within 10 years",
             "; ".join(
-                [f"{m} is missing" for m in missing] + [f"{p} is not in the future" for p in past]
+                [f"{m} is missing" for m in missing]
+                + [f"{p} is not in the future" for p in past]
+                + [f"{f} is more than 10 years away" for f in far]
             ),
+        )
+    )
+    low, high = AGREEMENT_DATE.bounds()
+    out.append(
+        Check(
+            low <= agreement.agreement_date <= high,
+            "The agreement is dated within a year of today",
+            f"Dated {agreement.agreement_date.isoformat()}.",
         )
     )
     borrowers = list(agreement.loan.borrowers.all())
@@ -262,7 +360,13 @@ def _lock(agreement: Agreement, expected_version: int | None = None) -> Agreemen
     return locked
 
 
+def _check_length(value: str, limit: int, label: str) -> None:
+    if len(value or "") > limit:
+        raise AgreementError(f"{label} is {len(value):,} characters long; at most {limit:,}.")
+
+
 def _move(agreement: Agreement, to: str, by, note: str = "") -> None:
+    _check_length(note, MAX_NOTE, "The note")
     if to not in TRANSITIONS[agreement.status]:
         raise AgreementError(
             f"An agreement that is “{Status(agreement.status).label}” cannot become "
@@ -276,8 +380,11 @@ def _move(agreement: Agreement, to: str, by, note: str = "") -> None:
     agreement.version += 1
 
 
-def save_terms(*, form, installments=None, expected_version: int, by) -> Agreement:
-    """Save a draft's terms (and installments); editing after a change request reopens it."""
+def save_terms(
+    *, form, installments=None, expected_version: int, by, step: str = DraftingStep.Step.TERMS
+) -> Agreement:
+    """Save a draft's terms (and installments); editing after a change request reopens it.
+    The editor is recorded: nobody who edited a draft may review it."""
     with transaction.atomic():
         locked = _lock(form.instance, expected_version)
         if locked.status == Status.CHANGES_REQUESTED:
@@ -285,33 +392,35 @@ def save_terms(*, form, installments=None, expected_version: int, by) -> Agreeme
         elif locked.status != Status.DRAFT:
             raise AgreementError("Only a draft can be edited.")
         agreement = form.save(commit=False)
+        _check_length(agreement.holder_address, MAX_HOLDER_ADDRESS, "The holder's address")
+        _check_length(agreement.payment_instructions, MAX_INSTRUCTIONS, "The payment instructions")
         agreement.status = locked.status
         agreement.version = locked.version + 1
         agreement.save()
         if installments is not None:
             installments.instance = agreement
             installments.save()
+        DraftingStep.objects.create(agreement=agreement, by=by, step=step)
     return agreement
 
 
 def submit_for_review(
     *, agreement: Agreement, reviewer, by, expected_version=None
 ) -> AgreementVersion:
-    """Freeze a version (terms and PDF) and send it to an attorney."""
-    if not has_role(reviewer, Role.ATTORNEY):
-        raise AgreementError("Choose an attorney to review the agreement.")
-    if reviewer.pk == agreement.drafted_by_id:
-        raise AgreementError(
-            "The attorney who reviews an agreement cannot be the one who drafted it."
-        )
+    """Freeze a version (terms and PDF) and send it to an attorney who may review it: not
+    Staff, and not anyone who drafted, edited or submitted it (`review_refusal`)."""
     with transaction.atomic():
         locked = _lock(agreement, expected_version)
         if locked.status != Status.DRAFT:
             raise AgreementError("Only a draft can be submitted for review.")
+        refusal = review_refusal(reviewer, locked, also_drafted_by=by)
+        if refusal:
+            raise AgreementError(f"{reviewer.email} cannot review this agreement. {refusal}")
         issues = problems(locked)
         if issues:
             raise AgreementError("Not ready for review: " + "; ".join(issues) + ".")
         version = freeze_version(agreement=locked, by=by)
+        DraftingStep.objects.create(agreement=locked, by=by, step=DraftingStep.Step.SUBMITTED)
         Agreement.objects.filter(pk=locked.pk).update(reviewer=reviewer)
         locked.reviewer = reviewer
         _move(locked, Status.IN_REVIEW, by, f"Version {version.number} sent to {reviewer.email}.")
@@ -323,23 +432,35 @@ def latest_version(agreement: Agreement) -> AgreementVersion | None:
 
 
 def add_comment(*, agreement: Agreement, section: int | None, body: str, by) -> ReviewComment:
+    """A comment by the reviewing attorney on the version in review."""
+    with transaction.atomic():
+        locked = _lock(agreement)
+        _reviewing_attorney(locked, by)
+        return _comment(locked, section, body, by)
+
+
+def _comment(agreement: Agreement, section: int | None, body: str, by) -> ReviewComment:
     version = latest_version(agreement)
     if version is None:
         raise AgreementError("There is no version to comment on yet.")
     if not body.strip():
         raise AgreementError("Write the comment.")
+    _check_length(body.strip(), MAX_COMMENT, "The comment")
     return ReviewComment.objects.create(
         version=version, author=by, section=section, body=body.strip()
     )
 
 
 def _reviewing_attorney(agreement: Agreement, by) -> None:
-    if not has_role(by, Role.ATTORNEY):
-        raise AgreementError("Only an attorney can review an agreement.")
-    if by.pk == agreement.drafted_by_id:
-        raise AgreementError("Nobody approves or reviews an agreement they drafted.")
+    """Comments and decisions: only the attorney the agreement was sent to, while it is in
+    review, and only if separation of duties allows them (checked again at every step)."""
+    refusal = review_refusal(by, agreement)
+    if refusal:
+        raise AgreementError(refusal)
     if agreement.reviewer_id != by.pk:
         raise AgreementError("This agreement was sent to another attorney for review.")
+    if not acts_as_reviewer(by, agreement):
+        raise AgreementError("This agreement is not in review: nothing can be added or decided.")
 
 
 def request_changes(*, agreement: Agreement, note: str, by, expected_version=None) -> Agreement:
@@ -349,7 +470,7 @@ def request_changes(*, agreement: Agreement, note: str, by, expected_version=Non
         if locked.status != Status.IN_REVIEW:
             raise AgreementError("Only an agreement in review can be sent back.")
         if note.strip():
-            add_comment(agreement=locked, section=None, body=note, by=by)
+            _comment(locked, None, note, by)
         _move(locked, Status.CHANGES_REQUESTED, by, note.strip())
     return locked
 
@@ -380,13 +501,38 @@ def mark_sent(*, agreement: Agreement, by, expected_version=None) -> Agreement:
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
+def check_signed_pdf(data: bytes) -> None:
+    """Refuse what is not a readable PDF with at least one page. An encrypted PDF is refused
+    too: the copy of record must open without a password, for anyone, for years."""
+    if not data.startswith(b"%PDF-"):
+        raise AgreementError("The signed copy must be a PDF file.")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise AgreementError(
+                "The signed copy is encrypted or password-protected: upload a copy that opens "
+                "without a password."
+            )
+        pages = len(reader.pages)
+    except AgreementError:
+        raise
+    # pypdf raises many kinds of error on a damaged file (its own, and ValueError, KeyError,
+    # TypeError, RecursionError...): each one means the same thing here.
+    except Exception:  # noqa: BLE001
+        raise AgreementError(
+            "The signed copy is not a readable PDF (the file is damaged or not a PDF). "
+            "Upload the PDF as it came from the signing service or the scanner."
+        ) from None
+    if pages == 0:
+        raise AgreementError("The signed copy has no pages.")
+
+
 def record_signed(*, agreement: Agreement, upload, by, expected_version=None) -> Agreement:
     """Store the signed copy (a PDF of at most 20 MB) and mark the agreement signed."""
     if upload.size > MAX_UPLOAD:
         raise AgreementError("The file is larger than 20 MB.")
     data = upload.read()
-    if not data.startswith(b"%PDF-"):
-        raise AgreementError("The signed copy must be a PDF file.")
+    check_signed_pdf(data)
     with transaction.atomic():
         locked = _lock(agreement, expected_version)
         if locked.status != Status.SENT:
@@ -412,6 +558,14 @@ def record_payment(*, agreement: Agreement, payment: Payment, by) -> Payment:
         expected = locked.amount_received or Decimal("0")
         if payment.amount <= 0:
             raise AgreementError("A payment must be more than $0.00.")
+        if payment.received_on > timezone.localdate():
+            raise AgreementError("A payment cannot be recorded before it is received.")
+        if payment.received_on < locked.agreement_date:
+            raise AgreementError("A payment cannot be received before the agreement's date.")
+        try:
+            check_fits(paid + payment.amount, "The total paid")
+        except MoneyError as exc:
+            raise AgreementError(str(exc)) from None
         if paid + payment.amount > expected:
             raise AgreementError(
                 f"${payment.amount:,.2f} is more than the ${expected - paid:,.2f} still due."

@@ -2,6 +2,8 @@
 submit for review, the attorney's review (comments, redline, request changes, approve),
 and the stored PDFs. Objects come through `noteinvest.access`: out of scope is a 404."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -24,11 +26,18 @@ from settlements.forms import (
     StartForm,
     SubmitForm,
 )
-from settlements.models import Agreement, AgreementVersion, Kind, ReviewComment, Status
-from settlements.redline import changed_paragraphs
+from settlements.models import (
+    Agreement,
+    AgreementVersion,
+    Kind,
+    ReviewComment,
+    Status,
+    acts_as_reviewer,
+    review_refusal,
+)
+from settlements.redline import compare
 from settlements.terms import terms_for
 
-INVESTOR_VISIBLE = (Status.APPROVED, Status.SENT, Status.SIGNED, Status.COMPLETED, Status.DEFAULTED)
 STEPS = [
     ("parties", "Parties"),
     ("terms", "Terms"),
@@ -38,24 +47,34 @@ STEPS = [
 
 
 def _agreement(request, pk) -> Agreement:
-    agreement = get_visible_or_404(
+    """The agreement if the user may see it (`Agreement.objects.visible_to`), else 404."""
+    return get_visible_or_404(
         Agreement.objects.select_related("loan__portfolio", "drafted_by", "reviewer", "deficiency"),
         request.user,
         pk=pk,
     )
-    # Investors see an agreement once counsel approved it, never a draft.
-    if (
-        not has_role(request.user, Role.STAFF, Role.ATTORNEY)
-        and agreement.status not in INVESTOR_VISIBLE
-    ):
-        raise Http404("No agreement matches the given query.")
-    return agreement
+
+
+def _internal(user, agreement) -> bool:
+    """Staff, and the attorney reviewing it now, read drafts, every version, the comments
+    and the notes in the history; everyone else what an investor reads."""
+    return has_role(user, Role.STAFF) or acts_as_reviewer(user, agreement)
+
+
+# Only what a list shows: a row with an out-of-range stored amount never breaks a list.
+LIST_FIELDS = (
+    "number", "kind", "status", "created_at", "loan", "loan__loan_number", "loan__portfolio_id",
+    "reviewer", "reviewer__email", "drafted_by", "drafted_by__email",
+)  # fmt: skip
 
 
 def loan_panel(request, loan) -> str:
-    agreements = list(Agreement.objects.visible_to(request.user).filter(loan=loan))
-    if not has_role(request.user, Role.STAFF, Role.ATTORNEY):
-        agreements = [a for a in agreements if a.status in INVESTOR_VISIBLE]
+    agreements = list(
+        Agreement.objects.visible_to(request.user)
+        .filter(loan=loan)
+        .select_related("loan", "reviewer", "drafted_by")
+        .only(*LIST_FIELDS)
+    )
     if not agreements and not has_role(request.user, Role.STAFF):
         return ""
     return render_to_string(
@@ -76,15 +95,21 @@ def loan_panel(request, loan) -> str:
 @login_required
 def agreement_list(request):
     user = request.user
-    agreements = Agreement.objects.visible_to(user).select_related("loan", "reviewer")
-    if not has_role(user, Role.STAFF, Role.ATTORNEY):
-        agreements = agreements.filter(status__in=INVESTOR_VISIBLE)
+    agreements = (
+        Agreement.objects.visible_to(user)
+        .select_related("loan", "reviewer", "drafted_by")
+        .only(*LIST_FIELDS)
+    )
     status = request.GET.get("status", "")
     if status in Status.values:
         agreements = agreements.filter(status=status)
     queue = []
     if has_role(user, Role.ATTORNEY):
-        queue = [a for a in agreements if a.status == Status.IN_REVIEW and a.reviewer_id == user.pk]
+        queue = [
+            a
+            for a in agreements.filter(reviewer=user, status=Status.IN_REVIEW)
+            if acts_as_reviewer(user, a)
+        ]
     return render(
         request,
         "settlements/agreement_list.html",
@@ -114,6 +139,9 @@ def start(request, loan_pk):
         return redirect(loan)
     try:
         agreement = services.start_draft(loan=loan, kind=form.cleaned_data["kind"], by=request.user)
+    except services.LiveAgreementExists as exc:
+        messages.info(request, str(exc))
+        return redirect(exc.agreement)
     except services.AgreementError as exc:
         messages.error(request, str(exc))
         return redirect(loan)
@@ -162,14 +190,14 @@ def edit(request, pk, step):
     form, formset = _step_forms(agreement, step, request.POST or None)
     if request.method == "POST":
         valid = form.is_valid() if formset is None else formset.is_valid()
-        version = request.POST.get("version")
         if valid:
             try:
                 services.save_terms(
                     form=form if formset is None else _Untouched(agreement),
                     installments=formset,
-                    expected_version=int(version) if version and version.isdigit() else -1,
+                    expected_version=_expected(request) or -1,  # required on these steps
                     by=request.user,
+                    step=step,
                 )
             except services.AgreementError as exc:
                 messages.error(request, str(exc))
@@ -202,7 +230,7 @@ class _Untouched:
 
 
 def _review_step(request, agreement, steps):
-    form = SubmitForm(request.POST or None, agreement=agreement)
+    form = SubmitForm(request.POST or None, agreement=agreement, by=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             version = services.submit_for_review(
@@ -247,7 +275,16 @@ def preview(request, pk, step):
 
 @login_required
 def detail(request, pk):
-    agreement = _agreement(request, pk)
+    return _detail(request, _agreement(request, pk))
+
+
+def _section_titles(agreement) -> list[str]:
+    latest = services.latest_version(agreement)
+    return [t for t, _ in clauses.sections(latest.terms)] if latest else []
+
+
+def _detail(request, agreement, **bound):
+    """The agreement's page; `bound` holds a submitted form to show again with its errors."""
     user = request.user
     # The page lists versions and links their PDFs; it never needs the PDF bytes.
     versions = list(agreement.versions.defer("pdf").order_by("number"))
@@ -257,15 +294,14 @@ def detail(request, pk):
             "author", "version"
         )
     )
-    reviewing = (
-        has_role(user, Role.ATTORNEY)
-        and agreement.reviewer_id == user.pk
-        and agreement.status == Status.IN_REVIEW
-    )
+    internal = _internal(user, agreement)
+    refusal = review_refusal(user, agreement) if acts_as_reviewer(user, agreement) else ""
+    reviewing = acts_as_reviewer(user, agreement) and not refusal
     context = {
         "agreement": agreement,
+        "internal": internal,
         "versions": versions
-        if has_role(user, Role.STAFF, Role.ATTORNEY)
+        if internal
         else [
             v
             for v in versions
@@ -273,7 +309,9 @@ def detail(request, pk):
         ],
         "latest": latest,
         "history": agreement.history.select_related("changed_by"),
-        "all_comments": comments,
+        # Review comments are internal: the investor never reads them.
+        "all_comments": comments if internal else [],
+        "review_refusal": refusal,
         "staff": has_role(user, Role.STAFF),
         "reviewing": reviewing,
         "deficiency": agreement.deficiency,
@@ -281,17 +319,16 @@ def detail(request, pk):
         "payments": agreement.payments.all(),
         "active_nav": "settlements",
     }
+    initial = {"version": agreement.version}
     if reviewing:
         titles = [t for t, _ in clauses.sections(latest.terms)]
-        context["comment_form"] = CommentForm(section_titles=titles)
-        context["decision_form"] = DecisionForm(initial={"version": agreement.version})
+        context["comment_form"] = bound.get("comment_form") or CommentForm(section_titles=titles)
+        context["decision_form"] = bound.get("decision_form") or DecisionForm(initial=initial)
         context["redline"] = _redline_for(user, versions, comments)
     if context["staff"]:
-        context["decision_form"] = context.get("decision_form") or DecisionForm(
-            initial={"version": agreement.version}
-        )
-        context["upload_form"] = SignedUploadForm(initial={"version": agreement.version})
-        context["payment_form"] = PaymentForm()
+        context["decision_form"] = context.get("decision_form") or DecisionForm(initial=initial)
+        context["upload_form"] = bound.get("upload_form") or SignedUploadForm(initial=initial)
+        context["payment_form"] = bound.get("payment_form") or PaymentForm(agreement=agreement)
     return render(request, "settlements/agreement_detail.html", context)
 
 
@@ -307,42 +344,54 @@ def _redline_for(attorney, versions, comments):
     }
     base = max(reviewed_numbers) if reviewed_numbers else versions[-2].number
     old = next(v for v in versions if v.number == base)
+    diff = compare(old.text, current.text)
     return {
         "from": old.number,
         "to": current.number,
-        "paragraphs": changed_paragraphs(old.text, current.text),
+        "paragraphs": diff.paragraphs,
+        "shown_whole": diff.shown_whole,
     }
 
 
-def _act(request, pk, action, success):
-    agreement = _agreement(request, pk)
+def _back(request, agreement):
+    """Back to the agreement, or to the list once the user no longer sees it (an attorney
+    after deciding: their powers end with the review)."""
+    if Agreement.objects.visible_to(request.user).filter(pk=agreement.pk).exists():
+        return redirect(agreement)
+    return redirect("settlements:list")
+
+
+def _act(request, agreement, action, success):
     try:
         action(agreement)
     except services.AgreementError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, success)
-    return redirect(agreement)
+    return _back(request, agreement)
 
 
 def _expected(request):
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    """The version the form was opened on: None when not sent; a version that is not a
+    number of ASCII digits ("²".isdigit() is true, int("²") fails) matches none (-1)."""
+    value = request.POST.get("version")
+    if value is None or value == "":
+        return None
+    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else -1
 
 
 @role_required(Role.ATTORNEY)
 @require_POST
 def comment(request, pk):
     agreement = _agreement(request, pk)
-    latest = services.latest_version(agreement)
-    titles = [t for t, _ in clauses.sections(latest.terms)] if latest else []
-    form = CommentForm(request.POST, section_titles=titles)
+    form = CommentForm(request.POST, section_titles=_section_titles(agreement))
     if not form.is_valid():
-        messages.error(request, "Write the comment; nothing was saved.")
-        return redirect(agreement)
+        if acts_as_reviewer(request.user, agreement):
+            return _detail(request, agreement, comment_form=form)
+        form.cleaned_data = {"section": None, "body": ""}  # the service says why not
     return _act(
         request,
-        pk,
+        agreement,
         lambda a: services.add_comment(
             agreement=a,
             section=form.cleaned_data["section"],
@@ -356,12 +405,18 @@ def comment(request, pk):
 @role_required(Role.ATTORNEY)
 @require_POST
 def request_changes(request, pk):
+    agreement = _agreement(request, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        if acts_as_reviewer(request.user, agreement):
+            return _detail(request, agreement, decision_form=form)
+        form.cleaned_data = {"note": ""}
     return _act(
         request,
-        pk,
+        agreement,
         lambda a: services.request_changes(
             agreement=a,
-            note=request.POST.get("note", ""),
+            note=form.cleaned_data["note"],
             by=request.user,
             expected_version=_expected(request),
         ),
@@ -374,7 +429,7 @@ def request_changes(request, pk):
 def approve(request, pk):
     return _act(
         request,
-        pk,
+        _agreement(request, pk),
         lambda a: services.approve(
             agreement=a, by=request.user, expected_version=_expected(request)
         ),
@@ -387,7 +442,7 @@ def approve(request, pk):
 def mark_sent(request, pk):
     return _act(
         request,
-        pk,
+        _agreement(request, pk),
         lambda a: services.mark_sent(
             agreement=a, by=request.user, expected_version=_expected(request)
         ),
@@ -398,51 +453,71 @@ def mark_sent(request, pk):
 @role_required(Role.STAFF)
 @require_POST
 def upload_signed(request, pk):
+    agreement = _agreement(request, pk)
     form = SignedUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, "Choose the signed PDF to upload.")
-        return redirect("settlements:detail", pk=pk)
-    return _act(
-        request,
-        pk,
-        lambda a: services.record_signed(
-            agreement=a,
-            upload=form.cleaned_data["file"],
-            by=request.user,
-            expected_version=form.cleaned_data["version"],
-        ),
-        "Signed copy stored; the agreement is signed.",
-    )
+    if form.is_valid():
+        try:
+            services.record_signed(
+                agreement=agreement,
+                upload=form.cleaned_data["file"],
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.AgreementError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, "Signed copy stored; the agreement is signed.")
+            return redirect(agreement)
+    return _show_again(request, pk, "upload_form", form, Status.SENT)
 
 
 @role_required(Role.STAFF)
 @require_POST
 def record_payment(request, pk):
-    form = PaymentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Enter the payment's date and amount; nothing was saved.")
-        return redirect("settlements:detail", pk=pk)
-    return _act(
-        request,
-        pk,
-        lambda a: services.record_payment(
-            agreement=a, payment=form.save(commit=False), by=request.user
-        ),
-        "Payment recorded.",
-    )
+    agreement = _agreement(request, pk)
+    form = PaymentForm(request.POST, agreement=agreement)
+    if form.is_valid():
+        try:
+            services.record_payment(
+                agreement=agreement, payment=form.save(commit=False), by=request.user
+            )
+        except services.AgreementError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Payment recorded.")
+            return redirect(agreement)
+    return _show_again(request, pk, "payment_form", form, Status.SIGNED)
+
+
+def _show_again(request, pk, key, form, shown_in):
+    """The page again with the form's errors beside its fields, when the page (as it is now)
+    shows that form; otherwise (the agreement moved on meanwhile) the errors as a message."""
+    agreement = _agreement(request, pk)
+    if agreement.status == shown_in:
+        return _detail(request, agreement, **{key: form})
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect(agreement)
 
 
 @role_required(Role.STAFF)
 @require_POST
 def change_status(request, pk):
+    agreement = _agreement(request, pk)
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if form.errors.get("note"):
+        messages.error(request, "The note: " + " ".join(form.errors["note"]))
+        return redirect(agreement)
     return _act(
         request,
-        pk,
+        agreement,
         lambda a: services.change_status(
             agreement=a,
             to=request.POST.get("to", ""),
             by=request.user,
-            note=request.POST.get("note", ""),
+            note=note,
             expected_version=_expected(request),
         ),
         "Status changed.",
@@ -452,27 +527,26 @@ def change_status(request, pk):
 @login_required
 def version_pdf(request, pk, number):
     """A frozen version's stored PDF bytes, never re-rendered: two lean queries."""
-    found = (
+    agreement = (
         Agreement.objects.visible_to(request.user)
         .filter(pk=pk)
-        .values_list("number", "status", "approved_version_id")
+        .only("number", "status", "approved_version_id", "reviewer_id")
         .first()
     )
-    if found is None:
+    if agreement is None:
         raise Http404("No agreement matches the given query.")
-    agreement_number, status, approved_id = found
     version = (
         AgreementVersion.objects.filter(agreement_id=pk, number=number)
         .values_list("pk", "pdf", "sha256")
         .first()
     )
-    staff_or_counsel = has_role(request.user, Role.STAFF, Role.ATTORNEY)
+    # An unapproved version only for staff and the attorney reviewing it now.
     if version is None or (
-        not staff_or_counsel and (status not in INVESTOR_VISIBLE or version[0] != approved_id)
+        not _internal(request.user, agreement) and version[0] != agreement.approved_version_id
     ):
         raise Http404("No such version.")
     response = HttpResponse(bytes(version[1]), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{agreement_number}-v{number}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{agreement.number}-v{number}.pdf"'
     response["X-Content-SHA256"] = version[2]
     return response
 

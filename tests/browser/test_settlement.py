@@ -1,6 +1,6 @@
 """A DPO from draft to approved PDF: staff draft and submit, the attorney comments and asks
-for changes, staff fix it, the attorney reads the redline and approves, the investor
-downloads the approved PDF."""
+for changes (and is sent back to the review queue), staff fix it, the attorney reads the
+redline and approves, the investor downloads the approved PDF."""
 
 import re
 
@@ -55,7 +55,9 @@ def test_dpo_from_draft_to_approved_pdf(page: Page, browser, live_server, demo):
     expect(lawyer.get_by_text("The borrower offered 160,000; use that.")).to_be_visible()
     lawyer.get_by_label("Note to staff").fill("See my comment on section 4.")
     lawyer.get_by_role("button", name="Request changes").click()
-    expect(lawyer.get_by_test_id("agreement-status")).to_have_text("Changes requested")
+    # Attorney powers end with the review: back to the queue, the agreement no longer in it.
+    expect(lawyer.get_by_text("Changes requested: the draft went back to staff.")).to_be_visible()
+    expect(lawyer.get_by_role("link", name=re.compile(agreement.number))).to_have_count(0)
 
     # Staff: fix the amount and resubmit.
     page.reload()
@@ -72,11 +74,16 @@ def test_dpo_from_draft_to_approved_pdf(page: Page, browser, live_server, demo):
 
     # Attorney: the redline shows the new amount; approve.
     lawyer.reload()
+    lawyer.get_by_role("link", name=re.compile(agreement.number)).first.click()
     expect(lawyer.get_by_role("heading", name="What changed since version 1")).to_be_visible()
     expect(lawyer.locator(".redline ins", has_text="Sixty").first).to_be_visible()
     expect(lawyer.locator(".redline del", has_text="Fifty").first).to_be_visible()
     lawyer.get_by_role("button", name="Approve version 2").click()
-    expect(lawyer.get_by_test_id("agreement-status")).to_have_text("Approved")
+    expect(
+        lawyer.get_by_text("Approved: this version's PDF is the document of record.")
+    ).to_be_visible()
+    agreement.refresh_from_db()
+    assert agreement.status == "approved"
 
     # Investor: download the approved PDF.
     investor = browser.new_context().new_page()

@@ -11,8 +11,10 @@ from portfolios.models import Borrower
 from settlements import services
 from settlements.models import Agreement, Status
 from tests.factories import make_loan
+from tests.settlements.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
+SIGNED = pdf_bytes()
 
 
 @pytest.fixture
@@ -124,16 +126,13 @@ def test_signed_copy_upload_and_download_and_payment_through_the_pages(
         reverse("settlements:signed", args=[agreement.pk]),
         {
             "version": agreement.version,
-            "file": SimpleUploadedFile("signed.pdf", b"%PDF-1.7 signed"),
+            "file": SimpleUploadedFile("signed.pdf", SIGNED),
         },
     )
     agreement.refresh_from_db()
     assert agreement.status == Status.SIGNED
     client.force_login(owner)
-    assert (
-        client.get(reverse("settlements:signed_pdf", args=[agreement.pk])).content
-        == b"%PDF-1.7 signed"
-    )
+    assert client.get(reverse("settlements:signed_pdf", args=[agreement.pk])).content == SIGNED
     client.force_login(staff)
     too_much = client.post(reverse("settlements:payment", args=[agreement.pk]),
                            {"received_on": str(timezone.localdate()), "amount": "100000.01"}, follow=True)  # fmt: skip

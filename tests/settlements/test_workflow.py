@@ -12,8 +12,10 @@ from noteinvest.access import Role
 from settlements import services
 from settlements.models import TRANSITIONS, Agreement, AgreementVersion, Installment, Status
 from tests.factories import make_loan, make_user
+from tests.settlements.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
+SIGNED = pdf_bytes()
 D = Decimal
 
 
@@ -96,8 +98,8 @@ def test_staff_cannot_approve_and_nobody_approves_what_they_drafted(draft, staff
     with pytest.raises(services.AgreementError, match="Only an attorney"):
         services.approve(agreement=draft, by=staff)
     both = make_user(Role.STAFF, Role.ATTORNEY)
-    own = services.start_draft(loan=draft.loan, kind="dpo", by=both)
-    with pytest.raises(services.AgreementError, match="cannot be the one who drafted"):
+    own = services.start_draft(loan=draft.loan, kind="short_sale", by=both)
+    with pytest.raises(services.AgreementError, match="holds the Staff role"):
         services.submit_for_review(agreement=own, reviewer=both, by=both)
 
 
@@ -225,9 +227,7 @@ def test_after_approval_sent_signed_and_paid_in_full(client, draft, staff, attor
     big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (20 * 1024 * 1024))
     with pytest.raises(services.AgreementError, match="larger than 20 MB"):
         services.record_signed(agreement=draft, upload=big, by=staff)
-    services.record_signed(
-        agreement=draft, upload=SimpleUploadedFile("s.pdf", b"%PDF-1.7 signed"), by=staff
-    )
+    services.record_signed(agreement=draft, upload=SimpleUploadedFile("s.pdf", SIGNED), by=staff)
     from settlements.models import Payment
 
     services.record_payment(
@@ -331,9 +331,9 @@ def test_each_action_is_refused_to_the_other_roles(
         client.force_login(user)
         response = client.post(reverse(url_name, args=[draft.pk]), {})
         if role in allowed:
-            assert (
-                response.status_code == 302
-            )  # reached the service (which may refuse with a message)
+            # Reached the service (which may refuse with a message), or the page again
+            # with the form's errors beside its fields.
+            assert response.status_code in (200, 302)
         else:
             assert response.status_code == 403
     draft.refresh_from_db()

@@ -1,0 +1,32 @@
+"""Every input limit of the settlement agreements in one place; the forms and the services
+use these, and docs/input-limits/settlements.md lists them with the reason for each."""
+
+from datetime import timedelta
+
+from noteinvest.dates import RECENT_PAST, DateRange, around_today, today, years_from
+
+# Free text (characters).
+MAX_HOLDER_ADDRESS = 500
+MAX_INSTRUCTIONS = 2_000
+MAX_COMMENT = 5_000
+MAX_NOTE = 2_000
+# Installments of one DPO: ten years of monthly payments.
+MAX_INSTALLMENTS = 120
+# Periods written into the agreement (days): (least, most).
+LIEN_RELEASE_DAYS = (1, 90)
+CURE_DAYS = (1, 90)
+OFFER_FORWARD_DAYS = (1, 30)
+
+# Dates.
+AGREEMENT_DATE = around_today(1, 1)
+"""The agreement's date: within a year of today, either way."""
+TERM_DATE = DateRange(
+    earliest=lambda: today() + timedelta(days=1),
+    latest=lambda: years_from(today(), 10),
+    earliest_text="tomorrow",
+    latest_text="10 years from today",
+)
+"""A date the borrower must meet: the offer's expiry, the lump sum, an installment, the
+listing and closing deadlines."""
+PAYMENT_RECEIVED = RECENT_PAST
+"""A payment received: not in the future (and not before the agreement's date)."""
