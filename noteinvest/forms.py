@@ -87,6 +87,14 @@ class BoundedDateField(forms.DateField):
         attrs.update(min=low.isoformat(), max=high.isoformat())
         return attrs
 
+    def __deepcopy__(self, memo):
+        # Each form instance gets a copy of the class's field: the date picker's min and
+        # max are worked out then, as of today, not once when the form class was defined.
+        field = super().__deepcopy__(memo)
+        low, high = field.date_range.bounds()
+        field.widget.attrs.update(min=low.isoformat(), max=high.isoformat())
+        return field
+
 
 class SingleLineField(forms.CharField):
     """One line of text: names, numbers, addresses on one line. No control characters."""

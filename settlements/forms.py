@@ -31,21 +31,12 @@ def _long_date(day) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def fresh_date_bounds(fields) -> None:
-    """The date pickers' min and max as of today (a field's own are computed at import)."""
-    for field in fields.values():
-        if isinstance(field, BoundedDateField):
-            low, high = field.date_range.bounds()
-            field.widget.attrs.update(min=low.isoformat(), max=high.isoformat())
-
-
 class StepForm(HygienicFormMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
-        fresh_date_bounds(self.fields)
 
     def future(self, name):
         value = self.cleaned_data.get(name)
@@ -184,7 +175,6 @@ class InstallmentForm(HygienicFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        fresh_date_bounds(self.fields)
 
     class Meta:
         model = Installment
@@ -253,7 +243,6 @@ class PaymentForm(HygienicFormMixin, forms.ModelForm):
     def __init__(self, *args, agreement=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.agreement = agreement
-        fresh_date_bounds(self.fields)
         if agreement is not None:
             self.fields["received_on"].widget.attrs["min"] = agreement.agreement_date.isoformat()
 

@@ -138,3 +138,14 @@ def test_refusals_are_logged_as_one_line():
     server_error.status_code = 500
     OneLineRefusals().filter(server_error)
     assert server_error.exc_info is not None
+
+
+def test_date_picker_bounds_are_worked_out_per_form_not_once(monkeypatch):
+    import noteinvest.dates as dates
+
+    class _Form(forms.Form):
+        day = BoundedDateField(date_range=past_years(1))
+
+    assert _Form()["day"].field.widget.attrs["max"] == today().isoformat()
+    monkeypatch.setattr(dates, "today", lambda: date(2030, 6, 1))
+    assert _Form()["day"].field.widget.attrs["max"] == "2030-06-01"
