@@ -58,12 +58,13 @@ def test_an_agreement_sent_to_another_attorney_shows_nothing(client, staff, atto
     assert sees(client, other, deficiency)
 
 
-def test_one_approved_agreement_and_another_in_review_elsewhere_show_nothing(
+def test_one_completed_agreement_and_another_in_review_elsewhere_show_nothing(
     client, staff, attorney, deficiency
 ):
-    # Reviewer and status must hold for the same agreement, not one each.
+    # Reviewer and status must hold for the same agreement, not one each. (The first has
+    # ended: a loan has one live agreement of a kind at a time.)
     other = make_user(Role.ATTORNEY, email="other-counsel@example.com")
-    agreement_about(deficiency, staff, status=AgreementStatus.APPROVED, reviewer=attorney)
+    agreement_about(deficiency, staff, status=AgreementStatus.COMPLETED, reviewer=attorney)
     agreement_about(deficiency, staff, status=AgreementStatus.IN_REVIEW, reviewer=other)
     assert not sees(client, attorney, deficiency)
     assert list(Deficiency.objects.visible_to(attorney)) == []
