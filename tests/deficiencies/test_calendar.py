@@ -90,7 +90,9 @@ def test_folding_keeps_lines_within_75_octets_and_characters_whole(text):
 def test_a_loan_number_with_crlf_semicolon_and_comma_cannot_inject_a_property(
     client, owner, portfolio, staff
 ):
-    evil = "L-1\r\nSUMMARY:Pay now;X=1,Y\rDTSTART:19700101\nATTACH:http://evil"
+    # Within the loan number's 50 characters (PostgreSQL enforces the length).
+    evil = "L-1\r\nSUMMARY:Pay;X=1,Y\rDTSTART:1970\nATTACH:http:/"
+    assert len(evil) <= 50
     record_sale(make_loan(portfolio, evil), staff)
     body = feed_of(client, owner)
     found = events(content_lines(body))
@@ -99,9 +101,7 @@ def test_a_loan_number_with_crlf_semicolon_and_comma_cannot_inject_a_property(
         summary = event["SUMMARY"]
         assert "ATTACH" not in {name_of(line) for line in event}
         assert summary.startswith(("Deficiency filing window", "Statute of limitations"))
-        assert r"loan L-1\nSUMMARY:Pay now\;X=1\,Y\nDTSTART:19700101\nATTACH:http://evil" in (
-            summary
-        )
+        assert r"loan L-1\nSUMMARY:Pay\;X=1\,Y\nDTSTART:1970\nATTACH:http:/" in summary
     assert body.count("\nSUMMARY:") == len(found)
 
 
