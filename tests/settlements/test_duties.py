@@ -10,27 +10,10 @@ from django.urls import reverse
 from noteinvest.access import Role
 from settlements import services
 from settlements.models import Agreement, DraftingStep, ReviewComment, Status
-from tests.factories import make_loan, make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-@pytest.fixture
-def loan(portfolio):
-    portfolio.holder_legal_name = "Owner Fund LLC"
-    portfolio.holder_address = "1 Fund Way, Albany, NY"
-    portfolio.save()
-    return make_loan(portfolio, "SD-1")
-
-
-@pytest.fixture
-def draft(loan, staff):
-    agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
-    agreement.settlement_amount = D("150000.00")
-    agreement.payment_method = "wire"
-    agreement.save()
-    return agreement
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from settlements import services
 from settlements.models import Agreement, Installment, Payment, Status
-from tests.factories import make_loan
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -18,23 +17,6 @@ D = Decimal
 
 def today():
     return timezone.localdate()
-
-
-@pytest.fixture
-def loan(portfolio):
-    portfolio.holder_legal_name = "Owner Fund LLC"
-    portfolio.holder_address = "1 Fund Way, Albany, NY"
-    portfolio.save()
-    return make_loan(portfolio, "IN-1")
-
-
-@pytest.fixture
-def draft(loan, staff):
-    agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
-    agreement.settlement_amount = D("150000.00")
-    agreement.payment_method = "wire"
-    agreement.save()
-    return agreement
 
 
 @pytest.fixture

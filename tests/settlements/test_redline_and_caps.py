@@ -10,7 +10,6 @@ from django.urls import reverse
 from settlements import redline, services
 from settlements.limits import MAX_COMMENT, MAX_INSTRUCTIONS, MAX_NOTE
 from settlements.models import ReviewComment, Status
-from tests.factories import make_loan
 
 D = Decimal
 WORDS = [
@@ -109,23 +108,6 @@ def test_unchanged_texts_have_no_redline():
 
 
 # --- caps ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def loan(portfolio):
-    portfolio.holder_legal_name = "Owner Fund LLC"
-    portfolio.holder_address = "1 Fund Way, Albany, NY"
-    portfolio.save()
-    return make_loan(portfolio, "CAP-1")
-
-
-@pytest.fixture
-def draft(loan, staff):
-    agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
-    agreement.settlement_amount = D("150000.00")
-    agreement.payment_method = "wire"
-    agreement.save()
-    return agreement
 
 
 def _terms_data(client, agreement, **changes):

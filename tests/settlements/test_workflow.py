@@ -19,23 +19,6 @@ SIGNED = pdf_bytes()
 D = Decimal
 
 
-@pytest.fixture
-def loan(portfolio):
-    portfolio.holder_legal_name = "Owner Fund LLC"
-    portfolio.holder_address = "1 Fund Way, Albany, NY"
-    portfolio.save()
-    return make_loan(portfolio, "WF-1")
-
-
-@pytest.fixture
-def draft(loan, staff):
-    agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
-    agreement.settlement_amount = D("150000.00")
-    agreement.payment_method = "wire"
-    agreement.save()
-    return agreement
-
-
 def in_review(draft, staff, attorney):
     services.submit_for_review(agreement=draft, reviewer=attorney, by=staff)
     draft.refresh_from_db()
