@@ -1,0 +1,192 @@
+"""Machinery of the URL × role matrix: outcomes, expectations, the route walk, the probes.
+
+The table itself (one `Case` per route) is in test_matrix.py, with how to write one.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.security.world import USERS
+
+# --- outcomes ----------------------------------------------------------------------------------
+
+OK = "ok"  # let in: 2xx or 3xx that is not a login redirect, or 400 (a form re-displayed)
+LOGIN = "login"  # a redirect to the log-in page (the site's or the admin's)
+F403 = "403"
+F404 = "404"
+F405 = "405"
+OUTCOMES = (OK, LOGIN, F403, F404, F405)
+
+# Branches fixing what main still does differently (see Pending).
+ITEM_BRANCH = {1: "sec-accounts", 2: "sec-settlements", 7: "sec-settlements"}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The intended outcome of a cell where main still differs: the test is a strict xfail
+    until the named branch is merged (then replace Pending(...) by its outcome)."""
+
+    outcome: str
+    reason: str
+
+
+def pending(outcome: str, item: int, branch: str | None = None) -> Pending:
+    branch = branch or ITEM_BRANCH[item]
+    return Pending(outcome, f"issue 8 item {item}: fixed in {branch}")
+
+
+def outcome_of(response, login_paths: set[str]) -> str:
+    """Classify a response. Anything else (a 500, a 401, ...) is returned as its code."""
+    code = response.status_code
+    if code in (301, 302, 303, 307, 308):
+        if urlsplit(response["Location"]).path in login_paths:
+            return LOGIN
+        return OK
+    if 200 <= code < 300 or code == 400:
+        return OK
+    return str(code)
+
+
+def login_paths() -> set[str]:
+    return {reverse("login"), reverse("admin:login")}
+
+
+# --- expectations --------------------------------------------------------------------------------
+
+# A cell is an outcome, a Pending, or an (own, other) pair of them.
+Cell = str | Pending | tuple
+
+
+def expect(base: dict | None = None, /, **cells: Cell) -> dict[str, Cell]:
+    """One method's expectations per user kind: `base` (a preset) updated by `cells`.
+    Every user kind must end up with a cell."""
+    table = {**(base or {}), **cells}
+    missing = [u for u in USERS if u not in table]
+    unknown = [u for u in table if u not in USERS]
+    if missing or unknown:
+        raise ValueError(f"expectation: missing {missing}, unknown {unknown}")
+    return table
+
+
+def everyone(outcome: str) -> dict[str, Cell]:
+    return dict.fromkeys(USERS, outcome)
+
+
+def logged_in(outcome: str = OK) -> dict[str, Cell]:
+    """Anonymous users are sent to log in; everyone else gets `outcome`."""
+    return {**everyone(outcome), "anon": LOGIN}
+
+
+def staff_only(outcome: str = OK) -> dict[str, Cell]:
+    """A page for staff: the others are refused by role (403) before any object lookup."""
+    return {**logged_in(F403), "staff": outcome, "staff_att": outcome}
+
+
+def owners_read() -> dict[str, Cell]:
+    """An investor's object: owners read their own, 404 for the rest; staff read all;
+    attorneys do not see portfolios or loans."""
+    return {
+        **logged_in(OK),
+        "investor": (OK, F404),
+        "other": (OK, F404),
+        "inv_att": (OK, F404),
+        "attorney": F404,
+        "other_attorney": F404,
+    }
+
+
+def admin_staff(outcome: str = OK) -> dict[str, Cell]:
+    """The admin site: anyone without admin-site access is sent to the admin's log-in."""
+    return {**everyone(LOGIN), "staff": outcome, "staff_att": outcome}
+
+
+@dataclass
+class Case:
+    """One row of the table: a route, how to fill its URL, and what each user gets.
+
+    `kwargs(world, side)` returns the URL's arguments; `side` is the user's own or the
+    other investor's side (world.py). Set `sided=False` when the URL does not depend on
+    the side (tested once per user, with the "own" column of each cell).
+    """
+
+    name: str
+    get: dict[str, Cell]
+    post: dict[str, Cell]
+    kwargs: Callable = field(default=lambda w, s: {})
+    variant: str = ""
+    sided: bool = True
+    data: dict = field(default_factory=dict)  # the POST body (empty by default)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}[{self.variant}]" if self.variant else self.name
+
+
+@dataclass(frozen=True)
+class Probe:
+    case: Case
+    user: str
+    which: str  # "own" or "other"
+    method: str  # "GET" or "POST"
+
+    @property
+    def id(self) -> str:
+        return f"{self.case.label}-{self.user}-{self.which}-{self.method}"
+
+    @property
+    def expected(self) -> Cell:
+        cell = (self.case.get if self.method == "GET" else self.case.post)[self.user]
+        if isinstance(cell, tuple):
+            own, other = cell
+            return own if self.which == "own" else other
+        return cell
+
+
+def probes(cases: list[Case]) -> list[Probe]:
+    out = []
+    for case in cases:
+        for user in USERS:
+            for which in ("own", "other") if case.sided else ("own",):
+                for method in ("GET", "POST"):
+                    out.append(Probe(case, user, which, method))
+    return out
+
+
+# --- the URL configuration ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # "namespace:name", or the pattern for an unnamed route
+    pattern: str
+    params: tuple[str, ...]
+
+
+def walk(resolver: URLResolver | None = None, prefix: str = "", namespace: str = ""):
+    """Every route of the URL configuration, through includes, in resolution order."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        pattern = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from walk(entry, pattern, inner)
+        elif isinstance(entry, URLPattern):
+            params = tuple(entry.pattern.regex.groupindex)
+            if entry.name:
+                key = f"{namespace}:{entry.name}" if namespace else entry.name
+            else:
+                key = pattern
+            yield Route(key, pattern, params)
+
+
+def routes() -> dict[str, Route]:
+    """Named routes by name (the first of a name wins, as in reverse()); unnamed by pattern."""
+    found: dict[str, Route] = {}
+    for route in walk():
+        found.setdefault(route.key, route)
+    return found

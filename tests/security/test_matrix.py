@@ -1,0 +1,582 @@
+"""The URL × role matrix: every route, every kind of user, own and other objects, GET and POST.
+
+What it checks
+--------------
+The routes come from the URL configuration itself (`matrix.walk`, through every include).
+Each one needs a `Case` in CASES below, or `test_every_route_has_an_expectation` fails and
+lists it. The Django admin is left out (`admin:...`), except the entry points and the
+accounts admin named in CASES; Django's own account views (login, logout, password change
+and reset) are in the table like any route.
+
+For each case, each user kind (world.USERS: anon, investor, other, staff, attorney,
+other_attorney, inv_att, staff_att), each side ("own": the objects the user may
+legitimately reach; "other": the other investor's) and each method (GET, and POST with the
+case's `data`, empty by default), the test client sends the request and the response must
+be the outcome written in the table:
+
+    ok      2xx, 3xx that is not a log-in redirect, or 400 (a form re-displayed with errors)
+    login   a redirect to the log-in page (the site's or the admin's)
+    403     the user's role may not use the page
+    404     the object is outside the user's scope (exactly like a missing id)
+    405     the method is not allowed (checked after the role, before the object)
+
+A 500 (or an exception) always fails, naming the URL and the user. Every "ok" GET must also
+carry `Cache-Control: private, no-store`.
+
+The world (world.py) is built once per module in a transaction that is rolled back at the
+end; each test runs inside a savepoint, so what one POST changes, the next test never sees.
+
+Adding a route
+--------------
+Add one `Case` to CASES, next to its app's other routes:
+
+    Case("deficiencies:detail",
+         kwargs=lambda w, s: {"pk": s.deficiency.pk},   # s: the side tested (own or other)
+         get=expect(owners_read(), attorney=(OK, F404)),  # a preset, then per-kind changes
+         post=expect(owners_read(), attorney=(OK, F404))),
+
+- `get` and `post` give every user kind a cell (`expect()` refuses a missing kind). Start
+  from a preset — `everyone(OK)`, `logged_in()`, `staff_only()`, `owners_read()`,
+  `admin_staff()` — and override kinds. A cell is one outcome, or an `(own, other)` pair.
+- A URL without an object (or whose object does not depend on the side): `sided=False`.
+- The same route with another object (an agreement in review, then a signed one): another
+  Case with the same name and a `variant` label.
+- A route that takes a POST body to reach its check: `data={...}`.
+- A cell that main gets wrong and another branch is fixing: `pending(F404, item=7)` makes
+  it a strict xfail ("issue 8 item 7: fixed in sec-settlements"); once that branch is
+  merged the xfail fails as XPASS: replace `pending(X, ...)` by `X`.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.security.matrix import (
+    F403,
+    F404,
+    F405,
+    OK,
+    Case,
+    Pending,
+    admin_staff,
+    everyone,
+    expect,
+    logged_in,
+    login_paths,
+    outcome_of,
+    owners_read,
+    pending,
+    probes,
+    routes,
+    staff_only,
+)
+
+# Staff-only pages that accept POST only: the role is checked first, then the method.
+STAFF_POST_ONLY_GET = expect(staff_only(F405))
+STAFF_FORM = expect(staff_only())
+
+# --- agreements ----------------------------------------------------------------------------------
+# Investors see an agreement of their own loans once approved; an attorney sees those sent
+# to them for review; staff see all. inv_att is an investor of side B who holds Attorney but
+# reviews nothing: on B, investor rules apply (issue 8 item 7).
+AGREEMENT_DRAFT = expect(
+    logged_in(F404),
+    staff=OK,
+    staff_att=OK,
+    inv_att=(pending(F404, 7), F404),
+)
+AGREEMENT_IN_REVIEW = expect(
+    AGREEMENT_DRAFT,
+    attorney=(OK, F404),
+    other_attorney=(OK, F404),
+)
+AGREEMENT_SIGNED = expect(
+    owners_read(),
+    attorney=(OK, F404),
+    other_attorney=(OK, F404),
+)
+# POST-only attorney actions: the role first (403), then the method (405 on GET).
+ATTORNEY_POST_ONLY_GET = expect(
+    logged_in(F403),
+    attorney=F405,
+    other_attorney=F405,
+    inv_att=F405,
+    staff_att=F405,
+)
+# Deciding on (or commenting on) the agreement in review: its reviewer only. Holding Staff
+# excludes reviewing (item 2); inv_att's own side is an in-review draft they must not see.
+REVIEWER_POST = expect(
+    logged_in(F403),
+    attorney=(OK, F404),
+    other_attorney=(OK, F404),
+    inv_att=(pending(F404, 7), F404),
+    staff_att=pending(F403, 2),
+)
+# After approval nobody comments: attorney powers end with the review (item 7).
+COMMENT_AFTER_APPROVAL = expect(
+    logged_in(F403),
+    attorney=(pending(F403, 7), F404),
+    other_attorney=(pending(F403, 7), F404),
+    inv_att=(pending(F403, 7), F404),
+    staff_att=pending(F403, 2),
+)
+
+# --- deficiencies ----------------------------------------------------------------------------------
+# An attorney sees a deficiency while an agreement about it is in review with them, and
+# not after (item 7, deficiencies part).
+DEFICIENCY_IN_REVIEW = expect(owners_read(), attorney=(OK, F404), other_attorney=(OK, F404))
+DEFICIENCY_SETTLED = expect(
+    owners_read(),
+    attorney=(pending(F404, 7, "sec-deficiencies"), F404),
+    other_attorney=(pending(F404, 7, "sec-deficiencies"), F404),
+)
+
+# --- the accounts admin (item 1) -----------------------------------------------------------
+# Staff manage investor and attorney accounts; they cannot open a superuser's or another
+# staff member's change page, and never type anyone's password.
+ADMIN_FORBIDDEN = expect(admin_staff(pending(F403, 1)))
+
+
+def _admin_user(target):
+    return lambda w, s: {"object_id": getattr(w, target).pk}
+
+
+def _admin_id(target):
+    return lambda w, s: {"id": getattr(w, target).pk}
+
+
+CASES = [
+    # --- site -------------------------------------------------------------------------------
+    Case("home", sided=False, get=expect(logged_in()), post=expect(logged_in())),
+    Case("healthz", sided=False, get=expect(everyone(OK)), post=expect(everyone(F405))),
+    # --- Django's account views -------------------------------------------------------------
+    # The log-in page sends a logged-in user home.
+    Case("login", sided=False, get=expect(everyone(OK)), post=expect(everyone(OK))),
+    Case("logout", sided=False, get=expect(everyone(F405)), post=expect(everyone(OK))),
+    Case("password_change", sided=False, get=expect(logged_in()), post=expect(logged_in())),
+    Case(
+        "password_change_done",
+        sided=False,
+        get=expect(logged_in()),
+        post=expect(logged_in(F405)),
+    ),
+    Case("password_reset", sided=False, get=expect(everyone(OK)), post=expect(everyone(OK))),
+    Case("password_reset_done", sided=False, get=expect(everyone(OK)), post=expect(everyone(F405))),
+    Case(
+        "password_reset_confirm",
+        variant="bad link",
+        sided=False,
+        kwargs=lambda w, s: {"uidb64": "MA", "token": "set-password"},
+        get=expect(everyone(OK)),
+        post=expect(everyone(OK)),
+    ),
+    Case(
+        "password_reset_complete",
+        sided=False,
+        get=expect(everyone(OK)),
+        post=expect(everyone(F405)),
+    ),
+    # --- portfolios and loans ---------------------------------------------------------------
+    Case("portfolios:list", sided=False, get=expect(logged_in()), post=expect(logged_in())),
+    Case("portfolios:create", sided=False, get=STAFF_FORM, post=STAFF_FORM),
+    Case(
+        "portfolios:detail",
+        kwargs=lambda w, s: {"pk": s.portfolio.pk},
+        get=expect(owners_read()),
+        post=expect(owners_read()),
+    ),
+    Case(
+        "portfolios:edit",
+        kwargs=lambda w, s: {"pk": s.portfolio.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "portfolios:export",
+        kwargs=lambda w, s: {"pk": s.portfolio.pk},
+        get=expect(owners_read()),
+        post=expect(owners_read()),
+    ),
+    Case(
+        "portfolios:loan_create",
+        kwargs=lambda w, s: {"portfolio_pk": s.portfolio.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "portfolios:import_start",
+        kwargs=lambda w, s: {"pk": s.portfolio.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "portfolios:import_detail",
+        kwargs=lambda w, s: {"pk": s.tape_import.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "portfolios:import_status",
+        kwargs=lambda w, s: {"pk": s.tape_import.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "portfolios:import_problems",
+        kwargs=lambda w, s: {"pk": s.tape_import.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "portfolios:import_cancel",
+        kwargs=lambda w, s: {"pk": s.tape_import.pk},
+        get=STAFF_POST_ONLY_GET,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "portfolios:loan_detail",
+        kwargs=lambda w, s: {"pk": s.loan.pk},
+        get=expect(owners_read()),
+        post=expect(owners_read()),
+    ),
+    Case(
+        "portfolios:loan_edit",
+        kwargs=lambda w, s: {"pk": s.loan.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    # --- deficiencies -----------------------------------------------------------------------
+    Case(
+        "deficiencies:record",
+        kwargs=lambda w, s: {"loan_pk": s.loan_free.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "deficiencies:detail",
+        variant="in review",
+        kwargs=lambda w, s: {"pk": s.deficiency.pk},
+        get=DEFICIENCY_IN_REVIEW,
+        post=DEFICIENCY_IN_REVIEW,
+    ),
+    Case(
+        "deficiencies:detail",
+        variant="settled",
+        kwargs=lambda w, s: {"pk": s.deficiency_settled.pk},
+        get=DEFICIENCY_SETTLED,
+        post=DEFICIENCY_SETTLED,
+    ),
+    Case(
+        "deficiencies:edit_event",
+        kwargs=lambda w, s: {"pk": s.deficiency.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    *(
+        Case(
+            f"deficiencies:{name}",
+            kwargs=lambda w, s: {"pk": s.deficiency.pk},
+            get=STAFF_POST_ONLY_GET,
+            post=STAFF_FORM,
+        )
+        for name in ("status", "suit", "judgment", "bankruptcy", "action", "recovery")
+    ),
+    Case(
+        "deficiencies:portfolio",
+        kwargs=lambda w, s: {"pk": s.portfolio.pk},
+        get=expect(owners_read()),
+        post=expect(owners_read()),
+    ),
+    Case("deficiencies:deadlines", sided=False, get=expect(logged_in()), post=expect(logged_in())),
+    Case(
+        "deficiencies:calendar_link",
+        sided=False,
+        get=expect(logged_in(F405)),
+        post=expect(logged_in()),
+    ),
+    # The feed needs no log-in: its token is the key.
+    Case(
+        "deficiencies:calendar",
+        variant="valid token",
+        sided=False,
+        kwargs=lambda w, s: {"token": w.feed.token},
+        get=expect(everyone(OK)),
+        post=expect(everyone(OK)),
+    ),
+    Case(
+        "deficiencies:calendar",
+        variant="unknown token",
+        sided=False,
+        kwargs=lambda w, s: {"token": "no-such-token"},
+        get=expect(everyone(F404)),
+        post=expect(everyone(F404)),
+    ),
+    Case("deficiencies:rules", sided=False, get=expect(logged_in()), post=expect(logged_in())),
+    Case(
+        "deficiencies:rule_detail",
+        sided=False,
+        kwargs=lambda w, s: {"code": "NY"},
+        get=expect(logged_in()),
+        post=expect(logged_in()),
+    ),
+    Case(
+        "deficiencies:rule_edit",
+        sided=False,
+        kwargs=lambda w, s: {"code": "NY"},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    # --- settlements ------------------------------------------------------------------------
+    Case("settlements:list", sided=False, get=expect(logged_in()), post=expect(logged_in())),
+    Case(
+        "settlements:start",
+        kwargs=lambda w, s: {"loan_pk": s.loan_free.pk},
+        get=STAFF_POST_ONLY_GET,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "settlements:detail",
+        variant="draft",
+        kwargs=lambda w, s: {"pk": s.draft.pk},
+        get=AGREEMENT_DRAFT,
+        post=AGREEMENT_DRAFT,
+    ),
+    Case(
+        "settlements:detail",
+        variant="in review",
+        kwargs=lambda w, s: {"pk": s.review.pk},
+        get=AGREEMENT_IN_REVIEW,
+        post=AGREEMENT_IN_REVIEW,
+    ),
+    Case(
+        "settlements:detail",
+        variant="signed",
+        kwargs=lambda w, s: {"pk": s.signed.pk},
+        get=AGREEMENT_SIGNED,
+        post=AGREEMENT_SIGNED,
+    ),
+    Case(
+        "settlements:edit",
+        kwargs=lambda w, s: {"pk": s.draft.pk, "step": "parties"},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "settlements:preview",
+        kwargs=lambda w, s: {"pk": s.draft.pk, "step": "parties"},
+        get=STAFF_POST_ONLY_GET,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "settlements:comment",
+        variant="in review",
+        kwargs=lambda w, s: {"pk": s.review.pk},
+        data={"body": "Matrix probe: a comment."},
+        get=ATTORNEY_POST_ONLY_GET,
+        post=REVIEWER_POST,
+    ),
+    Case(
+        "settlements:comment",
+        variant="signed",
+        kwargs=lambda w, s: {"pk": s.signed.pk},
+        data={"body": "Matrix probe: a comment."},
+        get=ATTORNEY_POST_ONLY_GET,
+        post=COMMENT_AFTER_APPROVAL,
+    ),
+    Case(
+        "settlements:request_changes",
+        kwargs=lambda w, s: {"pk": s.review.pk},
+        data={"note": "Matrix probe: please change."},
+        get=ATTORNEY_POST_ONLY_GET,
+        post=REVIEWER_POST,
+    ),
+    Case(
+        "settlements:approve",
+        kwargs=lambda w, s: {"pk": s.review.pk},
+        get=ATTORNEY_POST_ONLY_GET,
+        post=REVIEWER_POST,
+    ),
+    *(
+        Case(
+            f"settlements:{name}",
+            kwargs=lambda w, s: {"pk": s.signed.pk},
+            get=STAFF_POST_ONLY_GET,
+            post=STAFF_FORM,
+        )
+        for name in ("sent", "signed", "payment", "status")
+    ),
+    Case(
+        "settlements:signed_pdf",
+        kwargs=lambda w, s: {"pk": s.signed.pk},
+        get=AGREEMENT_SIGNED,
+        post=AGREEMENT_SIGNED,
+    ),
+    Case(
+        "settlements:pdf",
+        variant="in review",
+        kwargs=lambda w, s: {"pk": s.review.pk, "number": 1},
+        get=AGREEMENT_IN_REVIEW,
+        post=AGREEMENT_IN_REVIEW,
+    ),
+    Case(
+        "settlements:pdf",
+        variant="approved",
+        kwargs=lambda w, s: {"pk": s.signed.pk, "number": s.signed.approved_version.number},
+        get=AGREEMENT_SIGNED,
+        post=AGREEMENT_SIGNED,
+    ),
+    # --- the admin: its entry points and the accounts admin ---------------------------------
+    Case("admin:index", sided=False, get=expect(admin_staff()), post=expect(admin_staff())),
+    Case("admin:login", sided=False, get=expect(everyone(OK)), post=expect(everyone(OK))),
+    # Without admin access, the admin's log-out sends to the admin's index (then to log in).
+    Case(
+        "admin:logout",
+        sided=False,
+        get=expect(everyone(OK), staff=F405, staff_att=F405),
+        post=expect(everyone(OK)),
+    ),
+    Case(
+        "admin:accounts_user_changelist",
+        sided=False,
+        get=expect(admin_staff()),
+        post=expect(admin_staff()),
+    ),
+    Case(
+        "admin:accounts_user_add",
+        sided=False,
+        get=expect(admin_staff()),
+        post=expect(admin_staff()),
+    ),
+    Case(
+        "admin:accounts_user_change",
+        variant="investor",
+        sided=False,
+        kwargs=lambda w, s: {"object_id": w.users["investor"].pk},
+        get=expect(admin_staff()),
+        post=expect(admin_staff()),
+    ),
+    Case(
+        "admin:accounts_user_change",
+        variant="superuser",
+        sided=False,
+        kwargs=_admin_user("superuser"),
+        get=ADMIN_FORBIDDEN,
+        post=ADMIN_FORBIDDEN,
+    ),
+    Case(
+        "admin:accounts_user_change",
+        variant="staff member",
+        sided=False,
+        kwargs=_admin_user("staff2"),
+        get=ADMIN_FORBIDDEN,
+        post=ADMIN_FORBIDDEN,
+    ),
+    *(
+        Case(
+            "admin:auth_user_password_change",
+            variant=variant,
+            sided=False,
+            kwargs=kwargs,
+            get=ADMIN_FORBIDDEN,
+            post=ADMIN_FORBIDDEN,
+        )
+        for variant, kwargs in (
+            ("investor", lambda w, s: {"id": w.users["investor"].pk}),
+            ("superuser", _admin_id("superuser")),
+            ("staff member", _admin_id("staff2")),
+        )
+    ),
+    Case(
+        "admin:accounts_user_history",
+        variant="investor",
+        sided=False,
+        kwargs=lambda w, s: {"object_id": w.users["investor"].pk},
+        get=expect(admin_staff()),
+        post=expect(admin_staff()),
+    ),
+    # Staff hold no delete permission: accounts are deactivated, never deleted.
+    Case(
+        "admin:accounts_user_delete",
+        variant="investor",
+        sided=False,
+        kwargs=lambda w, s: {"object_id": w.users["investor"].pk},
+        get=expect(admin_staff(F403)),
+        post=expect(admin_staff(F403)),
+    ),
+]
+
+# The admin's routes are Django's own; only those in CASES are checked.
+ADMIN_PREFIXES = ("admin:", "admin/")
+PROBES = probes(CASES)
+
+
+def _param(probe):
+    marks = []
+    if isinstance(probe.expected, Pending):
+        # Only a wrong outcome may be the expected failure: a 500 still fails.
+        marks.append(
+            pytest.mark.xfail(strict=True, raises=AssertionError, reason=probe.expected.reason)
+        )
+    return pytest.param(probe, id=probe.id, marks=marks)
+
+
+def _client(world, user) -> Client:
+    client = Client()
+    if user != "anon":
+        from django.conf import settings
+
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[user]
+    return client
+
+
+@pytest.mark.parametrize("probe", [_param(p) for p in PROBES])
+def test_route(probe, world, db):
+    side = world.side(probe.user, probe.which)
+    url = reverse(probe.case.name, kwargs=probe.case.kwargs(world, side))
+    client = _client(world, probe.user)
+    where = f"{probe.method} {url} as {probe.user} ({probe.which} objects)"
+    try:
+        response = client.get(url) if probe.method == "GET" else client.post(url, probe.case.data)
+    except Exception as exc:  # noqa: BLE001 - any exception is a 500: name the request
+        pytest.fail(f"{where} raised {exc!r}")
+    if response.status_code >= 500:
+        pytest.fail(f"{where} answered {response.status_code}")
+    expected = probe.expected
+    expected = expected.outcome if isinstance(expected, Pending) else expected
+    got = outcome_of(response, login_paths())
+    detail = f" -> {response.get('Location')}" if response.has_header("Location") else ""
+    assert got == expected, (
+        f"{where}: expected {expected}, got {got} ({response.status_code}{detail})"
+    )
+    if probe.method == "GET" and got == OK:
+        cache_control = response.get("Cache-Control", "")
+        assert "private" in cache_control and "no-store" in cache_control, (
+            f"{where}: Cache-Control is {cache_control!r}"
+        )
+
+
+def test_every_route_has_an_expectation():
+    covered = {case.name for case in CASES}
+    missing = [
+        f"{key} ({route.pattern})"
+        for key, route in routes().items()
+        if key not in covered and not key.startswith(ADMIN_PREFIXES)
+    ]
+    assert not missing, "Routes without an expectation in tests/security/test_matrix.py: " + (
+        ", ".join(missing)
+    )
+
+
+def test_every_expectation_names_a_route():
+    known = set(routes())
+    stale = sorted({case.name for case in CASES} - known)
+    assert not stale, f"Expectations for routes that no longer exist: {', '.join(stale)}"
+
+
+def test_sided_cases_and_only_they_depend_on_the_side(world, db):
+    # A "sided" case whose URL ignores the side would test the same object twice and call
+    # one of them the other investor's; an unsided one would hide a side.
+    for case in CASES:
+        own = reverse(case.name, kwargs=case.kwargs(world, world.a))
+        other = reverse(case.name, kwargs=case.kwargs(world, world.b))
+        assert (own != other) == case.sided, case.label
