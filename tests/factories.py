@@ -92,9 +92,12 @@ def agreement_in_review(loan, by, reviewer, **draft):
     return agreement
 
 
-def signed_agreement(loan, by, reviewer, *, paid: str | None = None, **draft):
-    """An agreement approved by `reviewer`, sent, with its signed copy (the approved PDF's
-    bytes) and, when `paid` is given, one payment of that amount received today."""
+def signed_agreement(
+    loan, by, reviewer, *, paid: str | None = None, comment: str | None = None, **draft
+):
+    """An agreement approved by `reviewer` (after writing `comment`, if given), sent, with
+    its signed copy (the approved PDF's bytes) and, when `paid` is given, one payment of
+    that amount received today."""
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
@@ -102,6 +105,8 @@ def signed_agreement(loan, by, reviewer, *, paid: str | None = None, **draft):
     from settlements.models import Payment
 
     agreement = agreement_in_review(loan, by, reviewer, **draft)
+    if comment:
+        services.add_comment(agreement=agreement, section=None, body=comment, by=reviewer)
     services.approve(agreement=agreement, by=reviewer)
     services.mark_sent(agreement=agreement, by=by)
     pdf = bytes(agreement.versions.get().pdf)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.security.world import USERS
@@ -52,6 +54,14 @@ def outcome_of(response, login_paths: set[str]) -> str:
 
 def login_paths() -> set[str]:
     return {reverse("login"), reverse("admin:login")}
+
+
+def client_for(world, user: str) -> Client:
+    """A test client logged in as `user` (a kind): it carries the world's session."""
+    client = Client()
+    if user != "anon":
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[user]
+    return client
 
 
 # --- expectations --------------------------------------------------------------------------------

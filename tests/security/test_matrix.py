@@ -48,7 +48,6 @@ Add one `Case` to CASES, next to its app's other routes:
 """
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from tests.security.matrix import (
@@ -59,6 +58,7 @@ from tests.security.matrix import (
     Case,
     Pending,
     admin_staff,
+    client_for,
     everyone,
     expect,
     logged_in,
@@ -520,20 +520,11 @@ def _param(probe):
     return pytest.param(probe, id=probe.id, marks=marks)
 
 
-def _client(world, user) -> Client:
-    client = Client()
-    if user != "anon":
-        from django.conf import settings
-
-        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[user]
-    return client
-
-
 @pytest.mark.parametrize("probe", [_param(p) for p in PROBES])
 def test_route(probe, world, db):
     side = world.side(probe.user, probe.which)
     url = reverse(probe.case.name, kwargs=probe.case.kwargs(world, side))
-    client = _client(world, probe.user)
+    client = client_for(world, probe.user)
     where = f"{probe.method} {url} as {probe.user} ({probe.which} objects)"
     try:
         response = client.get(url) if probe.method == "GET" else client.post(url, probe.case.data)

@@ -8,7 +8,8 @@ side A's agreements. Each side has:
   judgment, a collection action and a recovery) is the subject of a DPO in review with the
   side's attorney (`review`, version 1 frozen with its PDF and a reviewer's comment);
 - `loan_settled`: a liquidated loan whose deficiency (`deficiency_settled`, with a chapter 13
-  filing) was settled by an approved DPO, sent, signed (`signed`: signed copy, one payment);
+  filing) was settled by a DPO the attorney commented on and approved, then sent and signed
+  (`signed`: signed copy, one payment);
 - `loan_free`: a loan with nothing recorded, with a short-sale `draft` on it;
 - `tape_import`: a loan-tape import waiting for its column mapping.
 
@@ -68,6 +69,8 @@ OWN_SIDE = {
     "inv_att": "b",
     "staff_att": "a",
 }
+# The text of every reviewer's comment: internal to staff and counsel.
+INTERNAL = "Internal review note: check the judgment figure"
 ODD_TAPE = b"Acct,Obligor,Prop St,Bal\nA-1,Ann Lee,CA,100000.00\n"
 
 
@@ -123,7 +126,7 @@ def _side(owners, staff, reviewer, prefix: str) -> SimpleNamespace:
     )  # fmt: skip
     review = agreement_in_review(loan, staff, reviewer)
     settlement_services.add_comment(
-        agreement=review, section=None, body="Internal: check the judgment figure.", by=reviewer
+        agreement=review, section=None, body=f"{INTERNAL} (in review {prefix})", by=reviewer
     )
 
     loan_settled = make_loan(portfolio, f"{prefix}-2", property_address="2 Elm St")
@@ -134,7 +137,9 @@ def _side(owners, staff, reviewer, prefix: str) -> SimpleNamespace:
                               filed_on=date(2026, 9, 15)),
         by=staff,
     )  # fmt: skip
-    signed = signed_agreement(loan_settled, staff, reviewer, paid="100.00")
+    signed = signed_agreement(
+        loan_settled, staff, reviewer, paid="100.00", comment=f"{INTERNAL} (settled {prefix})"
+    )
 
     loan_free = make_loan(portfolio, f"{prefix}-3", property_address="3 Elm St")
     draft = draft_agreement(loan_free, staff, kind="short_sale")
