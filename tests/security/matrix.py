@@ -128,18 +128,26 @@ class Case:
     kwargs: Callable = field(default=lambda w, s: {})
     variant: str = ""
     sided: bool = True
-    data: dict = field(default_factory=dict)  # the POST body (empty by default)
+    # The POST body (empty by default), or a function of the world returning it (for files).
+    data: dict | Callable = field(default_factory=dict)
+
+    def body(self, world) -> dict:
+        return self.data(world) if callable(self.data) else self.data
 
     @property
     def label(self) -> str:
         return f"{self.name}[{self.variant}]" if self.variant else self.name
 
 
+# The id of an object that does not exist (also beyond 64 bits: never a 500).
+MISSING_ID = 10**20
+
+
 @dataclass(frozen=True)
 class Probe:
     case: Case
     user: str
-    which: str  # "own" or "other"
+    which: str  # "own", "other" or "missing" (every integer in the URL: MISSING_ID)
     method: str  # "GET" or "POST"
 
     @property
@@ -147,21 +155,40 @@ class Probe:
         return f"{self.case.label}-{self.user}-{self.which}-{self.method}"
 
     @property
-    def expected(self) -> Cell:
+    def cell(self) -> Cell:
         cell = (self.case.get if self.method == "GET" else self.case.post)[self.user]
         if isinstance(cell, tuple):
             own, other = cell
             return own if self.which == "own" else other
         return cell
 
+    @property
+    def expected(self) -> Cell:
+        # A missing id answers exactly like an object out of scope: 404.
+        return F404 if self.which == "missing" else self.cell
+
+    def kwargs(self, world) -> dict:
+        side = world.side(self.user, "own" if self.which == "missing" else self.which)
+        kwargs = self.case.kwargs(world, side)
+        if self.which == "missing":
+            kwargs = {k: MISSING_ID if isinstance(v, int) else v for k, v in kwargs.items()}
+        return kwargs
+
 
 def probes(cases: list[Case]) -> list[Probe]:
+    """Every case × user × side × method; a missing id is tried wherever the other side's
+    object is looked up (its cell is ok or 404: the role and method checks passed)."""
     out = []
     for case in cases:
         for user in USERS:
-            for which in ("own", "other") if case.sided else ("own",):
+            for which in ("own", "other", "missing") if case.sided else ("own",):
                 for method in ("GET", "POST"):
-                    out.append(Probe(case, user, which, method))
+                    probe = Probe(case, user, which, method)
+                    if which == "missing":
+                        other = Probe(case, user, "other", method).cell
+                        if other not in (OK, F404):  # refused earlier, or Pending
+                            continue
+                    out.append(probe)
     return out
 
 

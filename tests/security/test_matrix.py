@@ -48,7 +48,9 @@ Add one `Case` to CASES, next to its app's other routes:
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.security.matrix import (
     F403,
@@ -70,6 +72,8 @@ from tests.security.matrix import (
     routes,
     staff_only,
 )
+
+PDF = b"%PDF-1.4\n% a matrix probe, not a readable PDF\n"
 
 # Staff-only pages that accept POST only: the role is checked first, then the method.
 STAFF_POST_ONLY_GET = expect(staff_only(F405))
@@ -402,8 +406,15 @@ CASES = [
             kwargs=lambda w, s: {"pk": s.signed.pk},
             get=STAFF_POST_ONLY_GET,
             post=STAFF_FORM,
+            data=data,
         )
-        for name in ("sent", "signed", "payment", "status")
+        for name, data in (
+            ("sent", {}),
+            # These two check the form before the agreement: a valid body reaches the lookup.
+            ("signed", lambda w: {"version": "1", "file": SimpleUploadedFile("s.pdf", PDF)}),
+            ("payment", lambda w: {"received_on": str(timezone.localdate()), "amount": "1.00"}),
+            ("status", {}),
+        )
     ),
     Case(
         "settlements:signed_pdf",
@@ -522,12 +533,13 @@ def _param(probe):
 
 @pytest.mark.parametrize("probe", [_param(p) for p in PROBES])
 def test_route(probe, world, db):
-    side = world.side(probe.user, probe.which)
-    url = reverse(probe.case.name, kwargs=probe.case.kwargs(world, side))
+    url = reverse(probe.case.name, kwargs=probe.kwargs(world))
     client = client_for(world, probe.user)
     where = f"{probe.method} {url} as {probe.user} ({probe.which} objects)"
     try:
-        response = client.get(url) if probe.method == "GET" else client.post(url, probe.case.data)
+        response = (
+            client.get(url) if probe.method == "GET" else client.post(url, probe.case.body(world))
+        )
     except Exception as exc:  # noqa: BLE001 - any exception is a 500: name the request
         pytest.fail(f"{where} raised {exc!r}")
     if response.status_code >= 500:
