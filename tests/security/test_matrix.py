@@ -21,7 +21,11 @@ be the outcome written in the table:
     405     the method is not allowed (checked after the role, before the object)
 
 A 500 (or an exception) always fails, naming the URL and the user. Every "ok" GET must also
-carry `Cache-Control: private, no-store`.
+carry `Cache-Control: private, no-store`. Wherever the other investor's object is looked up
+(its cell is ok or 404), the same request with a missing id (every integer in the URL
+replaced by 10**20) must answer 404, like an object out of scope. And every route refuses a
+POST without its CSRF token (the matrix's client, like Django's, skips that check).
+What the list pages show each user (nothing out of scope) is in test_lists.py.
 
 The world (world.py) is built once per module in a transaction that is rolled back at the
 end; each test runs inside a savepoint, so what one POST changes, the next test never sees.
@@ -556,6 +560,19 @@ def test_route(probe, world, db):
         assert "private" in cache_control and "no-store" in cache_control, (
             f"{where}: Cache-Control is {cache_control!r}"
         )
+
+
+@pytest.mark.parametrize("user", ["anon", "staff"])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.label) for c in CASES])
+def test_a_post_without_its_csrf_token_is_refused(case, user, world, db):
+    # The matrix's client skips CSRF checks (as Django's does); a browser's forged POST
+    # carries no token: every route refuses it before its view runs.
+    client = client_for(world, user)
+    client.handler.enforce_csrf_checks = True
+    url = reverse(case.name, kwargs=case.kwargs(world, world.a))
+    response = client.post(url, case.body(world))
+    assert response.status_code == 403, f"POST {url} as {user}: {response.status_code}"
+    assert "403_csrf.html" in [t.name for t in response.templates], "not the CSRF refusal"
 
 
 def test_every_route_has_an_expectation():
