@@ -313,6 +313,14 @@ CASES = [
     ),
     Case(
         "deficiencies:calendar",
+        variant="deactivated user's token",
+        sided=False,
+        kwargs=lambda w, s: {"token": w.inactive_feed.token},
+        get=expect(everyone(F404)),
+        post=expect(everyone(F404)),
+    ),
+    Case(
+        "deficiencies:calendar",
         variant="unknown token",
         sided=False,
         kwargs=lambda w, s: {"token": "no-such-token"},

@@ -14,7 +14,8 @@ side A's agreements. Each side has:
 - `tape_import`: a loan-tape import waiting for its column mapping.
 
 Users also include `staff` (drafted everything), `staff_att` (holds Staff and Attorney),
-and two admin targets: `superuser` and `staff2` (another staff member).
+two admin targets: `superuser` and `staff2` (another staff member), and a deactivated
+co-owner of side A whose calendar link must no longer work.
 """
 
 from dataclasses import dataclass
@@ -82,7 +83,8 @@ class World:
     b: SimpleNamespace
     superuser: object
     staff2: object
-    feed: CalendarFeed
+    feed: CalendarFeed  # the investor's
+    inactive_feed: CalendarFeed  # a deactivated co-owner's of side A
 
     def side(self, kind: str, which: str) -> SimpleNamespace:
         """`which` is "own" or "other", relative to the user kind."""
@@ -180,6 +182,9 @@ def build_world() -> World:
     a = _side([users["investor"]], staff, users["attorney"], "MA")
     b = _side([users["other"], users["inv_att"]], staff, users["other_attorney"], "MB")
     feed = CalendarFeed.objects.create(user=users["investor"], token="matrix-investor-feed")
+    gone = make_user(Role.INVESTOR, email="m-gone@example.com", is_active=False)
+    gone.portfolios.add(a.portfolio)
+    inactive_feed = CalendarFeed.objects.create(user=gone, token="matrix-inactive-feed")
     sessions = {}
     for kind, user in users.items():
         client = Client()
@@ -193,4 +198,5 @@ def build_world() -> World:
         superuser=make_user(email="m-root@example.com", is_staff=True, is_superuser=True),
         staff2=make_user(Role.STAFF, email="m-staff-two@example.com"),
         feed=feed,
+        inactive_feed=inactive_feed,
     )
