@@ -41,7 +41,7 @@ class Listing:
 
 
 LISTINGS = [
-    # Investors see approved agreements of their loans; attorneys what was sent to them.
+    # Investors see approved agreements of their loans; attorneys what is in review with them.
     Listing(
         "settlements:list",
         AGREEMENTS,
@@ -51,8 +51,8 @@ LISTINGS = [
             "inv_att": pending({"b.signed"}, 7),
             "staff": ALL_AGREEMENTS,
             "staff_att": ALL_AGREEMENTS,
-            "attorney": {"a.review", "a.signed"},
-            "other_attorney": {"b.review", "b.signed"},
+            "attorney": pending({"a.review"}, 7),
+            "other_attorney": pending({"b.review"}, 7),
         },
     ),
     # Home: an attorney's review queue; nobody else's home lists agreements.

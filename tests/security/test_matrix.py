@@ -84,9 +84,10 @@ STAFF_POST_ONLY_GET = expect(staff_only(F405))
 STAFF_FORM = expect(staff_only())
 
 # --- agreements ----------------------------------------------------------------------------------
-# Investors see an agreement of their own loans once approved; an attorney sees those sent
-# to them for review; staff see all. inv_att is an investor of side B who holds Attorney but
-# reviews nothing: on B, investor rules apply (issue 8 item 7).
+# Investors see an agreement of their own loans once approved; an attorney sees one while
+# it is in review with them, and not after: attorney powers end with the review, then the
+# investor rules apply (issue 8 item 7); staff see all. inv_att is an investor of side B
+# who holds Attorney but reviews nothing: on B, the investor rules apply.
 AGREEMENT_DRAFT = expect(
     logged_in(F404),
     staff=OK,
@@ -100,8 +101,8 @@ AGREEMENT_IN_REVIEW = expect(
 )
 AGREEMENT_SIGNED = expect(
     owners_read(),
-    attorney=(OK, F404),
-    other_attorney=(OK, F404),
+    attorney=(pending(F404, 7), F404),
+    other_attorney=(pending(F404, 7), F404),
 )
 # POST-only attorney actions: the role first (403), then the method (405 on GET).
 ATTORNEY_POST_ONLY_GET = expect(
@@ -120,11 +121,12 @@ REVIEWER_POST = expect(
     inv_att=(pending(F404, 7), F404),
     staff_att=pending(F403, 2),
 )
-# After approval nobody comments: attorney powers end with the review (item 7).
+# After approval nobody comments: the reviewer no longer sees the agreement; an investor
+# who holds Attorney sees it as an investor, who may not comment (item 7).
 COMMENT_AFTER_APPROVAL = expect(
     logged_in(F403),
-    attorney=(pending(F403, 7), F404),
-    other_attorney=(pending(F403, 7), F404),
+    attorney=(pending(F404, 7), F404),
+    other_attorney=(pending(F404, 7), F404),
     inv_att=(pending(F403, 7), F404),
     staff_att=pending(F403, 2),
 )
