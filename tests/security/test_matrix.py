@@ -473,13 +473,16 @@ CASES = [
         get=expect(admin_staff()),
         post=expect(admin_staff()),
     ),
-    Case(
-        "admin:accounts_user_change",
-        variant="investor",
-        sided=False,
-        kwargs=lambda w, s: {"object_id": w.users["investor"].pk},
-        get=expect(admin_staff()),
-        post=expect(admin_staff()),
+    *(
+        Case(
+            "admin:accounts_user_change",
+            variant=kind,
+            sided=False,
+            kwargs=lambda w, s, kind=kind: {"object_id": w.users[kind].pk},
+            get=expect(admin_staff()),
+            post=expect(admin_staff()),
+        )
+        for kind in ("investor", "attorney")
     ),
     Case(
         "admin:accounts_user_change",
@@ -508,6 +511,7 @@ CASES = [
         )
         for variant, kwargs in (
             ("investor", lambda w, s: {"id": w.users["investor"].pk}),
+            ("attorney", lambda w, s: {"id": w.users["attorney"].pk}),
             ("superuser", _admin_id("superuser")),
             ("staff member", _admin_id("staff2")),
         )
