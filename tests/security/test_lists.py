@@ -27,6 +27,7 @@ LOANS = {
     for side in "ab"
     for name in ("loan", "loan_settled")
 }
+AGREEMENTS["a.review_by_inv_att"] = lambda w: w.a.review_by_inv_att.number
 ALL_AGREEMENTS = set(AGREEMENTS)
 NONE: frozenset = frozenset()
 
@@ -48,7 +49,7 @@ LISTINGS = [
         {
             "investor": {"a.signed"},
             "other": {"b.signed"},
-            "inv_att": pending({"b.signed"}, 7),
+            "inv_att": pending({"b.signed", "a.review_by_inv_att"}, 7),
             "staff": ALL_AGREEMENTS,
             "staff_att": ALL_AGREEMENTS,
             "attorney": pending({"a.review"}, 7),
@@ -60,7 +61,8 @@ LISTINGS = [
         "home",
         AGREEMENTS,
         {
-            **dict.fromkeys(("investor", "other", "inv_att", "staff", "staff_att"), NONE),
+            **dict.fromkeys(("investor", "other", "staff", "staff_att"), NONE),
+            "inv_att": {"a.review_by_inv_att"},
             "attorney": {"a.review"},
             "other_attorney": {"b.review"},
         },

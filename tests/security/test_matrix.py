@@ -132,6 +132,16 @@ COMMENT_AFTER_APPROVAL = expect(
     staff_att=pending(F403, 2),
 )
 
+# inv_att reviewing side A's agreement sent to them: attorney powers apply there.
+COUNSEL_INV_ATT = expect(logged_in(F404), staff=OK, staff_att=OK, inv_att=OK)
+COUNSEL_INV_ATT_POST = expect(
+    logged_in(F403),
+    attorney=F404,
+    other_attorney=F404,
+    inv_att=OK,
+    staff_att=pending(F403, 2),
+)
+
 # --- deficiencies ----------------------------------------------------------------------------------
 # An attorney sees a deficiency while an agreement about it is in review with them, and
 # not after (item 7, deficiencies part).
@@ -373,6 +383,38 @@ CASES = [
         kwargs=lambda w, s: {"pk": s.signed.pk},
         get=AGREEMENT_SIGNED,
         post=AGREEMENT_SIGNED,
+    ),
+    Case(
+        "settlements:detail",
+        variant="in review with inv_att",
+        sided=False,
+        kwargs=lambda w, s: {"pk": w.a.review_by_inv_att.pk},
+        get=COUNSEL_INV_ATT,
+        post=COUNSEL_INV_ATT,
+    ),
+    Case(
+        "settlements:pdf",
+        variant="in review with inv_att",
+        sided=False,
+        kwargs=lambda w, s: {"pk": w.a.review_by_inv_att.pk, "number": 1},
+        get=COUNSEL_INV_ATT,
+        post=COUNSEL_INV_ATT,
+    ),
+    *(
+        Case(
+            name,
+            variant="in review with inv_att",
+            sided=False,
+            kwargs=lambda w, s: {"pk": w.a.review_by_inv_att.pk},
+            data=data,
+            get=ATTORNEY_POST_ONLY_GET,
+            post=COUNSEL_INV_ATT_POST,
+        )
+        for name, data in (
+            ("settlements:comment", {"body": "Matrix probe: a comment."}),
+            ("settlements:request_changes", {"note": "Matrix probe: please change."}),
+            ("settlements:approve", {}),
+        )
     ),
     Case(
         "settlements:edit",

@@ -13,6 +13,9 @@ side A's agreements. Each side has:
 - `loan_free`: a loan with nothing recorded, with a short-sale `draft` on it;
 - `tape_import`: a loan-tape import waiting for its column mapping.
 
+Side A also has `loan_counsel` with `review_by_inv_att`, a DPO in review with `inv_att`
+(their legitimate attorney powers, on a loan that is not theirs).
+
 Users also include `staff` (drafted everything), `staff_att` (holds Staff and Attorney),
 two admin targets: `superuser` and `staff2` (another staff member), and a deactivated
 co-owner of side A whose calendar link must no longer work.
@@ -181,6 +184,9 @@ def build_world() -> World:
     staff = users["staff"]
     a = _side([users["investor"]], staff, users["attorney"], "MA")
     b = _side([users["other"], users["inv_att"]], staff, users["other_attorney"], "MB")
+    # inv_att's work as counsel: a DPO on side A sent to them for review.
+    a.loan_counsel = make_loan(a.portfolio, "MA-4", property_address="4 Elm St")
+    a.review_by_inv_att = agreement_in_review(a.loan_counsel, staff, users["inv_att"])
     feed = CalendarFeed.objects.create(user=users["investor"], token="matrix-investor-feed")
     gone = make_user(Role.INVESTOR, email="m-gone@example.com", is_active=False)
     gone.portfolios.add(a.portfolio)
