@@ -78,6 +78,11 @@ def expect(base: dict | None = None, /, **cells: Cell) -> dict[str, Cell]:
     unknown = [u for u in table if u not in USERS]
     if missing or unknown:
         raise ValueError(f"expectation: missing {missing}, unknown {unknown}")
+    for user, cell in table.items():
+        for part in cell if isinstance(cell, tuple) else (cell,):
+            outcome = part.outcome if isinstance(part, Pending) else part
+            if outcome not in OUTCOMES:
+                raise ValueError(f"expectation for {user}: {outcome!r} is not an outcome")
     return table
 
 

@@ -47,9 +47,10 @@ Add one `Case` to CASES, next to its app's other routes:
 - The same route with another object (an agreement in review, then a signed one): another
   Case with the same name and a `variant` label.
 - A route that takes a POST body to reach its check: `data={...}`.
-- A cell that main gets wrong and another branch is fixing: `pending(F404, item=7)` makes
-  it a strict xfail ("issue 8 item 7: fixed in sec-settlements"); once that branch is
-  merged the xfail fails as XPASS: replace `pending(X, ...)` by `X`.
+- A cell that main gets wrong and another branch is fixing: `pending(F404, 7)` makes it a
+  strict xfail ("issue 8 item 7: fixed in sec-settlements"; the branch comes from
+  ITEM_BRANCH in matrix.py, or pass it); once that branch is merged the xfail fails as
+  XPASS: replace `pending(X, ...)` by `X`.
 """
 
 import pytest
