@@ -22,12 +22,13 @@ co-owner of side A whose calendar link must no longer work.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from deficiencies import services as deficiency_services
 from deficiencies.models import (
@@ -96,6 +97,10 @@ class World:
         return getattr(self, name)
 
 
+def ago(days: int):
+    return timezone.localdate() - timedelta(days=days)
+
+
 def _side(owners, staff, reviewer, prefix: str) -> SimpleNamespace:
     portfolio = make_portfolio(
         *owners,
@@ -105,27 +110,27 @@ def _side(owners, staff, reviewer, prefix: str) -> SimpleNamespace:
         seller=f"Seller {prefix}",
     )
     loan = make_loan(portfolio, f"{prefix}-1", property_address="1 Elm St")
-    deficiency = record_sale(loan, staff, on=date(2026, 6, 1))
+    deficiency = record_sale(loan, staff, on=ago(180))
     deficiency_services.record_suit(
         deficiency=deficiency,
         suit=DeficiencySuit(court="Supreme Court", county="Albany", case_number=f"{prefix}-S1",
-                            filed_on=date(2026, 7, 1)),
+                            filed_on=ago(150)),
         by=staff,
     )  # fmt: skip
     deficiency_services.record_judgment(
         deficiency=deficiency,
-        judgment=Judgment(granted_on=date(2026, 8, 1), amount=Decimal("60000.00"),
-                          interest_rate=Decimal("9"), expires_on=date(2046, 8, 1)),
+        judgment=Judgment(granted_on=ago(120), amount=Decimal("60000.00"),
+                          interest_rate=Decimal("9"), expires_on=ago(120) + timedelta(days=20 * 365)),
         by=staff,
     )  # fmt: skip
     deficiency_services.add_collection_action(
         deficiency=deficiency,
-        action=CollectionAction(kind="wage_garnishment", started_on=date(2026, 9, 1)),
+        action=CollectionAction(kind="wage_garnishment", started_on=ago(90)),
         by=staff,
     )
     deficiency_services.add_recovery(
         deficiency=deficiency,
-        recovery=Recovery(received_on=date(2026, 10, 1), amount=Decimal("1000.00"),
+        recovery=Recovery(received_on=ago(60), amount=Decimal("1000.00"),
                           source="garnishment"),
         by=staff,
     )  # fmt: skip
@@ -135,11 +140,11 @@ def _side(owners, staff, reviewer, prefix: str) -> SimpleNamespace:
     )
 
     loan_settled = make_loan(portfolio, f"{prefix}-2", property_address="2 Elm St")
-    deficiency_settled = record_sale(loan_settled, staff, on=date(2026, 6, 15))
+    deficiency_settled = record_sale(loan_settled, staff, on=ago(170))
     deficiency_services.record_bankruptcy(
         deficiency=deficiency_settled,
         bankruptcy=Bankruptcy(chapter=13, case_number=f"{prefix}-BK", district="N.D.N.Y.",
-                              filed_on=date(2026, 9, 15)),
+                              filed_on=ago(75)),
         by=staff,
     )  # fmt: skip
     signed = signed_agreement(
