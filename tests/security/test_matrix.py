@@ -640,6 +640,26 @@ def test_a_post_without_its_csrf_token_is_refused(case, user, world, db):
     assert "403_csrf.html" in [t.name for t in response.templates], "not the CSRF refusal"
 
 
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+@pytest.mark.parametrize(
+    ("name", "method", "user"),
+    [
+        ("login", "GET", "investor"),  # a logged-in user is sent on at once
+        ("logout", "POST", "investor"),
+        ("logout", "POST", "anon"),
+        ("admin:login", "GET", "staff"),
+        ("admin:logout", "POST", "staff"),
+    ],
+)
+def test_next_never_leaves_the_site(name, method, user, target, world, db):
+    client = client_for(world, user)
+    url = f"{reverse(name)}?next={target}"
+    response = client.get(url) if method == "GET" else client.post(url)
+    assert response.status_code == 302, f"{method} {url} as {user}: {response.status_code}"
+    location = response["Location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+
+
 def test_every_route_has_an_expectation():
     covered = {case.name for case in CASES}
     missing = [
