@@ -50,7 +50,8 @@ Add one `Case` to CASES, next to its app's other routes:
 - A cell that main gets wrong and another branch is fixing: `pending(F404, 7)` makes it a
   strict xfail ("issue 8 item 7: fixed in sec-settlements"; the branch comes from
   ITEM_BRANCH in matrix.py, or pass it); once that branch is merged the xfail fails as
-  XPASS: replace `pending(X, ...)` by `X`.
+  XPASS: add the branch to MERGED in matrix.py (every cell it fixes becomes a plain
+  expectation), then, at leisure, replace `pending(X, ...)` by `X`.
 """
 
 import pytest
