@@ -334,13 +334,19 @@ CASES = [
         get=expect(everyone(F404)),
         post=expect(everyone(F404)),
     ),
-    Case(
-        "deficiencies:calendar",
-        variant="unknown token",
-        sided=False,
-        kwargs=lambda w, s: {"token": "no-such-token"},
-        get=expect(everyone(F404)),
-        post=expect(everyone(F404)),
+    *(
+        Case(
+            "deficiencies:calendar",
+            variant=variant,
+            sided=False,
+            kwargs=lambda w, s, token=token: {"token": token},
+            get=expect(everyone(F404)),
+            post=expect(everyone(F404)),
+        )
+        for variant, token in (
+            ("unknown token", "A" * 43),
+            ("malformed token", "no such token!"),
+        )
     ),
     Case("deficiencies:rules", sided=False, get=expect(logged_in()), post=expect(logged_in())),
     Case(

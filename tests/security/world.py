@@ -21,6 +21,7 @@ two admin targets: `superuser` and `staff2` (another staff member), and a deacti
 co-owner of side A whose calendar link must no longer work.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -192,10 +193,11 @@ def build_world() -> World:
     # inv_att's work as counsel: a DPO on side A sent to them for review.
     a.loan_counsel = make_loan(a.portfolio, "MA-4", property_address="4 Elm St")
     a.review_by_inv_att = agreement_in_review(a.loan_counsel, staff, users["inv_att"])
-    feed = CalendarFeed.objects.create(user=users["investor"], token="matrix-investor-feed")
+    # Tokens shaped like the ones calendar_link makes (secrets.token_urlsafe(32)).
+    feed = CalendarFeed.objects.create(user=users["investor"], token=secrets.token_urlsafe(32))
     gone = make_user(Role.INVESTOR, email="m-gone@example.com", is_active=False)
     gone.portfolios.add(a.portfolio)
-    inactive_feed = CalendarFeed.objects.create(user=gone, token="matrix-inactive-feed")
+    inactive_feed = CalendarFeed.objects.create(user=gone, token=secrets.token_urlsafe(32))
     sessions = {}
     for kind, user in users.items():
         client = Client()
