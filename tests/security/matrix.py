@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.messages import constants, get_messages
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -20,7 +21,10 @@ LOGIN = "login"  # a redirect to the log-in page (the site's or the admin's)
 F403 = "403"
 F404 = "404"
 F405 = "405"
-OUTCOMES = (OK, LOGIN, F403, F404, F405)
+# Refused by a rule on this object (not by role or scope): 403, or the app's way of
+# reporting a refused action, a redirect with an error message and no success.
+REFUSED = "refused"
+OUTCOMES = (OK, LOGIN, F403, F404, F405, REFUSED)
 
 # Branches fixing what main still does differently (see Pending).
 ITEM_BRANCH = {1: "sec-accounts", 2: "sec-settlements", 7: "sec-settlements"}
@@ -56,6 +60,25 @@ def outcome_of(response, login_paths: set[str]) -> str:
     if 200 <= code < 300 or code == 400:
         return OK
     return str(code)
+
+
+def was_refused(response, login_paths: set[str]) -> bool:
+    """403, or a redirect (not to log in) carrying an error message and no success."""
+    if response.status_code == 403:
+        return True
+    if outcome_of(response, login_paths) != OK or response.status_code < 300:
+        return False
+    levels = {m.level for m in get_messages(response.wsgi_request)}
+    return constants.ERROR in levels and constants.SUCCESS not in levels
+
+
+def matches(expected: str, response, login_paths: set[str]) -> tuple[bool, str]:
+    """Whether `response` is the `expected` outcome, and what it was (for the message)."""
+    got = outcome_of(response, login_paths)
+    if expected == REFUSED:
+        refused = was_refused(response, login_paths)
+        return refused, REFUSED if refused else f"{got} (not refused)"
+    return got == expected, got
 
 
 def login_paths() -> set[str]:
@@ -141,6 +164,12 @@ class Case:
     sided: bool = True
     # The POST body (empty by default), or a function of the world returning it (for files).
     data: dict | Callable = field(default_factory=dict)
+    # A route another branch adds: its probes are skipped until that branch is in MERGED.
+    arrives_with: str | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self.arrives_with is not None and self.arrives_with not in MERGED
 
     def body(self, world) -> dict:
         return self.data(world) if callable(self.data) else self.data

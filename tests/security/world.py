@@ -14,7 +14,9 @@ side A's agreements. Each side has:
 - `tape_import`: a loan-tape import waiting for its column mapping.
 
 Side A also has `loan_counsel` with `review_by_inv_att`, a DPO in review with `inv_att`
-(their legitimate attorney powers, on a loan that is not theirs).
+(their legitimate attorney powers, on a loan that is not theirs); side B has
+`review_by_staff_att`, a DPO in review with `staff_att` (reassigned in the database: no
+Staff holder may review, issue 8 item 2).
 
 Users also include `staff` (drafted everything), `staff_att` (holds Staff and Attorney),
 two admin targets: `superuser` and `staff2` (another staff member), and a deactivated
@@ -43,6 +45,7 @@ from deficiencies.models import (
 from noteinvest.access import Role
 from portfolios import services as portfolio_services
 from settlements import services as settlement_services
+from settlements.models import Agreement
 from tests.factories import (
     agreement_in_review,
     draft_agreement,
@@ -193,6 +196,11 @@ def build_world() -> World:
     # inv_att's work as counsel: a DPO on side A sent to them for review.
     a.loan_counsel = make_loan(a.portfolio, "MA-4", property_address="4 Elm St")
     a.review_by_inv_att = agreement_in_review(a.loan_counsel, staff, users["inv_att"])
+    # staff_att as a reviewer (as before issue 8 item 2's fix): a DPO on side B, submitted
+    # to an attorney, then reassigned to them in the database.
+    b.loan_counsel = make_loan(b.portfolio, "MB-4", property_address="4 Elm St")
+    b.review_by_staff_att = agreement_in_review(b.loan_counsel, staff, users["attorney"])
+    Agreement.objects.filter(pk=b.review_by_staff_att.pk).update(reviewer=users["staff_att"])
     # Tokens shaped like the ones calendar_link makes (secrets.token_urlsafe(32)).
     feed = CalendarFeed.objects.create(user=users["investor"], token=secrets.token_urlsafe(32))
     gone = make_user(Role.INVESTOR, email="m-gone@example.com", is_active=False)
