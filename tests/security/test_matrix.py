@@ -20,6 +20,9 @@ be the outcome written in the table:
     403     the user's role may not use the page
     404     the object is outside the user's scope (exactly like a missing id)
     405     the method is not allowed (checked after the role, before the object)
+    refused a rule forbids this action on an object the user may see (a Staff holder
+            approving, a comment after approval): 403, or the app's way of reporting it,
+            a redirect carrying an error message and no success message
 
 A 500 (or an exception) always fails, naming the URL and the user. Every "ok" GET must also
 carry `Cache-Control: private, no-store`. Wherever the other investor's object is looked up
@@ -46,7 +49,10 @@ Add one `Case` to CASES, next to its app's other routes:
 - A URL without an object (or whose object does not depend on the side): `sided=False`.
 - The same route with another object (an agreement in review, then a signed one): another
   Case with the same name and a `variant` label.
-- A route that takes a POST body to reach its check: `data={...}`.
+- A route that takes a POST body to reach its check: `data={...}` (or a function of the
+  world, for a file).
+- A route another branch adds: `arrives_with="sec-..."` skips it until that branch is in
+  MERGED (matrix.py).
 - A cell that main gets wrong and another branch is fixing: `pending(F404, 7)` makes it a
   strict xfail ("issue 8 item 7: fixed in sec-settlements"; the branch comes from
   ITEM_BRANCH in matrix.py, or pass it); once that branch is merged the xfail fails as
