@@ -35,7 +35,7 @@ MERGED: set[str] = set()
 @dataclass(frozen=True)
 class Pending:
     """The intended outcome of a cell where main still differs: the test is a strict xfail
-    until the named branch is merged (then replace Pending(...) by its outcome)."""
+    until the branch fixing it is named in MERGED (see pending())."""
 
     outcome: str
     reason: str
