@@ -55,3 +55,67 @@ def record_sale(loan, by, *, on=None, price="150000.00", process="judicial", **e
         sale_price=Decimal(price), **extra,
     )  # fmt: skip
     return record_liquidation(loan=loan, event=event, by=by)
+
+
+def draft_agreement(loan, by, *, kind: str = "dpo", share: str = "0.5"):
+    """A settlement draft on `loan` whose terms pass the review checklist.
+
+    The portfolio needs a holder address (set on it here when missing); the amount
+    received is `share` of the total debt, rounded to whole dollars.
+    """
+    from settlements import services
+
+    portfolio = loan.portfolio
+    if not portfolio.holder_address:
+        portfolio.holder_address = "1 Fund Way, Albany, NY 12207"
+        portfolio.save(update_fields=["holder_address"])
+        loan.portfolio = portfolio
+    agreement = services.start_draft(loan=loan, kind=kind, by=by)
+    amount = (agreement.total_debt * Decimal(share)).quantize(Decimal("1"))
+    if kind == "dpo":
+        agreement.settlement_amount = amount
+        agreement.payment_method = "wire"
+        agreement.payment_instructions = "To the account in the holder's signed wire letter."
+    else:
+        agreement.minimum_net_proceeds = amount
+    agreement.save()
+    return agreement
+
+
+def agreement_in_review(loan, by, reviewer, **draft):
+    """A draft (see draft_agreement) submitted to `reviewer`: version 1 frozen with its PDF."""
+    from settlements import services
+
+    agreement = draft_agreement(loan, by, **draft)
+    services.submit_for_review(agreement=agreement, reviewer=reviewer, by=by)
+    agreement.refresh_from_db()
+    return agreement
+
+
+def signed_agreement(
+    loan, by, reviewer, *, paid: str | None = None, comment: str | None = None, **draft
+):
+    """An agreement approved by `reviewer` (after writing `comment`, if given), sent, with
+    its signed copy (the approved PDF's bytes) and, when `paid` is given, one payment of
+    that amount received today."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from settlements import services
+    from settlements.models import Payment
+
+    agreement = agreement_in_review(loan, by, reviewer, **draft)
+    if comment:
+        services.add_comment(agreement=agreement, section=None, body=comment, by=reviewer)
+    services.approve(agreement=agreement, by=reviewer)
+    services.mark_sent(agreement=agreement, by=by)
+    pdf = bytes(agreement.versions.get().pdf)
+    services.record_signed(agreement=agreement, upload=SimpleUploadedFile("signed.pdf", pdf), by=by)
+    if paid is not None:
+        services.record_payment(
+            agreement=agreement,
+            payment=Payment(received_on=timezone.localdate(), amount=Decimal(paid)),
+            by=by,
+        )
+    agreement.refresh_from_db()
+    return agreement
