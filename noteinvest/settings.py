@@ -163,7 +163,9 @@ LOGIN_REDIRECT_URL = "home"
 AXES_FAILURE_LIMIT = 6
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# Axes' own reset on success deletes every attempt from the client's address, the failures
+# against other accounts included; accounts.signals resets only the account's own key.
+AXES_RESET_ON_SUCCESS = False
 AXES_USERNAME_FORM_FIELD = "username"  # the login form's field; it holds the e-mail address
 AXES_USERNAME_CALLABLE = "accounts.views.throttle_key"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
