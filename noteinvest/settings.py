@@ -91,13 +91,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages, PDFs and CSVs are never cached (the 400 below included); static files, served
+    # by WhiteNoise above, keep their own caching.
+    "noteinvest.middleware.PrivateCacheMiddleware",
+    # NUL bytes (and control characters in headers and cookies) are bad input everywhere:
+    # 400 before the session, CSRF, authentication and axes middleware read any of them.
+    "noteinvest.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # NUL bytes are bad input everywhere (400); pages, PDFs and CSVs are never cached.
-    "noteinvest.middleware.RefuseNulMiddleware",
-    "noteinvest.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes must come last: it turns a lockout raised during login into its response.
