@@ -22,6 +22,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -242,6 +243,18 @@ class UserAdmin(DjangoUserAdmin):
             "change_url": change_url,
         }
         return TemplateResponse(request, "admin/accounts/user/send_reset_link.html", context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            if request.method != "POST":
+                raise
+            # Another request saved the same address between this form's checks and its
+            # write (a double submit). The admin's atomic block rolled everything back;
+            # checking the form again now finds the address taken and says so beside the
+            # field, with what was typed. Anything else left is a 409 (ConflictMiddleware).
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}

@@ -3,8 +3,10 @@ never cached."""
 
 import re
 
+from django.db import IntegrityError
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.log import log_response
 
 NUL = "\x00"
 # C0 control characters but the tab: no header value or cookie has one legitimately.
@@ -96,4 +98,36 @@ class PrivateCacheMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class ConflictMiddleware:
+    """The safety net for a double submit: an IntegrityError escaping a view answers 409.
+
+    Two requests saving the same record at the same moment both pass their form's checks,
+    and the database's unique constraint refuses the second: without this, a 500. The
+    view's writes were in `transaction.atomic` (services and the admin use it), which
+    rolled back when the error left it, so nothing of the request was half-written; the
+    409 page says so and asks to reload. Logged as one line (django.request, no traceback).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, IntegrityError):
+            return None
+        response = render(request, "409.html", status=409)
+        detail = str(exception).strip().splitlines()[0] if str(exception).strip() else ""
+        log_response(
+            "Conflict: %s %s (IntegrityError: %s)",
+            request.method,
+            request.path,
+            detail[:200],
+            response=response,
+            request=request,
+        )
         return response

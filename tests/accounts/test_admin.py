@@ -364,3 +364,37 @@ def test_other_roles_never_reach_the_admin(client, who, request, superuser):
         assert client.post(page, password_data()).status_code == 302
     superuser.refresh_from_db()
     assert superuser.check_password(PASSWORD)
+
+
+# --- a double submit: the address taken in between is a form error, not a 500 ---------------
+
+
+def test_an_address_taken_between_check_and_save_is_a_form_error(
+    staff_client, mail_jobs, monkeypatch
+):
+    """Six staff tabs adding one address at once: all pass the form's check, the database
+    takes one. Simulated: the check is skipped once, as if the other insert came after it."""
+    from accounts.admin import UserCreationForm
+
+    make_user(Role.INVESTOR, email="racer@example.com")  # the request that won
+    real_validate = UserCreationForm.validate_unique
+    calls = []
+
+    def validate_after_the_race(form):
+        calls.append(1)
+        if len(calls) > 1:  # the first check ran before the other request's insert
+            real_validate(form)
+
+    monkeypatch.setattr(UserCreationForm, "validate_unique", validate_after_the_race)
+    monkeypatch.setattr(UserCreationForm, "validate_constraints", lambda form: None, raising=False)
+    response = staff_client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": "Racer@example.com", "full_name": "Second Tab",
+         "groups": [group(Role.INVESTOR).pk]},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "already exists" in response.text
+    assert 'value="Racer@example.com"' in response.text
+    assert 'value="Second Tab"' in response.text
+    assert User.objects.filter(email="racer@example.com").count() == 1
+    assert mail_jobs == []  # no welcome mail for an account that was not created
