@@ -48,15 +48,17 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip() or DEVELOPMENT_SECRET_KEY
 MIN_SECRET_KEY_LENGTH = 50
+# secrets.token_urlsafe(50) has about 40 distinct characters; "aaaa...abcde" has 5.
+MIN_SECRET_KEY_DISTINCT = 12
 if not DEBUG and (
     SECRET_KEY == DEVELOPMENT_SECRET_KEY
     or SECRET_KEY.startswith("django-insecure")
     or len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH
-    or len(set(SECRET_KEY)) < 5
+    or len(set(SECRET_KEY)) < MIN_SECRET_KEY_DISTINCT
 ):
     raise ImproperlyConfigured(
         f"DJANGO_DEBUG=0 needs a real secret key of at least {MIN_SECRET_KEY_LENGTH} random "
-        "characters: set DJANGO_SECRET_KEY "
+        f"characters, {MIN_SECRET_KEY_DISTINCT} of them different: set DJANGO_SECRET_KEY "
         "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
     )
 
@@ -288,4 +290,14 @@ LOGGING = {
     "filters": {"one_line_refusals": {"()": "noteinvest.log.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    # Django's default logging gives the `django` logger a console handler of its own in
+    # DEBUG, which printed every 403/404 a second time with its traceback. Its records go
+    # to the root's filtered console only.
+    "loggers": {
+        "django": {
+            "handlers": [],
+            "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING"),
+            "propagate": True,
+        },
+    },
 }
