@@ -7,7 +7,8 @@ Variables (see README, "Configuration"):
   DATABASE_URL           default: SQLite file db.sqlite3 in the project folder
   DJANGO_SECURE_SSL_REDIRECT, DJANGO_HSTS_SECONDS, DJANGO_SECURE_PROXY_SSL_HEADER,
   DJANGO_CSRF_TRUSTED_ORIGINS, DJANGO_EMAIL_BACKEND (and DJANGO_EMAIL_HOST, ...),
-  DJANGO_DEFAULT_FROM_EMAIL, DJANGO_TIME_ZONE, DJANGO_LOG_LEVEL, DJANGO_TRUSTED_PROXY_COUNT
+  DJANGO_DEFAULT_FROM_EMAIL, DJANGO_TIME_ZONE, DJANGO_LOG_LEVEL, DJANGO_TRUSTED_PROXY_COUNT,
+  DJANGO_ACCOUNT_CONTACT
 """
 
 import os
@@ -240,6 +241,10 @@ if _email_backend.endswith("smtp.EmailBackend"):
     }
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "NoteInvest <noreply@localhost>")
+# Whom the "your sign-in address was changed" notice tells its reader to contact.
+ACCOUNT_CONTACT = (
+    os.environ.get("DJANGO_ACCOUNT_CONTACT", "").strip() or "your NoteInvest administrator"
+)
 
 # Content-Security-Policy: everything from our own origin; inline scripts only with a nonce.
 SECURE_CSP = {
