@@ -6,8 +6,9 @@ from noteinvest.access import Role
 
 # Staff manage accounts in the admin site; nothing else there is theirs by default. These
 # are model-wide; which accounts and fields staff may change is narrowed per object in
-# accounts.admin (only investor and attorney accounts, never a password typed for anyone,
-# never the Staff role). No delete_user: accounts are deactivated, not deleted.
+# accounts.admin (investor accounts; of attorney accounts only the active flag and a reset
+# link to the address on file; never a password typed for anyone, never the Staff or the
+# Attorney role). No delete_user: accounts are deactivated, not deleted.
 STAFF_ADMIN_PERMISSIONS = ["add_user", "change_user", "view_user", "view_group"]
 
 # The roles staff may give or take away in the admin site. Staff and Attorney only a
