@@ -1,18 +1,26 @@
 """Account administration: staff create and edit accounts here (no public sign-up).
 
 Superusers keep full power. Staff (admin-site access without superuser status) manage
-investor and attorney accounts only:
+investor accounts, and may deactivate attorney accounts:
 
 - an account with admin-site access, the Staff role or superuser status is read-only to
   them (a POST to its change page answers 403), and they cannot delete any account;
+- an account holding the Attorney role (a reviewing power: attorneys approve what staff
+  draft) is read-only to them except its active flag, which they may clear, and "Send
+  password reset link", which mails the address on file: only a superuser changes an
+  attorney's address, name or roles, gives or removes the Attorney role, or creates an
+  account holding it (accounts.roles.may_edit);
 - nobody types a password for someone else: the password page answers 403 to staff, and
   accounts created here get no password, only a mailed link to choose one; "Send password
   reset link" (a button on an account's page, and an action on the list) mails Django's
   reset link instead;
-- the roles they can give are Investor and Attorney (staff cannot mint staff);
+- the only role they can give is Investor (staff cannot mint staff or attorneys);
   "admin site access" and "superuser status" are read-only to them;
-- on their own account they may change their name and e-mail address, not their roles
-  or active flag.
+- on their own account they may change their name and e-mail address (not if they also
+  hold the Attorney role), not their roles or active flag.
+
+Whenever an account's e-mail address is changed here, by anyone, a notice goes to the
+old address once the change is committed (accounts.notices).
 """
 
 from django import forms
@@ -21,15 +29,16 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
-from accounts import reset
+from accounts import notices, reset
 from accounts.models import User
-from accounts.roles import STAFF_ASSIGNABLE_ROLES, may_manage
+from accounts.roles import STAFF_ASSIGNABLE_ROLES, holds_reviewing_role, may_edit, may_manage
 from noteinvest.access import Role
 from noteinvest.forms import HygienicFormMixin
 
@@ -121,6 +130,19 @@ class UserAdmin(DjangoUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
+    def get_object(self, request, object_id, from_field=None):
+        # A save locks the account's row until it commits, so who may change what is
+        # decided on what is in the database (no Attorney role granted in between).
+        if request.method == "POST" and not connection.get_autocommit():
+            queryset = self.get_queryset(request).select_for_update()
+            model = queryset.model
+            field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
+            try:
+                return queryset.get(**{field.name: field.to_python(object_id)})
+            except (model.DoesNotExist, ValidationError, ValueError):
+                return None
+        return super().get_object(request, object_id, from_field)
+
     # --- who may do what -------------------------------------------------------------
 
     def has_change_permission(self, request, obj=None):
@@ -155,7 +177,13 @@ class UserAdmin(DjangoUserAdmin):
             fields += ["is_staff", "is_superuser"]
             if obj is not None and obj.pk == request.user.pk:
                 fields += ["groups", "is_active"]
-        return fields
+            if obj is not None and holds_reviewing_role(obj):
+                # A reviewer's address, name and roles are a superuser's to change; staff
+                # may deactivate it (safe), not reactivate it.
+                fields += ["email", "full_name", "groups"]
+                if not obj.is_active:
+                    fields += ["is_active"]
+        return list(dict.fromkeys(fields))
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups" and not request.user.is_superuser:
@@ -170,6 +198,9 @@ class UserAdmin(DjangoUserAdmin):
         if not change:
             obj.set_unusable_password()
         super().save_model(request, obj, form, change)
+        old_email = form.initial.get("email")
+        if change and old_email and old_email != obj.email:
+            notices.address_changed_later(old_email, obj, by=request.user)
 
     def save_related(self, request, form, formsets, change):
         # Groups staff are not offered (other than the roles they give) stay as they were.
@@ -243,8 +274,23 @@ class UserAdmin(DjangoUserAdmin):
         }
         return TemplateResponse(request, "admin/accounts/user/send_reset_link.html", context)
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            if request.method != "POST":
+                raise
+            # Another request saved the same address between this form's checks and its
+            # write (a double submit). The admin's atomic block rolled everything back;
+            # checking the form again now finds the address taken and says so beside the
+            # field, with what was typed. Anything else left is a 409 (ConflictMiddleware).
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         user = self.get_object(request, unquote(object_id))
         extra_context["may_send_reset_link"] = user is not None and may_manage(request.user, user)
+        extra_context["reviewer_read_only"] = (
+            user is not None and may_manage(request.user, user) and not may_edit(request.user, user)
+        )
         return super().change_view(request, object_id, form_url, extra_context)

@@ -6,12 +6,15 @@ from noteinvest.access import Role
 
 # Staff manage accounts in the admin site; nothing else there is theirs by default. These
 # are model-wide; which accounts and fields staff may change is narrowed per object in
-# accounts.admin (only investor and attorney accounts, never a password typed for anyone,
-# never the Staff role). No delete_user: accounts are deactivated, not deleted.
+# accounts.admin (investor accounts; of attorney accounts only the active flag and a reset
+# link to the address on file; never a password typed for anyone, never the Staff or the
+# Attorney role). No delete_user: accounts are deactivated, not deleted.
 STAFF_ADMIN_PERMISSIONS = ["add_user", "change_user", "view_user", "view_group"]
 
-# The roles staff may give or take away in the admin site; Staff itself only a superuser.
-STAFF_ASSIGNABLE_ROLES = (Role.INVESTOR, Role.ATTORNEY)
+# The roles staff may give or take away in the admin site. Staff and Attorney only a
+# superuser gives: Staff manages accounts, and Attorney is a reviewing power (an attorney
+# approves what staff draft, so staff must not be able to mint or take over a reviewer).
+STAFF_ASSIGNABLE_ROLES = (Role.INVESTOR,)
 
 
 def is_privileged(user) -> bool:
@@ -19,13 +22,28 @@ def is_privileged(user) -> bool:
     return user.is_superuser or user.is_staff or user.groups.filter(name=Role.STAFF.value).exists()
 
 
+def holds_reviewing_role(user) -> bool:
+    """Does `user` hold the Attorney role (reviews and approves what staff draft)?"""
+    return user.pk is not None and user.groups.filter(name=Role.ATTORNEY.value).exists()
+
+
 def may_manage(actor, user) -> bool:
-    """May `actor` change `user`'s address, roles, active flag, or mail them a reset link?
+    """May `actor` deactivate `user` or mail a reset link to the address on file?
 
     A superuser may manage anyone; anyone else only accounts that are not privileged (so
     not their own either: a staff member's own account is limited in accounts.admin).
     """
     return actor.is_superuser or not is_privileged(user)
+
+
+def may_edit(actor, user) -> bool:
+    """May `actor` change `user`'s e-mail address, name and roles?
+
+    As `may_manage`, but an account holding the Attorney role is a superuser's alone:
+    whoever changes a reviewer's address can have its reset link mailed to a mailbox of
+    their own and approve their own drafts with it.
+    """
+    return actor.is_superuser or (may_manage(actor, user) and not holds_reviewing_role(user))
 
 
 def ensure_roles(sender=None, using="default", **kwargs):

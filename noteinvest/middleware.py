@@ -1,9 +1,18 @@
-"""Site-wide request hygiene: NUL bytes refused, private responses never cached."""
+"""Site-wide request hygiene: NUL bytes and control characters refused, private responses
+never cached."""
 
+import re
+
+from django.db import IntegrityError
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.log import log_response
 
 NUL = "\x00"
+# C0 control characters but the tab: no header value or cookie has one legitimately.
+HEADER_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f]")
+# WSGI passes these two headers without the HTTP_ prefix.
+UNPREFIXED_HEADERS = ("CONTENT_TYPE", "CONTENT_LENGTH")
 
 
 def _has_nul(querydict) -> bool:
@@ -16,11 +25,30 @@ def _has_nul(querydict) -> bool:
     return False
 
 
+def _bad_headers(request) -> bool:
+    """A control character (tab aside) in a header's name or value, or in a cookie."""
+    for key, value in request.META.items():
+        if (key.startswith("HTTP_") or key in UNPREFIXED_HEADERS) and (
+            HEADER_CONTROL.search(key) or (isinstance(value, str) and HEADER_CONTROL.search(value))
+        ):
+            return True
+    # A quoted cookie value may spell a NUL as the octal escape \000, which only
+    # parsing turns into the character.
+    return any(
+        HEADER_CONTROL.search(name) or HEADER_CONTROL.search(value)
+        for name, value in request.COOKIES.items()
+    )
+
+
 class RefuseNulMiddleware:
-    """A NUL byte in the path, the query string or a form field is bad input: 400.
+    """A NUL byte in the path, the query string or a form field, or a control character
+    (tab aside) in a header or a cookie, is bad input: 400.
 
     PostgreSQL cannot store NUL in text, and no legitimate input has one, so it is
-    refused before any view or query sees it, for every user, signed in or not.
+    refused before any view or query sees it, for every user, signed in or not. This
+    runs before the session, CSRF, authentication and django-axes middleware (which read
+    the session cookie, the user agent and the Accept header, and store the last two with
+    a failed log-in), and its 400 page needs neither a session nor a user.
     Uploaded files are not read here; the tape reader refuses NUL in cells itself.
     """
 
@@ -28,6 +56,10 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if _bad_headers(request):
+            return self.refuse(
+                request, "The request has a control character in a header or a cookie."
+            )
         if (
             NUL in request.path
             or NUL in request.META.get("QUERY_STRING", "")
@@ -46,13 +78,10 @@ class RefuseNulMiddleware:
         return self.get_response(request)
 
     @staticmethod
-    def refuse(request):
-        return render(
-            request,
-            "400.html",
-            {"reason": "The request contains a NUL character, which no field accepts."},
-            status=400,
-        )
+    def refuse(request, reason="The request contains a NUL character, which no field accepts."):
+        # Rendered before the session and authentication middleware: the page sees an
+        # anonymous visitor (the auth context processor's default) and no messages.
+        return render(request, "400.html", {"reason": reason}, status=400)
 
 
 class PrivateCacheMiddleware:
@@ -69,4 +98,36 @@ class PrivateCacheMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class ConflictMiddleware:
+    """The safety net for a double submit: an IntegrityError escaping a view answers 409.
+
+    Two requests saving the same record at the same moment both pass their form's checks,
+    and the database's unique constraint refuses the second: without this, a 500. The
+    view's writes were in `transaction.atomic` (services and the admin use it), which
+    rolled back when the error left it, so nothing of the request was half-written; the
+    409 page says so and asks to reload. Logged as one line (django.request, no traceback).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, IntegrityError):
+            return None
+        response = render(request, "409.html", status=409)
+        detail = str(exception).strip().splitlines()[0] if str(exception).strip() else ""
+        log_response(
+            "Conflict: %s %s (IntegrityError: %s)",
+            request.method,
+            request.path,
+            detail[:200],
+            response=response,
+            request=request,
+        )
         return response

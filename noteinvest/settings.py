@@ -7,7 +7,8 @@ Variables (see README, "Configuration"):
   DATABASE_URL           default: SQLite file db.sqlite3 in the project folder
   DJANGO_SECURE_SSL_REDIRECT, DJANGO_HSTS_SECONDS, DJANGO_SECURE_PROXY_SSL_HEADER,
   DJANGO_CSRF_TRUSTED_ORIGINS, DJANGO_EMAIL_BACKEND (and DJANGO_EMAIL_HOST, ...),
-  DJANGO_DEFAULT_FROM_EMAIL, DJANGO_TIME_ZONE, DJANGO_LOG_LEVEL, DJANGO_TRUSTED_PROXY_COUNT
+  DJANGO_DEFAULT_FROM_EMAIL, DJANGO_TIME_ZONE, DJANGO_LOG_LEVEL, DJANGO_TRUSTED_PROXY_COUNT,
+  DJANGO_ACCOUNT_CONTACT
 """
 
 import os
@@ -48,15 +49,17 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip() or DEVELOPMENT_SECRET_KEY
 MIN_SECRET_KEY_LENGTH = 50
+# secrets.token_urlsafe(50) has about 40 distinct characters; "aaaa...abcde" has 5.
+MIN_SECRET_KEY_DISTINCT = 12
 if not DEBUG and (
     SECRET_KEY == DEVELOPMENT_SECRET_KEY
     or SECRET_KEY.startswith("django-insecure")
     or len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH
-    or len(set(SECRET_KEY)) < 5
+    or len(set(SECRET_KEY)) < MIN_SECRET_KEY_DISTINCT
 ):
     raise ImproperlyConfigured(
         f"DJANGO_DEBUG=0 needs a real secret key of at least {MIN_SECRET_KEY_LENGTH} random "
-        "characters: set DJANGO_SECRET_KEY "
+        f"characters, {MIN_SECRET_KEY_DISTINCT} of them different: set DJANGO_SECRET_KEY "
         "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
     )
 
@@ -91,14 +94,19 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages, PDFs and CSVs are never cached (the 400 below included); static files, served
+    # by WhiteNoise above, keep their own caching.
+    "noteinvest.middleware.PrivateCacheMiddleware",
+    # NUL bytes (and control characters in headers and cookies) are bad input everywhere:
+    # 400 before the session, CSRF, authentication and axes middleware read any of them.
+    "noteinvest.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # NUL bytes are bad input everywhere (400); pages, PDFs and CSVs are never cached.
-    "noteinvest.middleware.RefuseNulMiddleware",
-    "noteinvest.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A unique constraint refusing a concurrent double submit answers 409, not 500.
+    "noteinvest.middleware.ConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes must come last: it turns a lockout raised during login into its response.
     "axes.middleware.AxesMiddleware",
@@ -163,7 +171,9 @@ LOGIN_REDIRECT_URL = "home"
 AXES_FAILURE_LIMIT = 6
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# Axes' own reset on success deletes every attempt from the client's address, the failures
+# against other accounts included; accounts.signals resets only the account's own key.
+AXES_RESET_ON_SUCCESS = False
 AXES_USERNAME_FORM_FIELD = "username"  # the login form's field; it holds the e-mail address
 AXES_USERNAME_CALLABLE = "accounts.views.throttle_key"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
@@ -231,6 +241,10 @@ if _email_backend.endswith("smtp.EmailBackend"):
     }
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "NoteInvest <noreply@localhost>")
+# Whom the "your sign-in address was changed" notice tells its reader to contact.
+ACCOUNT_CONTACT = (
+    os.environ.get("DJANGO_ACCOUNT_CONTACT", "").strip() or "your NoteInvest administrator"
+)
 
 # Content-Security-Policy: everything from our own origin; inline scripts only with a nonce.
 SECURE_CSP = {
@@ -281,4 +295,14 @@ LOGGING = {
     "filters": {"one_line_refusals": {"()": "noteinvest.log.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    # Django's default logging gives the `django` logger a console handler of its own in
+    # DEBUG, which printed every 403/404 a second time with its traceback. Its records go
+    # to the root's filtered console only.
+    "loggers": {
+        "django": {
+            "handlers": [],
+            "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING"),
+            "propagate": True,
+        },
+    },
 }

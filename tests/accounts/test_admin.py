@@ -1,4 +1,6 @@
-"""Staff manage investor and attorney accounts only; superusers keep full power (item 1)."""
+"""Staff manage investor accounts and may deactivate attorneys; superusers keep full power
+(item 1; round 2 finding A: the Attorney role is a superuser's to give, and an attorney's
+address a superuser's to change)."""
 
 import re
 
@@ -9,6 +11,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.reset import in_background as real_in_background
 from noteinvest.access import Role, roles_of
 from tests.factories import PASSWORD, make_user
 
@@ -117,17 +120,17 @@ def test_history_of_a_privileged_account_is_read_only_for_staff(staff_client, su
     assert response.status_code == 200  # viewing is allowed; it changes nothing
 
 
-# --- investors and attorneys: staff manage them ----------------------------------------------
+# --- investors: staff manage them; attorneys: staff may deactivate them -----------------------
 
 
-def test_staff_edit_an_investor(staff_client, owner):
+def test_staff_edit_an_investor(staff_client, owner, mail_jobs):
     response = staff_client.post(
         url("accounts_user_change", owner),
         change_data(
             owner,
             email="Olive@New-Address.example",
             full_name="Olive Owner-Smith",
-            groups=[group(Role.INVESTOR).pk, group(Role.ATTORNEY).pk],
+            groups=[group(Role.INVESTOR).pk],
             is_staff="on",  # not offered to staff: ignored
             is_superuser="on",
         ),
@@ -136,8 +139,182 @@ def test_staff_edit_an_investor(staff_client, owner):
     owner.refresh_from_db()
     assert owner.email == "olive@new-address.example"
     assert owner.full_name == "Olive Owner-Smith"
-    assert roles_of(owner) == {Role.INVESTOR, Role.ATTORNEY}
+    assert roles_of(owner) == {Role.INVESTOR}
     assert not owner.is_staff and not owner.is_superuser
+    # The old address is told (after the change is committed).
+    assert mail.outbox == []
+    mail_jobs.run()
+    assert [m.to for m in mail.outbox] == [["owner@example.com"]]
+    notice = mail.outbox[0]
+    assert "sign-in address was changed" in notice.subject
+    assert "olive@new-address.example" in notice.body
+    assert "Stella Staff (staff-member@example.com)" in notice.body
+    assert "your NoteInvest administrator" in notice.body
+
+
+def test_staff_cannot_take_over_an_attorney(staff_client, attorney, mail_jobs):
+    """The attacker's sequence: change the attorney's address to a mailbox of staff's own,
+    Attorney role kept, then mail the attorney a reset link."""
+    before = (attorney.email, attorney.full_name, set(attorney.groups.all()))
+    response = staff_client.post(
+        url("accounts_user_change", attorney),
+        change_data(attorney, email="staff.mailbox@example.com", full_name="Alex Attorney"),
+    )
+    assert response.status_code == 302  # the active flag, the one field offered, unchanged
+    attorney.refresh_from_db()
+    assert (attorney.email, attorney.full_name, set(attorney.groups.all())) == before
+    assert attorney.is_active
+    assert staff_client.post(url("accounts_user_send_reset_link", attorney)).status_code == 302
+    mail_jobs.run()
+    assert [m.to for m in mail.outbox] == [["counsel@example.com"]]  # the address on file
+    assert not User.objects.filter(email="staff.mailbox@example.com").exists()
+
+
+def test_staff_see_an_attorney_read_only_but_may_deactivate_it(staff_client, attorney):
+    response = staff_client.get(url("accounts_user_change", attorney))
+    assert response.status_code == 200
+    for field in ("email", "full_name", "groups", "is_staff", "is_superuser"):
+        assert f'name="{field}"' not in response.text, field
+    assert 'name="is_active"' in response.text
+    assert "Send password reset link" in response.text
+    assert "only a superuser changes its e-mail address" in response.text
+
+
+def test_an_investor_who_is_also_an_attorney_is_read_only_too(staff_client, owner, mail_jobs):
+    owner.groups.add(group(Role.ATTORNEY))
+    response = staff_client.post(
+        url("accounts_user_change", owner),
+        change_data(owner, email="staff.mailbox@example.com", groups=[group(Role.INVESTOR).pk]),
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.email == "owner@example.com"
+    assert roles_of(owner) == {Role.INVESTOR, Role.ATTORNEY}  # Attorney not removed
+    assert mail_jobs == []
+
+
+def test_staff_cannot_give_the_attorney_role(staff_client, owner):
+    response = staff_client.post(
+        url("accounts_user_change", owner),
+        change_data(owner, full_name="Typed name", groups=[group(Role.ATTORNEY).pk]),
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    assert 'value="Typed name"' in response.text
+    owner.refresh_from_db()
+    assert roles_of(owner) == {Role.INVESTOR}
+
+
+def test_staff_cannot_create_an_attorney(staff_client, mail_jobs):
+    response = staff_client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": "staff.second.mailbox@example.com", "full_name": "Second Me",
+         "groups": [group(Role.ATTORNEY).pk]},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    assert 'value="staff.second.mailbox@example.com"' in response.text
+    assert not User.objects.filter(email="staff.second.mailbox@example.com").exists()
+    assert mail_jobs == []
+
+
+def test_staff_cannot_reactivate_an_attorney(staff_client, attorney):
+    attorney.is_active = False
+    attorney.save()
+    response = staff_client.get(url("accounts_user_change", attorney))
+    assert 'name="is_active"' not in response.text
+    response = staff_client.post(
+        url("accounts_user_change", attorney), change_data(attorney, is_active="on")
+    )
+    assert response.status_code == 302
+    attorney.refresh_from_db()
+    assert not attorney.is_active
+
+
+def test_superuser_manages_attorneys(client, superuser, attorney, owner, mail_jobs):
+    client.force_login(superuser)
+    response = client.post(
+        url("accounts_user_change", attorney),
+        change_data(attorney, email="ada.new@example.com", full_name="Ada A. Attorney"),
+    )
+    assert response.status_code == 302
+    attorney.refresh_from_db()
+    assert (attorney.email, attorney.full_name) == ("ada.new@example.com", "Ada A. Attorney")
+    response = client.post(
+        url("accounts_user_change", owner),
+        change_data(owner, groups=[group(Role.INVESTOR).pk, group(Role.ATTORNEY).pk]),
+    )
+    assert response.status_code == 302
+    assert roles_of(User.objects.get(pk=owner.pk)) == {Role.INVESTOR, Role.ATTORNEY}
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": "new-counsel@example.com", "groups": [group(Role.ATTORNEY).pk]},
+    )
+    assert response.status_code == 302
+    mail_jobs.run()
+    sent = sorted((m.to[0], m.subject) for m in mail.outbox)
+    assert sent == [
+        ("counsel@example.com", "Your NoteInvest sign-in address was changed"),
+        ("new-counsel@example.com", "Your NoteInvest account: choose a password"),
+    ]
+    notice = next(m for m in mail.outbox if m.to == ["counsel@example.com"])
+    assert "ada.new@example.com" in notice.body and "root@example.com" in notice.body
+
+
+def test_no_notice_when_the_address_is_unchanged(staff_client, owner, mail_jobs):
+    response = staff_client.post(
+        url("accounts_user_change", owner),
+        change_data(owner, email="OWNER@Example.com", full_name="Olive O."),
+    )
+    assert response.status_code == 302
+    assert mail_jobs == []
+
+
+def test_staff_changing_their_own_address_notifies_the_old_one(staff_client, staff, mail_jobs):
+    response = staff_client.post(
+        url("accounts_user_change", staff),
+        {"email": "stella.new@example.com", "full_name": staff.full_name},
+    )
+    assert response.status_code == 302
+    mail_jobs.run()
+    assert [m.to for m in mail.outbox] == [["staff-member@example.com"]]
+
+
+def test_the_notice_is_mailed_only_after_the_change_commits(
+    staff_client, owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import IntegrityError
+
+    from accounts.admin import UserAdmin
+
+    class InlineThread:
+        def __init__(self, target, args, **kwargs):
+            self.run = lambda: target(*args)
+
+        def start(self):
+            self.run()
+
+    monkeypatch.setattr("accounts.reset.in_background", real_in_background)
+    monkeypatch.setattr("accounts.reset.threading.Thread", InlineThread)
+    monkeypatch.setattr("accounts.reset.connection.close", lambda: None)
+    page = url("accounts_user_change", owner)
+    real_save_related = UserAdmin.save_related
+
+    def refused(self, *args):
+        raise IntegrityError("refused by the database")
+
+    monkeypatch.setattr(UserAdmin, "save_related", refused)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = staff_client.post(page, change_data(owner, email="first@example.com"))
+    assert response.status_code == 409
+    assert callbacks == [] and mail.outbox == []  # rolled back: no notice
+    monkeypatch.setattr(UserAdmin, "save_related", real_save_related)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = staff_client.post(page, change_data(owner, email="second@example.com"))
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    assert [m.to for m in mail.outbox] == [["owner@example.com"]]
+    assert "second@example.com" in mail.outbox[0].body
 
 
 def test_staff_deactivate_an_attorney(staff_client, attorney):
@@ -152,7 +329,7 @@ def test_staff_deactivate_an_attorney(staff_client, attorney):
 def test_staff_are_not_offered_the_staff_role(staff_client, owner):
     response = staff_client.get(url("accounts_user_change", owner))
     choices = set(re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', response.text))
-    assert choices == {"Investor", "Attorney"}
+    assert choices == {"Investor"}
     assert 'name="is_staff"' not in response.text
     assert 'name="is_superuser"' not in response.text
     assert owner.password not in response.text
@@ -174,11 +351,12 @@ def test_staff_cannot_mint_staff(staff_client, owner):
 def test_groups_staff_are_not_offered_are_kept(staff_client, owner):
     other = Group.objects.create(name="Newsletter")
     owner.groups.add(other)
-    staff_client.post(
+    response = staff_client.post(
         url("accounts_user_change", owner),
-        change_data(owner, groups=[group(Role.ATTORNEY).pk]),
+        change_data(owner, groups=[]),
     )
-    assert set(owner.groups.values_list("name", flat=True)) == {"Attorney", "Newsletter"}
+    assert response.status_code == 302
+    assert set(owner.groups.values_list("name", flat=True)) == {"Newsletter"}
 
 
 def test_staff_own_roles_and_active_flag_are_read_only(staff_client, staff):
@@ -364,3 +542,37 @@ def test_other_roles_never_reach_the_admin(client, who, request, superuser):
         assert client.post(page, password_data()).status_code == 302
     superuser.refresh_from_db()
     assert superuser.check_password(PASSWORD)
+
+
+# --- a double submit: the address taken in between is a form error, not a 500 ---------------
+
+
+def test_an_address_taken_between_check_and_save_is_a_form_error(
+    staff_client, mail_jobs, monkeypatch
+):
+    """Six staff tabs adding one address at once: all pass the form's check, the database
+    takes one. Simulated: the check is skipped once, as if the other insert came after it."""
+    from accounts.admin import UserCreationForm
+
+    make_user(Role.INVESTOR, email="racer@example.com")  # the request that won
+    real_validate = UserCreationForm.validate_unique
+    calls = []
+
+    def validate_after_the_race(form):
+        calls.append(1)
+        if len(calls) > 1:  # the first check ran before the other request's insert
+            real_validate(form)
+
+    monkeypatch.setattr(UserCreationForm, "validate_unique", validate_after_the_race)
+    monkeypatch.setattr(UserCreationForm, "validate_constraints", lambda form: None, raising=False)
+    response = staff_client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": "Racer@example.com", "full_name": "Second Tab",
+         "groups": [group(Role.INVESTOR).pk]},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "already exists" in response.text
+    assert 'value="Racer@example.com"' in response.text
+    assert 'value="Second Tab"' in response.text
+    assert User.objects.filter(email="racer@example.com").count() == 1
+    assert mail_jobs == []  # no welcome mail for an account that was not created

@@ -177,3 +177,51 @@ def test_failures_count_whatever_the_case_of_the_email(client, owner):
         email = "OWNER@example.com" if n % 2 else "owner@example.com"
         post_login(Client(REMOTE_ADDR=f"10.0.1.{n}"), email, "wrong")
     assert post_login(client, "Owner@Example.com", PASSWORD).status_code == 429
+
+
+def test_a_good_login_to_another_account_does_not_reset_the_lock(owner, other_investor):
+    """The attacker's sequence: 4 times over, 5 wrong passwords for the victim, then a good
+    log-in to the attacker's own account, all from one address; then the victim's right
+    password. Axes' reset-on-success deleted every attempt from the address."""
+    attacker = "10.0.3.1"
+    codes = []
+    for cycle in range(4):
+        for n in range(5):
+            response = post_login(Client(REMOTE_ADDR=attacker), "owner@example.com", f"g{cycle}{n}")
+            codes.append(response.status_code)
+        own = post_login(Client(REMOTE_ADDR=attacker), "other@example.com", PASSWORD)
+        codes.append(own.status_code)
+    assert codes[:6] == [200] * 5 + [302]
+    assert set(codes[6:]) == {429}  # the seventh attempt on is refused
+    victim = post_login(Client(REMOTE_ADDR=attacker), "owner@example.com", PASSWORD)
+    assert victim.status_code == 429
+    # The victim's address is locked from anywhere, not only from the attacker's.
+    elsewhere = post_login(Client(REMOTE_ADDR="10.0.3.2"), "owner@example.com", PASSWORD)
+    assert elsewhere.status_code == 429
+
+
+def test_rotating_victims_from_one_address_stays_locked_by_address(owner, other_investor):
+    attacker = "10.0.4.1"
+    for n in range(5):
+        post_login(Client(REMOTE_ADDR=attacker), f"victim{n}@example.com", "wrong")
+    assert (
+        post_login(Client(REMOTE_ADDR=attacker), "other@example.com", PASSWORD).status_code == 302
+    )
+    # The five failures against other addresses still count for the client's address.
+    response = post_login(Client(REMOTE_ADDR=attacker), "victim9@example.com", "wrong")
+    assert response.status_code == 429
+    assert (
+        post_login(Client(REMOTE_ADDR=attacker), "owner@example.com", PASSWORD).status_code == 429
+    )
+
+
+def test_own_success_clears_only_own_failures_under_every_spelling(owner):
+    from axes.models import AccessAttempt
+
+    post_login(Client(REMOTE_ADDR="10.0.5.1"), "victim@example.com", "wrong")
+    for n in range(3):
+        post_login(Client(REMOTE_ADDR=f"10.0.5.{n + 2}"), "OWNER@Example.com", "wrong")
+    assert (
+        post_login(Client(REMOTE_ADDR="10.0.5.9"), "owner@example.com", PASSWORD).status_code == 302
+    )
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["victim@example.com"]

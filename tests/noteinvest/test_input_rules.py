@@ -149,3 +149,86 @@ def test_date_picker_bounds_are_worked_out_per_form_not_once(monkeypatch):
     assert _Form()["day"].field.widget.attrs["max"] == today().isoformat()
     monkeypatch.setattr(dates, "today", lambda: date(2030, 6, 1))
     assert _Form()["day"].field.widget.attrs["max"] == "2030-06-01"
+
+
+# --- control characters in headers and cookies (round 2, finding C) --------------------------
+
+BAD_HEADERS = [
+    {"HTTP_USER_AGENT": "a\x00b"},
+    {"HTTP_ACCEPT": "text/html\x00x"},
+    {"HTTP_COOKIE": "sessionid=abcdefgh\x00ijkl"},
+    {"HTTP_X_ANYTHING": "line\x01break"},
+    {"HTTP_REFERER": "http://testserver/\r\nx"},
+]
+
+
+def _no_queries():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    return CaptureQueriesContext(connection)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("headers", BAD_HEADERS, ids=lambda h: next(iter(h)))
+def test_control_character_in_a_header_is_refused_before_the_lockout(client, owner, headers):
+    from axes.models import AccessAttempt
+
+    with _no_queries() as queries:
+        response = client.post(
+            "/accounts/login/", {"username": "owner@example.com", "password": "wrong"}, **headers
+        )
+    assert response.status_code == 400
+    assert "control character in a header" in response.text
+    assert len(queries) == 0  # no session read, no axes look-up or record
+    assert not AccessAttempt.objects.exists()
+    assert "csrftoken" not in response.cookies  # the same answer for any password
+
+
+@pytest.mark.django_db
+def test_right_and_wrong_password_get_the_same_400(client, owner):
+    from tests.factories import PASSWORD
+
+    answers = [
+        client.post(
+            "/accounts/login/",
+            {"username": "owner@example.com", "password": password},
+            HTTP_USER_AGENT="a\x00b",
+        )
+        for password in (PASSWORD, "wrong")
+    ]
+    assert [r.status_code for r in answers] == [400, 400]
+    assert answers[0].content == answers[1].content
+    assert [dict(r.cookies) for r in answers] == [{}, {}]
+
+
+@pytest.mark.django_db
+def test_nul_in_the_session_cookie_never_reaches_the_session_store(client):
+    client.cookies["sessionid"] = "abcdefgh\x00ijkl"  # sent quoted: "abcdefgh\000ijkl"
+    assert "\\000" in client.cookies["sessionid"].coded_value
+    with _no_queries() as queries:
+        response = client.get("/")
+    assert response.status_code == 400
+    assert len(queries) == 0
+
+
+@pytest.mark.django_db
+def test_the_400_page_needs_no_session_or_user_and_is_never_stored(client, owner):
+    client.force_login(owner)
+    with _no_queries() as queries:
+        response = client.get("/", HTTP_USER_AGENT="a\x00b")
+    assert response.status_code == 400
+    assert len(queries) == 0
+    assert "That request cannot be used" in response.text
+    assert "Log out" not in response.text  # no user is looked up for this page
+    cache_control = response.headers["Cache-Control"]
+    assert "private" in cache_control and "no-store" in cache_control
+    # The NUL in a query string gets the same private 400 page.
+    response = client.get("/?q=%00")
+    assert response.status_code == 400
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_a_tab_in_a_header_is_allowed(client):
+    assert client.get("/accounts/login/", HTTP_USER_AGENT="Agent\twith tab").status_code == 200

@@ -56,11 +56,27 @@ def test_production_refuses_the_development_key():
     assert "real secret key" in result.stderr
 
 
-@pytest.mark.parametrize("key", ["short-but-random-Qx7", "a" * 60])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "short-but-random-Qx7",
+        "a" * 60,
+        "a" * 55 + "bcde",  # 59 characters, 5 different
+        ("abcdefghijk" * 6)[:60],  # 11 different
+    ],
+)
 def test_production_refuses_a_short_or_repetitive_key(key):
     result = run_python(PROBE, DJANGO_DEBUG="0", DJANGO_SECRET_KEY=key)
     assert result.returncode != 0
     assert "at least 50" in result.stderr
+    assert "12 of them different" in result.stderr
+
+
+def test_production_accepts_a_long_key_of_twelve_different_characters():
+    key = ("abcdefghijkl" * 5)[:60]
+    assert len(set(key)) == 12
+    s = load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=key)
+    assert s["debug"] is False
 
 
 def test_production_settings_from_environment():
