@@ -268,3 +268,73 @@ def test_the_owner_investor_sees_approved_agreements_without_internal_comments(
     assert "Internal: the borrower can pay more." not in page.text
     assert "Review comments" not in page.text
     assert agreement.number in client.get(reverse("settlements:list")).text
+
+
+# --- round 2, finding A: the note holder's own owner never reviews --------------------------------
+
+
+@pytest.fixture
+def owner_attorney(portfolio):
+    """An attorney who also owns the portfolio holding the loan (and holds nothing else)."""
+    user = make_user(Role.INVESTOR, Role.ATTORNEY, email="owner-counsel@example.com")
+    portfolio.owners.add(user)
+    return user
+
+
+def test_an_owner_of_the_loans_portfolio_is_not_offered_as_reviewer(
+    client, draft, staff, attorney, owner_attorney
+):
+    client.force_login(staff)
+    offered, page = _reviewer_choices(client, draft)
+    assert offered == {attorney}
+    assert f'<option value="{owner_attorney.pk}"' not in page.text
+
+
+def test_a_forged_submit_to_an_owner_is_refused(client, draft, staff, owner_attorney):
+    client.force_login(staff)
+    forged = client.post(
+        reverse("settlements:edit", args=[draft.pk, "review"]),
+        {"version": draft.version, "reviewer": owner_attorney.pk},
+    )
+    assert forged.status_code == 200
+    assert "reviewer" in forged.context["form"].errors
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT and draft.reviewer is None
+    with pytest.raises(services.AgreementError, match="owns the portfolio"):
+        services.submit_for_review(agreement=draft, reviewer=owner_attorney, by=staff)
+
+
+def test_an_owner_assigned_as_reviewer_cannot_approve_comment_or_send_back(
+    client, draft, staff, owner_attorney
+):
+    # Forged state (what the old code allowed): in review, sent to an owner of the portfolio.
+    services.freeze_version(agreement=draft, by=staff)
+    Agreement.objects.filter(pk=draft.pk).update(reviewer=owner_attorney, status=Status.IN_REVIEW)
+    draft.refresh_from_db()
+    client.force_login(owner_attorney)
+    page = client.get(draft.get_absolute_url())
+    assert page.context["reviewing"] is False
+    assert "Approve version" not in page.text
+    client.post(reverse("settlements:approve", args=[draft.pk]), {"version": draft.version})
+    client.post(reverse("settlements:comment", args=[draft.pk]), {"body": "fine"})
+    client.post(
+        reverse("settlements:request_changes", args=[draft.pk]),
+        {"version": draft.version, "note": "x"},
+    )
+    draft.refresh_from_db()
+    assert draft.status == Status.IN_REVIEW and draft.approved_version is None
+    assert not ReviewComment.objects.exists()
+    with pytest.raises(services.AgreementError, match="owns the portfolio"):
+        services.approve(agreement=draft, by=owner_attorney)
+
+
+def test_an_attorney_who_owns_another_portfolio_may_still_review(draft, staff, other_portfolio):
+    counsel = make_user(Role.INVESTOR, Role.ATTORNEY, email="elsewhere@example.com")
+    other_portfolio.owners.add(counsel)
+    from settlements.models import eligible_reviewers
+
+    assert counsel in eligible_reviewers(draft)
+    services.submit_for_review(agreement=draft, reviewer=counsel, by=staff)
+    services.approve(agreement=draft, by=counsel)
+    draft.refresh_from_db()
+    assert draft.status == Status.APPROVED
