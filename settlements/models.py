@@ -185,6 +185,18 @@ class Agreement(models.Model):
         return None if received is None else self.total_debt - received
 
 
+class AgreementCounter(models.Model):
+    """The last agreement number given out in a calendar year. Drafts lock their year's row
+    (select_for_update) to take the next number, so drafts started at once take turns
+    instead of clashing on the unique number."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"SA-{self.year}: {self.last}"
+
+
 class Installment(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="installments")
     due_on = models.DateField()

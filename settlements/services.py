@@ -32,6 +32,7 @@ from settlements.models import (
     LIVE_STATES,
     TRANSITIONS,
     Agreement,
+    AgreementCounter,
     AgreementStatusChange,
     AgreementVersion,
     DraftingStep,
@@ -67,17 +68,34 @@ class LiveAgreementExists(AgreementError):
 NUMBER_ATTEMPTS = 5
 
 
-def next_number(today=None) -> str:
-    """SA-2026-0001, SA-2026-0002, ... per calendar year."""
+def next_number(today=None, *, resync: bool = False) -> str:
+    """SA-2026-0001, SA-2026-0002, ... per calendar year, from the year's counter row.
+
+    Call it inside a transaction: the counter row stays locked until that transaction ends,
+    so two drafts started at once take turns instead of taking the same number. A new
+    counter (or `resync`, after a clash) starts above the numbers agreements already carry,
+    so a number is never given twice."""
     year = (today or timezone.localdate()).year
     prefix = f"SA-{year}-"
-    last = (
-        Agreement.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return f"{prefix}{(int(last.removeprefix(prefix)) + 1) if last else 1:04d}"
+    counter, created = AgreementCounter.objects.select_for_update().get_or_create(year=year)
+    if created or resync:
+        counter.last = max(counter.last, _highest_used(prefix))
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{prefix}{counter.last:04d}"
+
+
+def _highest_used(prefix: str) -> int:
+    """The highest number of this prefix that agreements already carry (0 when none): rows
+    written before the counter existed, or without it."""
+    used = 0
+    for number in Agreement.objects.filter(number__startswith=prefix).values_list(
+        "number", flat=True
+    ):
+        tail = number.removeprefix(prefix)
+        if tail.isascii() and tail.isdigit():
+            used = max(used, int(tail))
+    return used
 
 
 def deficiency_owed(deficiency) -> Decimal:
@@ -126,8 +144,9 @@ SNAPSHOT_LABELS = {
 def start_draft(*, loan, kind: str, by) -> Agreement:
     """A draft prefilled from the loan, its portfolio, its payoff today and its deficiency.
 
-    One live agreement of a kind per loan (LiveAgreementExists names it). The number is the
-    next free one; when another draft took it first the insert is retried in a savepoint."""
+    One live agreement of a kind per loan (LiveAgreementExists names it). The number comes
+    from the year's counter row, locked until the draft is written, so drafts started at
+    once take turns; a number clash all the same is retried in a savepoint."""
     today = timezone.localdate()
     deficiency = getattr(loan, "deficiency", None)
     if deficiency is not None:
@@ -142,24 +161,29 @@ def start_draft(*, loan, kind: str, by) -> Agreement:
         snapshot = _debt_snapshot(loan, deficiency, today)
     except MoneyError as exc:
         raise AgreementError(f"No draft was started: {exc}") from None
-    for attempt in range(1, NUMBER_ATTEMPTS + 1):
-        _refuse_second_live(loan, kind)
-        number = next_number(today)
-        try:
-            # A savepoint: a clash rolls back this insert only, never the caller's work.
-            with transaction.atomic():
-                return _insert_draft(loan, kind, number, deficiency, snapshot, today, by)
-        except IntegrityError:
-            # Started at the same moment as another draft: of the same kind on the same loan
-            # (lead to that one), or the number was taken meanwhile (retry with the next).
+    with transaction.atomic():
+        clashed = False
+        for attempt in range(1, NUMBER_ATTEMPTS + 1):
+            # Takes the year's counter row (locked until the end of this transaction): a
+            # draft started at the same moment waits here, then sees this one's row.
+            number = next_number(today, resync=True) if clashed else next_number(today)
             _refuse_second_live(loan, kind)
-            if not Agreement.objects.filter(number=number).exists():
-                raise
-            if attempt == NUMBER_ATTEMPTS:
-                raise AgreementError(
-                    "Several agreements were being started at the same moment, so this one "
-                    "was not. Try again."
-                ) from None
+            try:
+                # A savepoint: a clash rolls back this insert only, never the caller's work.
+                with transaction.atomic():
+                    return _insert_draft(loan, kind, number, deficiency, snapshot, today, by)
+            except IntegrityError:
+                # Of the same kind on the same loan (lead to that one), or the number was
+                # taken by a row written without the counter (retry with the next).
+                _refuse_second_live(loan, kind)
+                if not Agreement.objects.filter(number=number).exists():
+                    raise
+                clashed = True
+                if attempt == NUMBER_ATTEMPTS:
+                    raise AgreementError(
+                        "Several agreements were being started at the same moment, so this "
+                        "one was not. Try again."
+                    ) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
