@@ -338,3 +338,50 @@ def test_an_attorney_who_owns_another_portfolio_may_still_review(draft, staff, o
     services.approve(agreement=draft, by=counsel)
     draft.refresh_from_db()
     assert draft.status == Status.APPROVED
+
+
+# --- round 2, finding F: what an investor reads of the history ------------------------------------
+
+
+def _approved_after_a_round_of_changes(draft, staff, attorney):
+    services.submit_for_review(agreement=draft, reviewer=attorney, by=staff)
+    services.request_changes(agreement=draft, note="Raise it.", by=attorney)
+    draft.refresh_from_db()
+    services.save_terms(form=_Unchanged(draft), expected_version=draft.version, by=staff)
+    services.submit_for_review(agreement=draft, reviewer=attorney, by=staff)
+    services.approve(agreement=draft, by=attorney)
+    services.mark_sent(agreement=draft, by=staff)
+    draft.refresh_from_db()
+    return draft
+
+
+def test_an_investor_reads_the_history_from_the_approval_with_roles_not_addresses(
+    client, draft, staff, attorney, owner
+):
+    agreement = _approved_after_a_round_of_changes(draft, staff, attorney)
+    client.force_login(owner)
+    page = client.get(agreement.get_absolute_url())
+    assert page.status_code == 200
+    history = page.context["history"]
+    assert [h.label for h in history] == ["Approved", "Sent to the borrower"]
+    assert [h.by for h in history] == ["the reviewing attorney", "NoteInvest staff"]
+    text = page.text
+    for internal in ("In review", "Changes requested", "Raise it."):
+        assert internal not in text
+    assert staff.email not in text and attorney.email not in text
+    listing = client.get(reverse("settlements:list"))
+    assert agreement.number in listing.text
+    assert attorney.email not in listing.text and staff.email not in listing.text
+
+
+def test_staff_still_read_the_whole_history_with_addresses_and_notes(
+    client, draft, staff, attorney
+):
+    agreement = _approved_after_a_round_of_changes(draft, staff, attorney)
+    client.force_login(staff)
+    page = client.get(agreement.get_absolute_url())
+    labels = [h.label for h in page.context["history"]]
+    assert labels == ["Draft", "In review", "Changes requested", "Draft", "In review",
+                      "Approved", "Sent to the borrower"]  # fmt: skip
+    assert "Raise it." in page.text and attorney.email in page.text
+    assert attorney.email in client.get(reverse("settlements:list")).text
