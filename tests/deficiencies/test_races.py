@@ -240,3 +240,73 @@ def test_a_racing_calendar_link_replaces_the_token_instead_of_a_500(client, owne
     assert response.status_code == 302
     feed = CalendarFeed.objects.get(user=owner)
     assert feed.token != "x" * 43 and len(feed.token) >= 40
+
+
+# --- real threads on the test database (SQLite here; PostgreSQL when DATABASE_URL says so) ---------
+
+
+def _at_once(n, work):
+    """Run work(i) in n threads released together; what each returned or raised."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(n)
+    out = [None] * n
+
+    def run(i):
+        try:
+            barrier.wait()
+            out[i] = work(i)
+        except services.AlreadyRecorded:
+            out[i] = "already recorded"
+        except Exception as exc:  # noqa: BLE001 - the test shows what went wrong
+            out[i] = repr(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_six_liquidations_at_once_record_one_and_refuse_five(portfolio, staff):
+    loan = make_loan(portfolio)
+
+    def record(i):
+        fresh = Loan.objects.get(pk=loan.pk)
+        services.record_liquidation(loan=fresh, event=_event(fresh), by=staff)
+        return "recorded"
+
+    out = _at_once(6, record)
+    assert sorted(out) == ["already recorded"] * 5 + ["recorded"]
+    assert LiquidationEvent.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_six_bankruptcies_at_once_record_one_and_refuse_five(portfolio, staff):
+    deficiency = record_sale(make_loan(portfolio), staff)
+
+    def record(i):
+        bankruptcy = Bankruptcy(
+            chapter=7, case_number=f"26-{i}", district="D", filed_on=date(2026, 7, 1)
+        )
+        services.record_bankruptcy(deficiency=deficiency, bankruptcy=bankruptcy, by=staff)
+        return "recorded"
+
+    out = _at_once(6, record)
+    assert sorted(out) == ["already recorded"] * 5 + ["recorded"]
+    assert Bankruptcy.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_calendar_links_at_once_leave_one_feed(owner):
+    import secrets
+
+    out = _at_once(8, lambda i: services.renew_calendar_link(owner, secrets.token_urlsafe(32)).pk)
+    assert all(isinstance(pk, int) for pk in out), out
+    assert CalendarFeed.objects.filter(user=owner).count() == 1

@@ -159,3 +159,31 @@ def test_a_refused_draft_does_not_use_up_a_number(loan, portfolio, staff):
     assert AgreementCounter.objects.get(year=_year()).last == 1
     nxt = services.start_draft(loan=make_loan(portfolio, "NUM-8"), kind="dpo", by=staff)
     assert nxt.number == f"SA-{_year()}-0002"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twelve_drafts_started_at_once_all_get_a_number(portfolio, staff):
+    """Real threads on the test database (SQLite here; PostgreSQL when DATABASE_URL says so)."""
+    import threading
+
+    from django.db import connections
+
+    loans = [make_loan(portfolio, f"AT-ONCE-{i}") for i in range(12)]
+    barrier = threading.Barrier(len(loans))
+    out = [None] * len(loans)
+
+    def start(i):
+        try:
+            barrier.wait()
+            out[i] = services.start_draft(loan=loans[i], kind="dpo", by=staff).number
+        except Exception as exc:  # noqa: BLE001 - the test shows what went wrong
+            out[i] = repr(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=start, args=(i,)) for i in range(len(loans))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(out) == [f"SA-{_year()}-{n:04d}" for n in range(1, 13)], out
