@@ -9,7 +9,8 @@ Views call these and turn DeficiencyError into a message.
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from deficiencies.models import (
     EXTINGUISHED,
     TRANSITIONS,
     Bankruptcy,
+    CalendarFeed,
     CollectionAction,
     Deadline,
     Deficiency,
@@ -34,11 +36,21 @@ from deficiencies.models import (
     StatusChange,
 )
 from noteinvest.money import ZERO, MoneyError, check_fits, format_money
+from portfolios.models import Loan
 from portfolios.payoff import payoff
 
 
 class DeficiencyError(ValueError):
     """A request the deficiency's state does not allow; the message says why."""
+
+
+class AlreadyRecorded(DeficiencyError):
+    """What this form would create exists already (often saved a moment ago by someone
+    else): nothing was saved; `url` is the page of the record that exists."""
+
+    def __init__(self, message: str, url: str):
+        self.url = url
+        super().__init__(message)
 
 
 class StaleEdit(DeficiencyError):
@@ -268,19 +280,46 @@ def _refuse_if_extinguished(deficiency: Deficiency, what: str) -> None:
 # --- recording --------------------------------------------------------------------------------
 
 
+def recorded_liquidation(loan) -> LiquidationEvent | None:
+    """The loan's liquidation event as stored (a query: never the loan's cached relation,
+    which a form's unsaved event already fills)."""
+    return LiquidationEvent.objects.filter(loan_id=loan.pk).first()
+
+
+def _refuse_second_liquidation(loan) -> None:
+    event = recorded_liquidation(loan)
+    if event is None:
+        return
+    deficiency = Deficiency.objects.filter(event=event).first()
+    raise AlreadyRecorded(
+        "A liquidation is already recorded for this loan, so nothing was saved: "
+        "open it to review or correct it.",
+        deficiency.get_absolute_url() if deficiency else loan.get_absolute_url(),
+    )
+
+
 def record_liquidation(*, loan, event: LiquidationEvent, by) -> Deficiency:
-    """Save a liquidation event and the deficiency it leaves, with its debt snapshot."""
+    """Save a liquidation event and the deficiency it leaves, with its debt snapshot.
+
+    One per loan: the loan row is locked while the existing one is looked for, and a clash
+    with the unique constraint all the same (AlreadyRecorded) names the one recorded."""
     rule = StateRule.objects.get(state_code=loan.property_state)
     with transaction.atomic():
-        if hasattr(loan, "liquidation") and loan.liquidation.pk:
-            raise DeficiencyError("This loan's liquidation is already recorded; edit it instead.")
+        Loan.objects.select_for_update().filter(pk=loan.pk).values_list("pk").first()
+        _refuse_second_liquidation(loan)
         figures = figures_for(loan, event, rule)  # refused before anything is written
-        event.loan = loan
-        event.created_by = by
-        event.save()
-        deficiency = Deficiency.objects.create(
-            loan=loan, portfolio_id=loan.portfolio_id, event=event, **figures
-        )
+        try:
+            # A savepoint: a clash rolls back these inserts only, then says which exists.
+            with transaction.atomic():
+                event.loan = loan
+                event.created_by = by
+                event.save()
+                deficiency = Deficiency.objects.create(
+                    loan=loan, portfolio_id=loan.portfolio_id, event=event, **figures
+                )
+        except IntegrityError:
+            _refuse_second_liquidation(loan)
+            raise
         StatusChange.objects.create(
             deficiency=deficiency,
             from_status="",
@@ -350,18 +389,36 @@ def record_judgment(*, deficiency: Deficiency, judgment: Judgment, by) -> Defici
     return locked
 
 
+def _refuse_second_bankruptcy(deficiency: Deficiency) -> None:
+    if Bankruptcy.objects.filter(deficiency_id=deficiency.pk).exists():
+        raise AlreadyRecorded(
+            "A bankruptcy is already recorded for this deficiency (saved a moment ago, "
+            "perhaps by someone else), so nothing was saved: review it and edit it there.",
+            deficiency.get_absolute_url() + "#bk-heading",
+        )
+
+
 def record_bankruptcy(*, deficiency: Deficiency, bankruptcy: Bankruptcy, by) -> Deficiency:
-    """Save the borrower's bankruptcy; a discharge extinguishes the deficiency."""
+    """Save the borrower's bankruptcy (one per deficiency; a new one while another is
+    recorded is refused with AlreadyRecorded); a discharge extinguishes the deficiency.
+
+    The bankruptcy's facts are saved whatever the deficiency's status: when the status
+    cannot become Discharged (it is already Waived, Satisfied...), it stays as it is and
+    `discharge_refusal` says why."""
     with transaction.atomic():
         locked = _locked(deficiency)
+        if bankruptcy.pk is None:
+            _refuse_second_bankruptcy(locked)
         bankruptcy.deficiency = locked
-        bankruptcy.save()
-        if bankruptcy.discharged_on and locked.status != Status.DISCHARGED:
-            if Status.DISCHARGED not in TRANSITIONS[locked.status]:
-                raise DeficiencyError(
-                    f"The discharge is saved, but a “{Status(locked.status).label}” deficiency "
-                    "cannot be marked discharged."
-                )
+        try:
+            with transaction.atomic():
+                bankruptcy.save()
+        except IntegrityError:
+            _refuse_second_bankruptcy(locked)
+            raise
+        if discharge_refusal(locked, bankruptcy):
+            _bump(locked)
+        elif bankruptcy.discharged_on and locked.status != Status.DISCHARGED:
             _move(
                 locked,
                 Status.DISCHARGED,
@@ -372,6 +429,17 @@ def record_bankruptcy(*, deficiency: Deficiency, bankruptcy: Bankruptcy, by) -> 
             _bump(locked)
         refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
     return locked
+
+
+def discharge_refusal(deficiency: Deficiency, bankruptcy: Bankruptcy) -> str:
+    """Why a recorded discharge leaves the deficiency's status as it is ("" when it does
+    not: no discharge, already discharged, or the move is allowed)."""
+    if not bankruptcy.discharged_on or deficiency.status == Status.DISCHARGED:
+        return ""
+    if Status.DISCHARGED in TRANSITIONS[deficiency.status]:
+        return ""
+    label = Status(deficiency.status).label
+    return f"The deficiency stays “{label}”: a “{label}” deficiency cannot be marked discharged."
 
 
 def add_collection_action(*, deficiency: Deficiency, action: CollectionAction, by):
@@ -456,3 +524,33 @@ def _plain(value):
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+# --- the calendar link ----------------------------------------------------------------------------
+
+
+def renew_calendar_link(user, token: str) -> CalendarFeed:
+    """Give `user` a calendar link with this new token (the old one, if any, stops working).
+
+    The user's row is locked while their feed is looked for, so two requests at once take
+    turns; the feed row is updated in place rather than deleted and inserted again."""
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+        feed = CalendarFeed.objects.filter(user_id=user.pk).first()
+        if feed is None:
+            try:
+                with transaction.atomic():
+                    return CalendarFeed.objects.create(user_id=user.pk, token=token)
+            except IntegrityError:
+                # Made at the same moment by another request: replace its token instead.
+                feed = CalendarFeed.objects.filter(user_id=user.pk).first()
+                if feed is None:
+                    raise
+        feed.token = token
+        feed.created_at = timezone.now()
+        feed.save(update_fields=["token", "created_at"])
+        return feed
+
+
+def revoke_calendar_link(user) -> None:
+    CalendarFeed.objects.filter(user_id=user.pk).delete()

@@ -94,13 +94,21 @@ def record_liquidation(request, loan_pk):
     loan = get_visible_or_404(Loan.objects.select_related("portfolio"), request.user, pk=loan_pk)
     existing = Deficiency.objects.filter(loan=loan).first()
     if existing:
+        if request.method == "POST":
+            messages.error(
+                request, "A liquidation is already recorded for this loan, so nothing was saved."
+            )
         return redirect(existing)
     form = LiquidationForm(request.POST or None, loan=loan, instance=LiquidationEvent(loan=loan))
+    existing_url = None
     if request.method == "POST" and form.is_valid():
         try:
             deficiency = services.record_liquidation(
                 loan=loan, event=form.save(commit=False), by=request.user
             )
+        except services.AlreadyRecorded as exc:
+            form.add_error(None, str(exc))
+            existing_url = exc.url
         except (services.DeficiencyError, ValueError) as exc:
             form.add_error(None, str(exc))
         else:
@@ -109,7 +117,13 @@ def record_liquidation(request, loan_pk):
     return render(
         request,
         "deficiencies/liquidation_form.html",
-        {"form": form, "loan": loan, "portfolio": loan.portfolio, "active_nav": "portfolios"},
+        {
+            "form": form,
+            "loan": loan,
+            "portfolio": loan.portfolio,
+            "existing_url": existing_url,
+            "active_nav": "portfolios",
+        },
     )
 
 
@@ -194,17 +208,22 @@ def deficiency_detail(request, pk):
 
 
 def _act(request, pk, form_name, form_factory, service, success):
-    """POST handler shared by the deficiency's staff forms: validate, call, report."""
+    """POST handler shared by the deficiency's staff forms: validate, call, report.
+
+    `service` may return a warning (a part of the request that was refused while the rest
+    was saved): it is shown beside the success message."""
     deficiency = _deficiency(request, pk)
     form = form_factory(request, deficiency)
     if form.is_valid():
         try:
-            service(deficiency, form)
+            warning = service(deficiency, form)
         except services.DeficiencyError as exc:
             form.add_error(None, str(exc))
             messages.error(request, str(exc))
         else:
             messages.success(request, success)
+            if isinstance(warning, str) and warning:
+                messages.warning(request, warning)
             return redirect(deficiency)
     else:
         messages.error(request, "Nothing was saved: see the messages beside the form's fields.")
@@ -269,11 +288,15 @@ def record_bankruptcy(request, pk):
         pk,
         "bankruptcy_form",
         lambda r, d: BankruptcyForm(r.POST, prefix="bk", instance=getattr(d, "bankruptcy", None)),
-        lambda d, f: services.record_bankruptcy(
-            deficiency=d, bankruptcy=f.save(commit=False), by=request.user
-        ),
+        lambda d, f: _record_bankruptcy(d, f.save(commit=False), request.user),
         "Bankruptcy recorded.",
     )
+
+
+def _record_bankruptcy(deficiency, bankruptcy, by) -> str:
+    """Save the bankruptcy; the warning says why a discharge left the status as it was."""
+    saved = services.record_bankruptcy(deficiency=deficiency, bankruptcy=bankruptcy, by=by)
+    return services.discharge_refusal(saved, bankruptcy)
 
 
 @role_required(Role.STAFF)
@@ -523,13 +546,13 @@ def deadlines(request):
 @require_POST
 def calendar_link(request):
     """Create the user's private calendar link, or replace it (revoking the old one)."""
-    CalendarFeed.objects.filter(user=request.user).delete()
     if request.POST.get("action") != "revoke":
-        CalendarFeed.objects.create(user=request.user, token=secrets.token_urlsafe(32))
+        services.renew_calendar_link(request.user, secrets.token_urlsafe(32))
         messages.success(
             request, "Your calendar link is ready: the old one, if any, no longer works."
         )
     else:
+        services.revoke_calendar_link(request.user)
         messages.info(request, "Your calendar link is revoked.")
     return redirect("deficiencies:deadlines")
 

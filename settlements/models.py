@@ -11,7 +11,7 @@ from django.urls import reverse
 from deficiencies.models import Deficiency
 from noteinvest.access import Role, has_role, roles_of
 from noteinvest.money import money_field as money
-from portfolios.models import Loan
+from portfolios.models import Loan, Portfolio
 from settlements.limits import (  # the forms refuse longer text; the services too
     CURE_DAYS,
     LIEN_RELEASE_DAYS,
@@ -185,6 +185,18 @@ class Agreement(models.Model):
         return None if received is None else self.total_debt - received
 
 
+class AgreementCounter(models.Model):
+    """The last agreement number given out in a calendar year. Drafts lock their year's row
+    (select_for_update) to take the next number, so drafts started at once take turns
+    instead of clashing on the unique number."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"SA-{self.year}: {self.last}"
+
+
 class Installment(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="installments")
     due_on = models.DateField()
@@ -350,14 +362,27 @@ def acts_as_reviewer(user, agreement: Agreement) -> bool:
     )
 
 
+def owner_ids(agreement: Agreement) -> set[int]:
+    """The owners of the portfolio holding the agreement's loan: the note holder's side."""
+    return set(
+        Portfolio.owners.through.objects.filter(
+            portfolio_id=agreement.loan.portfolio_id
+        ).values_list("user_id", flat=True)
+    )
+
+
 def review_refusal(user, agreement: Agreement, also_drafted_by=None) -> str:
     """Why `user` may not review or approve `agreement` ("" when they may): separation of
-    duties. Only an attorney reviews; nobody holding Staff, and nobody who drafted, edited
-    or submitted any version of it (`also_drafted_by`: the one submitting it now)."""
+    duties. Only an attorney reviews; nobody holding Staff, nobody who owns the portfolio
+    holding the loan (the note holder cannot approve its own settlement), and nobody who
+    drafted, edited or submitted any version of it (`also_drafted_by`: the one submitting
+    it now)."""
     if not has_role(user, Role.ATTORNEY):
         return "Only an attorney can review an agreement."
     if has_role(user, Role.STAFF):
         return "Nobody who holds the Staff role may review or approve an agreement."
+    if user.pk in owner_ids(agreement):
+        return "Nobody who owns the portfolio holding the loan may review or approve its agreement."
     drafters = drafter_ids(agreement)
     if also_drafted_by is not None:
         drafters.add(also_drafted_by.pk)
@@ -367,17 +392,18 @@ def review_refusal(user, agreement: Agreement, also_drafted_by=None) -> str:
 
 
 def eligible_reviewers(agreement: Agreement, also_drafted_by=None):
-    """The attorneys an agreement may be sent to: active, not Staff, not among its drafters."""
+    """The attorneys an agreement may be sent to: active, not Staff, not an owner of the
+    loan's portfolio, not among its drafters (the same rule as `review_refusal`)."""
     from django.contrib.auth import get_user_model
 
-    drafters = drafter_ids(agreement)
+    excluded = drafter_ids(agreement) | owner_ids(agreement)
     if also_drafted_by is not None:
-        drafters.add(also_drafted_by.pk)
+        excluded.add(also_drafted_by.pk)
     return (
         get_user_model()
         .objects.filter(groups__name=Role.ATTORNEY.value, is_active=True)
         .exclude(groups__name=Role.STAFF.value)
-        .exclude(pk__in=drafters)
+        .exclude(pk__in=excluded)
         .distinct()
         .order_by("email")
     )

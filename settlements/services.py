@@ -8,6 +8,8 @@ history row, so two people acting at once cannot both succeed and nothing is hal
 
 import hashlib
 import io
+import math
+import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -32,6 +34,7 @@ from settlements.models import (
     LIVE_STATES,
     TRANSITIONS,
     Agreement,
+    AgreementCounter,
     AgreementStatusChange,
     AgreementVersion,
     DraftingStep,
@@ -67,17 +70,34 @@ class LiveAgreementExists(AgreementError):
 NUMBER_ATTEMPTS = 5
 
 
-def next_number(today=None) -> str:
-    """SA-2026-0001, SA-2026-0002, ... per calendar year."""
+def next_number(today=None, *, resync: bool = False) -> str:
+    """SA-2026-0001, SA-2026-0002, ... per calendar year, from the year's counter row.
+
+    Call it inside a transaction: the counter row stays locked until that transaction ends,
+    so two drafts started at once take turns instead of taking the same number. A new
+    counter (or `resync`, after a clash) starts above the numbers agreements already carry,
+    so a number is never given twice."""
     year = (today or timezone.localdate()).year
     prefix = f"SA-{year}-"
-    last = (
-        Agreement.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return f"{prefix}{(int(last.removeprefix(prefix)) + 1) if last else 1:04d}"
+    counter, created = AgreementCounter.objects.select_for_update().get_or_create(year=year)
+    if created or resync:
+        counter.last = max(counter.last, _highest_used(prefix))
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{prefix}{counter.last:04d}"
+
+
+def _highest_used(prefix: str) -> int:
+    """The highest number of this prefix that agreements already carry (0 when none): rows
+    written before the counter existed, or without it."""
+    used = 0
+    for number in Agreement.objects.filter(number__startswith=prefix).values_list(
+        "number", flat=True
+    ):
+        tail = number.removeprefix(prefix)
+        if tail.isascii() and tail.isdigit():
+            used = max(used, int(tail))
+    return used
 
 
 def deficiency_owed(deficiency) -> Decimal:
@@ -126,8 +146,9 @@ SNAPSHOT_LABELS = {
 def start_draft(*, loan, kind: str, by) -> Agreement:
     """A draft prefilled from the loan, its portfolio, its payoff today and its deficiency.
 
-    One live agreement of a kind per loan (LiveAgreementExists names it). The number is the
-    next free one; when another draft took it first the insert is retried in a savepoint."""
+    One live agreement of a kind per loan (LiveAgreementExists names it). The number comes
+    from the year's counter row, locked until the draft is written, so drafts started at
+    once take turns; a number clash all the same is retried in a savepoint."""
     today = timezone.localdate()
     deficiency = getattr(loan, "deficiency", None)
     if deficiency is not None:
@@ -142,24 +163,29 @@ def start_draft(*, loan, kind: str, by) -> Agreement:
         snapshot = _debt_snapshot(loan, deficiency, today)
     except MoneyError as exc:
         raise AgreementError(f"No draft was started: {exc}") from None
-    for attempt in range(1, NUMBER_ATTEMPTS + 1):
-        _refuse_second_live(loan, kind)
-        number = next_number(today)
-        try:
-            # A savepoint: a clash rolls back this insert only, never the caller's work.
-            with transaction.atomic():
-                return _insert_draft(loan, kind, number, deficiency, snapshot, today, by)
-        except IntegrityError:
-            # Started at the same moment as another draft: of the same kind on the same loan
-            # (lead to that one), or the number was taken meanwhile (retry with the next).
+    with transaction.atomic():
+        clashed = False
+        for attempt in range(1, NUMBER_ATTEMPTS + 1):
+            # Takes the year's counter row (locked until the end of this transaction): a
+            # draft started at the same moment waits here, then sees this one's row.
+            number = next_number(today, resync=True) if clashed else next_number(today)
             _refuse_second_live(loan, kind)
-            if not Agreement.objects.filter(number=number).exists():
-                raise
-            if attempt == NUMBER_ATTEMPTS:
-                raise AgreementError(
-                    "Several agreements were being started at the same moment, so this one "
-                    "was not. Try again."
-                ) from None
+            try:
+                # A savepoint: a clash rolls back this insert only, never the caller's work.
+                with transaction.atomic():
+                    return _insert_draft(loan, kind, number, deficiency, snapshot, today, by)
+            except IntegrityError:
+                # Of the same kind on the same loan (lead to that one), or the number was
+                # taken by a row written without the counter (retry with the next).
+                _refuse_second_live(loan, kind)
+                if not Agreement.objects.filter(number=number).exists():
+                    raise
+                clashed = True
+                if attempt == NUMBER_ATTEMPTS:
+                    raise AgreementError(
+                        "Several agreements were being started at the same moment, so this "
+                        "one was not. Try again."
+                    ) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -501,11 +527,32 @@ def mark_sent(*, agreement: Agreement, by, expected_version=None) -> Agreement:
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
+# PDF white-space characters (ISO 32000-1, 7.2.2): all a file may hold after its last %%EOF.
+PDF_WHITESPACE = b"\x00\t\n\x0c\r "
+# The largest page side the PDF specification recommends (200 inches, in points).
+MAX_PAGE_SIDE = 14_400
+# How much of a content stream is decoded to see whether it draws anything.
+CONTENT_PEEK = 64 * 1024
+
+
 def check_signed_pdf(data: bytes) -> None:
     """Refuse what is not a readable PDF with at least one page. An encrypted PDF is refused
-    too: the copy of record must open without a password, for anyone, for years."""
+    too: the copy of record must open without a password, for anyone, for years.
+
+    And what only looks like a PDF: bytes after the final %%EOF other than white space (an
+    incremental update ends with its own %%EOF, so a real one never has any), a page
+    without a usable MediaBox (its own or inherited: four numbers, a positive width and
+    height of at most 200 inches), or no page with anything in its content stream."""
     if not data.startswith(b"%PDF-"):
         raise AgreementError("The signed copy must be a PDF file.")
+    end = data.rfind(b"%%EOF")
+    if end == -1:
+        raise AgreementError(UNREADABLE)  # cut short, or not a PDF at all
+    if data[end + len(b"%%EOF") :].strip(PDF_WHITESPACE):
+        raise AgreementError(
+            "The signed copy does not end where a PDF ends (nothing may follow its last "
+            "%%EOF marker): upload the PDF as it came from the signing service or the scanner."
+        )
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -513,18 +560,83 @@ def check_signed_pdf(data: bytes) -> None:
                 "The signed copy is encrypted or password-protected: upload a copy that opens "
                 "without a password."
             )
-        pages = len(reader.pages)
+        pages = list(reader.pages)
+        if not pages:
+            raise AgreementError("The signed copy has no pages.")
+        for number, page in enumerate(pages, start=1):
+            if not _usable_mediabox(page):
+                raise AgreementError(
+                    f"Page {number} of the signed copy has no usable page size (MediaBox): "
+                    "the file is damaged or was not made by a PDF writer."
+                )
+        if not any(_draws_something(page) for page in pages):
+            raise AgreementError(
+                "The signed copy's pages are empty (no page has any content): upload the "
+                "signed PDF itself, as it came from the signing service or the scanner."
+            )
     except AgreementError:
         raise
     # pypdf raises many kinds of error on a damaged file (its own, and ValueError, KeyError,
     # TypeError, RecursionError...): each one means the same thing here.
     except Exception:  # noqa: BLE001
-        raise AgreementError(
-            "The signed copy is not a readable PDF (the file is damaged or not a PDF). "
-            "Upload the PDF as it came from the signing service or the scanner."
-        ) from None
-    if pages == 0:
-        raise AgreementError("The signed copy has no pages.")
+        raise AgreementError(UNREADABLE) from None
+
+
+UNREADABLE = (
+    "The signed copy is not a readable PDF (the file is damaged or not a PDF). "
+    "Upload the PDF as it came from the signing service or the scanner."
+)
+
+
+def _usable_mediabox(page) -> bool:
+    """The page's MediaBox (pypdf copies an inherited one onto the page): four finite
+    numbers making a box with a positive width and height of at most MAX_PAGE_SIDE."""
+    box = page.get("/MediaBox")
+    box = box.get_object() if box is not None else None
+    if box is None or not isinstance(box, list) or len(box) != 4:
+        return False
+    try:
+        x1, y1, x2, y2 = (float(value.get_object()) for value in box)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    width, height = abs(x2 - x1), abs(y2 - y1)
+    return all(math.isfinite(v) for v in (x1, y1, x2, y2)) and (
+        0 < width <= MAX_PAGE_SIDE and 0 < height <= MAX_PAGE_SIDE
+    )
+
+
+def _draws_something(page) -> bool:
+    """Whether any of the page's content streams holds more than white space (only the
+    first CONTENT_PEEK bytes of each are decoded)."""
+    contents = page.get("/Contents")
+    contents = contents.get_object() if contents is not None else None
+    if contents is None:
+        return False
+    streams = list(contents) if isinstance(contents, list) else [contents]
+    for stream in streams:
+        stream = stream.get_object()
+        if not hasattr(stream, "get_data"):
+            continue
+        if _peek(stream).strip(PDF_WHITESPACE):
+            return True
+    return False
+
+
+def _peek(stream) -> bytes:
+    """The start of a stream's decoded bytes; Flate (nearly every content stream) is
+    decoded only as far as needed, other filters through pypdf (which caps its output)."""
+    filters = stream.get("/Filter")
+    filters = filters.get_object() if filters is not None else None
+    names = [str(f) for f in filters] if isinstance(filters, list) else [str(filters)]
+    raw = stream._data or b""
+    if filters is None:
+        return raw[:CONTENT_PEEK]
+    if names == ["/FlateDecode"] and "/DecodeParms" not in stream:
+        try:
+            return zlib.decompressobj().decompress(raw, CONTENT_PEEK)
+        except zlib.error:
+            return b""
+    return stream.get_data()[:CONTENT_PEEK]
 
 
 def record_signed(*, agreement: Agreement, upload, by, expected_version=None) -> Agreement:

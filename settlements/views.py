@@ -3,6 +3,7 @@ submit for review, the attorney's review (comments, redline, request changes, ap
 and the stored PDFs. Objects come through `noteinvest.access`: out of scope is a 404."""
 
 import re
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -118,6 +119,8 @@ def agreement_list(request):
             "queue": queue,
             "status": status,
             "statuses": Status.choices,
+            # Who reviews is internal: an investor reads the firm's decision, not the name.
+            "show_reviewer": has_role(user, Role.STAFF),
             "active_nav": "settlements",
         },
     )
@@ -308,7 +311,7 @@ def _detail(request, agreement, **bound):
             if agreement.approved_version_id and v.pk == agreement.approved_version_id
         ],
         "latest": latest,
-        "history": agreement.history.select_related("changed_by"),
+        "history": _history(agreement, internal),
         # Review comments are internal: the investor never reads them.
         "all_comments": comments if internal else [],
         "review_refusal": refusal,
@@ -330,6 +333,38 @@ def _detail(request, agreement, **bound):
         context["upload_form"] = bound.get("upload_form") or SignedUploadForm(initial=initial)
         context["payment_form"] = bound.get("payment_form") or PaymentForm(agreement=agreement)
     return render(request, "settlements/agreement_detail.html", context)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    label: str
+    at: object
+    by: str
+    note: str = ""
+
+
+def _history(agreement, internal: bool) -> list[HistoryEntry]:
+    """The agreement's history as its reader may see it. Staff and the reviewing attorney
+    read every entry, with who (their e-mail address) and the note. Everyone else reads as
+    an investor: from the approval onward (drafting and review stay internal), with the
+    firm's role instead of a person's address, and no notes."""
+    rows = list(agreement.history.select_related("changed_by"))
+    if internal:
+        return [
+            HistoryEntry(r.get_to_status_display(), r.changed_at, r.changed_by.email, r.note)
+            for r in rows
+        ]
+    approved = next((i for i, r in enumerate(rows) if r.to_status == Status.APPROVED), None)
+    if approved is None:
+        return []
+    return [
+        HistoryEntry(
+            r.get_to_status_display(),
+            r.changed_at,
+            "the reviewing attorney" if r.to_status == Status.APPROVED else "NoteInvest staff",
+        )
+        for r in rows[approved:]
+    ]
 
 
 def _redline_for(attorney, versions, comments):

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deficiencies.models import CalendarFeed, Deficiency, LiquidationEvent, StateRule
+from deficiencies.services import change_status
 from tests.factories import make_loan, make_portfolio, record_sale
 
 pytestmark = pytest.mark.django_db
@@ -475,3 +476,19 @@ def test_values_outside_the_choices_written_straight_to_the_db_break_no_list(
     assert deadlines.status_code == 200 and "renewal" in deadlines.text
     summary = client.get(reverse("deficiencies:portfolio", args=[deficiency.portfolio_id]))
     assert summary.status_code == 200 and "archived" in summary.text
+
+
+# --- like round 2 finding F: the investor reads the firm's role, not staff addresses ---------------
+
+
+def test_an_investor_reads_the_deficiency_history_without_staff_addresses(
+    client, owner, staff, deficiency
+):
+    change_status(deficiency=deficiency, to="pursuing", by=staff, note="Demand sent.")
+    client.force_login(owner)
+    page = client.get(deficiency.get_absolute_url())
+    assert page.status_code == 200
+    assert staff.email not in page.text
+    assert "by NoteInvest staff" in page.text and "Demand sent." in page.text
+    client.force_login(staff)
+    assert staff.email in client.get(deficiency.get_absolute_url()).text

@@ -268,3 +268,120 @@ def test_the_owner_investor_sees_approved_agreements_without_internal_comments(
     assert "Internal: the borrower can pay more." not in page.text
     assert "Review comments" not in page.text
     assert agreement.number in client.get(reverse("settlements:list")).text
+
+
+# --- round 2, finding A: the note holder's own owner never reviews --------------------------------
+
+
+@pytest.fixture
+def owner_attorney(portfolio):
+    """An attorney who also owns the portfolio holding the loan (and holds nothing else)."""
+    user = make_user(Role.INVESTOR, Role.ATTORNEY, email="owner-counsel@example.com")
+    portfolio.owners.add(user)
+    return user
+
+
+def test_an_owner_of_the_loans_portfolio_is_not_offered_as_reviewer(
+    client, draft, staff, attorney, owner_attorney
+):
+    client.force_login(staff)
+    offered, page = _reviewer_choices(client, draft)
+    assert offered == {attorney}
+    assert f'<option value="{owner_attorney.pk}"' not in page.text
+
+
+def test_a_forged_submit_to_an_owner_is_refused(client, draft, staff, owner_attorney):
+    client.force_login(staff)
+    forged = client.post(
+        reverse("settlements:edit", args=[draft.pk, "review"]),
+        {"version": draft.version, "reviewer": owner_attorney.pk},
+    )
+    assert forged.status_code == 200
+    assert "reviewer" in forged.context["form"].errors
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT and draft.reviewer is None
+    with pytest.raises(services.AgreementError, match="owns the portfolio"):
+        services.submit_for_review(agreement=draft, reviewer=owner_attorney, by=staff)
+
+
+def test_an_owner_assigned_as_reviewer_cannot_approve_comment_or_send_back(
+    client, draft, staff, owner_attorney
+):
+    # Forged state (what the old code allowed): in review, sent to an owner of the portfolio.
+    services.freeze_version(agreement=draft, by=staff)
+    Agreement.objects.filter(pk=draft.pk).update(reviewer=owner_attorney, status=Status.IN_REVIEW)
+    draft.refresh_from_db()
+    client.force_login(owner_attorney)
+    page = client.get(draft.get_absolute_url())
+    assert page.context["reviewing"] is False
+    assert "Approve version" not in page.text
+    client.post(reverse("settlements:approve", args=[draft.pk]), {"version": draft.version})
+    client.post(reverse("settlements:comment", args=[draft.pk]), {"body": "fine"})
+    client.post(
+        reverse("settlements:request_changes", args=[draft.pk]),
+        {"version": draft.version, "note": "x"},
+    )
+    draft.refresh_from_db()
+    assert draft.status == Status.IN_REVIEW and draft.approved_version is None
+    assert not ReviewComment.objects.exists()
+    with pytest.raises(services.AgreementError, match="owns the portfolio"):
+        services.approve(agreement=draft, by=owner_attorney)
+
+
+def test_an_attorney_who_owns_another_portfolio_may_still_review(draft, staff, other_portfolio):
+    counsel = make_user(Role.INVESTOR, Role.ATTORNEY, email="elsewhere@example.com")
+    other_portfolio.owners.add(counsel)
+    from settlements.models import eligible_reviewers
+
+    assert counsel in eligible_reviewers(draft)
+    services.submit_for_review(agreement=draft, reviewer=counsel, by=staff)
+    services.approve(agreement=draft, by=counsel)
+    draft.refresh_from_db()
+    assert draft.status == Status.APPROVED
+
+
+# --- round 2, finding F: what an investor reads of the history ------------------------------------
+
+
+def _approved_after_a_round_of_changes(draft, staff, attorney):
+    services.submit_for_review(agreement=draft, reviewer=attorney, by=staff)
+    services.request_changes(agreement=draft, note="Raise it.", by=attorney)
+    draft.refresh_from_db()
+    services.save_terms(form=_Unchanged(draft), expected_version=draft.version, by=staff)
+    services.submit_for_review(agreement=draft, reviewer=attorney, by=staff)
+    services.approve(agreement=draft, by=attorney)
+    services.mark_sent(agreement=draft, by=staff)
+    draft.refresh_from_db()
+    return draft
+
+
+def test_an_investor_reads_the_history_from_the_approval_with_roles_not_addresses(
+    client, draft, staff, attorney, owner
+):
+    agreement = _approved_after_a_round_of_changes(draft, staff, attorney)
+    client.force_login(owner)
+    page = client.get(agreement.get_absolute_url())
+    assert page.status_code == 200
+    history = page.context["history"]
+    assert [h.label for h in history] == ["Approved", "Sent to the borrower"]
+    assert [h.by for h in history] == ["the reviewing attorney", "NoteInvest staff"]
+    text = page.text
+    for internal in ("In review", "Changes requested", "Raise it."):
+        assert internal not in text
+    assert staff.email not in text and attorney.email not in text
+    listing = client.get(reverse("settlements:list"))
+    assert agreement.number in listing.text
+    assert attorney.email not in listing.text and staff.email not in listing.text
+
+
+def test_staff_still_read_the_whole_history_with_addresses_and_notes(
+    client, draft, staff, attorney
+):
+    agreement = _approved_after_a_round_of_changes(draft, staff, attorney)
+    client.force_login(staff)
+    page = client.get(agreement.get_absolute_url())
+    labels = [h.label for h in page.context["history"]]
+    assert labels == ["Draft", "In review", "Changes requested", "Draft", "In review",
+                      "Approved", "Sent to the borrower"]  # fmt: skip
+    assert "Raise it." in page.text and attorney.email in page.text
+    assert attorney.email in client.get(reverse("settlements:list")).text

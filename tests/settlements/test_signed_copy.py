@@ -1,5 +1,6 @@
 """The signed copy must be a readable PDF (issue 8 item 18); PDFs are never cached."""
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,7 @@ from django.urls import reverse
 from settlements import services
 from settlements.models import SignedCopy, Status
 from tests.factories import make_loan
-from tests.settlements.pdfs import pdf_bytes
+from tests.settlements.pdfs import DRAWING, hand_pdf, one_page, pdf_bytes, stream
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +96,114 @@ def test_a_refusal_on_a_page_that_moved_on_is_shown_as_a_message(client, staff, 
     assert response.status_code == 200
     assert "Someone else changed this agreement" in response.text
     assert SignedCopy.objects.count() == 1
+
+
+# --- round 2, finding C: what only looks like a PDF ------------------------------------------------
+
+BOX = b"/MediaBox[0 0 612 792]"
+DRAWS = {4: stream(DRAWING)}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        # The attacker's file: one page, no MediaBox, no content, HTML after the %%EOF.
+        (
+            b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 1"
+            b"/Kids[3 0 R]>>endobj\n3 0 obj<</Type/Page>>endobj\ntrailer<</Root 1 0 R>>\n"
+            b"startxref\n0\n%%EOF\n<html><script>alert(1)</script></html>",
+            "nothing may follow its last %%EOF",
+        ),
+        (pdf_bytes() + b"<html></html>", "nothing may follow its last %%EOF"),
+        (one_page(b"<</Type/Page/Parent 2 0 R/Contents 4 0 R>>", more=DRAWS), "no usable page size"),
+        (
+            one_page(b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 0 792]/Contents 4 0 R>>", more=DRAWS),
+            "no usable page size",
+        ),
+        (
+            one_page(b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612]/Contents 4 0 R>>", more=DRAWS),
+            "no usable page size",
+        ),
+        (one_page(b"<</Type/Page/Parent 2 0 R" + BOX + b">>"), "pages are empty"),
+        (
+            one_page(b"<</Type/Page/Parent 2 0 R" + BOX + b"/Contents 4 0 R>>",
+                     more={4: stream(b"  \n\r\n ")}),
+            "pages are empty",
+        ),
+        (
+            one_page(b"<</Type/Page/Parent 2 0 R" + BOX + b"/Contents 4 0 R>>",
+                     more={4: stream(b"\n\n", flate=True)}),
+            "pages are empty",
+        ),
+        (pdf_bytes(pages=2, content=b""), "pages are empty"),
+    ],
+    ids=["attackers-file", "html-after-eof", "no-mediabox", "zero-width", "three-numbers",
+         "no-contents", "blank-contents", "blank-flate-contents", "blank-pypdf-pages"],
+)  # fmt: skip
+def test_what_only_looks_like_a_pdf_is_refused(client, staff, sent, data, message):
+    client.force_login(staff)
+    response = _upload(client, sent, data)
+    assert response.status_code == 200
+    assert message in str(response.context["upload_form"].errors["file"])
+    sent.refresh_from_db()
+    assert sent.status == Status.SENT
+    assert not SignedCopy.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # The MediaBox inherited from the page tree, a Flate-compressed content stream.
+        one_page(
+            b"<</Type/Page/Parent 2 0 R/Contents 4 0 R>>",
+            pages_extra=BOX,
+            more={4: stream(DRAWING, flate=True)},
+        ),
+        # Contents as an array: an empty stream, then one that draws.
+        one_page(
+            b"<</Type/Page/Parent 2 0 R" + BOX + b"/Contents[4 0 R 5 0 R]>>",
+            more={4: stream(b""), 5: stream(DRAWING)},
+        ),
+        # White space (including the NULs some writers pad with) after the %%EOF.
+        pdf_bytes() + b"\r\n\x00\x00  \n",
+        # A blank page, then one that draws (one page with content is enough).
+        hand_pdf(
+            {
+                1: b"<</Type/Catalog/Pages 2 0 R>>",
+                2: b"<</Type/Pages/Count 2/Kids[3 0 R 4 0 R]" + BOX + b">>",
+                3: b"<</Type/Page/Parent 2 0 R>>",
+                4: b"<</Type/Page/Parent 2 0 R/Contents 5 0 R>>",
+                5: stream(DRAWING),
+            }
+        ),
+    ],
+    ids=["inherited-box-flate", "contents-array", "whitespace-after-eof", "blank-then-drawn"],
+)
+def test_a_real_pdf_written_in_other_legal_ways_is_accepted(client, staff, sent, data):
+    client.force_login(staff)
+    assert _upload(client, sent, data).status_code == 302
+    sent.refresh_from_db()
+    assert sent.status == Status.SIGNED
+    assert bytes(SignedCopy.objects.get().pdf) == data
+
+
+def test_an_incremental_update_after_the_first_eof_is_accepted(client, staff, sent):
+    """A signing service appends its signature as an incremental update: a new section,
+    after the first %%EOF, that ends with its own %%EOF."""
+    from pypdf import PdfWriter
+
+    original = pdf_bytes()
+    writer = PdfWriter(io.BytesIO(original), incremental=True)
+    writer.add_metadata({"/Title": "Signed"})
+    out = io.BytesIO()
+    writer.write(out)
+    data = out.getvalue()
+    assert data.startswith(original) and data.count(b"%%EOF") == 2
+    client.force_login(staff)
+    assert _upload(client, sent, data).status_code == 302
+    assert SignedCopy.objects.exists()
+
+
+def test_the_approved_version_pdf_from_weasyprint_is_accepted(sent):
+    pdf = bytes(sent.versions.get().pdf)
+    services.check_signed_pdf(pdf)  # no error
