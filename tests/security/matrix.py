@@ -26,29 +26,6 @@ F405 = "405"
 REFUSED = "refused"
 OUTCOMES = (OK, LOGIN, F403, F404, F405, REFUSED)
 
-# Branches fixing what main still does differently (see Pending).
-ITEM_BRANCH = {1: "sec-accounts", 2: "sec-settlements", 7: "sec-settlements"}
-# Once a branch is merged, name it here: its pending cells become plain expectations.
-MERGED: set[str] = {"sec-settlements", "sec-accounts", "sec-deficiencies"}
-
-
-@dataclass(frozen=True)
-class Pending:
-    """The intended outcome of a cell where main still differs: the test is a strict xfail
-    until the branch fixing it is named in MERGED (see pending())."""
-
-    outcome: str
-    reason: str
-
-
-def pending(outcome, item: int, branch: str | None = None):
-    """`outcome`, expected once `branch` (by default the one fixing issue 8's `item`) is
-    merged: until it is named in MERGED, a strict xfail."""
-    branch = branch or ITEM_BRANCH[item]
-    if branch in MERGED:
-        return outcome
-    return Pending(outcome, f"issue 8 item {item}: fixed in {branch}")
-
 
 def outcome_of(response, login_paths: set[str]) -> str:
     """Classify a response. Anything else (a 500, a 401, ...) is returned as its code."""
@@ -95,8 +72,8 @@ def client_for(world, user: str) -> Client:
 
 # --- expectations --------------------------------------------------------------------------------
 
-# A cell is an outcome, a Pending, or an (own, other) pair of them.
-Cell = str | Pending | tuple
+# A cell is an outcome, or an (own, other) pair of them.
+Cell = str | tuple
 
 
 def expect(base: dict | None = None, /, **cells: Cell) -> dict[str, Cell]:
@@ -109,9 +86,8 @@ def expect(base: dict | None = None, /, **cells: Cell) -> dict[str, Cell]:
         raise ValueError(f"expectation: missing {missing}, unknown {unknown}")
     for user, cell in table.items():
         for part in cell if isinstance(cell, tuple) else (cell,):
-            outcome = part.outcome if isinstance(part, Pending) else part
-            if outcome not in OUTCOMES:
-                raise ValueError(f"expectation for {user}: {outcome!r} is not an outcome")
+            if part not in OUTCOMES:
+                raise ValueError(f"expectation for {user}: {part!r} is not an outcome")
     return table
 
 
@@ -164,12 +140,6 @@ class Case:
     sided: bool = True
     # The POST body (empty by default), or a function of the world returning it (for files).
     data: dict | Callable = field(default_factory=dict)
-    # A route another branch adds: its probes are skipped until that branch is in MERGED.
-    arrives_with: str | None = None
-
-    @property
-    def waiting(self) -> bool:
-        return self.arrives_with is not None and self.arrives_with not in MERGED
 
     def body(self, world) -> dict:
         return self.data(world) if callable(self.data) else self.data
@@ -226,7 +196,7 @@ def probes(cases: list[Case]) -> list[Probe]:
                     probe = Probe(case, user, which, method)
                     if which == "missing":
                         other = Probe(case, user, "other", method).cell
-                        if other not in (OK, F404):  # refused earlier, or Pending
+                        if other not in (OK, F404):  # refused before the lookup
                             continue
                     out.append(probe)
     return out

@@ -4,7 +4,7 @@ this checks that nothing out of scope is listed once in).
 Each Listing names a page, the world's objects it may list (by the text that identifies
 them: an agreement number, a portfolio name, a loan number) and, per user kind, which of
 them the page shows; every other one must be absent. Same world and same kinds as
-test_matrix.py; a cell main still gets wrong is `pending(...)` (a strict xfail).
+test_matrix.py.
 """
 
 from collections.abc import Callable
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import reverse
 
-from tests.security.matrix import Pending, client_for, pending
+from tests.security.matrix import client_for
 from tests.security.world import INTERNAL, USERS
 
 AGREEMENTS = {
@@ -36,7 +36,7 @@ NONE: frozenset = frozenset()
 class Listing:
     page: str
     items: dict[str, Callable]
-    shows: dict[str, set | frozenset | Pending]
+    shows: dict[str, set | frozenset]
     kwargs: Callable = field(default=lambda w: {})
     label: str = ""
 
@@ -49,11 +49,11 @@ LISTINGS = [
         {
             "investor": {"a.signed"},
             "other": {"b.signed"},
-            "inv_att": pending({"b.signed", "a.review_by_inv_att"}, 7),
+            "inv_att": {"b.signed", "a.review_by_inv_att"},
             "staff": ALL_AGREEMENTS,
             "staff_att": ALL_AGREEMENTS,
-            "attorney": pending({"a.review"}, 7),
-            "other_attorney": pending({"b.review"}, 7),
+            "attorney": {"a.review"},
+            "other_attorney": {"b.review"},
         },
     ),
     # Home: an attorney's review queue; nobody else's home lists agreements.
@@ -105,7 +105,7 @@ LISTINGS = [
         "settlements:detail",
         {"comment": lambda w: INTERNAL},
         {
-            "investor": pending(NONE, 7),
+            "investor": NONE,
             "staff": {"comment"},
             "staff_att": {"comment"},
         },
@@ -115,7 +115,7 @@ LISTINGS = [
     Listing(
         "settlements:detail",
         {"comment": lambda w: INTERNAL},
-        {"other": pending(NONE, 7), "inv_att": pending(NONE, 7)},
+        {"other": NONE, "inv_att": NONE},
         kwargs=lambda w: {"pk": w.b.signed.pk},
         label="signed B",
     ),
@@ -124,19 +124,14 @@ LISTINGS = [
 
 def _params():
     for listing in LISTINGS:
-        for user, shows in listing.shows.items():
-            marks = []
-            if isinstance(shows, Pending):
-                marks.append(pytest.mark.xfail(strict=True, raises=AssertionError,
-                                               reason=shows.reason))  # fmt: skip
+        for user in listing.shows:
             name = f"{listing.page}[{listing.label}]" if listing.label else listing.page
-            yield pytest.param(listing, user, id=f"{name}-{user}", marks=marks)
+            yield pytest.param(listing, user, id=f"{name}-{user}")
 
 
 @pytest.mark.parametrize(("listing", "user"), list(_params()))
 def test_listed(listing, user, world, db):
     shows = listing.shows[user]
-    shows = shows.outcome if isinstance(shows, Pending) else shows
     url = reverse(listing.page, kwargs=listing.kwargs(world))
     response = client_for(world, user).get(url)
     assert response.status_code == 200, f"GET {url} as {user}: {response.status_code}"

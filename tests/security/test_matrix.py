@@ -51,13 +51,8 @@ Add one `Case` to CASES, next to its app's other routes:
   Case with the same name and a `variant` label.
 - A route that takes a POST body to reach its check: `data={...}` (or a function of the
   world, for a file).
-- A route another branch adds: `arrives_with="sec-..."` skips it until that branch is in
-  MERGED (matrix.py).
-- A cell that main gets wrong and another branch is fixing: `pending(F404, 7)` makes it a
-  strict xfail ("issue 8 item 7: fixed in sec-settlements"; the branch comes from
-  ITEM_BRANCH in matrix.py, or pass it); once that branch is merged the xfail fails as
-  XPASS: add the branch to MERGED in matrix.py (every cell it fixes becomes a plain
-  expectation), then, at leisure, replace `pending(X, ...)` by `X`.
+- A cell is what the app must do: when a change alters an outcome on purpose, change its
+  cell in the same commit, and say why in the commit message.
 """
 
 import pytest
@@ -72,7 +67,6 @@ from tests.security.matrix import (
     OK,
     REFUSED,
     Case,
-    Pending,
     admin_staff,
     client_for,
     everyone,
@@ -81,7 +75,6 @@ from tests.security.matrix import (
     login_paths,
     matches,
     owners_read,
-    pending,
     probes,
     routes,
     staff_only,
@@ -104,7 +97,7 @@ AGREEMENT_DRAFT = expect(
     logged_in(F404),
     staff=OK,
     staff_att=OK,
-    inv_att=(pending(F404, 7), F404),
+    inv_att=(F404, F404),
 )
 AGREEMENT_IN_REVIEW = expect(
     AGREEMENT_DRAFT,
@@ -113,8 +106,8 @@ AGREEMENT_IN_REVIEW = expect(
 )
 AGREEMENT_SIGNED = expect(
     owners_read(),
-    attorney=(pending(F404, 7), F404),
-    other_attorney=(pending(F404, 7), F404),
+    attorney=(F404, F404),
+    other_attorney=(F404, F404),
 )
 # POST-only attorney actions: the role first (403), then the method (405 on GET).
 ATTORNEY_POST_ONLY_GET = expect(
@@ -132,18 +125,18 @@ DECIDE_IN_REVIEW = expect(
     logged_in(F403),
     attorney=(OK, F404),
     other_attorney=(OK, F404),
-    inv_att=(pending(F404, 7), F404),
+    inv_att=(F404, F404),
     staff_att=REFUSED,
 )
-COMMENT_IN_REVIEW = expect(DECIDE_IN_REVIEW, staff_att=pending(REFUSED, 2))
+COMMENT_IN_REVIEW = expect(DECIDE_IN_REVIEW, staff_att=REFUSED)
 # After approval nobody comments: the reviewer no longer sees the agreement; an investor
 # who holds Attorney sees it as an investor, who may not comment (item 7).
 COMMENT_AFTER_APPROVAL = expect(
     logged_in(F403),
-    attorney=(pending(F404, 7), F404),
-    other_attorney=(pending(F404, 7), F404),
-    inv_att=(pending(REFUSED, 7), F404),
-    staff_att=pending(REFUSED, 2),
+    attorney=(F404, F404),
+    other_attorney=(F404, F404),
+    inv_att=(REFUSED, F404),
+    staff_att=REFUSED,
 )
 
 # inv_att reviewing side A's agreement sent to them: attorney powers apply there.
@@ -155,17 +148,17 @@ COUNSEL_INV_ATT_DECIDE = expect(
     inv_att=OK,
     staff_att=REFUSED,
 )
-COUNSEL_INV_ATT_COMMENT = expect(COUNSEL_INV_ATT_DECIDE, staff_att=pending(REFUSED, 2))
+COUNSEL_INV_ATT_COMMENT = expect(COUNSEL_INV_ATT_DECIDE, staff_att=REFUSED)
 
 # staff_att as the reviewer of side B's agreement (assigned before item 2's fix offered
 # no Staff holder as reviewer): they still see it as staff, and may not review it.
-COUNSEL_STAFF_ATT = expect(logged_in(F404), staff=OK, staff_att=OK, inv_att=pending(F404, 7))
+COUNSEL_STAFF_ATT = expect(logged_in(F404), staff=OK, staff_att=OK, inv_att=F404)
 COUNSEL_STAFF_ATT_POST = expect(
     logged_in(F403),
     attorney=F404,
     other_attorney=F404,
-    inv_att=pending(F404, 7),
-    staff_att=pending(REFUSED, 2),
+    inv_att=F404,
+    staff_att=REFUSED,
 )
 
 # --- deficiencies ----------------------------------------------------------------------------------
@@ -174,15 +167,17 @@ COUNSEL_STAFF_ATT_POST = expect(
 DEFICIENCY_IN_REVIEW = expect(owners_read(), attorney=(OK, F404), other_attorney=(OK, F404))
 DEFICIENCY_SETTLED = expect(
     owners_read(),
-    attorney=(pending(F404, 7, "sec-deficiencies"), F404),
-    other_attorney=(pending(F404, 7, "sec-deficiencies"), F404),
+    attorney=(F404, F404),
+    other_attorney=(F404, F404),
 )
 
 # --- the accounts admin (item 1) -----------------------------------------------------------
-# Staff manage investor and attorney accounts. A superuser's or another staff member's
-# change page is read-only to them (nothing can be changed: a POST is refused), they never
-# type anyone's password, and mail a reset link only to whom they manage.
-ADMIN_FORBIDDEN = expect(admin_staff(pending(F403, 1)))
+# Staff manage investor accounts; an attorney's account is read-only to them but for
+# deactivating it and mailing a reset link to its address (the page takes their POST). A
+# superuser's or another staff member's change page is read-only to them (a POST is
+# refused), they never type anyone's password, and mail a reset link only to investors and
+# attorneys.
+ADMIN_FORBIDDEN = expect(admin_staff(F403))
 ADMIN_READ_ONLY = expect(admin_staff())
 
 
@@ -624,7 +619,6 @@ CASES = [
             kwargs=kwargs,
             get=expect(admin_staff(outcome)),
             post=expect(admin_staff(outcome)),
-            arrives_with="sec-accounts",
         )
         for variant, kwargs, outcome in (
             ("investor", lambda w, s: {"id": w.users["investor"].pk}, OK),
@@ -664,19 +658,7 @@ def needs_expectation(key: str, pattern: str) -> bool:
 PROBES = probes(CASES)
 
 
-def _param(probe):
-    marks = []
-    if probe.case.waiting:
-        marks.append(pytest.mark.skip(reason=f"the route arrives with {probe.case.arrives_with}"))
-    elif isinstance(probe.expected, Pending):
-        # Only a wrong outcome may be the expected failure: a 500 still fails.
-        marks.append(
-            pytest.mark.xfail(strict=True, raises=AssertionError, reason=probe.expected.reason)
-        )
-    return pytest.param(probe, id=probe.id, marks=marks)
-
-
-@pytest.mark.parametrize("probe", [_param(p) for p in PROBES])
+@pytest.mark.parametrize("probe", [pytest.param(p, id=p.id) for p in PROBES])
 def test_route(probe, world, db):
     url = reverse(probe.case.name, kwargs=probe.kwargs(world))
     client = client_for(world, probe.user)
@@ -691,7 +673,6 @@ def test_route(probe, world, db):
     if response.status_code >= 500:
         pytest.fail(f"{where} answered {response.status_code}")
     expected = probe.expected
-    expected = expected.outcome if isinstance(expected, Pending) else expected
     ok, got = matches(expected, response, login_paths())
     detail = f" -> {response.get('Location')}" if response.has_header("Location") else ""
     assert ok, f"{where}: expected {expected}, got {got} ({response.status_code}{detail})"
@@ -703,7 +684,7 @@ def test_route(probe, world, db):
 
 
 @pytest.mark.parametrize("user", ["anon", "staff"])
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.label) for c in CASES if not c.waiting])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.label) for c in CASES])
 def test_a_post_without_its_csrf_token_is_refused(case, user, world, db):
     # The matrix's client skips CSRF checks (as Django's does); a browser's forged POST
     # carries no token: every route refuses it before its view runs.
@@ -749,14 +730,14 @@ def test_every_route_has_an_expectation():
 
 def test_every_expectation_names_a_route():
     known = set(routes())
-    stale = sorted({case.name for case in CASES if not case.waiting} - known)
+    stale = sorted({case.name for case in CASES} - known)
     assert not stale, f"Expectations for routes that no longer exist: {', '.join(stale)}"
 
 
 def test_sided_cases_and_only_they_depend_on_the_side(world, db):
     # A "sided" case whose URL ignores the side would test the same object twice and call
     # one of them the other investor's; an unsided one would hide a side.
-    for case in (c for c in CASES if not c.waiting):
+    for case in CASES:
         own = reverse(case.name, kwargs=case.kwargs(world, world.a))
         other = reverse(case.name, kwargs=case.kwargs(world, world.b))
         assert (own != other) == case.sided, case.label
