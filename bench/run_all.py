@@ -157,7 +157,7 @@ def hardening_rows(h: dict) -> list[tuple]:
     red = h.get("redline")
     if red:
         labels = {
-            "caps_prose": "redline, every free-text field at its cap, all changed",
+            "caps_prose": "redline, every free-text field at its cap, every field changed",
             "caps_one_letter_words": "redline, a 999-character line of one-letter words changed",
             "old_40kb": "redline, the review's 40 kB of changed instructions",
         }
