@@ -14,6 +14,7 @@ SCRIPTS = [
     "bench_portfolio_page.py",
     "bench_deficiency_pages.py",
     "bench_pdf.py",
+    "bench_hardening.py",
 ]
 
 
@@ -99,6 +100,86 @@ def main():
         ]
         for row in rows:
             print("| " + " | ".join(row) + " |")
+
+    hard = results.get("hardening")
+    if hard:
+        for row in hardening_rows(hard):
+            print("| " + " | ".join(row) + " |")
+
+
+def hardening_rows(h: dict) -> list[tuple]:
+    """bench_hardening.py's figures (issue 8), each against its same-run baseline."""
+    rows = []
+    tapes = h.get("tapes")
+    if tapes:
+        normal = tapes["normal"]
+        base_t = f"{normal['median_ms']} ms (normal 1,000-row workbook, read and checked)"
+        base_m = f"{normal['growth_mb_max']} MB (normal workbook)"
+        cases = (
+            ("bomb", "zip bomb", "within a small multiple", "under ~20 MB"),
+            ("million_compact", "1,000,000 duplicate rows", "", ""),
+            ("million_memo", "1,000,000 duplicate rows + random memo", "", ""),
+            ("empty_rows", "4,000,000 empty rows, no <dimension>", "", ""),
+        )
+        for key, label, goal_t, goal_m in cases:
+            t = tapes[key]
+            what = (
+                f"{label} ({t['file_mb']} MB file, {t['largest_part']} "
+                f"{t['largest_part_mb']:,} MB at {t['largest_part_ratio']}:1)"
+            )
+            where = "at open" if t["refused_at_open"] else "while reading rows"
+            refused = f"refused {where}" if t["refused"] else "NOT refused"
+            rows.append((f"{what}: time to refuse ({refused})", f"{t['median_ms']} ms",
+                         base_t, f"{t['time_ratio']}x", goal_t))  # fmt: skip
+            if not t["refused_at_open"]:
+                rows.append((f"{label}: of which opening (the upload request)",
+                             f"{t['open_median_ms']} ms", "", "", ""))  # fmt: skip
+            rows.append((f"{label}: peak resident memory growth", f"{t['growth_mb_max']} MB",
+                         base_m, "", goal_m))  # fmt: skip
+    pages = h.get("pages")
+    if pages:
+        labels = {
+            "home": "staff home page",
+            "import_page": "import page (the portfolio's imports)",
+            "status_done": "status poll of a rejected import",
+            "status_running": "status poll of the running import",
+            "import_detail": "a rejected import's own page (200 problems a page)",
+        }
+        for key, label in labels.items():
+            r = pages[key]
+            base = f"{r['clean_median_ms']} ms, {r['clean_queries']} queries (clean imports)"
+            rows.append((f"{label}, four reports at the cap, median",
+                         f"{r['report_median_ms']} ms, {r['report_queries']} queries", base,
+                         f"{r['report_ratio']}x", ""))  # fmt: skip
+            rows.append((f"{label}, a running import holding a 20 MB upload, median",
+                         f"{r['upload_median_ms']} ms, {r['upload_queries']} queries", base,
+                         f"{r['upload_ratio']}x", ""))  # fmt: skip
+    red = h.get("redline")
+    if red:
+        labels = {
+            "caps_prose": "redline, every free-text field at its cap, every field changed",
+            "caps_one_letter_words": "redline, a 999-character line of one-letter words changed",
+            "old_40kb": "redline, the review's 40 kB of changed instructions",
+        }
+        base = f"{red['compare_baseline_ms']} ms (two realistic versions)"
+        for key, label in labels.items():
+            r = red["compare"][key]
+            whole = f", {r['shown_whole']} of {r['paragraphs']} shown whole"
+            rows.append((f"{label}, median{whole}", f"{r['median_ms']} ms", base,
+                         f"{r['ratio']}x", "deadline 0.5 s"))  # fmt: skip
+        for key, label in labels.items():
+            r = red["page"].get(key)
+            if r:
+                page_label = label.replace("redline", "review page")
+                rows.append((f"{page_label}, median", f"{r['median_ms']} ms",
+                             f"{red['page_baseline_ms']} ms (realistic versions)",
+                             f"{r['ratio']}x", ""))  # fmt: skip
+    reset = h.get("reset")
+    if reset:
+        rows.append(("password reset POST, known address vs unknown, median",
+                     f"{reset['known_median_ms']} ms", f"{reset['unknown_median_ms']} ms",
+                     f"{reset['ratio']}x", "~1.0x"))  # fmt: skip
+    return rows
 
 
 if __name__ == "__main__":
