@@ -215,3 +215,42 @@ class _Same:
 
     def save(self, commit=True):
         return self.instance
+
+
+# --- the bounded diff ------------------------------------------------------------------------
+
+
+def test_one_line_of_one_letter_words_is_diffed_in_bounded_time():
+    # difflib's matcher took 4 to 9 s on this line, within every cap (bench_hardening).
+    old, new = " ".join(["a"] * 500), " ".join(["b"] * 500)
+    started = time.perf_counter()
+    result = redline.compare(old, new)
+    assert time.perf_counter() - started < 0.5
+    assert result.paragraphs == [[("del", old), ("ins", new)]]
+    assert result.shown_whole == 1
+
+
+def test_bounded_diff_rebuilds_both_texts_and_is_never_longer_than_difflib():
+    import difflib
+
+    rng = random.Random(8)
+    for _ in range(500):
+        a = [rng.choice("ab ") for _ in range(rng.randint(0, 25))]
+        b = [rng.choice("ab ") for _ in range(rng.randint(0, 25))]
+        ops = redline.bounded_diff(a, b, 100)
+        rebuilt, i, j = [], 0, 0
+        for tag, i1, i2, j1, j2 in ops:
+            assert (i1, j1) == (i, j)
+            if tag == "equal":
+                assert a[i1:i2] == b[j1:j2]
+            rebuilt += b[j1:j2]
+            i, j = i2, j2
+        assert (i, j) == (len(a), len(b)) and rebuilt == b
+        edits = sum(i2 - i1 + j2 - j1 for t, i1, i2, j1, j2 in ops if t != "equal")
+        theirs = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+        assert edits <= sum(i2 - i1 + j2 - j1 for t, i1, i2, j1, j2 in theirs if t != "equal")
+
+
+def test_bounded_diff_gives_up_beyond_its_edits():
+    assert redline.bounded_diff(list("abcdef"), list("uvwxyz"), 11) is None
+    assert redline.bounded_diff(list("abcdef"), list("uvwxyz"), 12) is not None
