@@ -4,14 +4,12 @@
 `rows()`, which yields (row_number, cells, percent_flags) with row numbers as the
 spreadsheet shows them (the header is row 1).
 
-An .xlsx file is a zip of XML files. Before openpyxl opens one, `check_zip` reads the zip's
-directory (a few KB, nothing decompressed) and refuses a workbook whose members would
-expand beyond the limits below: a "zip bomb" of a few MB can otherwise expand to GB of
-shared strings, which openpyxl holds in memory. Python's zipfile never yields more bytes
-than a member's declared size (and fails on a CRC mismatch), so the declared sizes are the
-real bound. Any error while reading the workbook, at opening or on a later row (bad zip,
-malformed XML, a DOCTYPE or entity, which defusedxml forbids), is the same refusal:
-"not a readable workbook", never a server error.
+An .xlsx file is a zip of XML files. Before openpyxl opens one, `check_zip` (zipcheck.py)
+refuses a workbook whose parts would cost too much to read: a "zip bomb" of a few MB can
+otherwise expand to GB of shared strings, which openpyxl holds in memory. Any error while
+reading the workbook, at opening or on a later row (bad zip, malformed XML, a DOCTYPE or
+entity, which defusedxml forbids), is the same refusal: "not a readable workbook", never a
+server error.
 """
 
 import csv
@@ -23,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from noteinvest.text import has_control_characters
+from portfolios.tape import zipcheck
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_COLUMNS = 200
@@ -32,21 +31,13 @@ EXCEL_ROWS = 1_048_576
 """Rows of an Excel sheet. A row tagged beyond it (r="2000000000") would make openpyxl
 yield every missing row before it, blank, for minutes: reading stops there."""
 
-# Zip limits for .xlsx (uncompressed sizes as the zip's directory declares them).
-MAX_ZIP_MEMBERS = 1000
-MAX_SHEET_BYTES = 256 * 1024 * 1024  # xl/worksheets/*.xml: streamed row by row
-MAX_MEMBER_BYTES = 64 * 1024 * 1024  # everything else (shared strings, styles) is held whole
-MAX_TOTAL_BYTES = 512 * 1024 * 1024
-MAX_RATIO = 100  # uncompressed : compressed, for members over RATIO_FLOOR
-RATIO_FLOOR = 1024 * 1024
-
 # Errors openpyxl, zipfile, zlib and (defused) ElementTree raise on a broken workbook.
 # defusedxml's DTDForbidden/EntitiesForbidden are ValueErrors; ParseError is a SyntaxError.
 _WORKBOOK_ERRORS = (
     zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, KeyError, IndexError, OSError,
     EOFError, ValueError, TypeError, AttributeError, SyntaxError, NotImplementedError,
 )  # fmt: skip
-UNREADABLE = "The file is not a readable Excel workbook"
+UNREADABLE = zipcheck.UNREADABLE
 
 
 def _unreadable(exc: Exception) -> "TapeFileError":
@@ -196,28 +187,14 @@ def _open_csv(data: bytes) -> Tape:
 
 
 def check_zip(data: bytes) -> None:
-    """Refuse a workbook whose zip members would expand too far, before anything is inflated."""
+    """Refuse a workbook whose parts would cost too much to read (zipcheck.py), before
+    openpyxl opens it."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except _WORKBOOK_ERRORS:
-        raise TapeFileError(f"{UNREADABLE} (the zip structure is damaged).") from None
-    if len(members) > MAX_ZIP_MEMBERS:
-        raise TapeFileError(
-            f"{UNREADABLE}: it holds {len(members)} files (at most {MAX_ZIP_MEMBERS})."
-        )
-    total = 0
-    for member in members:
-        size = member.file_size
-        total += size
-        is_sheet = member.filename.startswith("xl/worksheets/")
-        limit = MAX_SHEET_BYTES if is_sheet else MAX_MEMBER_BYTES
-        ratio = size / max(member.compress_size, 1)
-        if size > limit or total > MAX_TOTAL_BYTES or (size > RATIO_FLOOR and ratio > MAX_RATIO):
-            raise TapeFileError(
-                f"{UNREADABLE}: its part {member.filename[:80]!r} would expand to "
-                f"{size // (1024 * 1024)} MB. Save the tape again from Excel, or as CSV."
-            )
+        zipcheck.check_zip(data)
+    except zipcheck.WorkbookTooBig as exc:
+        raise TapeFileError(str(exc)) from None
+    except _WORKBOOK_ERRORS as exc:
+        raise _unreadable(exc) from None
 
 
 def _open_xlsx(data: bytes) -> Tape:
