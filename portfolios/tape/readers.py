@@ -28,8 +28,7 @@ MAX_COLUMNS = 200
 MAX_ROWS = 200_000
 """Loans per tape; docs/loan-tape.md. A bigger pool is imported in several tapes."""
 EXCEL_ROWS = 1_048_576
-"""Rows of an Excel sheet. A row tagged beyond it (r="2000000000") would make openpyxl
-yield every missing row before it, blank, for minutes: reading stops there."""
+"""Rows of an Excel sheet. A row tagged beyond it (r="2000000000") refuses the file."""
 
 # Errors openpyxl, zipfile, zlib and (defused) ElementTree raise on a broken workbook.
 # defusedxml's DTDForbidden/EntitiesForbidden are ValueErrors; ParseError is a SyntaxError.
@@ -197,6 +196,40 @@ def check_zip(data: bytes) -> None:
         raise _unreadable(exc) from None
 
 
+def _tagged_rows(sheet) -> Iterator[tuple[int, list]]:
+    """Each <row> of a read-only sheet in file order: (its r="..." number, its cells).
+
+    openpyxl's iter_rows drops a row whose number is not above the previous one (r="2"
+    twice, r="1" after the header, r="-5") and yields a blank row for every number skipped
+    (r="2000000000" would mean two billion), so rows are read here from its parser, and a
+    number out of order or beyond Excel's last row refuses the file: a loan never vanishes.
+    """
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    workbook = sheet.parent
+    previous = 0
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source, sheet._shared_strings, data_only=workbook.data_only, epoch=workbook.epoch,
+            date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats,
+        )  # fmt: skip
+        for number, cells in parser.parse():
+            if number < 1 or number <= previous:
+                after = f"after row {previous:,}" if previous else "as its first row"
+                raise TapeFileError(
+                    f'The sheet numbers its rows out of order: a row tagged r="{number}" comes '
+                    f"{after}, so that row would be lost. Save the tape again from Excel, or "
+                    "as CSV."
+                )
+            if number > EXCEL_ROWS:
+                raise TapeFileError(
+                    f"The sheet has rows beyond row {EXCEL_ROWS:,}, the last one Excel has."
+                )
+            previous = number
+            yield number, [ReadOnlyCell(sheet, **cell) for cell in cells]
+
+
 def _open_xlsx(data: bytes) -> Tape:
     import openpyxl
 
@@ -222,19 +255,15 @@ def _open_xlsx(data: bytes) -> Tape:
 
     def rows():
         try:
-            for scanned, row in enumerate(sheet.iter_rows(min_row=2, max_col=width), start=2):
-                if scanned > EXCEL_ROWS:
-                    raise TapeFileError(
-                        f"The sheet has rows beyond row {EXCEL_ROWS:,}, the last one Excel has."
-                    )
-                cells, flags, number = [], [], None
+            for number, row in _tagged_rows(sheet):
+                if number == 1:
+                    continue  # the header row
+                cells, flags = [None] * width, [False] * width
                 for cell in row:
-                    if number is None and getattr(cell, "row", None):
-                        number = cell.row
-                    cells.append(cell.value)
-                    flags.append("%" in (getattr(cell, "number_format", "") or ""))
-                if number is not None:
-                    yield number, cells, flags
+                    if 1 <= cell.column <= width:
+                        cells[cell.column - 1] = cell.value
+                        flags[cell.column - 1] = "%" in (cell.number_format or "")
+                yield number, cells, flags
         except TapeFileError:
             raise
         except _WORKBOOK_ERRORS as exc:

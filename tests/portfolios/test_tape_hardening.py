@@ -533,3 +533,54 @@ def test_a_row_tagged_far_beyond_excels_last_row_is_refused_quickly(portfolio):
     with pytest.raises(TapeFileError, match="rows beyond row 1,048,576"):
         run(portfolio, data, name="far.xlsx")
     assert time.monotonic() - started < 10  # not the 2 billion blank rows before it
+
+
+# --- round 2, B: a row tagged out of order refuses the file, no loan vanishes ---------------
+
+
+def renumbered(row: int, tag: str) -> bytes:
+    """Three loans (rows 2-4) whose <row r="..."> of `row` is changed to `tag`."""
+    return workbooks.rewrite(
+        xlsx_bytes(HEADER, loan_rows(3)),
+        workbooks.SHEET,
+        lambda xml: xml.replace(f'<row r="{row}"', f'<row r="{tag}"', 1),
+    )
+
+
+@pytest.mark.parametrize("tag", ["2", "1", "-5", "0"])
+def test_a_row_tagged_out_of_order_refuses_the_file(portfolio, tag):
+    """openpyxl's iter_rows silently drops such a row: 2 of 3 loans, 'Checked'."""
+    with pytest.raises(TapeFileError, match=f'a row tagged r="{tag}" comes after row 2'):
+        run(portfolio, renumbered(3, tag), name="odd.xlsx")
+    assert not Loan.objects.exists()
+
+
+def test_a_header_row_tagged_below_one_refuses_the_file():
+    with pytest.raises(TapeFileError, match="The first row has no column headers"):
+        open_tape("odd.xlsx", renumbered(1, "-1"))
+
+
+def test_rows_with_gaps_between_them_are_read_with_their_numbers(portfolio):
+    tape = open_tape("gaps.xlsx", renumbered(4, "9"))
+    assert [number for number, _, _ in tape.rows()] == [2, 3, 9]
+    assert run(portfolio, renumbered(4, "9"), name="gaps.xlsx").counts.created == 3
+
+
+def test_a_dry_run_of_a_tape_with_a_row_tagged_twice_fails_naming_the_tag(client, staff, portfolio):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from portfolios.models import TapeImport
+
+    client.force_login(staff)
+    response = client.post(
+        reverse("portfolios:import_start", args=[portfolio.pk]),
+        {"file": SimpleUploadedFile("duprow.xlsx", renumbered(3, "2")),
+         "default_day_count": "30/360", "dry_run": "on"},
+    )  # fmt: skip
+    job = TapeImport.objects.get()
+    assert response.status_code == 302
+    assert job.status == TapeImport.Status.FAILED
+    assert (job.reason, job.created) == ("file", 0)
+    page = client.get(reverse("portfolios:import_detail", args=[job.pk])).text
+    assert "a row tagged r=&quot;2&quot; comes after row 2" in page
