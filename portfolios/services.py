@@ -232,6 +232,11 @@ INTERRUPTED_MESSAGE = (
     "(the server was probably restarted while it ran). Imports write everything in one "
     "transaction, so nothing was written. Import the tape again."
 )
+CLASH_MESSAGE = (
+    "The database refused the import's write: a loan it creates clashed with a change made "
+    "to this portfolio while it ran (such as the same loan number added meanwhile). Nothing "
+    "was written. Import the tape again."
+)
 _RUNNING = {"status": TapeImport.Status.RUNNING}
 
 
@@ -315,6 +320,12 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
         return
     except TapeFileError as exc:
         _finish(job_id, TapeImport.Status.FAILED, reason="file", message=str(exc))
+        return
+    except IntegrityError:
+        # A loan number inserted meanwhile by a writer that does not take the portfolio's
+        # lock (hand edits do): the write is rolled back whole.
+        log.warning("Tape import %s clashed with a concurrent change", job_id, exc_info=True)
+        _finish(job_id, TapeImport.Status.FAILED, reason="error", message=CLASH_MESSAGE)
         return
     except Exception:
         log.exception("Tape import %s failed", job_id)
