@@ -196,38 +196,92 @@ def check_zip(data: bytes) -> None:
         raise _unreadable(exc) from None
 
 
+EXCEL_COLUMNS = 16_384
+"""Cells of an Excel row: a row of more refuses the file (each would be held at once)."""
+MAX_HELD_ELEMENTS = 200_000
+"""XML elements held at once while a sheet is read: one row and what its cells contain
+(16,384 cells of a few elements each), or one part of the sheet outside its rows."""
+
+
 def _tagged_rows(sheet) -> Iterator[tuple[int, list]]:
     """Each <row> of a read-only sheet in file order: (its r="..." number, its cells).
 
     openpyxl's iter_rows drops a row whose number is not above the previous one (r="2"
     twice, r="1" after the header, r="-5") and yields a blank row for every number skipped
-    (r="2000000000" would mean two billion), so rows are read here from its parser, and a
-    number out of order or beyond Excel's last row refuses the file: a loan never vanishes.
+    (r="2000000000" would mean two billion), so rows are read here, and a number out of
+    order or beyond Excel's last row refuses the file: a loan never vanishes.
+
+    openpyxl's parser also keeps every element it has read that is not a row or a setting
+    it knows (a sheet of millions of <a/> is GB of memory): this one drops each element of
+    the sheet once read and holds at most MAX_HELD_ELEMENTS at once.
     """
     from openpyxl.cell.read_only import ReadOnlyCell
-    from openpyxl.worksheet._reader import WorkSheetParser
+    from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
 
+    data_tag = f"{{{SHEET_MAIN_NS}}}sheetData"
     workbook = sheet.parent
-    previous = 0
+    parser = WorkSheetParser(
+        None, sheet._shared_strings, data_only=workbook.data_only, epoch=workbook.epoch,
+        date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats,
+    )  # fmt: skip
+    previous = held = 0
+    parents = []
     with sheet._get_source() as source:
-        parser = WorkSheetParser(
-            source, sheet._shared_strings, data_only=workbook.data_only, epoch=workbook.epoch,
-            date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats,
-        )  # fmt: skip
-        for number, cells in parser.parse():
-            if number < 1 or number <= previous:
-                after = f"after row {previous:,}" if previous else "as its first row"
-                raise TapeFileError(
-                    f'The sheet numbers its rows out of order: a row tagged r="{number}" comes '
-                    f"{after}, so that row would be lost. Save the tape again from Excel, or "
-                    "as CSV."
-                )
-            if number > EXCEL_ROWS:
-                raise TapeFileError(
-                    f"The sheet has rows beyond row {EXCEL_ROWS:,}, the last one Excel has."
-                )
-            previous = number
-            yield number, [ReadOnlyCell(sheet, **cell) for cell in cells]
+        for event, element in iterparse(source, events=("start", "end")):
+            if event == "start":
+                parents.append(element)
+                held += 1
+                if held > MAX_HELD_ELEMENTS:
+                    raise TapeFileError(
+                        f"{UNREADABLE}: part of its sheet holds more than "
+                        f"{MAX_HELD_ELEMENTS:,} XML elements. Save it again from Excel, or "
+                        "as CSV."
+                    )
+                continue
+            parents.pop()
+            if element.tag == ROW_TAG:
+                number = _row_number(element, previous)
+                if number < 1 or number <= previous:
+                    after = f"after row {previous:,}" if previous else "as its first row"
+                    raise TapeFileError(
+                        f'The sheet numbers its rows out of order: a row tagged r="{number}" '
+                        f"comes {after}, so that row would be lost. Save the tape again from "
+                        "Excel, or as CSV."
+                    )
+                if number > EXCEL_ROWS:
+                    raise TapeFileError(
+                        f"The sheet has rows beyond row {EXCEL_ROWS:,}, the last one Excel has."
+                    )
+                if len(element) > EXCEL_COLUMNS:
+                    raise TapeFileError(
+                        f"Row {number:,} of the sheet has more than {EXCEL_COLUMNS:,} cells, "
+                        "the most Excel has."
+                    )
+                previous = parser.row_counter = number
+                parser.col_counter = 0
+                cells = [ReadOnlyCell(sheet, **parser.parse_cell(c)) for c in element]
+            # Drop what is read: the sheet's own children and those of its <sheetData>.
+            if len(parents) == 1 or (len(parents) == 2 and parents[1].tag == data_tag):
+                held -= sum(1 for _ in element.iter())
+                parents[-1].remove(element)
+            if element.tag == ROW_TAG:
+                yield number, cells
+
+
+def _row_number(row, previous: int) -> int:
+    """A <row>'s number as openpyxl reads it: r="7" (or "7.0"), else the one after the last."""
+    tag = row.get("r")
+    if tag is None:
+        return previous + 1
+    try:
+        return int(tag)
+    except ValueError:
+        value = float(tag)
+        if not value.is_integer():
+            raise ValueError(f"{tag} is not a valid row number") from None
+        return int(value)
 
 
 def _open_xlsx(data: bytes) -> Tape:
@@ -240,14 +294,21 @@ def _open_xlsx(data: bytes) -> Tape:
         # Read-only mode trusts the sheet's <dimension> tag, which some writers leave stale
         # (A1:F4 on a sheet of 10 loans would read 3): keep it only as the progress estimate.
         estimate = (sheet.max_row - 1) if sheet.max_row else None
-        sheet.reset_dimensions()
-        header_row = next(
-            sheet.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS + 1, values_only=True), None
-        )
+        rows = _tagged_rows(sheet)
+        try:
+            first = next(rows, None)
+        finally:
+            rows.close()
+    except TapeFileError:
+        raise
     except _WORKBOOK_ERRORS as exc:
         raise _unreadable(exc) from None
-    if header_row is None:
+    if first is None:
         raise TapeFileError("The file is empty.")
+    number, cells = first
+    header_row = [None] * (max((c.column for c in cells), default=0) if number == 1 else 0)
+    for cell in header_row and cells:
+        header_row[cell.column - 1] = cell.value
     headers = [_header(h) for h in header_row]
     while headers and not headers[-1]:
         headers.pop()

@@ -39,6 +39,9 @@ MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 100  # uncompressed : compressed, for members over RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
 MAX_STRINGS = 300_000  # shared strings (<si> elements)
+MAX_SHEET_HEAD = 100_000
+"""Elements of a worksheet before its <dimension> or <sheetData>: openpyxl reads every
+sheet that far when it opens a workbook, and keeps what it reads."""
 MAX_XML_COST = 1_000_000
 """XML elements plus twice the attributes ("=" signs, over-counted) of all the parts read
 whole: ~140 bytes of memory per element retained, ~300 per attribute."""
@@ -66,6 +69,7 @@ ASCII_COMPATIBLE = {
     "windows-1252", "cp1252",
 }  # fmt: skip
 _DECLARED_ENCODING = re.compile(rb"\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
+_SHEET_HEAD_END = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:dimension|sheetData)[\s/>]")
 # A shared string's start tag, with or without a namespace prefix: <si> <si ...> <x:si>.
 _STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
 
@@ -214,6 +218,35 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, parts: Parts, spent: 
             chunk = stream.read(CHUNK)
 
 
+def _scan_sheet_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse a worksheet with too many elements before its <dimension> or <sheetData>."""
+    name = info.filename
+    elements = 0
+    pending = b""
+    with archive.open(info) as stream:
+        chunk = stream.read(CHUNK)
+        _check_encoding(name, chunk[:512])
+        while chunk:
+            data, pending = pending + chunk, b""
+            end = _SHEET_HEAD_END.search(data)
+            if end is None:
+                cut = data.rfind(b"<", max(len(data) - 256, 0))
+                if cut > 0:
+                    data, pending = data[:cut], data[cut:]
+            else:
+                data = data[: end.start()]
+            elements += data.count(b"<") - data.count(b"</")
+            if elements > MAX_SHEET_HEAD:
+                raise WorkbookTooBig(
+                    f"{UNREADABLE}: its sheet {name[:80]!r} holds more than "
+                    f"{MAX_SHEET_HEAD:,} XML elements before its cells. Save the tape again "
+                    "from Excel, or as CSV."
+                )
+            if end is not None:
+                return
+            chunk = stream.read(CHUNK)
+
+
 def check_zip(data: bytes) -> None:
     """Refuse a workbook whose parts would expand too far; raises WorkbookTooBig, or a
     zipfile/zlib/XML error for a damaged file (the caller's "not a readable workbook")."""
@@ -247,5 +280,7 @@ def check_zip(data: bytes) -> None:
                 )
         spent = 0  # XML elements and attributes, over the parts read whole
         for member in members:
-            if member.filename not in parts.sheets and not member.is_dir():
+            if member.filename in parts.sheets:
+                _scan_sheet_head(archive, member)
+            elif not member.is_dir():
                 spent = _scan(archive, member, parts, spent)

@@ -556,7 +556,7 @@ def test_a_row_tagged_out_of_order_refuses_the_file(portfolio, tag):
 
 
 def test_a_header_row_tagged_below_one_refuses_the_file():
-    with pytest.raises(TapeFileError, match="The first row has no column headers"):
+    with pytest.raises(TapeFileError, match='a row tagged r="-1" comes as its first row'):
         open_tape("odd.xlsx", renumbered(1, "-1"))
 
 
@@ -584,3 +584,60 @@ def test_a_dry_run_of_a_tape_with_a_row_tagged_twice_fails_naming_the_tag(client
     assert (job.reason, job.created) == ("file", 0)
     page = client.get(reverse("portfolios:import_detail", args=[job.pk])).text
     assert "a row tagged r=&quot;2&quot; comes after row 2" in page
+
+
+# --- a sheet's XML: elements openpyxl would keep are dropped once read, and bounded ---------
+
+
+def with_junk(xml_change) -> bytes:
+    return workbooks.rewrite(xlsx_bytes(HEADER, loan_rows(3)), workbooks.SHEET, xml_change)
+
+
+def test_elements_between_rows_are_dropped_once_read(portfolio):
+    """openpyxl's parser keeps every element of <sheetData> that is not a row (~140 bytes
+    each, GB for a 256 MB sheet of <a/>): the rows are read holding none of them."""
+    junk = "".join(f"<a>{n}</a>" for n in range(300_000))
+    data = with_junk(lambda xml: xml.replace('<row r="3"', junk + '<row r="3"', 1))
+    tape = open_tape("junk.xlsx", data)
+    tracemalloc.start()
+    try:
+        numbers = [number for number, _, _ in tape.rows()]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert numbers == [2, 3, 4]
+    assert peak < 10 * 1024 * 1024
+
+
+def test_an_element_holding_too_many_others_refuses_the_sheet(monkeypatch):
+    from portfolios.tape import readers
+
+    monkeypatch.setattr(readers, "MAX_HELD_ELEMENTS", 100)
+    junk = "<a>" + "<b/>" * 200 + "</a>"
+    tape = open_tape(
+        "junk.xlsx", with_junk(lambda xml: xml.replace('<row r="3"', junk + '<row r="3"', 1))
+    )
+    with pytest.raises(TapeFileError, match="part of its sheet holds more than 100 XML elements"):
+        list(tape.rows())
+
+
+def test_a_row_of_more_cells_than_excel_has_refuses_the_sheet(monkeypatch):
+    from portfolios.tape import readers
+
+    monkeypatch.setattr(readers, "EXCEL_COLUMNS", 5)
+    with pytest.raises(TapeFileError, match="Row 1 of the sheet has more than 5 cells"):
+        open_tape("wide.xlsx", xlsx_bytes(HEADER, loan_rows(1)))
+
+
+def test_elements_before_a_sheets_dimension_are_bounded(monkeypatch):
+    """openpyxl reads every sheet up to its <dimension> when it opens the workbook, keeping
+    what it reads: refused from the zip, before openpyxl opens it."""
+    monkeypatch.setattr(zipcheck, "MAX_SHEET_HEAD", 100)
+    assert open_tape(
+        "ok.xlsx", with_junk(lambda xml: xml.replace("<dimension", "<a/>" * 50 + "<dimension", 1))
+    )
+    with pytest.raises(TapeFileError, match="more than 100 XML elements before its cells"):
+        open_tape(
+            "junk.xlsx",
+            with_junk(lambda xml: xml.replace("<dimension", "<a/>" * 150 + "<dimension", 1)),
+        )
