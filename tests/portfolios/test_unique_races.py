@@ -150,3 +150,26 @@ def test_a_seller_mapping_saved_meanwhile_is_updated_not_a_500(staff, portfolio,
     services.set_import_mapping(job=job, mapping=mapping, by=staff, remember=True)
     assert missed
     assert SellerColumnMapping.objects.get(seller="Acme Bank").mapping == mapping
+
+
+def test_a_loan_save_takes_the_portfolio_lock_an_imports_write_holds(
+    client, staff, portfolio, monkeypatch
+):
+    """apply_tape locks the portfolio's row while it reads the loans and writes them; a hand
+    save takes the same lock, so neither inserts a number the other has just checked."""
+    from django.db.models import QuerySet
+
+    locked, real = [], QuerySet.select_for_update
+
+    def spy(self, *args, **kwargs):
+        locked.append(self.model)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", spy)
+    loan = make_loan(portfolio, "L000000")
+    client.force_login(staff)
+    response = client.post(
+        reverse("portfolios:loan_edit", args=[loan.pk]), loan_post_data(loan, upb="7.00")
+    )
+    assert response.status_code == 302
+    assert Portfolio in locked
