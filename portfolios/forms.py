@@ -20,6 +20,7 @@ PAID_TO_DATES = dates.DateRange(
     earliest=dates.HISTORICAL.earliest, latest=dates.today, latest_text="today"
 )
 PAYOFF_DATES = dates.NEAR  # 30 years back to 40 years ahead
+LOAN_NUMBER_TAKEN = "Another loan in this portfolio has this loan number."
 
 
 class VersionedForm(HygienicFormMixin, forms.ModelForm):
@@ -113,7 +114,7 @@ class LoanForm(VersionedForm):
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise forms.ValidationError("Another loan in this portfolio has this loan number.")
+            raise forms.ValidationError(LOAN_NUMBER_TAKEN)
         return number
 
     def clean(self):

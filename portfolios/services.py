@@ -11,12 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from noteinvest.text import has_control_characters
-from portfolios.models import Portfolio, SellerColumnMapping, TapeImport
+from portfolios.forms import LOAN_NUMBER_TAKEN
+from portfolios.models import Loan, Portfolio, SellerColumnMapping, TapeImport
 from portfolios.tape.columns import BY_KEY, auto_map, is_next_due_date, missing_required
 from portfolios.tape.importer import Counts, Problem, apply_tape, check_tape
 from portfolios.tape.readers import MAX_BYTES, Tape, TapeFileError, open_tape
@@ -231,6 +232,11 @@ INTERRUPTED_MESSAGE = (
     "(the server was probably restarted while it ran). Imports write everything in one "
     "transaction, so nothing was written. Import the tape again."
 )
+CLASH_MESSAGE = (
+    "The database refused the import's write: a loan it creates clashed with a change made "
+    "to this portfolio while it ran (such as the same loan number added meanwhile). Nothing "
+    "was written. Import the tape again."
+)
 _RUNNING = {"status": TapeImport.Status.RUNNING}
 
 
@@ -314,6 +320,12 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
         return
     except TapeFileError as exc:
         _finish(job_id, TapeImport.Status.FAILED, reason="file", message=str(exc))
+        return
+    except IntegrityError:
+        # A loan number inserted meanwhile by a writer that does not take the portfolio's
+        # lock (hand edits do): the write is rolled back whole.
+        log.warning("Tape import %s clashed with a concurrent change", job_id, exc_info=True)
+        _finish(job_id, TapeImport.Status.FAILED, reason="error", message=CLASH_MESSAGE)
         return
     except Exception:
         log.exception("Tape import %s failed", job_id)
@@ -423,28 +435,83 @@ def _claim_version(model, pk, expected) -> None:
         raise StaleEdit(model._meta.verbose_name)
 
 
-def _save_versioned(form, after_save=None):
-    """Save a VersionedForm's instance if nobody saved it since the form was opened."""
-    with transaction.atomic():
-        instance = form.instance
-        _claim_version(type(instance), instance.pk, form.cleaned_data.get("version"))
-        if instance.pk:
-            instance.version = form.cleaned_data["version"] + 1
-        saved = form.save()
-        if after_save:
-            after_save(saved)
+class DuplicateValue(ValueError):
+    """A value that must be unique was taken by another save that got there first.
+
+    The form checked it was free; a concurrent request inserted it between that check and
+    this save, so the database's unique constraint refused the write. `field` is the form
+    field to show the message beside.
+    """
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _save_versioned(form, after_save=None, *, before_save=None, duplicate=None):
+    """Save a VersionedForm's instance if nobody saved it since the form was opened.
+
+    `duplicate(form, pk)`: after the database refused the write as an IntegrityError,
+    returns the DuplicateValue to raise if it was a unique value taken meanwhile (the
+    form's own check passed, then a concurrent save inserted it), else None (re-raised).
+    """
+    instance = form.instance
+    pk = instance.pk
+    try:
+        with transaction.atomic():
+            if before_save:
+                before_save(instance)
+            _claim_version(type(instance), pk, form.cleaned_data.get("version"))
+            if pk:
+                instance.version = form.cleaned_data["version"] + 1
+            saved = form.save()
+            if after_save:
+                after_save(saved)
+    except IntegrityError:
+        # The transaction is rolled back: the database can be asked what clashed.
+        instance.pk = pk
+        clash = duplicate(form, pk) if duplicate else None
+        if clash is None:
+            raise
+        raise clash from None
     return saved
 
 
+def _portfolio_name_taken(form, pk):
+    name = form.cleaned_data.get("name")
+    if Portfolio.objects.filter(name=name).exclude(pk=pk).exists():
+        message = form.instance.unique_error_message(Portfolio, ("name",)).messages[0]
+        return DuplicateValue("name", message)
+    return None
+
+
 def save_portfolio(*, form, by) -> Portfolio:
-    return _save_versioned(form)
+    """Raises StaleEdit, or DuplicateValue for a name another save took meanwhile."""
+    return _save_versioned(form, duplicate=_portfolio_name_taken)
+
+
+def _loan_number_taken(form, pk):
+    number = form.cleaned_data.get("loan_number")
+    clash = Loan.objects.filter(portfolio=form.portfolio, loan_number=number).exclude(pk=pk)
+    return DuplicateValue("loan_number", LOAN_NUMBER_TAKEN) if clash.exists() else None
+
+
+def _lock_portfolio(loan) -> None:
+    """Wait for a tape import writing this portfolio's loans (apply_tape holds this lock),
+    so an import and a hand edit never interleave their reads and writes."""
+    Portfolio.objects.select_for_update().filter(pk=loan.portfolio_id).first()
 
 
 def save_loan(*, form, borrowers, by):
-    """Save a loan and its borrowers together, or neither."""
+    """Save a loan and its borrowers together, or neither.
+
+    Raises StaleEdit, or DuplicateValue for a loan number another save took meanwhile.
+    """
 
     def save_borrowers(loan):
         borrowers.instance = loan
         borrowers.save()
 
-    return _save_versioned(form, after_save=save_borrowers)
+    return _save_versioned(
+        form, after_save=save_borrowers, before_save=_lock_portfolio, duplicate=_loan_number_taken
+    )

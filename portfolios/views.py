@@ -204,6 +204,8 @@ def portfolio_edit(request, pk=None):
             saved = services.save_portfolio(form=form, by=request.user)
         except services.StaleEdit as exc:
             form.add_error(None, str(exc))
+        except services.DuplicateValue as exc:
+            form.add_error(exc.field, str(exc))
         else:
             messages.success(request, f"Portfolio “{saved}” saved.")
             return redirect(saved)
@@ -252,6 +254,8 @@ def loan_edit(request, pk=None, portfolio_pk=None):
             saved = services.save_loan(form=form, borrowers=borrowers, by=request.user)
         except services.StaleEdit as exc:
             form.add_error(None, str(exc))
+        except services.DuplicateValue as exc:
+            form.add_error(exc.field, str(exc))
         else:
             messages.success(request, f"Loan {saved.loan_number} saved.")
             return redirect(saved)

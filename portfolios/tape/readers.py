@@ -4,14 +4,12 @@
 `rows()`, which yields (row_number, cells, percent_flags) with row numbers as the
 spreadsheet shows them (the header is row 1).
 
-An .xlsx file is a zip of XML files. Before openpyxl opens one, `check_zip` reads the zip's
-directory (a few KB, nothing decompressed) and refuses a workbook whose members would
-expand beyond the limits below: a "zip bomb" of a few MB can otherwise expand to GB of
-shared strings, which openpyxl holds in memory. Python's zipfile never yields more bytes
-than a member's declared size (and fails on a CRC mismatch), so the declared sizes are the
-real bound. Any error while reading the workbook, at opening or on a later row (bad zip,
-malformed XML, a DOCTYPE or entity, which defusedxml forbids), is the same refusal:
-"not a readable workbook", never a server error.
+An .xlsx file is a zip of XML files. Before openpyxl opens one, `check_zip` (zipcheck.py)
+refuses a workbook whose parts would cost too much to read: a "zip bomb" of a few MB can
+otherwise expand to GB of shared strings, which openpyxl holds in memory. Any error while
+reading the workbook, at opening or on a later row (bad zip, malformed XML, a DOCTYPE or
+entity, which defusedxml forbids), is the same refusal: "not a readable workbook", never a
+server error.
 """
 
 import csv
@@ -23,22 +21,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from noteinvest.text import has_control_characters
+from portfolios.tape import zipcheck
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_COLUMNS = 200
 MAX_ROWS = 200_000
 """Loans per tape; docs/loan-tape.md. A bigger pool is imported in several tapes."""
 EXCEL_ROWS = 1_048_576
-"""Rows of an Excel sheet. A row tagged beyond it (r="2000000000") would make openpyxl
-yield every missing row before it, blank, for minutes: reading stops there."""
-
-# Zip limits for .xlsx (uncompressed sizes as the zip's directory declares them).
-MAX_ZIP_MEMBERS = 1000
-MAX_SHEET_BYTES = 256 * 1024 * 1024  # xl/worksheets/*.xml: streamed row by row
-MAX_MEMBER_BYTES = 64 * 1024 * 1024  # everything else (shared strings, styles) is held whole
-MAX_TOTAL_BYTES = 512 * 1024 * 1024
-MAX_RATIO = 100  # uncompressed : compressed, for members over RATIO_FLOOR
-RATIO_FLOOR = 1024 * 1024
+"""Rows of an Excel sheet. A row tagged beyond it (r="2000000000") refuses the file."""
 
 # Errors openpyxl, zipfile, zlib and (defused) ElementTree raise on a broken workbook.
 # defusedxml's DTDForbidden/EntitiesForbidden are ValueErrors; ParseError is a SyntaxError.
@@ -46,7 +36,7 @@ _WORKBOOK_ERRORS = (
     zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, KeyError, IndexError, OSError,
     EOFError, ValueError, TypeError, AttributeError, SyntaxError, NotImplementedError,
 )  # fmt: skip
-UNREADABLE = "The file is not a readable Excel workbook"
+UNREADABLE = zipcheck.UNREADABLE
 
 
 def _unreadable(exc: Exception) -> "TapeFileError":
@@ -196,28 +186,102 @@ def _open_csv(data: bytes) -> Tape:
 
 
 def check_zip(data: bytes) -> None:
-    """Refuse a workbook whose zip members would expand too far, before anything is inflated."""
+    """Refuse a workbook whose parts would cost too much to read (zipcheck.py), before
+    openpyxl opens it."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except _WORKBOOK_ERRORS:
-        raise TapeFileError(f"{UNREADABLE} (the zip structure is damaged).") from None
-    if len(members) > MAX_ZIP_MEMBERS:
-        raise TapeFileError(
-            f"{UNREADABLE}: it holds {len(members)} files (at most {MAX_ZIP_MEMBERS})."
-        )
-    total = 0
-    for member in members:
-        size = member.file_size
-        total += size
-        is_sheet = member.filename.startswith("xl/worksheets/")
-        limit = MAX_SHEET_BYTES if is_sheet else MAX_MEMBER_BYTES
-        ratio = size / max(member.compress_size, 1)
-        if size > limit or total > MAX_TOTAL_BYTES or (size > RATIO_FLOOR and ratio > MAX_RATIO):
-            raise TapeFileError(
-                f"{UNREADABLE}: its part {member.filename[:80]!r} would expand to "
-                f"{size // (1024 * 1024)} MB. Save the tape again from Excel, or as CSV."
-            )
+        zipcheck.check_zip(data)
+    except zipcheck.WorkbookTooBig as exc:
+        raise TapeFileError(str(exc)) from None
+    except _WORKBOOK_ERRORS as exc:
+        raise _unreadable(exc) from None
+
+
+EXCEL_COLUMNS = 16_384
+"""Cells of an Excel row: a row of more refuses the file (each would be held at once)."""
+MAX_HELD_ELEMENTS = 200_000
+"""XML elements held at once while a sheet is read: one row and what its cells contain
+(16,384 cells of a few elements each), or one part of the sheet outside its rows."""
+
+
+def _tagged_rows(sheet) -> Iterator[tuple[int, list]]:
+    """Each <row> of a read-only sheet in file order: (its r="..." number, its cells).
+
+    openpyxl's iter_rows drops a row whose number is not above the previous one (r="2"
+    twice, r="1" after the header, r="-5") and yields a blank row for every number skipped
+    (r="2000000000" would mean two billion), so rows are read here, and a number out of
+    order or beyond Excel's last row refuses the file: a loan never vanishes.
+
+    openpyxl's parser also keeps every element it has read that is not a row or a setting
+    it knows (a sheet of millions of <a/> is GB of memory): this one drops each element of
+    the sheet once read and holds at most MAX_HELD_ELEMENTS at once.
+    """
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    data_tag = f"{{{SHEET_MAIN_NS}}}sheetData"
+    workbook = sheet.parent
+    parser = WorkSheetParser(
+        None, sheet._shared_strings, data_only=workbook.data_only, epoch=workbook.epoch,
+        date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats,
+    )  # fmt: skip
+    previous = held = 0
+    parents = []
+    with sheet._get_source() as source:
+        for event, element in iterparse(source, events=("start", "end")):
+            if event == "start":
+                parents.append(element)
+                held += 1
+                if held > MAX_HELD_ELEMENTS:
+                    raise TapeFileError(
+                        f"{UNREADABLE}: part of its sheet holds more than "
+                        f"{MAX_HELD_ELEMENTS:,} XML elements. Save it again from Excel, or "
+                        "as CSV."
+                    )
+                continue
+            parents.pop()
+            if element.tag == ROW_TAG:
+                number = _row_number(element, previous)
+                if number < 1 or number <= previous:
+                    after = f"after row {previous:,}" if previous else "as its first row"
+                    raise TapeFileError(
+                        f'The sheet numbers its rows out of order: a row tagged r="{number}" '
+                        f"comes {after}, so that row would be lost. Save the tape again from "
+                        "Excel, or as CSV."
+                    )
+                if number > EXCEL_ROWS:
+                    raise TapeFileError(
+                        f"The sheet has rows beyond row {EXCEL_ROWS:,}, the last one Excel has."
+                    )
+                if len(element) > EXCEL_COLUMNS:
+                    raise TapeFileError(
+                        f"Row {number:,} of the sheet has more than {EXCEL_COLUMNS:,} cells, "
+                        "the most Excel has."
+                    )
+                previous = parser.row_counter = number
+                parser.col_counter = 0
+                cells = [ReadOnlyCell(sheet, **parser.parse_cell(c)) for c in element]
+            # Drop what is read: the sheet's own children and those of its <sheetData>.
+            if len(parents) == 1 or (len(parents) == 2 and parents[1].tag == data_tag):
+                held -= sum(1 for _ in element.iter())
+                parents[-1].remove(element)
+            if element.tag == ROW_TAG:
+                yield number, cells
+
+
+def _row_number(row, previous: int) -> int:
+    """A <row>'s number as openpyxl reads it: r="7" (or "7.0"), else the one after the last."""
+    tag = row.get("r")
+    if tag is None:
+        return previous + 1
+    try:
+        return int(tag)
+    except ValueError:
+        value = float(tag)
+        if not value.is_integer():
+            raise ValueError(f"{tag} is not a valid row number") from None
+        return int(value)
 
 
 def _open_xlsx(data: bytes) -> Tape:
@@ -230,14 +294,21 @@ def _open_xlsx(data: bytes) -> Tape:
         # Read-only mode trusts the sheet's <dimension> tag, which some writers leave stale
         # (A1:F4 on a sheet of 10 loans would read 3): keep it only as the progress estimate.
         estimate = (sheet.max_row - 1) if sheet.max_row else None
-        sheet.reset_dimensions()
-        header_row = next(
-            sheet.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS + 1, values_only=True), None
-        )
+        rows = _tagged_rows(sheet)
+        try:
+            first = next(rows, None)
+        finally:
+            rows.close()
+    except TapeFileError:
+        raise
     except _WORKBOOK_ERRORS as exc:
         raise _unreadable(exc) from None
-    if header_row is None:
+    if first is None:
         raise TapeFileError("The file is empty.")
+    number, cells = first
+    header_row = [None] * (max((c.column for c in cells), default=0) if number == 1 else 0)
+    for cell in header_row and cells:
+        header_row[cell.column - 1] = cell.value
     headers = [_header(h) for h in header_row]
     while headers and not headers[-1]:
         headers.pop()
@@ -245,19 +316,15 @@ def _open_xlsx(data: bytes) -> Tape:
 
     def rows():
         try:
-            for scanned, row in enumerate(sheet.iter_rows(min_row=2, max_col=width), start=2):
-                if scanned > EXCEL_ROWS:
-                    raise TapeFileError(
-                        f"The sheet has rows beyond row {EXCEL_ROWS:,}, the last one Excel has."
-                    )
-                cells, flags, number = [], [], None
+            for number, row in _tagged_rows(sheet):
+                if number == 1:
+                    continue  # the header row
+                cells, flags = [None] * width, [False] * width
                 for cell in row:
-                    if number is None and getattr(cell, "row", None):
-                        number = cell.row
-                    cells.append(cell.value)
-                    flags.append("%" in (getattr(cell, "number_format", "") or ""))
-                if number is not None:
-                    yield number, cells, flags
+                    if 1 <= cell.column <= width:
+                        cells[cell.column - 1] = cell.value
+                        flags[cell.column - 1] = "%" in (cell.number_format or "")
+                yield number, cells, flags
         except TapeFileError:
             raise
         except _WORKBOOK_ERRORS as exc:

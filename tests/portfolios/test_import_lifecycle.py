@@ -320,3 +320,24 @@ def test_an_upload_name_keeps_no_control_characters():
     assert services._filename("tape\x1b[31m.csv") == "tape [31m.csv"
     assert services._filename("\x00") == "tape"
     assert len(services._filename("a" * 400 + ".csv")) == 255
+
+
+def test_a_loan_number_inserted_meanwhile_fails_the_import_cleanly(portfolio, monkeypatch):
+    """A writer that skips the portfolio's lock inserts one of the tape's loan numbers after
+    the import read the existing loans: the write is refused whole, with a message."""
+    from tests.factories import make_loan
+
+    job = _queued(portfolio, [good_row(n) for n in range(1, 4)])
+    real = Loan.objects.bulk_create
+
+    def clash_first(objs, *args, **kwargs):
+        make_loan(portfolio, objs[0].loan_number)
+        return real(objs, *args, **kwargs)
+
+    monkeypatch.setattr(Loan.objects, "bulk_create", clash_first)
+    services.run_tape_import(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.reason) == (TapeImport.Status.FAILED, "error")
+    assert "a loan it creates clashed with a change made" in job.message
+    assert not Loan.objects.exists()  # the clashing insert ran inside the rolled-back write
+    assert job.content is None

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from portfolios.models import Loan
 from portfolios.services import process_tape
-from portfolios.tape import importer, readers
+from portfolios.tape import importer, zipcheck
 from portfolios.tape import values as v
 from portfolios.tape.columns import auto_map
 from portfolios.tape.readers import TapeFileError, open_tape
@@ -61,9 +61,132 @@ def test_a_small_but_highly_compressed_member_is_refused_by_its_ratio():
 
 
 def test_a_workbook_of_too_many_members_is_refused(monkeypatch):
-    monkeypatch.setattr(readers, "MAX_ZIP_MEMBERS", 5)
+    monkeypatch.setattr(zipcheck, "MAX_ZIP_MEMBERS", 5)
     with pytest.raises(TapeFileError, match="it holds .* files"):
         open_tape("many.xlsx", xlsx_bytes(HEADER, loan_rows(1)))
+
+
+# --- round 2, A: a part's limit goes by what it is, not where it sits ----------------------
+
+MOVED = "xl/worksheets/sharedStrings.xml"
+
+
+def test_shared_strings_moved_among_the_worksheets_get_the_shared_strings_limit():
+    """40 MB of shared strings stored as xl/worksheets/sharedStrings.xml (declared in
+    [Content_Types].xml, which is how openpyxl finds them) compressed 43:1: refused from the
+    zip's directory, nothing inflated, with the advice to save as CSV."""
+    data = workbooks.with_shared_strings(
+        HEADER, loan_rows(2), workbooks.padded_strings(40), part=MOVED
+    )
+    tracemalloc.start()
+    try:
+        with pytest.raises(TapeFileError) as refused:
+            open_tape("moved.xlsx", data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert f"shared strings (the texts of its cells, '{MOVED}') would expand to 40 MB" in str(
+        refused.value
+    )
+    assert "at most 32 MB" in str(refused.value) and "as CSV" in str(refused.value)
+    assert peak < 5 * 1024 * 1024
+
+
+def test_the_moved_shared_strings_upload_is_a_form_error_and_nothing_is_stored(
+    client, staff, portfolio
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from portfolios.models import TapeImport
+
+    client.force_login(staff)
+    data = workbooks.with_shared_strings(
+        HEADER, loan_rows(2), workbooks.padded_strings(40), part=MOVED
+    )
+    response = client.post(
+        reverse("portfolios:import_start", args=[portfolio.pk]),
+        {"file": SimpleUploadedFile("moved.xlsx", data), "default_day_count": "30/360"},
+    )
+    assert response.status_code == 200
+    assert "would expand to 40 MB" in str(response.context["form"].errors["file"])
+    assert not TapeImport.objects.exists()
+
+
+def test_too_many_shared_strings_are_refused_before_openpyxl_reads_them(monkeypatch):
+    """300,001 strings of six letters are 6 MB (under the byte limit) but would take
+    openpyxl ~4 s and ~50 MB: counted while inflating, refused."""
+    import openpyxl
+
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("was parsed"))
+    data = workbooks.with_shared_strings(HEADER, loan_rows(2), workbooks.strings(300_001))
+    with pytest.raises(TapeFileError, match="more than 300,000 different texts .* as CSV"):
+        open_tape("many.xlsx", data)
+
+
+@pytest.mark.parametrize("tag", [b"si", b"x:si"])
+def test_the_shared_strings_count_stops_at_the_limit_whatever_the_prefix(monkeypatch, tag):
+    monkeypatch.setattr(zipcheck, "MAX_STRINGS", 5)
+    head = workbooks.SST.replace(b"xmlns=", b"xmlns:x=") if tag == b"x:si" else workbooks.SST
+    tail = b"</x:sst>" if tag == b"x:si" else b"</sst>"
+    head = head.replace(b"<sst", b"<x:sst") if tag == b"x:si" else head
+    for count, refused in ((5, False), (6, True)):
+        data = workbooks.with_shared_strings(
+            HEADER, loan_rows(2), workbooks.strings(count, tag=tag), head=head, tail=tail
+        )
+        if refused:
+            with pytest.raises(TapeFileError, match="more than 5 different texts"):
+                open_tape("t.xlsx", data)
+        else:
+            assert open_tape("t.xlsx", data).headers == HEADER
+
+
+def test_a_part_of_too_many_xml_elements_is_refused(monkeypatch):
+    """Elements openpyxl keeps (outside a shared string) cost ~140 bytes each."""
+    monkeypatch.setattr(zipcheck, "MAX_XML_COST", 2000)
+    junk = [b"<a>%d</a>" % n for n in range(2000)]
+    data = workbooks.with_shared_strings(HEADER, loan_rows(2), junk)
+    with pytest.raises(TapeFileError, match="more elements and attributes than a loan tape"):
+        open_tape("junk.xlsx", data)
+
+
+def test_shared_strings_not_in_utf8_are_refused():
+    """Counting tags by their bytes needs an ASCII-compatible encoding; Excel writes UTF-8."""
+    body = '<?xml version="1.0" encoding="UTF-16"?>' + workbooks.SST.decode() + "</sst>"
+    data = workbooks.with_shared_strings(
+        HEADER, loan_rows(2), [body.encode("utf-16")], head=b"", tail=b""
+    )
+    with pytest.raises(TapeFileError, match="is not UTF-8 XML"):
+        open_tape("utf16.xlsx", data)
+
+
+def _classify(data: bytes) -> zipcheck.Parts:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return zipcheck.classify(archive)
+
+
+def test_worksheets_are_found_through_the_workbooks_relationships():
+    parts = _classify(xlsx_bytes(HEADER, loan_rows(1)))
+    assert parts.sheets == {"xl/worksheets/sheet1.xml"}
+    assert parts.strings == set()
+
+
+def test_a_part_read_whole_never_gets_the_worksheet_limit():
+    """A worksheet relationship pointing at the styles, or a worksheet declared as the
+    shared strings: openpyxl reads those whole, so they keep the small limits."""
+    to_styles = workbooks.rewrite(
+        xlsx_bytes(HEADER, loan_rows(1)), "xl/_rels/workbook.xml.rels",
+        lambda xml: xml.replace('Target="/xl/worksheets/sheet1.xml"', 'Target="styles.xml"'),
+    )  # fmt: skip
+    assert _classify(to_styles).sheets == set()
+    as_strings = workbooks.with_shared_strings(
+        HEADER, loan_rows(1), [], part="xl/worksheets/sheet1.xml"
+    )
+    parts = _classify(as_strings)
+    assert parts.sheets == set() and parts.strings == {"xl/worksheets/sheet1.xml"}
 
 
 def test_the_upload_is_refused_on_the_form_and_nothing_is_stored(client, staff, portfolio):
@@ -410,3 +533,111 @@ def test_a_row_tagged_far_beyond_excels_last_row_is_refused_quickly(portfolio):
     with pytest.raises(TapeFileError, match="rows beyond row 1,048,576"):
         run(portfolio, data, name="far.xlsx")
     assert time.monotonic() - started < 10  # not the 2 billion blank rows before it
+
+
+# --- round 2, B: a row tagged out of order refuses the file, no loan vanishes ---------------
+
+
+def renumbered(row: int, tag: str) -> bytes:
+    """Three loans (rows 2-4) whose <row r="..."> of `row` is changed to `tag`."""
+    return workbooks.rewrite(
+        xlsx_bytes(HEADER, loan_rows(3)),
+        workbooks.SHEET,
+        lambda xml: xml.replace(f'<row r="{row}"', f'<row r="{tag}"', 1),
+    )
+
+
+@pytest.mark.parametrize("tag", ["2", "1", "-5", "0"])
+def test_a_row_tagged_out_of_order_refuses_the_file(portfolio, tag):
+    """openpyxl's iter_rows silently drops such a row: 2 of 3 loans, 'Checked'."""
+    with pytest.raises(TapeFileError, match=f'a row tagged r="{tag}" comes after row 2'):
+        run(portfolio, renumbered(3, tag), name="odd.xlsx")
+    assert not Loan.objects.exists()
+
+
+def test_a_header_row_tagged_below_one_refuses_the_file():
+    with pytest.raises(TapeFileError, match='a row tagged r="-1" comes as its first row'):
+        open_tape("odd.xlsx", renumbered(1, "-1"))
+
+
+def test_rows_with_gaps_between_them_are_read_with_their_numbers(portfolio):
+    tape = open_tape("gaps.xlsx", renumbered(4, "9"))
+    assert [number for number, _, _ in tape.rows()] == [2, 3, 9]
+    assert run(portfolio, renumbered(4, "9"), name="gaps.xlsx").counts.created == 3
+
+
+def test_a_dry_run_of_a_tape_with_a_row_tagged_twice_fails_naming_the_tag(client, staff, portfolio):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from portfolios.models import TapeImport
+
+    client.force_login(staff)
+    response = client.post(
+        reverse("portfolios:import_start", args=[portfolio.pk]),
+        {"file": SimpleUploadedFile("duprow.xlsx", renumbered(3, "2")),
+         "default_day_count": "30/360", "dry_run": "on"},
+    )  # fmt: skip
+    job = TapeImport.objects.get()
+    assert response.status_code == 302
+    assert job.status == TapeImport.Status.FAILED
+    assert (job.reason, job.created) == ("file", 0)
+    page = client.get(reverse("portfolios:import_detail", args=[job.pk])).text
+    assert "a row tagged r=&quot;2&quot; comes after row 2" in page
+
+
+# --- a sheet's XML: elements openpyxl would keep are dropped once read, and bounded ---------
+
+
+def with_junk(xml_change) -> bytes:
+    return workbooks.rewrite(xlsx_bytes(HEADER, loan_rows(3)), workbooks.SHEET, xml_change)
+
+
+def test_elements_between_rows_are_dropped_once_read(portfolio):
+    """openpyxl's parser keeps every element of <sheetData> that is not a row (~140 bytes
+    each, GB for a 256 MB sheet of <a/>): the rows are read holding none of them."""
+    junk = "".join(f"<a>{n}</a>" for n in range(300_000))
+    data = with_junk(lambda xml: xml.replace('<row r="3"', junk + '<row r="3"', 1))
+    tape = open_tape("junk.xlsx", data)
+    tracemalloc.start()
+    try:
+        numbers = [number for number, _, _ in tape.rows()]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert numbers == [2, 3, 4]
+    assert peak < 10 * 1024 * 1024
+
+
+def test_an_element_holding_too_many_others_refuses_the_sheet(monkeypatch):
+    from portfolios.tape import readers
+
+    monkeypatch.setattr(readers, "MAX_HELD_ELEMENTS", 100)
+    junk = "<a>" + "<b/>" * 200 + "</a>"
+    tape = open_tape(
+        "junk.xlsx", with_junk(lambda xml: xml.replace('<row r="3"', junk + '<row r="3"', 1))
+    )
+    with pytest.raises(TapeFileError, match="part of its sheet holds more than 100 XML elements"):
+        list(tape.rows())
+
+
+def test_a_row_of_more_cells_than_excel_has_refuses_the_sheet(monkeypatch):
+    from portfolios.tape import readers
+
+    monkeypatch.setattr(readers, "EXCEL_COLUMNS", 5)
+    with pytest.raises(TapeFileError, match="Row 1 of the sheet has more than 5 cells"):
+        open_tape("wide.xlsx", xlsx_bytes(HEADER, loan_rows(1)))
+
+
+def test_elements_before_a_sheets_dimension_are_bounded(monkeypatch):
+    """openpyxl reads every sheet up to its <dimension> when it opens the workbook, keeping
+    what it reads: refused from the zip, before openpyxl opens it."""
+    monkeypatch.setattr(zipcheck, "MAX_SHEET_HEAD", 100)
+    assert open_tape(
+        "ok.xlsx", with_junk(lambda xml: xml.replace("<dimension", "<a/>" * 50 + "<dimension", 1))
+    )
+    with pytest.raises(TapeFileError, match="more than 100 XML elements before its cells"):
+        open_tape(
+            "junk.xlsx",
+            with_junk(lambda xml: xml.replace("<dimension", "<a/>" * 150 + "<dimension", 1)),
+        )

@@ -83,3 +83,56 @@ def bomb(header: list[str], rows: list[list], *, megabytes: int = 200) -> bytes:
                 member.write(chunk)
             member.write(b"</sst>")
     return out.getvalue()
+
+
+STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+SST = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+def with_shared_strings(
+    header: list[str], rows: list[list], pieces, *, part: str = "xl/sharedStrings.xml",
+    head: bytes = SST, tail: bytes = b"</sst>",
+) -> bytes:  # fmt: skip
+    """A real workbook with a shared-strings table at `part`, declared as one in
+    [Content_Types].xml (openpyxl finds it there, wherever it sits). Its body is written
+    piece by piece through the zip's deflate stream, so a big one is never held whole."""
+    parts = members(xlsx_bytes(header, rows))
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", f'<Override PartName="/{part}" ContentType="{STRINGS_TYPE}"/></Types>'.encode()
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, body in parts.items():
+            if name != part:
+                archive.writestr(name, body)
+        with archive.open(part, "w", force_zip64=True) as member:
+            member.write(head)
+            for piece in pieces:
+                member.write(piece)
+            member.write(tail)
+    return out.getvalue()
+
+
+def strings(count: int, *, tag: bytes = b"si", seed: int = 1):
+    """`count` shared strings of six random letters (they compress about 4:1, like text)."""
+    import base64
+    import random
+
+    letters = base64.b32encode(random.Random(seed).randbytes(4 * count + 8))
+    for start in range(0, count, 10_000):
+        yield b"".join(
+            b"<%s><t>%s</t></%s>" % (tag, letters[i * 6 : i * 6 + 6], tag)
+            for i in range(start, min(start + 10_000, count))
+        )
+
+
+def padded_strings(megabytes: int):
+    """About `megabytes` MB of shared strings compressing ~50:1 (under the ratio cap): 1 MB
+    of random text, then two-letter strings."""
+    import base64
+    import random
+
+    yield b"<si><t>" + base64.b64encode(random.Random(2).randbytes(750_000)) + b"</t></si>"
+    unit = b"<si><t>ab</t></si>" * 50_000
+    for _ in range(megabytes * 1024 * 1024 // len(unit)):
+        yield unit
