@@ -23,16 +23,6 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-@pytest.fixture
-def loan(portfolio):
-    return make_loan(portfolio)
-
-
-@pytest.fixture
-def deficiency(loan, staff):
-    return record_sale(loan, staff)
-
-
 def test_liquidation_snapshots_the_debt_as_of_the_sale(deficiency, loan):
     # Jan 1 -> Oct 1, 2026 under 30/360 = 270 days: 200,000 x 6% x 270 / 360 = 9,000.00
     # total debt 200,000 + 9,000 + 500 fees = 209,500.00; credited 150,000 -> 59,500.00

@@ -15,16 +15,6 @@ from tests.factories import make_loan, make_portfolio, record_sale
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def loan(portfolio):
-    return make_loan(portfolio)
-
-
-@pytest.fixture
-def deficiency(loan, staff):
-    return record_sale(loan, staff)
-
-
 def sale_post(**overrides):
     data = {"event_type": "foreclosure_sale", "event_date": "2026-10-01", "sale_process": "judicial",
             "sale_price": "150000.00"}  # fmt: skip
