@@ -379,27 +379,26 @@ def expire_interrupted() -> int:
     """Mark imports silent for 10 minutes as failed ("interrupted") and free their files.
 
     Called when imports are next seen: their pages, the status poll and the import lists,
-    so it reads the uploaded files' table only when it marked an import.
+    so it is one UPDATE (no transaction around it) and names the uploaded files' table only
+    when it marked an import.
     """
     now = timezone.now()
     cutoff = now - TapeImport.SILENT_LIMIT
-    with transaction.atomic():
-        expired = (
-            TapeImport.objects.filter(status__in=TapeImport.ACTIVE)
-            .filter(
-                Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
-            )
-            .update(
-                status=TapeImport.Status.FAILED,
-                reason="interrupted",
-                message=INTERRUPTED_MESSAGE,
-                phase="",
-                finished_at=now,
-            )
+    expired = (
+        TapeImport.objects.filter(status__in=TapeImport.ACTIVE)
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
+        .update(
+            status=TapeImport.Status.FAILED,
+            reason="interrupted",
+            message=INTERRUPTED_MESSAGE,
+            phase="",
+            finished_at=now,
         )
-        if expired:
-            # Every ended import's file: those just marked, and any an earlier crash left.
-            TapeUpload.objects.filter(tape_import__status__in=TapeImport.FINISHED).delete()
+    )
+    if expired:
+        # Every ended import's file: those just marked, and any a crash between these two
+        # statements left behind.
+        TapeUpload.objects.filter(tape_import__status__in=TapeImport.FINISHED).delete()
     return expired
 
 

@@ -296,6 +296,8 @@ def test_expire_interrupted_names_the_uploads_table_only_to_free_a_marked_import
     live = make_job(portfolio)
     with CaptureQueriesContext(connection) as queries:
         assert services.expire_interrupted() == 0
+    # On every list and poll: one UPDATE of the imports, no transaction or savepoint around it.
+    assert [q["sql"].split()[0] for q in queries] == ["UPDATE"]
     assert not [q["sql"] for q in queries if UPLOADS in q["sql"]]
     silent = make_job(portfolio, status=TapeImport.Status.QUEUED, silent_for=timedelta(hours=1))
     assert services.expire_interrupted() == 1
