@@ -309,6 +309,10 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
                 raise TapeFileError("The uploaded file is no longer stored: upload it again.")
             tape = open_tape(job.filename, bytes(content))
             del content
+        if not total:  # a sheet without <dimension>: its rows counted here, not in the upload
+            total = tape.count_rows() or 0
+            if total:
+                _alive(job_id, rows_total=total)
         ignored = ", ".join(f"“{h}”" for h in tape.headers if h and h not in job.mapping.values())
         outcome = process_tape(
             portfolio=job.portfolio,

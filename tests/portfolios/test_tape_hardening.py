@@ -666,8 +666,39 @@ def test_a_sheet_without_a_dimension_is_not_read_to_its_end_when_opened():
     finally:
         tracemalloc.stop()
     assert tape.headers == HEADER
-    assert tape.row_estimate is None  # unsized: no progress estimate
+    assert tape.row_estimate is None  # unsized: no estimate from the upload request
     assert peak < 8 * 1024 * 1024  # it was ~30 MB: an element kept per row
+    # The import's thread counts its rows for the progress bar, on the raw XML (~2 MB: a
+    # tag cut at the MB boundary is counted once).
+    assert tape.count_rows() == 3 + 300_000
+
+
+def test_an_import_of_a_sheet_without_a_dimension_counts_its_rows_before_checking(
+    portfolio, monkeypatch
+):
+    from portfolios import services
+    from portfolios.models import TapeImport, TapeUpload
+
+    data = with_junk(_without_dimension)
+    job = TapeImport.objects.create(
+        portfolio=portfolio, filename="t.xlsx", kind="xlsx", sha256="0" * 64, size=len(data),
+        headers=HEADER, mapping=auto_map(HEADER), default_day_count="30/360",
+        status=TapeImport.Status.QUEUED, rows_total=open_tape("t.xlsx", data).row_estimate,
+    )  # fmt: skip
+    TapeUpload.objects.create(tape_import=job, content=data)
+    assert job.rows_total is None
+    seen = []
+    real = services.check_tape
+
+    def check(*args, **kwargs):
+        seen.append(TapeImport.objects.get(pk=job.pk).rows_total)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "check_tape", check)
+    services.run_tape_import(job.pk)
+    assert seen == [3]  # "of about 3 rows" while they are checked
+    job.refresh_from_db()
+    assert (job.status, job.created) == (TapeImport.Status.SUCCEEDED, 3)
 
 
 def test_damage_at_the_end_of_a_sheet_without_a_dimension_is_found_when_rows_are_read():
