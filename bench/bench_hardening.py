@@ -356,7 +356,7 @@ def import_pages(staff, requests: int) -> dict:
     from django.urls import reverse
     from django.utils import timezone
 
-    from portfolios.models import Portfolio, TapeImport
+    from portfolios.models import Portfolio, TapeImport, TapeUpload
     from portfolios.tape.importer import MAX_PROBLEMS
     from portfolios.tape.readers import MAX_BYTES
 
@@ -398,14 +398,18 @@ def import_pages(staff, requests: int) -> dict:
     first = (TapeImport.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
 
     def store(which):
-        TapeImport.objects.filter(portfolio=portfolio).delete()
+        TapeImport.objects.filter(portfolio=portfolio).delete()  # and their files
         for pk, fields in enumerate(sets[which], first):
-            TapeImport.objects.create(
+            fields = dict(fields)
+            content = fields.pop("content", None)
+            job = TapeImport.objects.create(
                 pk=pk, portfolio=portfolio, created_by=staff, filename="tape.xlsx",
                 kind="xlsx", sha256="0" * 64, default_day_count="30/360",
                 headers=TAPE_HEADER, mapping={"loan_number": "Loan Number"},
                 heartbeat_at=timezone.now(), **fields,
             )  # fmt: skip
+            if content is not None:  # stored as an upload stores it (services.start_tape_import)
+                TapeUpload.objects.create(tape_import=job, content=content)
 
     client = Client()
     client.force_login(staff)

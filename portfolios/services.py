@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from noteinvest.text import has_control_characters
 from portfolios.forms import LOAN_NUMBER_TAKEN
-from portfolios.models import Loan, Portfolio, SellerColumnMapping, TapeImport
+from portfolios.models import Loan, Portfolio, SellerColumnMapping, TapeImport, TapeUpload
 from portfolios.tape.columns import BY_KEY, auto_map, is_next_due_date, missing_required
 from portfolios.tape.importer import Counts, Problem, apply_tape, check_tape
 from portfolios.tape.readers import MAX_BYTES, Tape, TapeFileError, open_tape
@@ -158,21 +158,22 @@ def start_tape_import(
     status = (
         TapeImport.Status.NEEDS_MAPPING if missing_required(mapping) else TapeImport.Status.QUEUED
     )
-    job = TapeImport.objects.create(
-        portfolio=portfolio,
-        created_by=by,
-        filename=name,
-        kind=tape.kind,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-        content=data,
-        headers=tape.headers,
-        mapping=mapping,
-        default_day_count=default_day_count,
-        dry_run=dry_run,
-        status=status,
-        rows_total=tape.row_estimate,
-    )
+    with transaction.atomic():  # the import and its file, or neither
+        job = TapeImport.objects.create(
+            portfolio=portfolio,
+            created_by=by,
+            filename=name,
+            kind=tape.kind,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            headers=tape.headers,
+            mapping=mapping,
+            default_day_count=default_day_count,
+            dry_run=dry_run,
+            status=status,
+            rows_total=tape.row_estimate,
+        )
+        TapeUpload.objects.create(tape_import=job, content=data)
     if status == TapeImport.Status.QUEUED:
         launch_tape_import(job, tape)
     return job
@@ -184,7 +185,9 @@ def set_import_mapping(
     """Apply a hand-made column mapping, save it for the seller, and start the import."""
     clean = validate_mapping(mapping, job.headers)
     with transaction.atomic():
-        job = TapeImport.objects.select_for_update().defer("content").get(pk=job.pk)
+        job = TapeImport.objects.select_for_update().filter(pk=job.pk).first()
+        if job is None:  # cancelled (deleted) while the mapping was chosen
+            raise TapeImportError("This import was cancelled: upload the tape again.")
         if job.status != TapeImport.Status.NEEDS_MAPPING:
             raise TapeImportError("This import has already started; its mapping cannot change.")
         job.mapping = clean
@@ -300,11 +303,16 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
 
     try:
         if tape is None:
-            content = TapeImport.objects.filter(pk=job_id).values_list("content", flat=True)[0]
+            content = TapeUpload.objects.filter(pk=job_id).values_list("content", flat=True)
+            content = content.first()
             if content is None:
                 raise TapeFileError("The uploaded file is no longer stored: upload it again.")
             tape = open_tape(job.filename, bytes(content))
             del content
+        if not total:  # a sheet without <dimension>: its rows counted here, not in the upload
+            total = tape.count_rows() or 0
+            if total:
+                _alive(job_id, rows_total=total)
         ignored = ", ".join(f"“{h}”" for h in tape.headers if h and h not in job.mapping.values())
         outcome = process_tape(
             portfolio=job.portfolio,
@@ -355,26 +363,32 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
             return
 
 
+def _free_files(job_ids) -> None:
+    """Delete the uploaded files of imports that just ended (in the same transaction)."""
+    TapeUpload.objects.filter(pk__in=job_ids).delete()
+
+
 def _finish(job_id: int, status, **values) -> int:
     """Record the outcome of a running import and free its file; 0 if it was not running."""
-    return TapeImport.objects.filter(pk=job_id, **_RUNNING).update(
-        status=status,
-        phase="",
-        progress=100,
-        finished_at=timezone.now(),
-        content=None,
-        **values,
-    )
+    with transaction.atomic():
+        finished = TapeImport.objects.filter(pk=job_id, **_RUNNING).update(
+            status=status, phase="", progress=100, finished_at=timezone.now(), **values
+        )
+        if finished:
+            _free_files([job_id])
+    return finished
 
 
 def expire_interrupted() -> int:
     """Mark imports silent for 10 minutes as failed ("interrupted") and free their files.
 
-    Called when imports are next seen: their pages, the status poll and the import lists.
+    Called when imports are next seen: their pages, the status poll and the import lists,
+    so it is one UPDATE (no transaction around it) and names the uploaded files' table only
+    when it marked an import.
     """
     now = timezone.now()
     cutoff = now - TapeImport.SILENT_LIMIT
-    return (
+    expired = (
         TapeImport.objects.filter(status__in=TapeImport.ACTIVE)
         .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
         .update(
@@ -383,9 +397,13 @@ def expire_interrupted() -> int:
             message=INTERRUPTED_MESSAGE,
             phase="",
             finished_at=now,
-            content=None,
         )
     )
+    if expired:
+        # Every ended import's file: those just marked, and any a crash between these two
+        # statements left behind.
+        TapeUpload.objects.filter(tape_import__status__in=TapeImport.FINISHED).delete()
+    return expired
 
 
 def cancel_tape_import(*, job: TapeImport, by) -> bool:
@@ -395,20 +413,28 @@ def cancel_tape_import(*, job: TapeImport, by) -> bool:
     the import's own finish cannot both win); False if it had already finished.
     """
     if job.status == TapeImport.Status.NEEDS_MAPPING:
-        return bool(
-            TapeImport.objects.filter(pk=job.pk, status=TapeImport.Status.NEEDS_MAPPING).delete()[0]
-        )
+        with transaction.atomic():
+            # Locked as set_import_mapping locks it: a mapping chosen meanwhile either comes
+            # first (nothing deleted) or finds the import gone. Its file goes with it.
+            waiting = TapeImport.objects.select_for_update().filter(
+                pk=job.pk, status=TapeImport.Status.NEEDS_MAPPING
+            )
+            if not waiting.values_list("pk", flat=True):
+                return False
+            _free_files([job.pk])
+            return bool(TapeImport.objects.filter(pk=job.pk).delete()[0])
     who = getattr(by, "email", "") or "staff"
-    return bool(
-        TapeImport.objects.filter(pk=job.pk, status__in=TapeImport.ACTIVE).update(
+    with transaction.atomic():
+        cancelled = TapeImport.objects.filter(pk=job.pk, status__in=TapeImport.ACTIVE).update(
             status=TapeImport.Status.CANCELLED,
             reason="cancelled",
             message=f"Cancelled by {who}: nothing was written.",
             phase="",
             finished_at=timezone.now(),
-            content=None,
         )
-    )
+        if cancelled:
+            _free_files([job.pk])
+    return bool(cancelled)
 
 
 # --- Edits by hand, with a version check so two editors cannot overwrite each other -------

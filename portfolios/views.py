@@ -356,9 +356,10 @@ def import_start(request, pk):
 
 
 def _staff_import(request, pk, *, only=None) -> TapeImport:
-    """An import, never with its uploaded file; `only` names the few fields a view needs."""
+    """An import (its uploaded file is in TapeUpload, never read here); `only` names the few
+    fields a view needs."""
     imports = TapeImport.objects.select_related("portfolio")
-    imports = imports.only(*only) if only else imports.defer("content")
+    imports = imports.only(*only) if only else imports
     return get_object_or_404(imports, pk=pk)
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from portfolios.models import Loan, SellerColumnMapping, TapeImport
+from portfolios.models import Loan, SellerColumnMapping, TapeImport, TapeUpload
 from tests.portfolios.tapes import csv_bytes, good_row
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def test_clean_tape_imports_and_shows_counts(client, staff, portfolio):
     assert "<strong>2</strong> created" in page.text
     assert portfolio.loans.count() == 2
     job.refresh_from_db()
-    assert job.content is None  # the file is not kept once the import ends
+    assert not TapeUpload.objects.exists()  # the file is not kept once the import ends
     assert job.created_by == staff
 
 
@@ -96,6 +96,8 @@ def test_unmatched_headers_get_a_mapping_step_saved_for_the_seller(client, staff
     upload(client, seller_portfolio, ODD_HEADERS + ODD_ROWS)
     job = TapeImport.objects.get()
     assert job.status == TapeImport.Status.NEEDS_MAPPING
+    # The file waits for the mapping in its own table, the whole upload as sent.
+    assert TapeUpload.objects.get(tape_import=job).content == ODD_HEADERS + ODD_ROWS
     page = client.get(job.get_absolute_url())
     assert "Match the tape" in page.text
     form = page.context["mapping_form"]
@@ -109,6 +111,7 @@ def test_unmatched_headers_get_a_mapping_step_saved_for_the_seller(client, staff
     job.refresh_from_db()
     assert job.status == TapeImport.Status.SUCCEEDED
     assert seller_portfolio.loans.count() == 2
+    assert not TapeUpload.objects.exists()  # read from its table by the import, then freed
     assert SellerColumnMapping.objects.get(seller="Odd Bank").mapping == mapping
     # The seller's next tape is matched with the saved mapping: no mapping step.
     upload(client, seller_portfolio, ODD_HEADERS + ODD_ROWS)
@@ -148,6 +151,7 @@ def test_cancel_a_mapping_step(client, staff, seller_portfolio):
     job = TapeImport.objects.get()
     client.post(reverse("portfolios:import_cancel", args=[job.pk]))
     assert not TapeImport.objects.exists()
+    assert not TapeUpload.objects.exists()
 
 
 def test_status_json_reports_progress(client, staff, portfolio):

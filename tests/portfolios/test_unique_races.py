@@ -132,7 +132,7 @@ def test_a_seller_mapping_saved_meanwhile_is_updated_not_a_500(staff, portfolio,
     SellerColumnMapping.objects.create(seller="Acme Bank", mapping={"upb": "Old"})
     job = TapeImport.objects.create(
         portfolio=portfolio, filename="t.csv", kind="csv", sha256="0" * 64, size=1,
-        content=None, headers=["Loan", "Name", "State", "Bal", "Rate", "Paid"],
+        headers=["Loan", "Name", "State", "Bal", "Rate", "Paid"],
         default_day_count="30/360", status=TapeImport.Status.NEEDS_MAPPING,
     )  # fmt: skip
     real_get, missed = QuerySet.get, []
