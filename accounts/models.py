@@ -1,6 +1,8 @@
 """Users who log in by e-mail address; their roles are Django groups (see noteinvest.access)."""
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -69,6 +71,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = normalize_email(self.email)
+        # Normalizing can lengthen an address (a ligature becomes three letters) or make it
+        # another one (a full-width @ becomes @): the stored form is checked again.
+        field = self._meta.get_field("email")
+        if len(self.email) > field.max_length:
+            raise ValidationError(
+                {"email": f"The address is longer than {field.max_length} characters."}
+            )
+        try:
+            EmailValidator()(self.email)
+        except ValidationError:
+            raise ValidationError(
+                {"email": "Enter a valid e-mail address (it is not one once normalized)."}
+            ) from None
 
     def get_full_name(self):
         return self.full_name or self.email

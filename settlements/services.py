@@ -379,11 +379,14 @@ def problems(agreement: Agreement) -> list[str]:
 def _lock(agreement: Agreement, expected_version: int | None = None) -> Agreement:
     locked = Agreement.objects.select_for_update().select_related("loan").get(pk=agreement.pk)
     if expected_version is not None and locked.version != expected_version:
-        raise AgreementError(
-            "Someone else changed this agreement after you opened it, so nothing was done. "
-            "Reload the page and try again."
-        )
+        raise AgreementError(STALE)
     return locked
+
+
+STALE = (
+    "Someone else changed this agreement after you opened it, so nothing was done. "
+    "Reload the page and try again."
+)
 
 
 def _check_length(value: str, limit: int, label: str) -> None:
@@ -531,8 +534,10 @@ MAX_UPLOAD = 20 * 1024 * 1024
 PDF_WHITESPACE = b"\x00\t\n\x0c\r "
 # The largest page side the PDF specification recommends (200 inches, in points).
 MAX_PAGE_SIDE = 14_400
-# How much of a content stream is decoded to see whether it draws anything.
+# How much of a content stream is decoded to see whether it draws anything, and how much
+# of all the document's content streams together before the file is refused.
 CONTENT_PEEK = 64 * 1024
+DOCUMENT_PEEK = 16 * 1024 * 1024
 
 
 def check_signed_pdf(data: bytes) -> None:
@@ -569,13 +574,20 @@ def check_signed_pdf(data: bytes) -> None:
                     f"Page {number} of the signed copy has no usable page size (MediaBox): "
                     "the file is damaged or was not made by a PDF writer."
                 )
-        if not any(_draws_something(page) for page in pages):
+        budget = [DOCUMENT_PEEK]
+        if not any(_draws_something(page, budget) for page in pages):
             raise AgreementError(
                 "The signed copy's pages are empty (no page has any content): upload the "
                 "signed PDF itself, as it came from the signing service or the scanner."
             )
     except AgreementError:
         raise
+    except _TooMuchToDecode:
+        raise AgreementError(
+            "The signed copy's pages are blank for more than 16 MB of content before any draws "
+            "something: upload the signed PDF as it came from the signing service or the "
+            "scanner."
+        ) from None
     # pypdf raises many kinds of error on a damaged file (its own, and ValueError, KeyError,
     # TypeError, RecursionError...): each one means the same thing here.
     except Exception:  # noqa: BLE001
@@ -605,9 +617,10 @@ def _usable_mediabox(page) -> bool:
     )
 
 
-def _draws_something(page) -> bool:
+def _draws_something(page, budget: list[int]) -> bool:
     """Whether any of the page's content streams holds more than white space (only the
-    first CONTENT_PEEK bytes of each are decoded)."""
+    first CONTENT_PEEK bytes of each are decoded, and no more than `budget[0]` bytes for
+    the whole document)."""
     contents = page.get("/Contents")
     contents = contents.get_object() if contents is not None else None
     if contents is None:
@@ -617,32 +630,57 @@ def _draws_something(page) -> bool:
         stream = stream.get_object()
         if not hasattr(stream, "get_data"):
             continue
-        if _peek(stream).strip(PDF_WHITESPACE):
+        if _peek(stream, budget).strip(PDF_WHITESPACE):
             return True
     return False
 
 
-def _peek(stream) -> bytes:
-    """The start of a stream's decoded bytes; Flate (nearly every content stream) is
-    decoded only as far as needed, other filters through pypdf (which caps its output)."""
+class _TooMuchToDecode(Exception):
+    pass
+
+
+def _peek(stream, budget: list[int]) -> bytes:
+    """The start of a stream's decoded bytes, never more than CONTENT_PEEK of them and
+    never through pypdf (which decodes a whole stream, up to 75 MB, and keeps it).
+
+    A chain of FlateDecode filters (nearly every content stream) is inflated stage by stage
+    only as far as the peek needs; a stream with another filter (rare in content streams)
+    counts as drawing something if it holds any bytes. `budget` is what the whole document
+    may still decode: past it the file is refused (`_TooMuchToDecode`).
+    """
     filters = stream.get("/Filter")
     filters = filters.get_object() if filters is not None else None
-    names = [str(f) for f in filters] if isinstance(filters, list) else [str(filters)]
-    raw = stream._data or b""
     if filters is None:
-        return raw[:CONTENT_PEEK]
-    if names == ["/FlateDecode"] and "/DecodeParms" not in stream:
+        names = []
+    elif isinstance(filters, list):
+        names = [str(f.get_object() if hasattr(f, "get_object") else f) for f in filters]
+    else:
+        names = [str(filters)]
+    data = stream._data or b""
+    if names and (any(n != "/FlateDecode" for n in names) or "/DecodeParms" in stream):
+        return data[:1]
+    for _ in names:
         try:
-            return zlib.decompressobj().decompress(raw, CONTENT_PEEK)
+            data = zlib.decompressobj().decompress(data, CONTENT_PEEK)
         except zlib.error:
             return b""
-    return stream.get_data()[:CONTENT_PEEK]
+    data = data[:CONTENT_PEEK]
+    budget[0] -= len(data)
+    if budget[0] < 0:
+        raise _TooMuchToDecode
+    return data
 
 
 def record_signed(*, agreement: Agreement, upload, by, expected_version=None) -> Agreement:
     """Store the signed copy (a PDF of at most 20 MB) and mark the agreement signed."""
     if upload.size > MAX_UPLOAD:
         raise AgreementError("The file is larger than 20 MB.")
+    # Cheap refusals first: a file is read and parsed only for an agreement that can take it.
+    current = Agreement.objects.only("status", "version").get(pk=agreement.pk)
+    if expected_version is not None and expected_version != current.version:
+        raise AgreementError(STALE)
+    if current.status != Status.SENT:
+        raise AgreementError("Only an agreement sent to the borrower can be marked signed.")
     data = upload.read()
     check_signed_pdf(data)
     with transaction.atomic():

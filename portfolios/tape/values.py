@@ -211,6 +211,10 @@ def loan_number(raw) -> str:
     if isinstance(raw, str) and looks_like_formula(raw.lstrip(" ")):
         raise CellError("starts with =, +, -, @ or a tab, which a spreadsheet runs as a formula")
     value = required_text(raw, max_length=50)
+    # Checked again once every kind of white space is gone (a no-break or ideographic space
+    # before "=" would otherwise hide the formula).
+    if looks_like_formula(value):
+        raise CellError("starts with =, +, -, @ or a tab, which a spreadsheet runs as a formula")
     # A spreadsheet may turn 100234 into 100234.0; the loan number is the integer.
     if isinstance(raw, float) and raw.is_integer():
         value = str(int(raw))

@@ -576,3 +576,25 @@ def test_an_address_taken_between_check_and_save_is_a_form_error(
     assert 'value="Second Tab"' in response.text
     assert User.objects.filter(email="racer@example.com").count() == 1
     assert mail_jobs == []  # no welcome mail for an account that was not created
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("a@" + ".".join(["ﬃ" * 20] * 11) + ".com", "longer than 254"),
+        ("victim@evil.com＠example.org", "not one once normalized"),
+    ],
+)
+def test_an_address_that_changes_when_normalized_is_checked_again(
+    staff_client, owner, typed, message
+):
+    # Both were stored (or a 500 on PostgreSQL) while only the typed form was checked.
+    added = staff_client.post(
+        reverse("admin:accounts_user_add"), {"email": typed, "groups": [group(Role.INVESTOR).pk]}
+    )
+    assert added.status_code == 200 and message in added.text
+    changed = staff_client.post(url("accounts_user_change", owner), change_data(owner, email=typed))
+    assert changed.status_code == 200 and message in changed.text
+    owner.refresh_from_db()
+    assert owner.email == "owner@example.com"
+    assert User.objects.count() == 2  # owner and staff only

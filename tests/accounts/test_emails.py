@@ -4,6 +4,7 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from accounts.emails import normalize_email
@@ -126,3 +127,21 @@ def test_data_migration_stops_on_addresses_that_collide_and_changes_nothing():
     assert f"user id {first.pk}" in message and f"user id {second.pk}" in message
     assert "nothing was changed" in message
     assert User.objects.get(pk=untouched.pk).email == "X@Example.com"
+
+
+def test_an_address_that_normalizes_beyond_254_characters_is_a_form_error():
+    # 236 characters as typed, 676 once each "ﬃ" ligature becomes "ffi" (was a 500 on
+    # PostgreSQL: the column holds 254).
+    typed = "a@" + ".".join(["ﬃ" * 20] * 11) + ".com"
+    assert len(typed) <= 254 < len(normalize_email(typed))
+    user = User(email=typed)
+    with pytest.raises(ValidationError) as caught:
+        user.full_clean(exclude=["password"])
+    assert "longer than 254" in str(caught.value.message_dict["email"])
+
+
+def test_a_full_width_at_sign_cannot_make_an_address_of_two():
+    user = User(email="victim@evil.com＠example.org")
+    with pytest.raises(ValidationError) as caught:
+        user.full_clean(exclude=["password"])
+    assert "not one once normalized" in str(caught.value.message_dict["email"])

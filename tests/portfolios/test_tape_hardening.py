@@ -361,7 +361,20 @@ def test_a_tape_of_too_many_columns_is_refused():
 # --- item 6: loan numbers a spreadsheet would run as a formula are refused -----------------
 
 
-@pytest.mark.parametrize("number", ["=1+1", "+1", "-12", "@SUM(A1)", "\tA-1", " =HYPERLINK(1)"])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "=1+1",
+        "+1",
+        "-12",
+        "@SUM(A1)",
+        "\tA-1",
+        " =HYPERLINK(1)",
+        "\u00a0=HYPERLINK(1)",
+        "\u3000+1",
+        "\u2003@x",
+    ],
+)  # no-break, ideographic, em spaces
 def test_formula_like_loan_numbers_are_a_cell_error(number):
     with pytest.raises(v.CellError, match="formula|control character"):
         v.loan_number(number)

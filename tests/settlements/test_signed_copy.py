@@ -207,3 +207,63 @@ def test_an_incremental_update_after_the_first_eof_is_accepted(client, staff, se
 def test_the_approved_version_pdf_from_weasyprint_is_accepted(sent):
     pdf = bytes(sent.versions.get().pdf)
     services.check_signed_pdf(pdf)  # no error
+
+
+# --- second attack: decompression inside content streams ------------------------------------
+
+
+def _blank_pages_then_a_drawing(blank_pages: int, filters: bytes, body: bytes) -> bytes:
+    """`blank_pages` pages whose content stream decodes (through `filters`) to spaces, then
+    one page that draws a line."""
+    objects = {1: b"<</Type/Catalog/Pages 2 0 R>>"}
+    kids = []
+    number = 3
+    for _ in range(blank_pages):
+        objects[number] = b"<</Type/Page/Parent 2 0 R/Contents %d 0 R>>" % (number + 1)
+        objects[number + 1] = b"<</Length %d/Filter%s>>stream\n%s\nendstream" % (
+            len(body), filters, body)  # fmt: skip
+        kids.append(number)
+        number += 2
+    objects[number] = b"<</Type/Page/Parent 2 0 R/Contents %d 0 R>>" % (number + 1)
+    objects[number + 1] = stream(b"0 0 m 100 100 l S")
+    kids.append(number)
+    refs = b" ".join(b"%d 0 R" % k for k in kids)
+    objects[2] = b"<</Type/Pages/Count %d/Kids[%s]/MediaBox[0 0 612 792]>>" % (len(kids), refs)
+    return hand_pdf(objects)
+
+
+def test_a_content_stream_bomb_is_peeked_at_not_inflated():
+    import tracemalloc
+    import zlib
+
+    # The attacker's file: 70 MB of spaces, Flate twice, 253 bytes a page (1 GB held before).
+    twice = zlib.compress(zlib.compress(b" " * 70_000_000, 9), 9)
+    data = _blank_pages_then_a_drawing(15, b"[/FlateDecode/FlateDecode]", twice)
+    assert len(data) < 10_000
+    tracemalloc.start()
+    services.check_signed_pdf(data)  # the last page draws: accepted, cheaply
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20 * 1024 * 1024
+
+
+def test_blank_pages_beyond_the_documents_decoding_budget_are_refused():
+    import zlib
+
+    body = zlib.compress(b" " * 200_000, 9)
+    data = _blank_pages_then_a_drawing(300, b"/FlateDecode", body)  # 300 x 64 kB > 16 MB
+    with pytest.raises(services.AgreementError, match="blank for more than 16 MB"):
+        services.check_signed_pdf(data)
+
+
+def test_the_file_is_not_read_for_an_agreement_that_cannot_take_it(client, staff, sent):
+    client.force_login(staff)
+    stale = sent.version - 1
+    response = _upload(client, sent, b"not even a pdf")
+    assert "must be a PDF" in response.text
+    response = client.post(
+        reverse("settlements:signed", args=[sent.pk]),
+        {"version": stale, "file": SimpleUploadedFile("x.pdf", b"not even a pdf")},
+        follow=True,
+    )
+    assert "Someone else changed this agreement" in response.text
