@@ -80,8 +80,40 @@ def optional_amount(raw) -> Decimal | None:
     return None if is_blank(raw) else amount(raw)
 
 
+# A dash for nothing, as accounting formats write zero: "$ -", "-", "$-" (spaces and a
+# no-break space around it allowed). Read here only, for amounts where blank means zero;
+# noteinvest.money.parse_amount keeps refusing it.
+_DASH_ZERO = re.compile(r"\$?\s*[-\u2013\u2014]\s*")
+
+
+def _is_dash_zero(raw) -> bool:
+    return isinstance(raw, str) and _DASH_ZERO.fullmatch(raw.strip()) is not None
+
+
 def amount_or_zero(raw) -> Decimal:
-    return Decimal("0.00") if is_blank(raw) else amount(raw)
+    """Fees, costs, advances, suspense: blank or a dash ("$ -") is zero."""
+    return Decimal("0.00") if is_blank(raw) or _is_dash_zero(raw) else amount(raw)
+
+
+def escrow_advances(raw) -> Decimal:
+    """Escrow (impound) advances, stored as a positive amount the borrower owes. A servicer's
+    export gives the impound balance, negative when the servicer has advanced taxes and
+    insurance: -1,234.50 (or (1,234.50)) is an advance of 1,234.50. A positive figure is read
+    as the advance itself, as an "Escrow Advances" column writes it."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        if _is_dash_zero(text):
+            return Decimal("0.00")
+        if text.startswith("(") and text.endswith(")"):
+            text = "-" + text[1:-1].strip()
+        if text.startswith("-"):
+            return amount(text[1:].lstrip())
+        if text.startswith("$-") or text.startswith("$ -"):
+            return amount(text.replace("-", "", 1).replace("$ ", "$", 1))
+        raw = text
+    elif isinstance(raw, int | float) and not isinstance(raw, bool) and raw < 0:
+        raw = -raw
+    return amount_or_zero(raw)
 
 
 def rate(raw, *, percent_cell: bool = False) -> Decimal:
@@ -110,8 +142,29 @@ def rate(raw, *, percent_cell: bool = False) -> Decimal:
     return value.quantize(Decimal("0.0001"))
 
 
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2,4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", re.ASCII)
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_US_DASHED_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{2,4})", re.ASCII)  # 05-12-2006
+_DAY_MONTH_YEAR = re.compile(
+    r"(\d{1,2})[- ]([A-Za-z]{3,9})\.?[- ](\d{2,4})", re.ASCII
+)  # 1-Mar-2024
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+         ("dec", "december")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+# Excel's day 0 is 1899-12-30 (its serials count the non-existent 1900-02-29). A bare
+# number is read as a serial only between 1950-01-01 (18264) and 50 years from today.
+_EXCEL_EPOCH = date(1899, 12, 30)
+EXCEL_SERIAL_FIRST = 18264
+_TWO_DIGIT_YEAR = "has a two-digit year: write the year in full (03/01/2024)"
+_NOT_A_DATE = "is not a date (use 2024-03-01 or 03/01/2024)"
 
 
 def a_date(raw, date_range: dates.DateRange = ANY_DATE) -> date:
@@ -139,21 +192,65 @@ def _calendar_date(raw) -> date:
         return raw.date()
     if isinstance(raw, date):
         return raw
-    if isinstance(raw, timedelta | int | float | bool):
-        raise CellError("is a number, not a date (use 2024-03-01 or 03/01/2024)")
+    if isinstance(raw, timedelta | bool):
+        raise CellError(_NOT_A_DATE)
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise CellError("is a number, not a date (use 2024-03-01 or 03/01/2024)")
+        raw = int(raw)
     text = str(raw).strip()
-    iso = _ISO_DATE.fullmatch(text.split("T")[0].split(" ")[0])
-    us = _US_DATE.fullmatch(text.split(" ")[0])
-    if us and len(us[3]) != 4:
-        raise CellError("has a two-digit year: write the year in full (03/01/2024)")
+    if text.isdigit() and text.isascii():
+        return _digits_date(text)
+    head = text.split("T")[0].split(" ")[0]
     try:
-        if iso:
-            return date(int(iso[1]), int(iso[2]), int(iso[3]))
-        if us:
-            return date(int(us[3]), int(us[1]), int(us[2]))
-    except ValueError:
+        if match := _ISO_DATE.fullmatch(head):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        match = _US_DATE.fullmatch(head) or _US_DASHED_DATE.fullmatch(head)
+        if match:
+            if len(match[3]) != 4:
+                raise CellError(_TWO_DIGIT_YEAR)
+            return date(int(match[3]), int(match[1]), int(match[2]))
+        if match := _DAY_MONTH_YEAR.fullmatch(text):
+            month = _MONTHS.get(match[2].lower())
+            if month is None:
+                raise CellError(_NOT_A_DATE)
+            if len(match[3]) != 4:
+                raise CellError("has a two-digit year: write the year in full (1-Mar-2024)")
+            return date(int(match[3]), month, int(match[1]))
+    except ValueError as exc:
+        if isinstance(exc, CellError):
+            raise
         raise CellError("is not a real calendar date") from None
-    raise CellError("is not a date (use 2024-03-01 or 03/01/2024)")
+    raise CellError(_NOT_A_DATE)
+
+
+def _digits_date(text: str) -> date:
+    """A date written as digits only: YYYYMMDD, YYYYMM or MMYYYY (a month means its first
+    day), or an Excel serial number (a date cell saved to CSV as a number: 45352)."""
+    if len(text) == 8:
+        try:
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            raise CellError("is not a real calendar date (8 digits are read as YYYYMMDD)") from None
+    if len(text) == 6:
+        readings = {
+            date(year, month, 1)
+            for year, month in ((int(text[:4]), int(text[4:])), (int(text[2:]), int(text[:2])))
+            if 1 <= month <= 12 and dates.EARLIEST.year <= year <= dates.LATEST.year
+        }
+        if len(readings) == 1:
+            return readings.pop()
+        if not readings:
+            raise CellError("is not a month (6 digits are read as YYYYMM or MMYYYY)")
+        raise CellError("could be read as YYYYMM or as MMYYYY: write the date in full")
+    serial = int(text)
+    last = (dates.years_from(dates.today(), 50) - _EXCEL_EPOCH).days
+    if EXCEL_SERIAL_FIRST <= serial <= last:
+        return _EXCEL_EPOCH + timedelta(days=serial)
+    raise CellError(
+        "is a number, not a date (an Excel date number is read between 18264, 1950-01-01,"
+        " and 50 years from today)"
+    )
 
 
 def optional_date(raw, date_range: dates.DateRange = ANY_DATE) -> date | None:
