@@ -140,6 +140,15 @@ def assess(rule, facts: Facts, today: date) -> Assessment:
         )
         return result
 
+    # A state or territory without a rule row (services.rule_for): nothing to assess with.
+    if getattr(rule, "unrecorded", False):
+        result.unknowns.append(f"a deficiency rule for {name}")
+        reasons.append(
+            f"No deficiency rule is recorded for {name}: add one to get a verdict, and confirm "
+            "with counsel licensed there."
+        )
+        return result
+
     # 2. The data covers deficiencies after a foreclosure sale only: its filing windows
     # run from a sale, so none is computed for a short sale or a deed in lieu.
     if facts.event_type != "foreclosure_sale":

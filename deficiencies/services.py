@@ -36,6 +36,7 @@ from deficiencies.models import (
     StatusChange,
 )
 from noteinvest.money import ZERO, MoneyError, check_fits, format_money
+from portfolios.choices import US_STATES
 from portfolios.models import Loan
 from portfolios.payoff import payoff
 
@@ -62,6 +63,25 @@ class StaleEdit(DeficiencyError):
 
 
 # --- figures and assessment ------------------------------------------------------------------
+
+
+def rule_for(state_code: str) -> StateRule:
+    """The state's rule row, or, for a state or territory without one (PR, GU...), an unsaved
+    rule whose every flag is unknown: its verdicts are "undetermined", saying why."""
+    rule = StateRule.objects.filter(state_code=state_code).first()
+    return rule or _unrecorded_rule(state_code)
+
+
+def _unrecorded_rule(state_code: str) -> StateRule:
+    name = US_STATES.get(state_code, state_code)
+    rule = StateRule(
+        state_code=state_code, state_name=name, primary_foreclosure_process="",
+        deficiency_regime="unknown", nonjudicial_bars_deficiency="unknown",
+        purchase_money_owner_occupied_protected="unknown", fair_value_limit="unknown",
+        notes=f"No deficiency rule is recorded for {name}.",
+    )  # fmt: skip
+    rule.unrecorded = True
+    return rule
 
 
 def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
@@ -212,7 +232,7 @@ def refresh(deficiencies, today: date | None = None) -> None:
     rule_by_state = {r.state_code: r for r in StateRule.objects.all()}
     deadlines = []
     for d in deficiencies:
-        rule = rule_by_state[d.loan.property_state]
+        rule = rule_by_state.get(d.loan.property_state) or _unrecorded_rule(d.loan.property_state)
         assessment = rules.assess(rule, facts_for(d), today)
         d.verdict, d.regime, d.assessed_on = assessment.verdict, rule.deficiency_regime, today
         deadlines.extend(_deadline_rows(d, assessment))
@@ -303,7 +323,7 @@ def record_liquidation(*, loan, event: LiquidationEvent, by) -> Deficiency:
 
     One per loan: the loan row is locked while the existing one is looked for, and a clash
     with the unique constraint all the same (AlreadyRecorded) names the one recorded."""
-    rule = StateRule.objects.get(state_code=loan.property_state)
+    rule = rule_for(loan.property_state)
     with transaction.atomic():
         Loan.objects.select_for_update().filter(pk=loan.pk).values_list("pk").first()
         _refuse_second_liquidation(loan)
@@ -344,7 +364,7 @@ def update_liquidation(
             raise DeficiencyError(
                 "Only an open deficiency with no recoveries can have its liquidation corrected."
             )
-        rule = StateRule.objects.get(state_code=locked.loan.property_state)
+        rule = rule_for(locked.loan.property_state)
         figures = figures_for(locked.loan, event, rule)  # refused before anything is written
         event.save()
         _bump(locked, **figures)

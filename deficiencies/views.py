@@ -168,7 +168,7 @@ def edit_liquidation(request, pk):
 
 
 def _detail_context(request, deficiency, **forms):
-    rule = StateRule.objects.get(state_code=deficiency.loan.property_state)
+    rule = services.rule_for(deficiency.loan.property_state)
     staff = has_role(request.user, Role.STAFF)
     context = {
         "deficiency": deficiency,

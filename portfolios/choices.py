@@ -8,6 +8,8 @@ from portfolios.payoff import ACTUAL_360, ACTUAL_365, THIRTY_360
 class Occupancy(models.TextChoices):
     OWNER_OCCUPIED = "owner_occupied", "Owner-occupied"
     NON_OWNER_OCCUPIED = "non_owner_occupied", "Non-owner-occupied"
+    # Not the borrower's principal residence: not owner-occupied for anti-deficiency rules.
+    SECOND_HOME = "second_home", "Second home"
     VACANT = "vacant", "Vacant"
     UNKNOWN = "unknown", "Unknown"
 
@@ -42,7 +44,9 @@ class LoanStatus(models.TextChoices):
 
 class PropertyType(models.TextChoices):
     SINGLE_FAMILY = "single_family", "Single-family"
+    PUD = "pud", "Planned unit development (PUD)"
     CONDO = "condo", "Condominium"
+    CO_OP = "co_op", "Co-op"
     TOWNHOUSE = "townhouse", "Townhouse"
     TWO_TO_FOUR = "two_to_four", "2-4 units"
     MANUFACTURED = "manufactured", "Manufactured home"
@@ -58,7 +62,7 @@ class ValueSource(models.TextChoices):
     AVM = "avm", "AVM"
 
 
-# USPS codes of the 50 states and DC, with their names.
+# USPS codes of the 50 states, DC and the five inhabited territories, with their names.
 US_STATES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
     "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
@@ -71,5 +75,7 @@ US_STATES = {
     "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
     "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
     "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "PR": "Puerto Rico", "GU": "Guam", "VI": "U.S. Virgin Islands", "AS": "American Samoa",
+    "MP": "Northern Mariana Islands",
 }  # fmt: skip
 STATE_CHOICES = sorted(((code, name) for code, name in US_STATES.items()), key=lambda c: c[1])

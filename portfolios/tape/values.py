@@ -270,7 +270,14 @@ def paid_to_date(raw) -> date:
 
 
 _STATE_NAMES = {name.lower(): code for code, name in US_STATES.items()}
-_STATE_NAMES.update({"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"})
+_STATE_NAMES.update(
+    {
+        "washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC",
+        "virgin islands": "VI", "us virgin islands": "VI", "united states virgin islands": "VI",
+        "commonwealth of puerto rico": "PR", "northern marianas": "MP",
+        "commonwealth of the northern mariana islands": "MP",
+    }
+)  # fmt: skip
 
 
 def state(raw) -> str:
@@ -329,19 +336,30 @@ def zip_code(raw) -> str:
     return value
 
 
+_LIEN_WORDS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}
+_LIEN_SUFFIX = re.compile(r"\s*(lien|mortgage|position|lien position)$")
+
+
 def lien_position(raw) -> int:
+    """1, 2, `first`, `1st`, `First Lien`, `2nd Mortgage`, `Second`..."""
     if is_blank(raw):
         return 1
-    words = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}
-    value = str(raw).strip().lower()
-    if value in words:
-        return words[value]
+    value = re.sub(r"\s+", " ", str(raw).strip().lower())
+    value = _LIEN_SUFFIX.sub("", value) or value
+    if value in _LIEN_WORDS:
+        return _LIEN_WORDS[value]
     try:
-        number = Decimal(_number_text(raw))
+        number = Decimal(_number_text(value if isinstance(raw, str) else raw))
     except InvalidOperation:
         number = None
-    if number is None or number != number.to_integral() or number < 1 or number > 9:
-        raise CellError("is not a lien position (1, 2, first, second)")
+    if (
+        number is None
+        or not number.is_finite()
+        or number != number.to_integral()
+        or number < 1
+        or number > 9
+    ):
+        raise CellError("is not a lien position (1, 2, first, second, 1st lien)")
     return int(number)
 
 
@@ -368,16 +386,22 @@ def _choice_parser(field: str, choices, synonyms: dict[str, str], *, blank=None)
     return parse
 
 
+# Agency and servicer codes (Freddie Mac and Fannie Mae loan-level data, servicer exports,
+# the marketplace's standard tape) beside the usual tape words: docs/loan-tape.md.
 occupancy = _choice_parser(
     "occupancy",
     Occupancy,
     {
         "owner": "owner_occupied", "oo": "owner_occupied", "primary": "owner_occupied",
         "primary residence": "owner_occupied", "owner occ": "owner_occupied",
+        "p": "owner_occupied", "principal residence": "owner_occupied",
         "investor": "non_owner_occupied", "investment": "non_owner_occupied",
+        "investment property": "non_owner_occupied", "i": "non_owner_occupied",
         "non owner": "non_owner_occupied", "noo": "non_owner_occupied",
         "rental": "non_owner_occupied", "tenant occupied": "non_owner_occupied",
-        "unk": "unknown",
+        "s": "second_home", "2nd home": "second_home", "secondary": "second_home",
+        "secondary residence": "second_home", "vacation home": "second_home",
+        "unk": "unknown", "u": "unknown",
     },
     blank=Occupancy.UNKNOWN,
 )  # fmt: skip
@@ -385,9 +409,13 @@ purchase_money = _choice_parser(
     "purchase-money value",
     PurchaseMoney,
     {
-        "y": "yes", "true": "yes", "1": "yes", "purchase": "yes",
+        "y": "yes", "true": "yes", "1": "yes", "purchase": "yes", "p": "yes",
         "n": "no", "false": "no", "0": "no", "refinance": "no", "refi": "no",
-        "cash out": "no", "cashout refi": "no", "unk": "unknown",
+        "cash out": "no", "cashout refi": "no", "cash out refinance": "no",
+        "refinance cash out": "no", "c": "no", "rate/term": "no", "rate term": "no",
+        "rate/term refinance": "no", "rate and term refinance": "no",
+        "no cash out refinance": "no", "refinance no cash out": "no", "limited cash out": "no",
+        "refinance not specified": "no", "r": "no", "unk": "unknown", "u": "unknown",
     },
     blank=PurchaseMoney.UNKNOWN,
 )  # fmt: skip
@@ -410,6 +438,8 @@ foreclosure_process = _choice_parser(
     },
     blank=ForeclosureProcess.UNKNOWN,
 )  # fmt: skip
+# A bankruptcy is read as non-performing: a filing stays all collection (11 U.S.C. 362), and
+# a loan has no bankruptcy status of its own (the filing is recorded on a deficiency).
 status = _choice_parser(
     "status",
     LoanStatus,
@@ -417,20 +447,35 @@ status = _choice_parser(
         "npl": "non_performing", "nonperforming": "non_performing", "default": "non_performing",
         "delinquent": "non_performing", "rpl": "performing", "reperforming": "performing",
         "current": "performing", "foreclosure": "in_foreclosure", "fc": "in_foreclosure",
+        "active foreclosure": "in_foreclosure", "foreclosure pending": "in_foreclosure",
+        "bankruptcy": "non_performing", "bk": "non_performing", "in bankruptcy": "non_performing",
+        "active bankruptcy": "non_performing", "bankrupt": "non_performing",
+        "chapter 7": "non_performing", "chapter 13": "non_performing",
+        "ch 7": "non_performing", "ch 13": "non_performing", "bk7": "non_performing",
+        "bk13": "non_performing", "real estate owned": "reo", "owned real estate": "reo",
         "paid in full": "paid_off", "pif": "paid_off", "paidoff": "paid_off",
     },
 )  # fmt: skip
+# "Multi-Family" is the marketplace's only choice for 2-4 units: multifamily (5+ units) only
+# when the cell says 5+.
 property_type = _choice_parser(
     "property type",
     PropertyType,
     {
         "sfr": "single_family", "sfd": "single_family", "single family": "single_family",
-        "single family residence": "single_family", "condominium": "condo",
+        "single family residence": "single_family", "sf": "single_family",
+        "single family detached": "single_family", "condominium": "condo", "co": "condo",
+        "cp": "co_op", "coop": "co_op", "cooperative": "co_op", "pu": "pud", "pud": "pud",
+        "planned unit development": "pud",
         "townhome": "townhouse", "duplex": "two_to_four", "triplex": "two_to_four",
-        "fourplex": "two_to_four", "2-4 family": "two_to_four", "2-4 unit": "two_to_four",
+        "fourplex": "two_to_four", "quadplex": "two_to_four", "2-4 family": "two_to_four",
+        "2-4 unit": "two_to_four", "2-4": "two_to_four", "2 to 4 units": "two_to_four",
+        "2-4 units": "two_to_four", "multi family": "two_to_four", "multifamily": "two_to_four",
+        "multi-family 2-4": "two_to_four", "multifamily 2-4 units": "two_to_four",
         "mobile home": "manufactured", "mobile": "manufactured", "mh": "manufactured",
-        "5+ units": "multifamily", "multi family": "multifamily", "lot": "land",
-        "vacant land": "land", "mixed use": "commercial",
+        "5+ units": "multifamily", "5+ unit": "multifamily", "multifamily 5+": "multifamily",
+        "multi family 5+": "multifamily", "multifamily 5+ units": "multifamily",
+        "lot": "land", "vacant land": "land", "mixed use": "commercial",
     },
     blank=PropertyType.SINGLE_FAMILY,
 )  # fmt: skip

@@ -93,3 +93,109 @@ def test_bad_impound_balances(raw, message):
 def test_other_amounts_still_refuse_negatives():
     with pytest.raises(v.CellError, match="negative"):
         v.amount_or_zero("-5")
+
+
+# --- territories ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("PR", "PR"), ("gu", "GU"), ("VI", "VI"), ("AS", "AS"), ("MP", "MP"),
+     ("Puerto Rico", "PR"), ("Guam", "GU"), ("U.S. Virgin Islands", "VI"),
+     ("Virgin Islands", "VI"), ("American Samoa", "AS"), ("Northern Mariana Islands", "MP")],
+)  # fmt: skip
+def test_territories_are_property_states(raw, expected):
+    assert v.state(raw) == expected
+
+
+@pytest.mark.django_db
+def test_a_territory_loan_is_stored_and_shown(client, staff, portfolio):
+    from tests.factories import make_loan
+
+    loan = make_loan(portfolio, "PR-1", property_state="PR")
+    loan.full_clean()
+    client.force_login(staff)
+    page = client.get(loan.get_absolute_url())
+    assert page.status_code == 200
+    assert "Puerto Rico" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_deficiency_in_a_state_without_a_rule_row_is_undetermined_not_a_500(
+    client, staff, portfolio
+):
+    from deficiencies.models import StateRule
+    from tests.factories import make_loan, record_sale
+
+    assert not StateRule.objects.filter(state_code="GU").exists()
+    loan = make_loan(portfolio, "GU-1", property_state="GU")
+    deficiency = record_sale(loan, staff)
+    assert deficiency.verdict == "undetermined"
+    client.force_login(staff)
+    page = client.get(deficiency.get_absolute_url())
+    assert page.status_code == 200
+    assert "No deficiency rule is recorded for Guam" in page.content.decode()
+
+
+# --- agency and servicer codes -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parser", "raw", "expected"),
+    [(v.occupancy, "P", "owner_occupied"), (v.occupancy, "I", "non_owner_occupied"),
+     (v.occupancy, "S", "second_home"), (v.occupancy, "Second Home", "second_home"),
+     (v.occupancy, "2nd Home", "second_home"), (v.occupancy, "U", "unknown"),
+     (v.occupancy, "Owner Occupied", "owner_occupied"), (v.occupancy, "Non-Owner Occupied", "non_owner_occupied"),
+     (v.occupancy, "Tenant Occupied", "non_owner_occupied"), (v.occupancy, "Vacant", "vacant"),
+     (v.property_type, "SF", "single_family"), (v.property_type, "CO", "condo"),
+     (v.property_type, "PU", "pud"), (v.property_type, "PUD", "pud"), (v.property_type, "MH", "manufactured"),
+     (v.property_type, "CP", "co_op"), (v.property_type, "Co-op", "co_op"),
+     (v.property_type, "Multi-Family", "two_to_four"), (v.property_type, "Multifamily", "two_to_four"),
+     (v.property_type, "multi family", "two_to_four"), (v.property_type, "2-4 Units", "two_to_four"),
+     (v.property_type, "2-4 unit", "two_to_four"), (v.property_type, "Duplex", "two_to_four"),
+     (v.property_type, "Triplex", "two_to_four"), (v.property_type, "Fourplex", "two_to_four"),
+     (v.property_type, "5+ units", "multifamily"), (v.property_type, "Multifamily 5+", "multifamily"),
+     (v.property_type, "Multifamily (5+ units)", "multifamily"),
+     (v.purchase_money, "P", "yes"), (v.purchase_money, "Purchase", "yes"), (v.purchase_money, "C", "no"),
+     (v.purchase_money, "N", "no"), (v.purchase_money, "R", "no"), (v.purchase_money, "Cash-Out Refinance", "no"),
+     (v.purchase_money, "Rate/Term Refinance", "no"), (v.purchase_money, "Rate/Term", "no"),
+     (v.purchase_money, "No Cash-Out Refinance", "no"),
+     (v.lien_position, "1st", 1), (v.lien_position, "First Lien", 1), (v.lien_position, "1st Lien", 1),
+     (v.lien_position, "2nd", 2), (v.lien_position, "Second", 2), (v.lien_position, "second  lien", 2),
+     (v.lien_position, "2nd Mortgage", 2), (v.lien_position, 1.0, 1), (v.lien_position, "2", 2),
+     (v.status, "Current", "performing"), (v.status, "Performing", "performing"),
+     (v.status, "Bankruptcy", "non_performing"), (v.status, "BK", "non_performing"),
+     (v.status, "Chapter 13", "non_performing"), (v.status, "Foreclosure", "in_foreclosure"),
+     (v.status, "FC", "in_foreclosure"), (v.status, "REO", "reo"), (v.status, "Real Estate Owned", "reo")],
+)  # fmt: skip
+def test_agency_and_servicer_codes(parser, raw, expected):
+    assert parser(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("parser", "raw"),
+    [(v.lien_position, "Lien"), (v.lien_position, "NaN"), (v.lien_position, "first second"),
+     (v.occupancy, "X"), (v.property_type, "castle"), (v.purchase_money, "Q"), (v.status, "None")],
+)  # fmt: skip
+def test_unknown_codes_are_still_refused(parser, raw):
+    with pytest.raises(v.CellError):
+        parser(raw)
+
+
+@pytest.mark.django_db
+def test_a_second_home_is_not_owner_occupied_for_anti_deficiency_rules():
+    from deficiencies import rules
+    from deficiencies.models import StateRule
+
+    rule = StateRule.objects.filter(purchase_money_owner_occupied_protected="true").first()
+    assert rule is not None
+
+    def verdict(occupancy):
+        facts = rules.Facts(
+            state_code=rule.state_code, event_type="foreclosure_sale", event_date=date(2026, 1, 5),
+            sale_process="judicial", occupancy=occupancy, purchase_money="no", deficiency=D("1000"),
+        )  # fmt: skip
+        return rules.assess(rule, facts, date(2026, 1, 6)).verdict
+
+    assert verdict("second_home") == verdict("non_owner_occupied")
+    assert verdict("second_home") != verdict("owner_occupied")
