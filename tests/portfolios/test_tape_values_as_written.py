@@ -199,3 +199,37 @@ def test_a_second_home_is_not_owner_occupied_for_anti_deficiency_rules():
 
     assert verdict("second_home") == verdict("non_owner_occupied")
     assert verdict("second_home") != verdict("owner_occupied")
+
+
+# --- through the import ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_servicer_tape_with_values_as_written_imports(portfolio):
+    from portfolios.models import Loan
+    from portfolios.services import process_tape
+    from portfolios.tape.columns import auto_map
+    from portfolios.tape.readers import open_tape
+    from tests.portfolios.tapes import csv_bytes, good_row
+
+    headers = ["Loan Number", "Borrower Name", "Property State", "Property Type", "Occupancy",
+               "Purchase Money", "Lien Position", "Origination Date", "UPB", "Note Rate",
+               "Paid To Date", "Fees", "Costs", "Status"]  # fmt: skip
+    row = good_row(
+        1, **{"Property State": "PR", "Property Type": "Multi-Family", "Occupancy": "S",
+              "Purchase Money": "C", "Lien Position": "First Lien", "Origination Date": "05-12-2006",
+              "Paid To Date": "202403", "Fees": "$ -", "Costs": "-", "Status": "BK"},
+    )  # fmt: skip
+    tape = open_tape("tape.csv", csv_bytes([row], headers=headers))
+    outcome = process_tape(
+        portfolio=portfolio, tape=tape, mapping=auto_map(tape.headers),
+        default_day_count="30/360", dry_run=False,
+    )  # fmt: skip
+    assert outcome.problems == []
+    loan = Loan.objects.get(loan_number="T-00001")
+    assert (loan.property_state, loan.property_type, loan.occupancy) == (
+        "PR", "two_to_four", "second_home",
+    )  # fmt: skip
+    assert (loan.purchase_money, loan.lien_position, loan.status) == ("no", 1, "non_performing")
+    assert (loan.origination_date, loan.paid_to_date) == (date(2006, 5, 12), date(2024, 3, 1))
+    assert (loan.fees, loan.costs) == (D("0.00"), D("0.00"))
