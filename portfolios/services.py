@@ -18,7 +18,13 @@ from django.utils import timezone
 from noteinvest.text import has_control_characters
 from portfolios.forms import LOAN_NUMBER_TAKEN
 from portfolios.models import Loan, Portfolio, SellerColumnMapping, TapeImport, TapeUpload
-from portfolios.tape.columns import BY_KEY, auto_map, is_next_due_date, missing_required
+from portfolios.tape.columns import (
+    BY_KEY,
+    auto_map,
+    is_next_due_date,
+    may_map,
+    missing_required,
+)
 from portfolios.tape.importer import Counts, Problem, apply_tape, check_tape
 from portfolios.tape.readers import MAX_BYTES, Tape, TapeFileError, open_tape
 
@@ -63,6 +69,11 @@ def validate_mapping(mapping: dict[str, str], headers: list[str]) -> dict[str, s
             errors.append(
                 f"{BY_KEY[key].label}: “{header}” is the next due date, a different fact; "
                 "it cannot stand for any of our columns."
+            )
+        elif not may_map(key, header):
+            errors.append(
+                f"{BY_KEY[key].label}: “{header}” is the date the last payment was received, "
+                "not the date interest is paid to."
             )
     used: dict[str, str] = {}
     for key, header in clean.items():

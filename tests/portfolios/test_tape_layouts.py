@@ -1,0 +1,164 @@
+"""Issue 9, headers: the layouts sellers send (marketplace, Freddie Mac, Fannie Mae,
+servicer exports), and the paid-to guard (next-due and last-payment dates never paid-to)."""
+
+from collections import defaultdict
+
+import pytest
+
+from portfolios.services import TapeImportError, validate_mapping
+from portfolios.tape.columns import (
+    COLUMNS,
+    auto_map,
+    is_last_payment_date,
+    is_next_due_date,
+    missing_required,
+    normalize,
+)
+
+
+def test_every_normalized_alias_names_one_column_only():
+    owners = defaultdict(set)
+    for column in COLUMNS:
+        for name in (column.key, column.label, *column.aliases):
+            owners[normalize(name)].add(column.key)
+    shared = {name: keys for name, keys in owners.items() if len(keys) > 1}
+    assert shared == {}
+
+
+def test_no_alias_is_a_guarded_header():
+    for column in COLUMNS:
+        for name in (column.key, column.label, *column.aliases):
+            assert not is_next_due_date(name), name
+            if column.key == "paid_to_date":
+                assert not is_last_payment_date(name), name
+
+
+MARKETPLACE = [
+    "loanId", "borrowerName", "coBorrowerName", "propertyAddress", "propertyCity",
+    "propertyState", "propertyZip", "propertyCounty", "propertyType", "occupancyStatus",
+    "lienPosition", "originationDate", "originalBalance", "upb", "interestRate",
+    "nextPaymentDate", "paidToDate", "legalStatus", "propertyValue",
+]  # fmt: skip
+FREDDIE = [
+    "Loan Sequence Number", "Current Actual UPB", "Current Interest Rate",
+    "Due Date of Last Paid Installment (DDLPI)", "Occupancy Status", "Property Type",
+    "Loan Purpose", "Property State", "Postal Code", "Original UPB",
+    "Current Non-Interest Bearing UPB",
+]  # fmt: skip
+FANNIE = [
+    "LOAN_ID", "ORIG_UPB", "CURR_RATE", "CURRENT_UPB", "LAST_PAID_INSTALLMENT_DATE",
+    "OCC_STAT", "PROP", "PURPOSE", "STATE", "ZIP",
+]  # fmt: skip
+SERVICER = [
+    "loanAccount", "borrowerName", "propertyStreet", "propertyCity", "propertyState",
+    "propertyZip", "principalBalance", "noteRate", "paidToDate", "nextDueDate",
+    "lastPaymentDate", "impoundBalance", "lateCharges", "corporateAdvanceBalance",
+    "suspenseBalance",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "headers, expected",
+    [
+        (MARKETPLACE, {
+            "loan_number": "loanId", "borrower_name": "borrowerName",
+            "co_borrower_name": "coBorrowerName", "property_address": "propertyAddress",
+            "property_city": "propertyCity", "property_state": "propertyState",
+            "property_zip": "propertyZip", "property_county": "propertyCounty",
+            "property_type": "propertyType", "occupancy": "occupancyStatus",
+            "lien_position": "lienPosition", "origination_date": "originationDate",
+            "original_balance": "originalBalance", "upb": "upb", "note_rate": "interestRate",
+            "paid_to_date": "paidToDate", "status": "legalStatus",
+            "property_value": "propertyValue",
+        }),
+        (FREDDIE, {
+            "loan_number": "Loan Sequence Number", "upb": "Current Actual UPB",
+            "note_rate": "Current Interest Rate",
+            "paid_to_date": "Due Date of Last Paid Installment (DDLPI)",
+            "occupancy": "Occupancy Status", "property_type": "Property Type",
+            "purchase_money": "Loan Purpose", "property_state": "Property State",
+            "property_zip": "Postal Code", "original_balance": "Original UPB",
+        }),
+        (FANNIE, {
+            "loan_number": "LOAN_ID", "original_balance": "ORIG_UPB", "note_rate": "CURR_RATE",
+            "upb": "CURRENT_UPB", "paid_to_date": "LAST_PAID_INSTALLMENT_DATE",
+            "occupancy": "OCC_STAT", "property_type": "PROP", "purchase_money": "PURPOSE",
+            "property_state": "STATE", "property_zip": "ZIP",
+        }),
+        (SERVICER, {
+            "loan_number": "loanAccount", "borrower_name": "borrowerName",
+            "property_address": "propertyStreet", "property_city": "propertyCity",
+            "property_state": "propertyState", "property_zip": "propertyZip",
+            "upb": "principalBalance", "note_rate": "noteRate", "paid_to_date": "paidToDate",
+            "escrow_advances": "impoundBalance", "fees": "lateCharges",
+            "costs": "corporateAdvanceBalance", "suspense": "suspenseBalance",
+        }),
+    ],
+    ids=["marketplace", "freddie", "fannie", "servicer"],
+)  # fmt: skip
+def test_each_layouts_headers_match_our_columns(headers, expected):
+    assert auto_map(headers) == expected
+
+
+@pytest.mark.parametrize("header", ["escrowBalance", "Escrow Balance", "Impound Balance"])
+def test_escrow_and_impound_balances_are_escrow_advances(header):
+    assert auto_map([header]) == {"escrow_advances": header}
+
+
+NEXT_DUE = [
+    "nextPaymentDate", "Next Payment Date", "Next Payment Due Date", "Next Due", "Next Due Date",
+    "NEXT_DUE_DATE", "NXT_PMT_DUE_DT", "Nxt Due Dt", "Due Date of Next Installment",
+    "Next Installment Due", "Next Installment Date", "Next Pmt Date", "Next Pay Date",
+    "Date Next Payment Due", "next_payment_due", "Due Date", "NDD", "Next Pymt Due",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("header", NEXT_DUE)
+def test_a_next_due_header_is_never_the_paid_to_date(header):
+    assert is_next_due_date(header)
+    headers = ["Loan Number", "Borrower", "State", "UPB", "Rate", header]
+    mapping = auto_map(headers)
+    assert header not in mapping.values()
+    assert missing_required(mapping) == ["paid_to_date"]
+    # Not from a saved mapping, not by hand.
+    assert auto_map([header], saved={"paid_to_date": header}) == {}
+    with pytest.raises(TapeImportError, match="next due date"):
+        validate_mapping({**mapping, "paid_to_date": header}, headers)
+
+
+LAST_PAYMENT = [
+    "lastPaymentDate", "Last Payment Date", "Last Pmt Received", "LAST_PMT_DT",
+    "Date of Last Payment", "Last Payment Received Date", "Most Recent Payment Date",
+    "Last Pymt Date", "Lst Pmt Dt",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("header", LAST_PAYMENT)
+def test_a_last_payment_posting_date_is_never_the_paid_to_date(header):
+    assert is_last_payment_date(header)
+    assert not is_next_due_date(header)
+    headers = ["Loan Number", "Borrower", "State", "UPB", "Rate", header]
+    mapping = auto_map(headers)
+    assert "paid_to_date" not in mapping
+    assert auto_map([header], saved={"paid_to_date": header}) == {}
+    with pytest.raises(TapeImportError, match="last payment was received"):
+        validate_mapping({**mapping, "paid_to_date": header}, headers)
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Due Date of Last Paid Installment (DDLPI)", "DDLPI", "LAST_PAID_INSTALLMENT_DATE",
+     "Last Paid Installment Date", "Paid To Date", "Interest Paid Through", "paidToDate"],
+)  # fmt: skip
+def test_a_last_paid_installment_is_the_paid_to_date(header):
+    assert not is_next_due_date(header)
+    assert not is_last_payment_date(header)
+    assert auto_map([header]) == {"paid_to_date": header}
+    headers = ["Loan Number", "Borrower", "State", "UPB", "Rate", header]
+    clean = validate_mapping({**auto_map(headers), "paid_to_date": header}, headers)
+    assert clean["paid_to_date"] == header
+
+
+def test_non_interest_bearing_upb_is_not_taken_for_the_upb():
+    mapping = auto_map(["Current Non-Interest Bearing UPB"])
+    assert mapping == {}
