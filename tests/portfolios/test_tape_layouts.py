@@ -2,10 +2,14 @@
 servicer exports), and the paid-to guard (next-due and last-payment dates never paid-to)."""
 
 from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from portfolios.services import TapeImportError, validate_mapping
+from portfolios.models import Loan
+from portfolios.services import TapeImportError, process_tape, validate_mapping
 from portfolios.tape.columns import (
     COLUMNS,
     auto_map,
@@ -14,6 +18,7 @@ from portfolios.tape.columns import (
     missing_required,
     normalize,
 )
+from portfolios.tape.readers import open_tape
 
 
 def test_every_normalized_alias_names_one_column_only():
@@ -162,3 +167,48 @@ def test_a_last_paid_installment_is_the_paid_to_date(header):
 def test_non_interest_bearing_upb_is_not_taken_for_the_upb():
     mapping = auto_map(["Current Non-Interest Bearing UPB"])
     assert mapping == {}
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+EXAMPLES = [
+    # file, loan, UPB, rate, paid-to, headers left out
+    ("loan-tape-marketplace.csv", "MP-2001", "121407.88", "7.25", date(2024, 2, 1),
+     ["nextPaymentDate"]),
+    ("loan-tape-freddie.csv", "F09Q10000002", "243100.00", "6.125", date(2023, 11, 1),
+     ["Current Non-Interest Bearing UPB"]),
+    ("loan-tape-fannie.csv", "100012345678", "198432.17", "3.875", date(2024, 4, 1), []),
+    ("loan-tape-servicer.csv", "0001042", "211980.04", "6.375", date(2024, 3, 1),
+     ["nextDueDate", "lastPaymentDate"]),
+]  # fmt: skip
+
+
+def _import(portfolio, name, dry_run):
+    tape = open_tape(name, (DOCS / name).read_bytes())
+    mapping = auto_map(tape.headers)
+    assert missing_required(mapping) == []
+    return process_tape(
+        portfolio=portfolio, tape=tape, mapping=mapping, default_day_count="30/360",
+        dry_run=dry_run,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name, loan_number, upb, rate, paid_to, ignored", EXAMPLES)
+def test_each_layouts_example_imports_as_sent(
+    portfolio, name, loan_number, upb, rate, paid_to, ignored
+):
+    checked = _import(portfolio, name, dry_run=True)
+    assert [p.message for p in checked.problems] == []
+    assert checked.counts.created == 2
+    assert not Loan.objects.exists()
+
+    outcome = _import(portfolio, name, dry_run=False)
+    assert outcome.counts.created == 2
+    assert outcome.ignored_headers == ignored
+    loan = Loan.objects.get(portfolio=portfolio, loan_number=loan_number)
+    assert (loan.upb, loan.note_rate, loan.paid_to_date) == (Decimal(upb), Decimal(rate), paid_to)
+
+
+def test_the_fannie_example_is_pipe_delimited():
+    tape = open_tape("loan-tape-fannie.csv", (DOCS / "loan-tape-fannie.csv").read_bytes())
+    assert tape.headers[:2] == ["LOAN_ID", "BORROWER"]
