@@ -22,7 +22,7 @@ from portfolios.choices import LoanStatus
 from portfolios.models import Borrower, Loan, Portfolio
 from portfolios.tape import values as v
 from portfolios.tape.columns import BY_KEY
-from portfolios.tape.readers import MAX_ROWS, Tape, TapeFileError
+from portfolios.tape.readers import MAX_ROWS, Tape, TapeFileError, _letters
 
 # Column key -> (parser, Loan field or None for borrower columns).
 PARSERS: dict[str, Callable] = {
@@ -143,7 +143,10 @@ def check_tape(
     progress: Callable[[int], None] | None = None,
 ) -> CheckResult:
     """Parse and validate every row; collect every problem, not only the first."""
-    index = {h: i for i, h in enumerate(tape.headers) if h}
+    index: dict[str, list[int]] = {}
+    for i, h in enumerate(tape.headers):
+        if h:
+            index.setdefault(h, []).append(i)
     columns = [(key, header, index[header]) for key, header in mapping.items()]
     result = CheckResult()
     first_row_of: dict[str, int] = {}
@@ -156,9 +159,12 @@ def check_tape(
                 f"The tape has more than {MAX_ROWS:,} loans: split it into several tapes."
             )
         parsed, problems = {}, []
-        for key, header, i in columns:
+        for key, header, where in columns:
+            i = where[0]
             raw = cells[i] if i < len(cells) else None
             try:
+                if len(where) > 1:
+                    i, raw = _one_copy(where, cells)
                 if (
                     isinstance(raw, str)
                     and not raw.isprintable()  # fast path: most cells are printable
@@ -177,7 +183,8 @@ def check_tape(
                     value = PARSERS[key](raw)
             except v.CellError as exc:
                 message = f"{BY_KEY[key].label} {exc}"
-                problems.append(Problem(number, header, _shown(raw), message, message))
+                kind = f"{BY_KEY[key].label} {exc.kind}" if isinstance(exc, _Differs) else message
+                problems.append(Problem(number, header, _shown(raw), message, kind))
                 continue
             parsed[key] = value
         problems.extend(_cross_checks(number, parsed, mapping, today))
@@ -204,6 +211,37 @@ def check_tape(
     if progress:
         progress(result.row_count)
     return result
+
+
+class _Differs(v.CellError):
+    """Two copies of a repeated header hold different values."""
+
+    kind = "differs between two columns headed alike"
+
+
+def _one_copy(where: list[int], cells: list) -> tuple[int, object]:
+    """The value of a header the tape lists more than once: the copies must agree, or all
+    but one be blank. Returns (column index, value)."""
+    filled = []
+    for i in where:
+        raw = cells[i] if i < len(cells) else None
+        if not v.is_blank(raw):
+            filled.append((i, raw))
+    if not filled:
+        return where[0], cells[where[0]] if where[0] < len(cells) else None
+
+    def same(raw):
+        return raw.strip() if isinstance(raw, str) else raw
+
+    first = same(filled[0][1])
+    for i, raw in filled[1:]:
+        if same(raw) != first:
+            raise _Differs(
+                f"differs between columns {_letters(filled[0][0])} and {_letters(i)}, both "
+                f"headed alike (“{_shown(filled[0][1])}” and “{_shown(raw)}”): delete or "
+                "rename the wrong column"
+            )
+    return filled[0]
 
 
 def _cross_checks(number: int, parsed: dict, mapping: dict, today: date) -> list[Problem]:

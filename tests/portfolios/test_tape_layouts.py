@@ -212,3 +212,52 @@ def test_each_layouts_example_imports_as_sent(
 def test_the_fannie_example_is_pipe_delimited():
     tape = open_tape("loan-tape-fannie.csv", (DOCS / "loan-tape-fannie.csv").read_bytes())
     assert tape.headers[:2] == ["LOAN_ID", "BORROWER"]
+
+
+REPEATED = ["Loan Number", "Borrower Name", "Property State", "UPB", "Note Rate",
+            "Paid To Date", "Property City", "UPB", "Property City"]  # fmt: skip
+
+
+def _repeated_tape(*rows):
+    lines = [",".join(REPEATED), *(",".join(row) for row in rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.django_db
+def test_a_repeated_header_is_imported_when_its_copies_agree_or_one_is_empty(portfolio):
+    data = _repeated_tape(
+        ["R-1", "Ann", "OH", "1000.00", "6", "2024-03-01", "Dayton", "1000.00", ""],
+        ["R-2", "Bob", "OH", "", "6", "2024-03-01", "", "2000.00", "Akron"],
+        ["R-3", "Cy", "OH", "3000.00", "6", "2024-03-01", "Kent", "", " Kent"],
+    )
+    tape = open_tape("tape.csv", data)
+    mapping = auto_map(tape.headers)
+    outcome = process_tape(portfolio=portfolio, tape=tape, mapping=mapping,
+                           default_day_count="30/360", dry_run=False)  # fmt: skip
+    assert [p.message for p in outcome.problems] == []
+    loans = {
+        loan.loan_number: (loan.upb, loan.property_city)
+        for loan in Loan.objects.filter(portfolio=portfolio)
+    }
+    assert loans == {
+        "R-1": (Decimal("1000.00"), "Dayton"),
+        "R-2": (Decimal("2000.00"), "Akron"),
+        "R-3": (Decimal("3000.00"), "Kent"),
+    }
+
+
+@pytest.mark.django_db
+def test_a_repeated_header_whose_copies_differ_is_reported_and_nothing_written(portfolio):
+    data = _repeated_tape(
+        ["R-1", "Ann", "OH", "1000.00", "6", "2024-03-01", "Dayton", "1000.00", ""],
+        ["R-2", "Bob", "OH", "2000.00", "6", "2024-03-01", "", "2500.00", "Akron"],
+    )
+    tape = open_tape("tape.csv", data)
+    outcome = process_tape(portfolio=portfolio, tape=tape, mapping=auto_map(tape.headers),
+                           default_day_count="30/360", dry_run=False)  # fmt: skip
+    assert [(p.row, p.column, p.message) for p in outcome.problems] == [
+        (3, "UPB", "UPB differs between columns D and H, both headed alike "
+                   "(“2000.00” and “2500.00”): delete or rename the wrong column"),
+    ]  # fmt: skip
+    assert outcome.problem_kinds == [("UPB differs between two columns headed alike", 1)]
+    assert not Loan.objects.exists()
