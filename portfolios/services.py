@@ -21,6 +21,8 @@ from portfolios.models import Loan, Portfolio, SellerColumnMapping, TapeImport, 
 from portfolios.tape.columns import (
     BY_KEY,
     auto_map,
+    derived_note,
+    derives_paid_to,
     is_next_due_date,
     may_map,
     missing_required,
@@ -65,10 +67,10 @@ def validate_mapping(mapping: dict[str, str], headers: list[str]) -> dict[str, s
             errors.append(f"Unknown column {key!r}.")
         elif header not in headers:
             errors.append(f"{BY_KEY[key].label}: the tape has no column “{header}”.")
-        elif is_next_due_date(header):
+        elif is_next_due_date(header) and not may_map(key, header):
             errors.append(
                 f"{BY_KEY[key].label}: “{header}” is the next due date, a different fact; "
-                "it cannot stand for any of our columns."
+                "it can only be the Next Due Date (the paid-to date is then derived from it)."
             )
         elif not may_map(key, header):
             errors.append(
@@ -165,9 +167,15 @@ def start_tape_import(
         raise TapeFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
     name = _filename(upload.name)
     tape = open_tape(name, data)
-    mapping = auto_map(tape.headers, saved_mapping_for(portfolio.seller))
+    saved = saved_mapping_for(portfolio.seller)
+    mapping = auto_map(tape.headers, saved)
+    # A paid-to date derived from the next due date is shown in the mapping step, unless the
+    # seller's saved mapping already chose it.
+    confirm = derives_paid_to(mapping) and "next_due_date" not in saved
     status = (
-        TapeImport.Status.NEEDS_MAPPING if missing_required(mapping) else TapeImport.Status.QUEUED
+        TapeImport.Status.NEEDS_MAPPING
+        if missing_required(mapping) or confirm
+        else TapeImport.Status.QUEUED
     )
     with transaction.atomic():  # the import and its file, or neither
         job = TapeImport.objects.create(
@@ -306,7 +314,14 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
             created=counts.created,
             updated=counts.updated,
             unchanged=counts.unchanged,
-            message=f"Columns not imported: {ignored}." if ignored else "",
+            message=" ".join(
+                part
+                for part in (
+                    derived_note(job.mapping),
+                    f"Columns not imported: {ignored}." if ignored else "",
+                )
+                if part
+            ),
             rows_total=rows,
             rows_done=rows,
         ):

@@ -67,6 +67,9 @@ COLUMNS: tuple[Column, ...] = (
             "Paid Thru Date", "PTD", "Due Date of Last Paid Installment (DDLPI)",
             "Due Date of Last Paid Installment", "DDLPI", "LAST_PAID_INSTALLMENT_DATE",
             "Last Paid Installment Date", "Interest Paid To Date")),
+    Column("next_due_date", "Next Due Date", False, (),
+           "Only when the tape has no paid-to date: the paid-to date is derived from it, one "
+           "month earlier (the same day, or the month's last day)."),
     Column("day_count", "Day Count", False,
            ("Day Count Convention", "Accrual Basis", "Interest Basis")),
     Column("fees", "Fees", False,
@@ -138,10 +141,27 @@ def is_last_payment_date(header) -> bool:
 
 
 def may_map(key: str, header) -> bool:
-    """Whether `header` may stand for our column `key`, by hand or automatically."""
+    """Whether `header` may stand for our column `key`, by hand or automatically: a next-due
+    header only for Next Due Date (from which the paid-to date is derived), a last-payment
+    (posting) date never for the paid-to date."""
     if is_next_due_date(header):
-        return False
+        return key == "next_due_date"
     return not (key == "paid_to_date" and is_last_payment_date(header))
+
+
+def derives_paid_to(mapping: dict[str, str]) -> bool:
+    """The paid-to date is derived from the next due date: the tape has no paid-to column."""
+    return "paid_to_date" not in mapping and "next_due_date" in mapping
+
+
+def derived_note(mapping: dict[str, str]) -> str:
+    """How the import reads the paid-to date when it is derived, else ""."""
+    if not derives_paid_to(mapping):
+        return ""
+    return (
+        f"Paid To Date derived from “{mapping['next_due_date']}”: one month before the next "
+        "due date (the tape has no paid-to column)."
+    )
 
 
 def auto_map(headers: list[str], saved: dict[str, str] | None = None) -> dict[str, str]:
@@ -158,14 +178,22 @@ def auto_map(headers: list[str], saved: dict[str, str] | None = None) -> dict[st
             mapping[key] = header
             used.add(header)
     for header in headers:
-        if not header or header in used or is_next_due_date(header):
+        if not header or header in used:
             continue
-        key = _LOOKUP.get(normalize(header))
+        key = "next_due_date" if is_next_due_date(header) else _LOOKUP.get(normalize(header))
         if key and key not in mapping and may_map(key, header):
             mapping[key] = header
             used.add(header)
+    if "paid_to_date" in mapping:
+        mapping.pop("next_due_date", None)  # a paid-to column: the next due date is not used
     return mapping
 
 
 def missing_required(mapping: dict[str, str]) -> list[str]:
-    return [key for key in REQUIRED if key not in mapping]
+    """Required columns without a header; the paid-to date may be derived from the next
+    due date."""
+    return [
+        key
+        for key in REQUIRED
+        if key not in mapping and not (key == "paid_to_date" and derives_paid_to(mapping))
+    ]

@@ -9,6 +9,7 @@ Bounds (docs/loan-tape.md): at most MAX_ROWS loans per tape; the report keeps th
 MAX_PROBLEMS problems in full and a count per kind of problem for all of them.
 """
 
+import calendar
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from noteinvest.text import has_control_characters
 from portfolios.choices import LoanStatus
 from portfolios.models import Borrower, Loan, Portfolio
 from portfolios.tape import values as v
-from portfolios.tape.columns import BY_KEY
+from portfolios.tape.columns import BY_KEY, derives_paid_to
 from portfolios.tape.readers import MAX_ROWS, Tape, TapeFileError, _letters
 
 # Column key -> (parser, Loan field or None for borrower columns).
@@ -46,6 +47,7 @@ PARSERS: dict[str, Callable] = {
     "upb": v.amount,
     "note_rate": v.rate,
     "paid_to_date": v.paid_to_date,
+    "next_due_date": v.paid_to_date,  # read as a paid-to date, then one month earlier
     "day_count": v.day_count,
     "fees": v.amount_or_zero,
     "costs": v.amount_or_zero,
@@ -65,7 +67,7 @@ BORROWER_KEYS = {
     "borrower_email",
     "borrower_phone",
 }
-LOAN_KEYS = [k for k in PARSERS if k not in BORROWER_KEYS]
+LOAN_KEYS = [k for k in PARSERS if k not in BORROWER_KEYS and k != "next_due_date"]
 EMAIL_MAX = 254
 BATCH = 1000
 MAX_PROBLEMS = 1000
@@ -147,7 +149,13 @@ def check_tape(
     for i, h in enumerate(tape.headers):
         if h:
             index.setdefault(h, []).append(i)
-    columns = [(key, header, index[header]) for key, header in mapping.items()]
+    derived = derives_paid_to(mapping)
+    columns = [
+        (key, header, index[header])
+        for key, header in mapping.items()
+        if key != "next_due_date" or derived  # a paid-to column: the next due is not read
+    ]
+    required = ("upb", "note_rate", "paid_to_date", "next_due_date")
     result = CheckResult()
     first_row_of: dict[str, int] = {}
     for number, cells, percent in tape.rows():
@@ -177,7 +185,7 @@ def check_tape(
                     value = default_day_count
                 elif key == "status" and v.is_blank(raw):
                     value = LoanStatus.NON_PERFORMING
-                elif key in ("upb", "note_rate", "paid_to_date") and v.is_blank(raw):
+                elif key in required and v.is_blank(raw):
                     raise v.CellError("is empty")
                 else:
                     value = PARSERS[key](raw)
@@ -187,6 +195,8 @@ def check_tape(
                 problems.append(Problem(number, header, _shown(raw), message, kind))
                 continue
             parsed[key] = value
+        if derived and "next_due_date" in parsed:
+            parsed["paid_to_date"] = one_period_before(parsed.pop("next_due_date"))
         problems.extend(_cross_checks(number, parsed, mapping, today))
         loan_no = parsed.get("loan_number")
         if loan_no is not None:
@@ -211,6 +221,14 @@ def check_tape(
     if progress:
         progress(result.row_count)
     return result
+
+
+def one_period_before(next_due: date) -> date:
+    """The paid-to date a next due date implies: one month earlier, the same day or the
+    month's last day (next due 2024-03-31 -> paid to 2024-02-29)."""
+    year, month = (next_due.year, next_due.month - 1) if next_due.month > 1 else (
+        next_due.year - 1, 12)  # fmt: skip
+    return date(year, month, min(next_due.day, calendar.monthrange(year, month)[1]))
 
 
 class _Differs(v.CellError):
@@ -248,7 +266,11 @@ def _cross_checks(number: int, parsed: dict, mapping: dict, today: date) -> list
     problems = []
 
     def add(key, message):
-        problems.append(Problem(number, mapping[key], _shown(parsed[key]), message, message))
+        header = mapping.get(key)
+        if header is None and key == "paid_to_date":  # derived from the next due date
+            header = mapping["next_due_date"]
+            message = message.replace("Paid To Date", "Paid To Date (derived from Next Due Date)")
+        problems.append(Problem(number, header, _shown(parsed[key]), message, message))
 
     # Origination and value dates are bounded by today in their parsers (values.py).
     paid_to, origination = parsed.get("paid_to_date"), parsed.get("origination_date")

@@ -208,7 +208,9 @@ def test_command_lists_every_problem_and_fails(portfolio, tmp_path, capsys):
 
 def test_command_names_unmatched_required_columns(portfolio, tmp_path):
     path = tmp_path / "tape.csv"
-    path.write_bytes(b"Loan Number,Borrower,State,UPB,Rate,Next Due Date\nA,B,CA,1,6,2024-01-01\n")
+    path.write_bytes(
+        b"Loan Number,Borrower,State,UPB,Rate,Last Payment Date\nA,B,CA,1,6,2024-01-01\n"
+    )
     with pytest.raises(CommandError, match="no column found for Paid To Date"):
         call_command("import_loan_tape", portfolio.name, str(path))
 

@@ -1,14 +1,19 @@
 """Issue 9, headers: the layouts sellers send (marketplace, Freddie Mac, Fannie Mae,
 servicer exports), and the paid-to guard (next-due and last-payment dates never paid-to)."""
 
+import io
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
 
-from portfolios.models import Loan
+from portfolios.models import Loan, TapeImport
 from portfolios.services import TapeImportError, process_tape, validate_mapping
 from portfolios.tape.columns import (
     COLUMNS,
@@ -18,6 +23,7 @@ from portfolios.tape.columns import (
     missing_required,
     normalize,
 )
+from portfolios.tape.importer import one_period_before
 from portfolios.tape.readers import open_tape
 
 
@@ -32,6 +38,8 @@ def test_every_normalized_alias_names_one_column_only():
 
 def test_no_alias_is_a_guarded_header():
     for column in COLUMNS:
+        if column.key == "next_due_date":
+            continue
         for name in (column.key, column.label, *column.aliases):
             assert not is_next_due_date(name), name
             if column.key == "paid_to_date":
@@ -123,10 +131,11 @@ def test_a_next_due_header_is_never_the_paid_to_date(header):
     assert is_next_due_date(header)
     headers = ["Loan Number", "Borrower", "State", "UPB", "Rate", header]
     mapping = auto_map(headers)
-    assert header not in mapping.values()
-    assert missing_required(mapping) == ["paid_to_date"]
+    assert "paid_to_date" not in mapping
+    assert mapping["next_due_date"] == header  # the paid-to date is derived from it
     # Not from a saved mapping, not by hand.
-    assert auto_map([header], saved={"paid_to_date": header}) == {}
+    assert auto_map([header], saved={"paid_to_date": header}) == {"next_due_date": header}
+    assert auto_map([header, "PTD"], saved={"paid_to_date": header}) == {"paid_to_date": "PTD"}
     with pytest.raises(TapeImportError, match="next due date"):
         validate_mapping({**mapping, "paid_to_date": header}, headers)
 
@@ -261,3 +270,94 @@ def test_a_repeated_header_whose_copies_differ_is_reported_and_nothing_written(p
     ]  # fmt: skip
     assert outcome.problem_kinds == [("UPB differs between two columns headed alike", 1)]
     assert not Loan.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "next_due, paid_to",
+    [(date(2024, 4, 1), date(2024, 3, 1)), (date(2024, 1, 15), date(2023, 12, 15)),
+     (date(2024, 3, 31), date(2024, 2, 29)), (date(2023, 3, 30), date(2023, 2, 28)),
+     (date(2024, 5, 31), date(2024, 4, 30))],
+)  # fmt: skip
+def test_a_next_due_date_gives_the_paid_to_date_one_month_earlier(next_due, paid_to):
+    assert one_period_before(next_due) == paid_to
+
+
+NEXT_DUE_ONLY = b"loanId,borrowerName,propertyState,upb,interestRate,nextPaymentDate\n"
+
+
+@pytest.mark.django_db
+def test_a_tape_with_only_a_next_due_date_derives_the_paid_to_date(portfolio):
+    data = NEXT_DUE_ONLY + b"N-1,Ann,OH,1000.00,6,2024-03-31\nN-2,Bob,OH,2000.00,6,04/01/2024\n"
+    tape = open_tape("tape.csv", data)
+    mapping = auto_map(tape.headers)
+    assert mapping["next_due_date"] == "nextPaymentDate"
+    assert missing_required(mapping) == []
+    outcome = process_tape(portfolio=portfolio, tape=tape, mapping=mapping,
+                           default_day_count="30/360", dry_run=False)  # fmt: skip
+    assert [p.message for p in outcome.problems] == []
+    assert outcome.ignored_headers == []
+    paid_to = dict(Loan.objects.values_list("loan_number", "paid_to_date"))
+    assert paid_to == {"N-1": date(2024, 2, 29), "N-2": date(2024, 3, 1)}
+
+
+@pytest.mark.django_db
+def test_a_derived_paid_to_date_is_checked_and_named(portfolio):
+    far = (timezone.localdate() + timedelta(days=200)).isoformat()
+    data = NEXT_DUE_ONLY + f"N-1,Ann,OH,1000.00,6,{far}\nN-2,Bob,OH,2000.00,6,\n".encode()
+    tape = open_tape("tape.csv", data)
+    outcome = process_tape(portfolio=portfolio, tape=tape, mapping=auto_map(tape.headers),
+                           default_day_count="30/360", dry_run=False)  # fmt: skip
+    assert [(p.row, p.column, p.message) for p in outcome.problems] == [
+        (2, "nextPaymentDate", "Paid To Date (derived from Next Due Date) is in the future"),
+        (3, "nextPaymentDate", "Next Due Date is empty"),
+    ]
+    assert not Loan.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_next_due_column_is_not_read_when_the_tape_has_a_paid_to_date(portfolio):
+    data = b"loanId,borrowerName,propertyState,upb,interestRate,paidToDate,nextPaymentDate\n"
+    data += b"N-1,Ann,OH,1000.00,6,2024-03-01,not a date\n"
+    tape = open_tape("tape.csv", data)
+    outcome = process_tape(portfolio=portfolio, tape=tape, mapping=auto_map(tape.headers),
+                           default_day_count="30/360", dry_run=False)  # fmt: skip
+    assert [p.message for p in outcome.problems] == []
+    assert Loan.objects.get().paid_to_date == date(2024, 3, 1)
+    assert outcome.ignored_headers == ["nextPaymentDate"]
+
+
+@pytest.mark.django_db
+def test_a_derived_paid_to_date_is_shown_in_the_mapping_step(client, staff, portfolio):
+    portfolio.seller = "Market Seller"
+    portfolio.save()
+    client.force_login(staff)
+    data = NEXT_DUE_ONLY + b"N-1,Ann,OH,1000.00,6,2024-04-01\n"
+    url = reverse("portfolios:import_start", args=[portfolio.pk])
+    client.post(url, {"file": SimpleUploadedFile("t.csv", data), "default_day_count": "30/360"})
+    job = TapeImport.objects.get()
+    assert job.status == TapeImport.Status.NEEDS_MAPPING
+    page = client.get(job.get_absolute_url())
+    assert "Paid To Date derived from “nextPaymentDate”: one month before" in page.text
+    form = page.context["mapping_form"]
+    assert form["next_due_date"].value() == "nextPaymentDate"
+    assert "nextPaymentDate" not in [value for value, _ in form.fields["paid_to_date"].choices]
+    chosen = dict(job.mapping)
+    response = client.post(job.get_absolute_url(), {**chosen, "remember": "on"})
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == TapeImport.Status.SUCCEEDED
+    assert "Paid To Date derived from “nextPaymentDate”" in job.message
+    assert Loan.objects.get().paid_to_date == date(2024, 3, 1)
+    # The seller's saved mapping chose it: the next tape goes straight through.
+    client.post(url, {"file": SimpleUploadedFile("t.csv", data), "default_day_count": "30/360"})
+    assert TapeImport.objects.order_by("-pk").first().status == TapeImport.Status.SUCCEEDED
+
+
+@pytest.mark.django_db
+def test_the_command_says_when_the_paid_to_date_is_derived(portfolio, tmp_path):
+    path = tmp_path / "tape.csv"
+    path.write_bytes(NEXT_DUE_ONLY + b"N-1,Ann,OH,1000.00,6,2024-04-01\n")
+    out = io.StringIO()
+    call_command("import_loan_tape", portfolio.name, str(path), stdout=out)
+    assert "Paid To Date derived from “nextPaymentDate”" in out.getvalue()
+    assert Loan.objects.get().paid_to_date == date(2024, 3, 1)
