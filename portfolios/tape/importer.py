@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -22,7 +23,7 @@ from noteinvest.text import has_control_characters
 from portfolios.choices import LoanStatus
 from portfolios.models import Borrower, Loan, Portfolio
 from portfolios.tape import values as v
-from portfolios.tape.columns import BY_KEY, derives_paid_to
+from portfolios.tape.columns import BY_KEY, derives_paid_to, normalize
 from portfolios.tape.readers import MAX_ROWS, Tape, TapeFileError, _letters
 
 # Column key -> (parser, Loan field or None for borrower columns).
@@ -151,7 +152,7 @@ def check_tape(
             index.setdefault(h, []).append(i)
     derived = derives_paid_to(mapping)
     columns = [
-        (key, header, index[header])
+        (key, header, index[header], _parser(key, header))
         for key, header in mapping.items()
         if key != "next_due_date" or derived  # a paid-to column: the next due is not read
     ]
@@ -167,7 +168,7 @@ def check_tape(
                 f"The tape has more than {MAX_ROWS:,} loans: split it into several tapes."
             )
         parsed, problems = {}, []
-        for key, header, where in columns:
+        for key, header, where, parse in columns:
             i = where[0]
             raw = cells[i] if i < len(cells) else None
             try:
@@ -188,7 +189,7 @@ def check_tape(
                 elif key in required and v.is_blank(raw):
                     raise v.CellError("is empty")
                 else:
-                    value = PARSERS[key](raw)
+                    value = parse(raw)
             except v.CellError as exc:
                 message = f"{BY_KEY[key].label} {exc}"
                 kind = f"{BY_KEY[key].label} {exc.kind}" if isinstance(exc, _Differs) else message
@@ -221,6 +222,37 @@ def check_tape(
     if progress:
         progress(result.row_count)
     return result
+
+
+def is_escrow_balance(header) -> bool:
+    """An escrow/impound *balance* (servicer exports: negative when the servicer advanced,
+    positive when it holds the borrower's funds), not an amount advanced."""
+    name = normalize(header)
+    return "balance" in name and "advance" not in name
+
+
+def escrow_balance(raw) -> Decimal:
+    """The advance an escrow balance shows: its size when negative (`-1,412.66`,
+    `($1,412.66)`, `$-1,412.66`), 0 when zero or positive (funds held, not an advance)."""
+    if v.is_blank(raw):
+        return Decimal("0.00")
+    if isinstance(raw, (int, float, Decimal)) and not isinstance(raw, bool):
+        return v.amount_or_zero(-raw) if raw < 0 else Decimal("0.00")
+    text, negative = str(raw).strip(), False
+    if text.startswith("(") and text.endswith(")"):
+        text, negative = text[1:-1].strip(), True
+    if text.startswith("-"):
+        text, negative = text[1:].lstrip(), True
+    elif text.startswith("$-"):
+        text, negative = "$" + text[2:], True
+    value = v.amount_or_zero(text)
+    return value if negative else Decimal("0.00")
+
+
+def _parser(key: str, header: str) -> Callable:
+    if key == "escrow_advances" and is_escrow_balance(header):
+        return escrow_balance
+    return PARSERS[key]
 
 
 def one_period_before(next_due: date) -> date:

@@ -23,8 +23,9 @@ from portfolios.tape.columns import (
     missing_required,
     normalize,
 )
-from portfolios.tape.importer import one_period_before
+from portfolios.tape.importer import escrow_balance, one_period_before
 from portfolios.tape.readers import open_tape
+from portfolios.tape.values import CellError
 
 
 def test_every_normalized_alias_names_one_column_only():
@@ -361,3 +362,36 @@ def test_the_command_says_when_the_paid_to_date_is_derived(portfolio, tmp_path):
     call_command("import_loan_tape", portfolio.name, str(path), stdout=out)
     assert "Paid To Date derived from “nextPaymentDate”" in out.getvalue()
     assert Loan.objects.get().paid_to_date == date(2024, 3, 1)
+
+
+@pytest.mark.parametrize(
+    "raw, advance",
+    [("-1,412.66", "1412.66"), ("($1,412.66)", "1412.66"), ("$-1,412.66", "1412.66"),
+     ("- 20.00", "20.00"), (-20.5, "20.50"), (Decimal("-3.25"), "3.25"), ("310.00", "0.00"),
+     ("$310.00", "0.00"), (310, "0.00"), ("", "0.00"), (None, "0.00"), ("0", "0.00")],
+)  # fmt: skip
+def test_an_escrow_balance_is_an_advance_only_when_negative(raw, advance):
+    assert escrow_balance(raw) == Decimal(advance)
+
+
+@pytest.mark.parametrize("raw", ["-1.005", "-abc", "--5"])
+def test_an_escrow_balance_that_is_not_an_amount_is_refused(raw):
+    with pytest.raises(CellError):
+        escrow_balance(raw)
+
+
+@pytest.mark.django_db
+def test_the_servicers_impound_balance_is_read_as_an_advance_when_negative(portfolio):
+    _import(portfolio, "loan-tape-servicer.csv", dry_run=False)
+    advances = dict(Loan.objects.values_list("loan_number", "escrow_advances"))
+    # -1,412.66 is money the servicer advanced; +310.00 is the borrower's funds held.
+    assert advances == {"0001042": Decimal("1412.66"), "0001043": Decimal("0.00")}
+
+
+@pytest.mark.django_db
+def test_an_escrow_advances_column_keeps_its_sign_meaning(portfolio):
+    data = b"Loan Number,Borrower,State,UPB,Rate,PTD,Escrow Advances\nE-1,Ann,OH,1,6,2024-01-01,310.00\n"
+    tape = open_tape("tape.csv", data)
+    process_tape(portfolio=portfolio, tape=tape, mapping=auto_map(tape.headers),
+                 default_day_count="30/360", dry_run=False)  # fmt: skip
+    assert Loan.objects.get().escrow_advances == Decimal("310.00")
