@@ -26,6 +26,7 @@ from portfolios.tape.columns import (
     is_next_due_date,
     may_map,
     missing_required,
+    not_imported,
 )
 from portfolios.tape.importer import Counts, Problem, apply_tape, check_tape
 from portfolios.tape.readers import MAX_BYTES, Tape, TapeFileError, open_tape
@@ -119,7 +120,7 @@ def process_tape(
     outcome = TapeOutcome(
         row_count=result.row_count,
         problems=result.problems,
-        ignored_headers=[h for h in tape.headers if h and h not in mapping.values()],
+        ignored_headers=not_imported(tape.headers, mapping),
         problem_count=result.problem_count,
         problem_kinds=result.kinds.most_common(),
     )
@@ -339,7 +340,7 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
             total = tape.count_rows() or 0
             if total:
                 _alive(job_id, rows_total=total)
-        ignored = ", ".join(f"“{h}”" for h in tape.headers if h and h not in job.mapping.values())
+        ignored = ", ".join(f"“{h}”" for h in not_imported(tape.headers, job.mapping))
         outcome = process_tape(
             portfolio=job.portfolio,
             tape=tape,

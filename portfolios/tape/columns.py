@@ -154,6 +154,13 @@ def derives_paid_to(mapping: dict[str, str]) -> bool:
     return "paid_to_date" not in mapping and "next_due_date" in mapping
 
 
+def not_imported(headers: list[str], mapping: dict[str, str]) -> list[str]:
+    """The tape's headers whose columns are not read, each once (a header may be repeated);
+    a next-due column is not read when the tape has a paid-to column."""
+    read = {h for k, h in mapping.items() if k != "next_due_date" or derives_paid_to(mapping)}
+    return [h for h in dict.fromkeys(headers) if h and h not in read]
+
+
 def derived_note(mapping: dict[str, str]) -> str:
     """How the import reads the paid-to date when it is derived, else ""."""
     if not derives_paid_to(mapping):

@@ -22,6 +22,7 @@ from portfolios.tape.columns import (
     is_next_due_date,
     missing_required,
     normalize,
+    not_imported,
 )
 from portfolios.tape.importer import escrow_balance, one_period_before
 from portfolios.tape.readers import open_tape
@@ -395,3 +396,12 @@ def test_an_escrow_advances_column_keeps_its_sign_meaning(portfolio):
     process_tape(portfolio=portfolio, tape=tape, mapping=auto_map(tape.headers),
                  default_day_count="30/360", dry_run=False)  # fmt: skip
     assert Loan.objects.get().escrow_advances == Decimal("310.00")
+
+
+def test_columns_not_imported_are_listed_once_and_an_unread_next_due_among_them():
+    headers = ["Loan Number", "Notes", "PTD", "Next Due Date", "Notes"]
+    mapping = {"loan_number": "Loan Number", "paid_to_date": "PTD",
+               "next_due_date": "Next Due Date"}  # fmt: skip
+    assert not_imported(headers, mapping) == ["Notes", "Next Due Date"]
+    del mapping["paid_to_date"]
+    assert not_imported(headers, mapping) == ["Notes", "PTD"]
