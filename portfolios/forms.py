@@ -11,7 +11,7 @@ from noteinvest.forms import BoundedDateField, HygienicFormMixin
 from noteinvest.text import looks_like_formula
 from portfolios.choices import STATE_CHOICES, DayCount, LoanStatus, Occupancy
 from portfolios.models import Borrower, Loan, Portfolio
-from portfolios.tape.columns import COLUMNS, is_next_due_date
+from portfolios.tape.columns import COLUMNS, derived_note, may_map
 from portfolios.tape.readers import MAX_BYTES
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -238,13 +238,16 @@ class ColumnMappingForm(forms.Form):
 
     def __init__(self, *args, headers, mapping, **kwargs):
         super().__init__(*args, **kwargs)
-        usable = [h for h in headers if h and not is_next_due_date(h)]
-        options = [("", "— not in this tape —"), *[(h, h) for h in usable]]
+        self.derived_note = derived_note(mapping)
+        usable = list(dict.fromkeys(h for h in headers if h))
         for column in COLUMNS:
+            options = [("", "— not in this tape —")]
+            options += [(h, h) for h in usable if may_map(column.key, h)]
             self.fields[column.key] = forms.ChoiceField(
                 label=column.label,
                 choices=options,
-                required=column.required,
+                # Paid To Date may be derived from Next Due Date (validate_mapping checks).
+                required=column.required and column.key != "paid_to_date",
                 initial=mapping.get(column.key, ""),
                 help_text=column.help or None,
             )

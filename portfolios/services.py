@@ -18,7 +18,16 @@ from django.utils import timezone
 from noteinvest.text import has_control_characters
 from portfolios.forms import LOAN_NUMBER_TAKEN
 from portfolios.models import Loan, Portfolio, SellerColumnMapping, TapeImport, TapeUpload
-from portfolios.tape.columns import BY_KEY, auto_map, is_next_due_date, missing_required
+from portfolios.tape.columns import (
+    BY_KEY,
+    auto_map,
+    derived_note,
+    derives_paid_to,
+    is_next_due_date,
+    may_map,
+    missing_required,
+    not_imported,
+)
 from portfolios.tape.importer import Counts, Problem, apply_tape, check_tape
 from portfolios.tape.readers import MAX_BYTES, Tape, TapeFileError, open_tape
 
@@ -59,10 +68,15 @@ def validate_mapping(mapping: dict[str, str], headers: list[str]) -> dict[str, s
             errors.append(f"Unknown column {key!r}.")
         elif header not in headers:
             errors.append(f"{BY_KEY[key].label}: the tape has no column “{header}”.")
-        elif is_next_due_date(header):
+        elif is_next_due_date(header) and not may_map(key, header):
             errors.append(
                 f"{BY_KEY[key].label}: “{header}” is the next due date, a different fact; "
-                "it cannot stand for any of our columns."
+                "it can only be the Next Due Date (the paid-to date is then derived from it)."
+            )
+        elif not may_map(key, header):
+            errors.append(
+                f"{BY_KEY[key].label}: “{header}” is the date the last payment was received, "
+                "not the date interest is paid to."
             )
     used: dict[str, str] = {}
     for key, header in clean.items():
@@ -106,7 +120,7 @@ def process_tape(
     outcome = TapeOutcome(
         row_count=result.row_count,
         problems=result.problems,
-        ignored_headers=[h for h in tape.headers if h and h not in mapping.values()],
+        ignored_headers=not_imported(tape.headers, mapping),
         problem_count=result.problem_count,
         problem_kinds=result.kinds.most_common(),
     )
@@ -154,9 +168,15 @@ def start_tape_import(
         raise TapeFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
     name = _filename(upload.name)
     tape = open_tape(name, data)
-    mapping = auto_map(tape.headers, saved_mapping_for(portfolio.seller))
+    saved = saved_mapping_for(portfolio.seller)
+    mapping = auto_map(tape.headers, saved)
+    # A paid-to date derived from the next due date is shown in the mapping step, unless the
+    # seller's saved mapping already chose it.
+    confirm = derives_paid_to(mapping) and "next_due_date" not in saved
     status = (
-        TapeImport.Status.NEEDS_MAPPING if missing_required(mapping) else TapeImport.Status.QUEUED
+        TapeImport.Status.NEEDS_MAPPING
+        if missing_required(mapping) or confirm
+        else TapeImport.Status.QUEUED
     )
     with transaction.atomic():  # the import and its file, or neither
         job = TapeImport.objects.create(
@@ -295,7 +315,14 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
             created=counts.created,
             updated=counts.updated,
             unchanged=counts.unchanged,
-            message=f"Columns not imported: {ignored}." if ignored else "",
+            message=" ".join(
+                part
+                for part in (
+                    derived_note(job.mapping),
+                    f"Columns not imported: {ignored}." if ignored else "",
+                )
+                if part
+            ),
             rows_total=rows,
             rows_done=rows,
         ):
@@ -313,7 +340,7 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
             total = tape.count_rows() or 0
             if total:
                 _alive(job_id, rows_total=total)
-        ignored = ", ".join(f"“{h}”" for h in tape.headers if h and h not in job.mapping.values())
+        ignored = ", ".join(f"“{h}”" for h in not_imported(tape.headers, job.mapping))
         outcome = process_tape(
             portfolio=job.portfolio,
             tape=tape,

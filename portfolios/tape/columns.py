@@ -1,9 +1,12 @@
 """The canonical loan-tape columns, their aliases, and header matching.
 
 Headers match regardless of case, spaces and punctuation ("Paid-To Date" = "paid to
-date" = "PAID_TO_DATE"). A "Next Due Date" column is a different fact (the next
-installment's due date, usually a month after the paid-to date) and is never taken
-for the paid-to date, not even in the manual mapping.
+date" = "PAID_TO_DATE"). A next-due column in any spelling ("Next Due Date",
+nextPaymentDate, NXT_PMT_DUE_DT, "Due Date of Next Installment") is a different fact (the
+next installment's due date, usually a month after the paid-to date) and is never taken for
+any column, not even in the manual mapping; a last-payment (posting) date is never taken for
+the paid-to date. The last paid installment's due date (Freddie's DDLPI, Fannie's
+LAST_PAID_INSTALLMENT_DATE) is the paid-to date.
 """
 
 import re
@@ -21,7 +24,8 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("loan_number", "Loan Number", True,
-           ("Loan ID", "Loan No", "Loan #", "Loan Num", "Account Number", "Seller Loan Number"),
+           ("Loan ID", "Loan No", "Loan #", "Loan Num", "Account Number", "Seller Loan Number",
+            "Loan Sequence Number", "Loan Account", "Loan Account Number", "Account No"),
            "Unique within the portfolio; re-imports match loans by it."),
     Column("borrower_name", "Borrower Name", True,
            ("Borrower", "Primary Borrower", "Borrower 1 Name", "Borrower Full Name")),
@@ -32,13 +36,17 @@ COLUMNS: tuple[Column, ...] = (
     Column("borrower_email", "Borrower Email", False, ("Email", "E-mail", "Borrower E-mail")),
     Column("borrower_phone", "Borrower Phone", False, ("Phone", "Phone Number", "Home Phone")),
     Column("property_address", "Property Address", False,
-           ("Address", "Property Street", "Street Address", "Collateral Address")),
-    Column("property_city", "Property City", False, ("City",)),
+           ("Address", "Property Street", "Street Address", "Collateral Address", "Prop Address",
+            "Property Street Address")),
+    Column("property_city", "Property City", False, ("City", "Prop City")),
     Column("property_state", "Property State", True, ("State", "ST", "Prop State")),
-    Column("property_zip", "Property ZIP", False, ("ZIP", "Zip Code", "Postal Code", "Prop Zip")),
+    Column("property_zip", "Property ZIP", False,
+           ("ZIP", "Zip Code", "Postal Code", "Prop Zip", "Property Zip Code",
+            "Property Postal Code")),
     Column("property_county", "Property County", False, ("County",)),
-    Column("property_type", "Property Type", False, ("Prop Type", "Collateral Type")),
-    Column("occupancy", "Occupancy", False, ("Occupancy Status", "Occupancy Type")),
+    Column("property_type", "Property Type", False, ("Prop Type", "Collateral Type", "PROP")),
+    Column("occupancy", "Occupancy", False,
+           ("Occupancy Status", "Occupancy Type", "OCC_STAT", "Occupancy Code")),
     Column("purchase_money", "Purchase Money", False,
            ("Purchase-Money", "Loan Purpose", "Purpose", "Purchase Money Loan")),
     Column("lien_position", "Lien Position", False, ("Lien", "Lien Pos")),
@@ -46,22 +54,34 @@ COLUMNS: tuple[Column, ...] = (
            ("Orig Date", "Note Date", "Origination", "Funding Date")),
     Column("original_balance", "Original Balance", False,
            ("Original Loan Amount", "Orig Balance", "Original Principal Balance",
-            "Original Amount")),
+            "Original Amount", "Original UPB", "ORIG_UPB", "Original Loan Balance")),
     Column("upb", "UPB", True,
            ("Unpaid Principal Balance", "Current Balance", "Current UPB", "Principal Balance",
-            "Current Principal Balance")),
+            "Current Principal Balance", "Current Actual UPB", "Unpaid Balance",
+            "Current Unpaid Principal Balance")),
     Column("note_rate", "Note Rate", True,
-           ("Rate", "Interest Rate", "Current Rate", "Current Interest Rate", "Note Rate %")),
+           ("Rate", "Interest Rate", "Current Rate", "Current Interest Rate", "Note Rate %",
+            "CURR_RATE", "Current Note Rate")),
     Column("paid_to_date", "Paid To Date", True,
            ("Interest Paid Through", "Paid Through Date", "Paid-Through Date", "Interest Paid To",
-            "Paid Thru Date", "PTD")),
+            "Paid Thru Date", "PTD", "Due Date of Last Paid Installment (DDLPI)",
+            "Due Date of Last Paid Installment", "DDLPI", "LAST_PAID_INSTALLMENT_DATE",
+            "Last Paid Installment Date", "Interest Paid To Date")),
+    Column("next_due_date", "Next Due Date", False, (),
+           "Only when the tape has no paid-to date: the paid-to date is derived from it, one "
+           "month earlier (the same day, or the month's last day)."),
     Column("day_count", "Day Count", False,
            ("Day Count Convention", "Accrual Basis", "Interest Basis")),
-    Column("fees", "Fees", False, ("Late Fees", "Accrued Late Fees", "Fees Due")),
-    Column("costs", "Costs", False, ("Corporate Advances", "Legal Costs", "Recoverable Costs")),
+    Column("fees", "Fees", False,
+           ("Late Fees", "Accrued Late Fees", "Fees Due", "Late Charges", "Accrued Late Charges",
+            "Late Charges Due", "Unpaid Late Charges", "Late Charge Balance")),
+    Column("costs", "Costs", False,
+           ("Corporate Advances", "Legal Costs", "Recoverable Costs", "Corporate Advance",
+            "Corporate Advance Balance", "Corp Adv Balance")),
     Column("escrow_advances", "Escrow Advances", False,
            ("Escrow Advance", "Escrow Balance Advanced", "T&I Advances",
-            "Tax and Insurance Advances")),
+            "Tax and Insurance Advances", "Escrow Balance", "Impound Balance",
+            "Escrow/Impound Balance", "Escrow Advance Balance")),
     Column("suspense", "Suspense", False,
            ("Suspense Balance", "Unapplied Funds", "Unapplied Balance", "Suspense Funds")),
     Column("purchase_price", "Loan Purchase Price", False,
@@ -72,14 +92,26 @@ COLUMNS: tuple[Column, ...] = (
     Column("value_source", "Value Source", False, ("Valuation Type", "Value Type")),
     Column("foreclosure_process", "Foreclosure Process", False,
            ("Foreclosure Type", "FC Type", "Judicial/Non-Judicial")),
-    Column("status", "Status", False, ("Loan Status", "Performance Status")),
+    Column("status", "Status", False, ("Loan Status", "Performance Status", "Legal Status")),
 )  # fmt: skip
 
 BY_KEY = {c.key: c for c in COLUMNS}
 REQUIRED = tuple(c.key for c in COLUMNS if c.required)
 
-# Headers that name a different fact and must never be matched to a column of ours.
-NEVER_MATCH = {"nextduedate", "nextpaymentduedate", "duedate", "nextdue", "ndd"}
+# Headers that name a different fact and must never be matched to a column of ours: the
+# next installment's due date in any spelling, recognised by meaning (a "next" word and a
+# "due"/"payment"/"installment" word): Next Due Date, nextPaymentDate, NXT_PMT_DUE_DT,
+# Due Date of Next Installment, Next Pay Date ... plus a bare "Due Date" and "NDD".
+_NEXT = re.compile(r"next|nxt")
+_DUE = re.compile(r"due|pay|pmt|pymt|inst")
+NEVER_MATCH = {"duedate", "ndd", "nextdue", "nxtdue"}
+# The date the last payment was received (posted): a posting date such as 03/03/2024, not
+# the date interest is paid to. It is never the paid-to date. "Last paid installment"
+# (Freddie's DDLPI, Fannie's LAST_PAID_INSTALLMENT_DATE) is the paid-to date and is not
+# caught: "paid" is not "pay".
+_LAST = re.compile(r"last|lst|latest|recent|prior")
+_PAYMENT = re.compile(r"pay|pmt|pymt|received|rcvd|posted|posting|remit")
+_INSTALLMENT_PAID = re.compile(r"paidinst|ddlpi")
 
 
 def normalize(header) -> str:
@@ -95,7 +127,48 @@ for _column in COLUMNS:
 
 
 def is_next_due_date(header) -> bool:
-    return normalize(header) in NEVER_MATCH
+    """A header meaning the next installment's due date, whatever its spelling."""
+    name = normalize(header)
+    return name in NEVER_MATCH or bool(_NEXT.search(name) and _DUE.search(name))
+
+
+def is_last_payment_date(header) -> bool:
+    """A header meaning the date the last payment was received (a posting date)."""
+    name = normalize(header)
+    if _INSTALLMENT_PAID.search(name) or is_next_due_date(header):
+        return False
+    return bool(_LAST.search(name) and _PAYMENT.search(name))
+
+
+def may_map(key: str, header) -> bool:
+    """Whether `header` may stand for our column `key`, by hand or automatically: a next-due
+    header only for Next Due Date (from which the paid-to date is derived), a last-payment
+    (posting) date never for the paid-to date."""
+    if is_next_due_date(header):
+        return key == "next_due_date"
+    return not (key == "paid_to_date" and is_last_payment_date(header))
+
+
+def derives_paid_to(mapping: dict[str, str]) -> bool:
+    """The paid-to date is derived from the next due date: the tape has no paid-to column."""
+    return "paid_to_date" not in mapping and "next_due_date" in mapping
+
+
+def not_imported(headers: list[str], mapping: dict[str, str]) -> list[str]:
+    """The tape's headers whose columns are not read, each once (a header may be repeated);
+    a next-due column is not read when the tape has a paid-to column."""
+    read = {h for k, h in mapping.items() if k != "next_due_date" or derives_paid_to(mapping)}
+    return [h for h in dict.fromkeys(headers) if h and h not in read]
+
+
+def derived_note(mapping: dict[str, str]) -> str:
+    """How the import reads the paid-to date when it is derived, else ""."""
+    if not derives_paid_to(mapping):
+        return ""
+    return (
+        f"Paid To Date derived from “{mapping['next_due_date']}”: one month before the next "
+        "due date (the tape has no paid-to column)."
+    )
 
 
 def auto_map(headers: list[str], saved: dict[str, str] | None = None) -> dict[str, str]:
@@ -108,18 +181,26 @@ def auto_map(headers: list[str], saved: dict[str, str] | None = None) -> dict[st
     mapping: dict[str, str] = {}
     used: set[str] = set()
     for key, header in (saved or {}).items():
-        if key in BY_KEY and header in present and not is_next_due_date(header):
+        if key in BY_KEY and header in present and may_map(key, header):
             mapping[key] = header
             used.add(header)
     for header in headers:
-        if not header or header in used or is_next_due_date(header):
+        if not header or header in used:
             continue
-        key = _LOOKUP.get(normalize(header))
-        if key and key not in mapping:
+        key = "next_due_date" if is_next_due_date(header) else _LOOKUP.get(normalize(header))
+        if key and key not in mapping and may_map(key, header):
             mapping[key] = header
             used.add(header)
+    if "paid_to_date" in mapping:
+        mapping.pop("next_due_date", None)  # a paid-to column: the next due date is not used
     return mapping
 
 
 def missing_required(mapping: dict[str, str]) -> list[str]:
-    return [key for key in REQUIRED if key not in mapping]
+    """Required columns without a header; the paid-to date may be derived from the next
+    due date."""
+    return [
+        key
+        for key in REQUIRED
+        if key not in mapping and not (key == "paid_to_date" and derives_paid_to(mapping))
+    ]

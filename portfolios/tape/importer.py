@@ -9,11 +9,13 @@ Bounds (docs/loan-tape.md): at most MAX_ROWS loans per tape; the report keeps th
 MAX_PROBLEMS problems in full and a count per kind of problem for all of them.
 """
 
+import calendar
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -21,8 +23,8 @@ from noteinvest.text import has_control_characters
 from portfolios.choices import LoanStatus
 from portfolios.models import Borrower, Loan, Portfolio
 from portfolios.tape import values as v
-from portfolios.tape.columns import BY_KEY
-from portfolios.tape.readers import MAX_ROWS, Tape, TapeFileError
+from portfolios.tape.columns import BY_KEY, derives_paid_to, normalize
+from portfolios.tape.readers import MAX_ROWS, Tape, TapeFileError, _letters
 
 # Column key -> (parser, Loan field or None for borrower columns).
 PARSERS: dict[str, Callable] = {
@@ -46,6 +48,7 @@ PARSERS: dict[str, Callable] = {
     "upb": v.amount,
     "note_rate": v.rate,
     "paid_to_date": v.paid_to_date,
+    "next_due_date": v.paid_to_date,  # read as a paid-to date, then one month earlier
     "day_count": v.day_count,
     "fees": v.amount_or_zero,
     "costs": v.amount_or_zero,
@@ -65,7 +68,7 @@ BORROWER_KEYS = {
     "borrower_email",
     "borrower_phone",
 }
-LOAN_KEYS = [k for k in PARSERS if k not in BORROWER_KEYS]
+LOAN_KEYS = [k for k in PARSERS if k not in BORROWER_KEYS and k != "next_due_date"]
 EMAIL_MAX = 254
 BATCH = 1000
 MAX_PROBLEMS = 1000
@@ -143,8 +146,17 @@ def check_tape(
     progress: Callable[[int], None] | None = None,
 ) -> CheckResult:
     """Parse and validate every row; collect every problem, not only the first."""
-    index = {h: i for i, h in enumerate(tape.headers) if h}
-    columns = [(key, header, index[header]) for key, header in mapping.items()]
+    index: dict[str, list[int]] = {}
+    for i, h in enumerate(tape.headers):
+        if h:
+            index.setdefault(h, []).append(i)
+    derived = derives_paid_to(mapping)
+    columns = [
+        (key, header, index[header], _parser(key, header))
+        for key, header in mapping.items()
+        if key != "next_due_date" or derived  # a paid-to column: the next due is not read
+    ]
+    required = ("upb", "note_rate", "paid_to_date", "next_due_date")
     result = CheckResult()
     first_row_of: dict[str, int] = {}
     for number, cells, percent in tape.rows():
@@ -156,9 +168,12 @@ def check_tape(
                 f"The tape has more than {MAX_ROWS:,} loans: split it into several tapes."
             )
         parsed, problems = {}, []
-        for key, header, i in columns:
+        for key, header, where, parse in columns:
+            i = where[0]
             raw = cells[i] if i < len(cells) else None
             try:
+                if len(where) > 1:
+                    i, raw = _one_copy(where, cells)
                 if (
                     isinstance(raw, str)
                     and not raw.isprintable()  # fast path: most cells are printable
@@ -171,15 +186,18 @@ def check_tape(
                     value = default_day_count
                 elif key == "status" and v.is_blank(raw):
                     value = LoanStatus.NON_PERFORMING
-                elif key in ("upb", "note_rate", "paid_to_date") and v.is_blank(raw):
+                elif key in required and v.is_blank(raw):
                     raise v.CellError("is empty")
                 else:
-                    value = PARSERS[key](raw)
+                    value = parse(raw)
             except v.CellError as exc:
                 message = f"{BY_KEY[key].label} {exc}"
-                problems.append(Problem(number, header, _shown(raw), message, message))
+                kind = f"{BY_KEY[key].label} {exc.kind}" if isinstance(exc, _Differs) else message
+                problems.append(Problem(number, header, _shown(raw), message, kind))
                 continue
             parsed[key] = value
+        if derived and "next_due_date" in parsed:
+            parsed["paid_to_date"] = one_period_before(parsed.pop("next_due_date"))
         problems.extend(_cross_checks(number, parsed, mapping, today))
         loan_no = parsed.get("loan_number")
         if loan_no is not None:
@@ -206,11 +224,85 @@ def check_tape(
     return result
 
 
+def is_escrow_balance(header) -> bool:
+    """An escrow/impound *balance* (servicer exports: negative when the servicer advanced,
+    positive when it holds the borrower's funds), not an amount advanced."""
+    name = normalize(header)
+    return "balance" in name and "advance" not in name
+
+
+def escrow_balance(raw) -> Decimal:
+    """The advance an escrow balance shows: its size when negative (`-1,412.66`,
+    `($1,412.66)`, `$-1,412.66`), 0 when zero or positive (funds held, not an advance)."""
+    if v.is_blank(raw):
+        return Decimal("0.00")
+    if isinstance(raw, (int, float, Decimal)) and not isinstance(raw, bool):
+        return v.amount_or_zero(-raw) if raw < 0 else Decimal("0.00")
+    text, negative = str(raw).strip(), False
+    if text.startswith("(") and text.endswith(")"):
+        text, negative = text[1:-1].strip(), True
+    if text.startswith("-"):
+        text, negative = text[1:].lstrip(), True
+    elif text.startswith("$-"):
+        text, negative = "$" + text[2:], True
+    value = v.amount_or_zero(text)
+    return value if negative else Decimal("0.00")
+
+
+def _parser(key: str, header: str) -> Callable:
+    if key == "escrow_advances" and is_escrow_balance(header):
+        return escrow_balance
+    return PARSERS[key]
+
+
+def one_period_before(next_due: date) -> date:
+    """The paid-to date a next due date implies: one month earlier, the same day or the
+    month's last day (next due 2024-03-31 -> paid to 2024-02-29)."""
+    year, month = (next_due.year, next_due.month - 1) if next_due.month > 1 else (
+        next_due.year - 1, 12)  # fmt: skip
+    return date(year, month, min(next_due.day, calendar.monthrange(year, month)[1]))
+
+
+class _Differs(v.CellError):
+    """Two copies of a repeated header hold different values."""
+
+    kind = "differs between two columns headed alike"
+
+
+def _one_copy(where: list[int], cells: list) -> tuple[int, object]:
+    """The value of a header the tape lists more than once: the copies must agree, or all
+    but one be blank. Returns (column index, value)."""
+    filled = []
+    for i in where:
+        raw = cells[i] if i < len(cells) else None
+        if not v.is_blank(raw):
+            filled.append((i, raw))
+    if not filled:
+        return where[0], cells[where[0]] if where[0] < len(cells) else None
+
+    def same(raw):
+        return raw.strip() if isinstance(raw, str) else raw
+
+    first = same(filled[0][1])
+    for i, raw in filled[1:]:
+        if same(raw) != first:
+            raise _Differs(
+                f"differs between columns {_letters(filled[0][0])} and {_letters(i)}, both "
+                f"headed alike (“{_shown(filled[0][1])}” and “{_shown(raw)}”): delete or "
+                "rename the wrong column"
+            )
+    return filled[0]
+
+
 def _cross_checks(number: int, parsed: dict, mapping: dict, today: date) -> list[Problem]:
     problems = []
 
     def add(key, message):
-        problems.append(Problem(number, mapping[key], _shown(parsed[key]), message, message))
+        header = mapping.get(key)
+        if header is None and key == "paid_to_date":  # derived from the next due date
+            header = mapping["next_due_date"]
+            message = message.replace("Paid To Date", "Paid To Date (derived from Next Due Date)")
+        problems.append(Problem(number, header, _shown(parsed[key]), message, message))
 
     # Origination and value dates are bounded by today in their parsers (values.py).
     paid_to, origination = parsed.get("paid_to_date"), parsed.get("origination_date")

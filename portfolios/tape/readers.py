@@ -124,7 +124,6 @@ def _check_headers(headers: list[str]) -> None:
         raise TapeFileError(
             f"The tape has {len(headers)} columns; at most {MAX_COLUMNS} can be read."
         )
-    seen: dict[str, int] = {}
     for index, header in enumerate(headers):
         if not header:
             continue
@@ -137,12 +136,8 @@ def _check_headers(headers: list[str]) -> None:
             raise TapeFileError(
                 f"The column header in column {_letters(index)} is longer than 200 characters."
             )
-        if header in seen:
-            raise TapeFileError(
-                f"The column header “{header}” appears twice (columns {_letters(seen[header])} "
-                f"and {_letters(index)}): rename one."
-            )
-        seen[header] = index
+        # A header listed twice is read (the marketplace's template does it): the importer
+        # takes the copy with a value and reports a row where the copies differ.
 
 
 def _letters(index: int) -> str:

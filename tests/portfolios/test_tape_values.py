@@ -127,10 +127,10 @@ def test_headers_match_whatever_case_spaces_and_punctuation():
 def test_next_due_date_is_never_taken_for_the_paid_to_date():
     mapping = auto_map(["Loan Number", "Borrower", "State", "UPB", "Rate", "Next Due Date"])
     assert "paid_to_date" not in mapping
-    assert missing_required(mapping) == ["paid_to_date"]
+    assert mapping["next_due_date"] == "Next Due Date"  # the paid-to date is derived from it
     # Not even from a saved mapping that names it.
     mapping = auto_map(["Next Due Date"], saved={"paid_to_date": "Next Due Date"})
-    assert mapping == {}
+    assert mapping == {"next_due_date": "Next Due Date"}
 
 
 def test_saved_mapping_wins_over_name_matching():

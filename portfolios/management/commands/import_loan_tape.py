@@ -7,7 +7,13 @@ from django.core.management.base import BaseCommand, CommandError
 from portfolios.choices import DayCount
 from portfolios.models import Portfolio
 from portfolios.services import process_tape, saved_mapping_for
-from portfolios.tape.columns import BY_KEY, auto_map, missing_required
+from portfolios.tape.columns import (
+    BY_KEY,
+    auto_map,
+    derived_note,
+    derives_paid_to,
+    missing_required,
+)
 from portfolios.tape.readers import MAX_BYTES, TapeFileError, open_tape
 
 
@@ -51,6 +57,8 @@ class Command(BaseCommand):
                 "(see docs/loan-tape.md) or map them once in the browser import, which saves "
                 "the mapping for the seller."
             )
+        if derives_paid_to(mapping):
+            self.stdout.write(derived_note(mapping))
         try:
             outcome = process_tape(
                 portfolio=target, tape=tape, mapping=mapping, default_day_count=day_count,
