@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
 from django.db import transaction
 
@@ -52,7 +51,7 @@ PARSERS: dict[str, Callable] = {
     "day_count": v.day_count,
     "fees": v.amount_or_zero,
     "costs": v.amount_or_zero,
-    "escrow_advances": v.amount_or_zero,
+    "escrow_advances": v.escrow_advances,
     "suspense": v.amount_or_zero,
     "purchase_price": v.optional_amount,
     "property_value": v.optional_amount,
@@ -231,27 +230,9 @@ def is_escrow_balance(header) -> bool:
     return "balance" in name and "advance" not in name
 
 
-def escrow_balance(raw) -> Decimal:
-    """The advance an escrow balance shows: its size when negative (`-1,412.66`,
-    `($1,412.66)`, `$-1,412.66`), 0 when zero or positive (funds held, not an advance)."""
-    if v.is_blank(raw):
-        return Decimal("0.00")
-    if isinstance(raw, (int, float, Decimal)) and not isinstance(raw, bool):
-        return v.amount_or_zero(-raw) if raw < 0 else Decimal("0.00")
-    text, negative = str(raw).strip(), False
-    if text.startswith("(") and text.endswith(")"):
-        text, negative = text[1:-1].strip(), True
-    if text.startswith("-"):
-        text, negative = text[1:].lstrip(), True
-    elif text.startswith("$-"):
-        text, negative = "$" + text[2:], True
-    value = v.amount_or_zero(text)
-    return value if negative else Decimal("0.00")
-
-
 def _parser(key: str, header: str) -> Callable:
     if key == "escrow_advances" and is_escrow_balance(header):
-        return escrow_balance
+        return v.escrow_balance
     return PARSERS[key]
 
 

@@ -95,25 +95,38 @@ def amount_or_zero(raw) -> Decimal:
     return Decimal("0.00") if is_blank(raw) or _is_dash_zero(raw) else amount(raw)
 
 
+def _signed_amount(raw) -> tuple[Decimal, bool]:
+    """An amount and whether it was written negative: -1,234.50, (1,234.50), $-1,234.50,
+    -$1,234.50 or a negative number cell; blank or a dash is zero."""
+    if is_blank(raw) or _is_dash_zero(raw):
+        return Decimal("0.00"), False
+    if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
+        return amount_or_zero(-raw if raw < 0 else raw), raw < 0
+    text, negative = str(raw).strip(), False
+    if text.startswith("(") and text.endswith(")"):
+        text, negative = text[1:-1].strip(), True
+    if text.startswith("-"):
+        if negative:
+            raise CellError("is not an amount of money")
+        text, negative = text[1:].lstrip(), True
+    elif text.startswith(("$-", "$ -")):
+        text, negative = "$" + text[1:].lstrip().removeprefix("-").lstrip(), True
+    return amount(text), negative
+
+
 def escrow_advances(raw) -> Decimal:
-    """Escrow (impound) advances, stored as a positive amount the borrower owes. A servicer's
-    export gives the impound balance, negative when the servicer has advanced taxes and
-    insurance: -1,234.50 (or (1,234.50)) is an advance of 1,234.50. A positive figure is read
-    as the advance itself, as an "Escrow Advances" column writes it."""
-    if isinstance(raw, str):
-        text = raw.strip()
-        if _is_dash_zero(text):
-            return Decimal("0.00")
-        if text.startswith("(") and text.endswith(")"):
-            text = "-" + text[1:-1].strip()
-        if text.startswith("-"):
-            return amount(text[1:].lstrip())
-        if text.startswith("$-") or text.startswith("$ -"):
-            return amount(text.replace("-", "", 1).replace("$ ", "$", 1))
-        raw = text
-    elif isinstance(raw, int | float) and not isinstance(raw, bool) and raw < 0:
-        raw = -raw
-    return amount_or_zero(raw)
+    """Escrow (impound) advances, stored as a positive amount the borrower owes. A column of
+    advances may write them with a minus sign (-1,234.50 or (1,234.50)): the size is the
+    advance."""
+    return _signed_amount(raw)[0]
+
+
+def escrow_balance(raw) -> Decimal:
+    """The advance an escrow (impound) *balance* shows: a servicer's export gives the balance,
+    negative when the servicer advanced taxes and insurance (its size is the advance), zero
+    or positive when it holds the borrower's funds (no advance)."""
+    value, negative = _signed_amount(raw)
+    return value if negative else Decimal("0.00")
 
 
 def rate(raw, *, percent_cell: bool = False) -> Decimal:

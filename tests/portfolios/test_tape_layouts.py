@@ -24,9 +24,9 @@ from portfolios.tape.columns import (
     normalize,
     not_imported,
 )
-from portfolios.tape.importer import escrow_balance, one_period_before
+from portfolios.tape.importer import one_period_before
 from portfolios.tape.readers import open_tape
-from portfolios.tape.values import CellError
+from portfolios.tape.values import CellError, escrow_balance
 
 
 def test_every_normalized_alias_names_one_column_only():
