@@ -27,6 +27,7 @@ from portfolios.tape.columns import (
     may_map,
     missing_required,
     not_imported,
+    status_note,
 )
 from portfolios.tape.importer import Counts, Problem, apply_tape, check_tape
 from portfolios.tape.readers import MAX_BYTES, Tape, TapeFileError, open_tape
@@ -319,6 +320,7 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
                 part
                 for part in (
                     derived_note(job.mapping),
+                    status_note(job.mapping),
                     f"Columns not imported: {ignored}." if ignored else "",
                 )
                 if part

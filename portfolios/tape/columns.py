@@ -32,12 +32,32 @@ COLUMNS: tuple[Column, ...] = (
     Column("co_borrower_name", "Co-Borrower Name", False,
            ("Co-Borrower", "Coborrower", "Borrower 2 Name", "Second Borrower")),
     Column("mailing_address", "Mailing Address", False,
-           ("Borrower Mailing Address", "Borrower Address")),
+           ("Borrower Mailing Address", "Borrower Address", "Mailing Street",
+            "Mailing Address 1", "Mailing Address Line 1", "Borrower Mailing Street")),
+    Column("mailing_address_2", "Mailing Address Line 2", False,
+           ("Mailing Address 2", "Mailing Unit", "Borrower Mailing Address 2",
+            "Borrower Mailing Address Line 2", "Mailing Apt"),
+           "Joined to the mailing address: “street, unit, city, ST ZIP”."),
+    Column("mailing_city", "Mailing City", False, ("Borrower Mailing City", "Borrower City"),
+           "Joined to the mailing address."),
+    Column("mailing_state", "Mailing State", False,
+           ("Borrower Mailing State", "Borrower State", "Mailing ST"),
+           "Joined to the mailing address."),
+    Column("mailing_zip", "Mailing ZIP", False,
+           ("Mailing Zip Code", "Mailing Postal Code", "Borrower Mailing Zip", "Borrower Zip",
+            "Borrower Zip Code", "Borrower Mailing Zip Code"),
+           "Joined to the mailing address."),
     Column("borrower_email", "Borrower Email", False, ("Email", "E-mail", "Borrower E-mail")),
     Column("borrower_phone", "Borrower Phone", False, ("Phone", "Phone Number", "Home Phone")),
     Column("property_address", "Property Address", False,
            ("Address", "Property Street", "Street Address", "Collateral Address", "Prop Address",
-            "Property Street Address")),
+            "Property Street Address", "Address 1", "Address Line 1", "Property Address 1",
+            "Property Address Line 1")),
+    Column("property_address_2", "Property Address Line 2", False,
+           ("Address 2", "Address Line 2", "Property Address 2", "Street Address 2", "Unit",
+            "Unit Number", "Apt", "Apartment", "Suite", "Apt/Unit", "Unit/Apt", "Prop Address 2",
+            "Property Unit"),
+           "Joined to the property address: “12 Main St, Unit 4”."),
     Column("property_city", "Property City", False, ("City", "Prop City")),
     Column("property_state", "Property State", True, ("State", "ST", "Prop State")),
     Column("property_zip", "Property ZIP", False,
@@ -168,6 +188,19 @@ def derived_note(mapping: dict[str, str]) -> str:
     return (
         f"Paid To Date derived from “{mapping['next_due_date']}”: one month before the next "
         "due date (the tape has no paid-to column)."
+    )
+
+
+def status_note(mapping: dict[str, str]) -> str:
+    """How the import sets a loan's status when the tape has no status column, else ""."""
+    if "status" in mapping:
+        return ""
+    return (
+        "Status derived from the paid-to date (the tape has no status column): performing "
+        "when the next installment (one month after the paid-to date) is less than 30 days "
+        "past due on the import date, non-performing otherwise. Only new loans get it; a "
+        "loan already in the portfolio keeps its status. Loans in foreclosure, bankruptcy "
+        "or REO cannot be told from the tape: set their status by hand."
     )
 
 

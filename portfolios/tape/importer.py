@@ -31,9 +31,14 @@ PARSERS: dict[str, Callable] = {
     "borrower_name": lambda raw: v.required_text(raw, max_length=200),
     "co_borrower_name": lambda raw: v.text(raw, max_length=200),
     "mailing_address": lambda raw: v.text(raw, max_length=300),
+    "mailing_address_2": lambda raw: v.text(raw, max_length=100),
+    "mailing_city": lambda raw: v.text(raw, max_length=100),
+    "mailing_state": lambda raw: v.state(raw) if not v.is_blank(raw) else "",
+    "mailing_zip": v.zip_code,
     "borrower_email": lambda raw: v.text(raw, max_length=254),
     "borrower_phone": lambda raw: v.text(raw, max_length=30),
     "property_address": lambda raw: v.text(raw, max_length=200),
+    "property_address_2": lambda raw: v.text(raw, max_length=100),
     "property_city": lambda raw: v.text(raw, max_length=100),
     "property_state": v.state,
     "property_zip": v.zip_code,
@@ -66,8 +71,19 @@ BORROWER_KEYS = {
     "mailing_address",
     "borrower_email",
     "borrower_phone",
+    "mailing_address_2",
+    "mailing_city",
+    "mailing_state",
+    "mailing_zip",
 }
-LOAN_KEYS = [k for k in PARSERS if k not in BORROWER_KEYS and k != "next_due_date"]
+# Read, then joined to another column: never a column of the model.
+JOINED_KEYS = {"next_due_date", "property_address_2"}
+LOAN_KEYS = [k for k in PARSERS if k not in BORROWER_KEYS and k not in JOINED_KEYS]
+DERIVED_STATUS = "derived_status"
+"""Key of a loan row's status derived from the paid-to date (no status column): given to
+new loans only, never written over a stored status."""
+PROPERTY_ADDRESS_MAX = 200
+MAILING_ADDRESS_MAX = 300
 EMAIL_MAX = 254
 BATCH = 1000
 MAX_PROBLEMS = 1000
@@ -156,6 +172,7 @@ def check_tape(
         if key != "next_due_date" or derived  # a paid-to column: the next due is not read
     ]
     required = ("upb", "note_rate", "paid_to_date", "next_due_date")
+    derive_status = "status" not in mapping
     result = CheckResult()
     first_row_of: dict[str, int] = {}
     for number, cells, percent in tape.rows():
@@ -197,6 +214,9 @@ def check_tape(
             parsed[key] = value
         if derived and "next_due_date" in parsed:
             parsed["paid_to_date"] = one_period_before(parsed.pop("next_due_date"))
+        problems.extend(_join_addresses(number, parsed, mapping))
+        if derive_status and parsed.get("paid_to_date"):
+            parsed[DERIVED_STATUS] = status_from_paid_to(parsed["paid_to_date"], today)
         problems.extend(_cross_checks(number, parsed, mapping, today))
         loan_no = parsed.get("loan_number")
         if loan_no is not None:
@@ -234,6 +254,65 @@ def _parser(key: str, header: str) -> Callable:
     if key == "escrow_advances" and is_escrow_balance(header):
         return v.escrow_balance
     return PARSERS[key]
+
+
+def one_period_after(paid_to: date) -> date:
+    """The next due date a paid-to date implies: one month later, the same day or the
+    month's last day."""
+    year, month = (paid_to.year, paid_to.month + 1) if paid_to.month < 12 else (
+        paid_to.year + 1, 1)  # fmt: skip
+    return date(year, month, min(paid_to.day, calendar.monthrange(year, month)[1]))
+
+
+DELINQUENT_AFTER_DAYS = 30
+
+
+def status_from_paid_to(paid_to: date, today: date) -> str:
+    """A loan's status when the tape has none: performing while the next installment (one
+    month after the paid-to date) is less than 30 days past due, non-performing otherwise
+    (30 days or more delinquent)."""
+    days_past_due = (today - one_period_after(paid_to)).days
+    if days_past_due < DELINQUENT_AFTER_DAYS:
+        return LoanStatus.PERFORMING
+    return LoanStatus.NON_PERFORMING
+
+
+def _joined(*parts: str) -> str:
+    return ", ".join(p for p in parts if p)
+
+
+def _join_addresses(number: int, parsed: dict, mapping: dict) -> list[Problem]:
+    """A second address line is appended to the street ("12 Main St, Unit 4"); a mailing
+    address's unit, city, state and ZIP columns are joined to it as one line
+    ("street, unit, city, ST ZIP"). Returns a problem when the joined line is too long."""
+    problems = []
+    unit = parsed.pop("property_address_2", "")
+    if unit:
+        street = _joined(parsed.get("property_address") or "", unit)
+        if len(street) > PROPERTY_ADDRESS_MAX:
+            message = (
+                f"Property Address with its second line is longer than "
+                f"{PROPERTY_ADDRESS_MAX} characters"
+            )
+            header = mapping.get("property_address") or mapping["property_address_2"]
+            problems.append(Problem(number, header, _shown(street), message, message))
+        else:
+            parsed["property_address"] = street
+    parts = [parsed.pop(k, "") for k in ("mailing_address_2", "mailing_city")]
+    region = " ".join(p for p in (parsed.pop("mailing_state", ""), parsed.pop("mailing_zip", ""))
+                      if p)  # fmt: skip
+    if any(parts) or region:
+        line = _joined(parsed.get("mailing_address") or "", *parts, region)
+        if len(line) > MAILING_ADDRESS_MAX:
+            message = (
+                f"Mailing Address with its unit, city, state and ZIP is longer than "
+                f"{MAILING_ADDRESS_MAX} characters"
+            )
+            header = mapping.get("mailing_address") or mapping.get("mailing_city", "")
+            problems.append(Problem(number, header, _shown(line), message, message))
+        else:
+            parsed["mailing_address"] = line
+    return problems
 
 
 def one_period_before(next_due: date) -> date:
@@ -299,6 +378,8 @@ def _cross_checks(number: int, parsed: dict, mapping: dict, today: date) -> list
 
 def _split(parsed: dict, mapping: dict) -> tuple[dict, tuple]:
     loan = {k: parsed[k] for k in LOAN_KEYS if k in parsed}
+    if DERIVED_STATUS in parsed:
+        loan[DERIVED_STATUS] = parsed[DERIVED_STATUS]
     contact = {
         "mailing_address": parsed.get("mailing_address"),
         "email": parsed.get("borrower_email"),
@@ -346,7 +427,7 @@ def apply_tape(
     with transaction.atomic():
         # One import at a time per portfolio: a second one waits for this to finish.
         Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
-        fields = sorted({k for loan, _ in rows for k in loan})
+        fields = sorted({k for loan, _ in rows for k in loan} - {DERIVED_STATUS})
         existing = {
             row["loan_number"]: row
             for row in Loan.objects.filter(portfolio=portfolio).values("pk", "version", *fields)
@@ -361,7 +442,12 @@ def apply_tape(
         unchanged = 0
         for loan_fields, borrowers in rows:
             current = existing.get(loan_fields["loan_number"])
+            derived_status = loan_fields.get(DERIVED_STATUS)
+            if derived_status:  # only a new loan gets it: a stored status is kept
+                loan_fields = {k: x for k, x in loan_fields.items() if k != DERIVED_STATUS}
             if current is None:
+                if derived_status:
+                    loan_fields = {**loan_fields, "status": derived_status}
                 to_create.append(Loan(portfolio=portfolio, **loan_fields))
                 new_borrowers.append(_merge_borrowers(borrowers, []))
                 continue

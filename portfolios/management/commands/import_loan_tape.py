@@ -13,6 +13,7 @@ from portfolios.tape.columns import (
     derived_note,
     derives_paid_to,
     missing_required,
+    status_note,
 )
 from portfolios.tape.readers import MAX_BYTES, TapeFileError, open_tape
 
@@ -59,6 +60,8 @@ class Command(BaseCommand):
             )
         if derives_paid_to(mapping):
             self.stdout.write(derived_note(mapping))
+        if status_note(mapping):
+            self.stdout.write(status_note(mapping))
         try:
             outcome = process_tape(
                 portfolio=target, tape=tape, mapping=mapping, default_day_count=day_count,
