@@ -8,7 +8,6 @@ history row, so two people acting at once cannot both succeed and nothing is hal
 
 import hashlib
 import io
-import math
 import zlib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -608,13 +607,14 @@ def _usable_mediabox(page) -> bool:
     if box is None or not isinstance(box, list) or len(box) != 4:
         return False
     try:
-        x1, y1, x2, y2 = (float(value.get_object()) for value in box)
-    except (TypeError, ValueError, AttributeError):
+        # Exact, as every number here: a PDF number is decimal text (ISO 32000-1, 7.3.3).
+        x1, y1, x2, y2 = (Decimal(str(value.get_object())) for value in box)
+    except (TypeError, ValueError, AttributeError, ArithmeticError):
+        return False
+    if not all(v.is_finite() for v in (x1, y1, x2, y2)):
         return False
     width, height = abs(x2 - x1), abs(y2 - y1)
-    return all(math.isfinite(v) for v in (x1, y1, x2, y2)) and (
-        0 < width <= MAX_PAGE_SIDE and 0 < height <= MAX_PAGE_SIDE
-    )
+    return 0 < width <= MAX_PAGE_SIDE and 0 < height <= MAX_PAGE_SIDE
 
 
 def _draws_something(page, budget: list[int]) -> bool:

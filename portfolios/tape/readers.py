@@ -19,6 +19,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from noteinvest.text import has_control_characters
 from portfolios.tape import zipcheck
@@ -279,10 +280,14 @@ def _row_number(row, previous: int) -> int:
     try:
         return int(tag)
     except ValueError:
-        value = float(tag)
-        if not value.is_integer():
-            raise ValueError(f"{tag} is not a valid row number") from None
-        return int(value)
+        pass
+    try:
+        value = Decimal(tag)
+    except ArithmeticError:
+        raise ValueError(f"{tag} is not a valid row number") from None
+    if not value.is_finite() or value != value.to_integral_value():
+        raise ValueError(f"{tag} is not a valid row number")
+    return int(value)
 
 
 def _load_workbook(data: bytes):

@@ -722,3 +722,11 @@ def test_damage_at_the_end_of_a_sheet_without_a_dimension_is_found_when_rows_are
     assert tape.headers == HEADER
     with pytest.raises(TapeFileError, match="not a readable Excel workbook"):
         list(tape.rows())
+
+
+@pytest.mark.parametrize("tag", ["1e400", "2.5", "inf"])
+def test_a_row_tag_that_is_no_row_number_refuses_the_file(portfolio, tag):
+    # float("1e400") is infinity, which int() cannot take (an OverflowError, not a refusal).
+    with pytest.raises(TapeFileError):
+        run(portfolio, renumbered(4, tag), name="odd.xlsx")
+    assert not Loan.objects.exists()
