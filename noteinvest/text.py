@@ -24,6 +24,12 @@ def has_control_characters(value: str, *, allow_breaks: bool = False) -> bool:
     return bool(pattern.search(value))
 
 
+def spelled_out(value: str) -> str:
+    """`value` with every control character written as its escape (\\x00, \\u2028), for
+    showing or storing what was refused (PostgreSQL's text and JSON refuse NUL)."""
+    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], value)
+
+
 def single_line(value) -> None:
     """Validator: no control characters at all (names, numbers, identifiers)."""
     if isinstance(value, str) and has_control_characters(value):

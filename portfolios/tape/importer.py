@@ -10,7 +10,6 @@ MAX_PROBLEMS problems in full and a count per kind of problem for all of them.
 """
 
 import calendar
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from datetime import date
 
 from django.db import transaction
 
-from noteinvest.text import has_control_characters
+from noteinvest.text import has_control_characters, spelled_out
 from portfolios.choices import LoanStatus
 from portfolios.models import Borrower, Loan, Portfolio
 from portfolios.tape import values as v
@@ -139,9 +138,6 @@ class Counts:
     unchanged: int = 0
 
 
-_CONTROL_CHAR = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def _shown(raw) -> str:
     """A cell's value as the report shows it: at most 80 characters, control characters
     spelled out (\\x00), so the report can be stored (PostgreSQL's JSON refuses NUL) and read."""
@@ -149,7 +145,7 @@ def _shown(raw) -> str:
         return ""
     text = raw.isoformat() if isinstance(raw, date) else str(raw)
     text = text if len(text) <= 80 else text[:77] + "..."
-    return _CONTROL_CHAR.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+    return spelled_out(text)
 
 
 def check_tape(
