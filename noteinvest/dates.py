@@ -10,9 +10,10 @@ EARLIEST..LATEST, which is what the app can compute with safely (adding 30 years
 deadline, printing a date in a PDF).
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -105,3 +106,105 @@ RECENT_PAST = past_years(30)
 """An event on a loan the app holds: a liquidation, a suit, a payment received."""
 NEAR = around_today(30, 40)
 """A deadline or expiry: a judgment's expiry, a filing deadline, a payment due date."""
+
+
+# --- Reading a date as written --------------------------------------------------------
+
+
+class DateError(ValueError):
+    """A value that is not a date; the message says why ("has a two-digit year ...")."""
+
+
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", re.ASCII)
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_US_DASHED_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{2,4})", re.ASCII)  # 05-12-2006
+_DAY_MONTH_YEAR = re.compile(
+    r"(\d{1,2})[- ]([A-Za-z]{3,9})\.?[- ](\d{2,4})", re.ASCII
+)  # 1-Mar-2024
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+         ("dec", "december")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+# Excel's day 0 is 1899-12-30 (its serials count the non-existent 1900-02-29). A bare
+# number is read as a serial only between 1950-01-01 (18264) and 50 years from today.
+_EXCEL_EPOCH = date(1899, 12, 30)
+EXCEL_SERIAL_FIRST = 18264
+_TWO_DIGIT_YEAR = "has a two-digit year: write the year in full (03/01/2024)"
+_NOT_A_DATE = "is not a date (use 2024-03-01 or 03/01/2024)"
+
+
+def read_date(raw) -> date:
+    """A date as people and spreadsheets write it: a date cell, 2024-03-01, 03/01/2024,
+    05-12-2006, 1-Mar-2024, YYYYMMDD, YYYYMM or MMYYYY (a month means its first day), or an
+    Excel serial number (45352). A two-digit year is refused, never guessed. The one date
+    reader of the loan form and the loan tape (portfolios.tape.values)."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, timedelta | bool):
+        raise DateError(_NOT_A_DATE)
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise DateError("is a number, not a date (use 2024-03-01 or 03/01/2024)")
+        raw = int(raw)
+    text = str(raw).strip()
+    if text.isdigit() and text.isascii():
+        return _digits_date(text)
+    head = text.split("T")[0].split(" ")[0]
+    try:
+        if match := _ISO_DATE.fullmatch(head):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        match = _US_DATE.fullmatch(head) or _US_DASHED_DATE.fullmatch(head)
+        if match:
+            if len(match[3]) != 4:
+                raise DateError(_TWO_DIGIT_YEAR)
+            return date(int(match[3]), int(match[1]), int(match[2]))
+        if match := _DAY_MONTH_YEAR.fullmatch(text):
+            month = _MONTHS.get(match[2].lower())
+            if month is None:
+                raise DateError(_NOT_A_DATE)
+            if len(match[3]) != 4:
+                raise DateError("has a two-digit year: write the year in full (1-Mar-2024)")
+            return date(int(match[3]), month, int(match[1]))
+    except ValueError as exc:
+        if isinstance(exc, DateError):
+            raise
+        raise DateError("is not a real calendar date") from None
+    raise DateError(_NOT_A_DATE)
+
+
+def _digits_date(text: str) -> date:
+    """A date written as digits only: YYYYMMDD, YYYYMM or MMYYYY (a month means its first
+    day), or an Excel serial number (a date cell saved to CSV as a number: 45352)."""
+    if len(text) == 8:
+        try:
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            raise DateError("is not a real calendar date (8 digits are read as YYYYMMDD)") from None
+    if len(text) == 6:
+        readings = {
+            date(year, month, 1)
+            for year, month in ((int(text[:4]), int(text[4:])), (int(text[2:]), int(text[:2])))
+            if 1 <= month <= 12 and EARLIEST.year <= year <= LATEST.year
+        }
+        if len(readings) == 1:
+            return readings.pop()
+        if not readings:
+            raise DateError("is not a month (6 digits are read as YYYYMM or MMYYYY)")
+        raise DateError("could be read as YYYYMM or as MMYYYY: write the date in full")
+    serial = int(text)
+    last = (years_from(today(), 50) - _EXCEL_EPOCH).days
+    if EXCEL_SERIAL_FIRST <= serial <= last:
+        return _EXCEL_EPOCH + timedelta(days=serial)
+    raise DateError(
+        "is a number, not a date (an Excel date number is read between 18264, 1950-01-01,"
+        " and 50 years from today)"
+    )

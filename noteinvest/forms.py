@@ -1,5 +1,6 @@
 """Form fields every app uses for money, dates and text, so input rules are the same everywhere."""
 
+from datetime import date
 from decimal import Decimal
 
 from django import forms
@@ -7,7 +8,7 @@ from django.core import validators
 from django.core.exceptions import ValidationError
 
 from noteinvest import text
-from noteinvest.dates import DateRange
+from noteinvest.dates import DateError, DateRange, read_date
 from noteinvest.money import MAX_AMOUNT, MoneyError, parse_amount
 
 DATE_WIDGET_ATTRS = {"type": "date"}
@@ -71,7 +72,29 @@ class MoneyFormField(forms.Field):
 
 
 class BoundedDateField(forms.DateField):
-    """A date inside a plausible range (`noteinvest.dates`), refused with a message otherwise."""
+    """A date inside a plausible range (`noteinvest.dates`), refused with a message otherwise.
+
+    Read by `noteinvest.dates.read_date`, the loan tape's date reader, so a date means the
+    same typed here or written in a tape (03/01/2024, 2024-03-01, 1-Mar-2024; a two-digit
+    year is refused, never guessed as Django's own parsing would).
+    """
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, date):
+            return value
+        raw = str(value).strip()
+        if not raw:
+            return None
+        if len(raw) > 40:
+            raise ValidationError("Enter a date such as 2024-03-01 or 03/01/2024.", code="invalid")
+        try:
+            return read_date(raw)
+        except DateError as exc:
+            raise ValidationError(
+                f"Enter a date such as 2024-03-01 or 03/01/2024: “{raw}” {exc}.", code="invalid"
+            ) from None
 
     def __init__(self, *, date_range: DateRange, **kwargs):
         self.date_range = date_range

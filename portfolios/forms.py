@@ -1,5 +1,7 @@
 """Forms for portfolios, loans, the loan table's filters and the loan-tape import."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms import inlineformset_factory
@@ -11,6 +13,7 @@ from noteinvest.forms import BoundedDateField, HygienicFormMixin
 from noteinvest.text import looks_like_formula
 from portfolios.choices import STATE_CHOICES, DayCount, LoanStatus, Occupancy
 from portfolios.models import Borrower, Loan, Portfolio
+from portfolios.tape import values as tape_values
 from portfolios.tape.columns import COLUMNS, derived_note, may_map
 from portfolios.tape.readers import MAX_BYTES
 
@@ -75,7 +78,52 @@ class PortfolioForm(VersionedForm):
         return value
 
 
+class ReaderField(forms.CharField):
+    """A field read by the loan tape's reader for the same column (portfolios.tape.values),
+    so a value means the same typed in the loan form or written in a tape: "6.375%" and
+    "6.375" are 6.375 %, "2134" is the ZIP 02134, "752" the partial ZIP 752XX. The
+    reader's refusal is the error shown beside the field."""
+
+    def __init__(self, *, reader, **kwargs):
+        self.reader = reader
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("maxlength", str(self.MAX_TYPED))
+
+    MAX_TYPED = 40
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        if len(value) > self.MAX_TYPED:
+            raise forms.ValidationError(
+                f"Enter at most {self.MAX_TYPED} characters.", code="max_length"
+            )
+        try:
+            read = self.reader(value)
+        except tape_values.CellError as exc:
+            raise forms.ValidationError(f"“{value}” {exc}.", code="invalid") from None
+        return read.value if isinstance(read, tape_values.Read) else read
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return f"{value.normalize():f}"
+        return value
+
+
 class LoanForm(VersionedForm):
+    note_rate = ReaderField(
+        reader=tape_values.rate,
+        label="Note rate (annual %)",
+        help_text="Annual percent, e.g. 6.375 or 6.375%.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    property_zip = ReaderField(
+        reader=tape_values.read_zip,
+        required=False,
+        label="ZIP code",
+        help_text="12345 or 12345-6789; a 3-digit prefix (752) is kept as the partial ZIP 752XX.",
+    )
     origination_date = BoundedDateField(
         date_range=dates.HISTORICAL, required=False, label="Origination date"
     )
@@ -133,6 +181,9 @@ class LoanForm(VersionedForm):
             self.add_error("value_date", "The value date cannot be in the future.")
         if data.get("property_value") is not None and not data.get("value_date"):
             self.add_error("value_date", "Give the date of the property value.")
+        zip_code, state = data.get("property_zip"), data.get("property_state")
+        if zip_code and state and not tape_values.zip_fits_state(zip_code, state):
+            self.add_error("property_zip", tape_values.zip_state_message(zip_code, state))
         return data
 
 

@@ -201,6 +201,12 @@ class Loan(models.Model):
         return self.get_property_state_display()
 
     @property
+    def zip_is_partial(self) -> bool:
+        """Only the ZIP's first three digits are known ("752XX"): agency data gives a prefix
+        or masks the last two digits."""
+        return len(self.property_zip) == 5 and self.property_zip.endswith("XX")
+
+    @property
     def property_line(self):
         parts = [
             self.property_address,
@@ -257,7 +263,8 @@ class TapeImport(models.Model):
     SILENT_LIMIT = timedelta(minutes=10)
     # Columns a list or a status poll never needs: the problem report and the headers. The
     # uploaded file is in TapeUpload, a table of its own, never read with an import.
-    HEAVY_FIELDS = ("problems", "problem_kinds", "headers", "mapping")
+    HEAVY_FIELDS = ("problems", "problem_kinds", "headers", "mapping", "warnings",
+                    "warning_kinds", "notes")  # fmt: skip
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="imports")
     created_by = models.ForeignKey(
@@ -281,6 +288,17 @@ class TapeImport(models.Model):
     problem_count = models.PositiveIntegerField(default=0)
     problem_kinds = models.JSONField(
         default=list, help_text="[kind of problem, count] over every problem, most frequent first."
+    )
+    warnings = models.JSONField(
+        default=list,
+        help_text="The first 1,000 values imported with a caveat (rounded, partial ZIP), in full.",
+    )
+    warning_count = models.PositiveIntegerField(default=0)
+    warning_kinds = models.JSONField(
+        default=list, help_text="[kind of warning, count] over every warning, most frequent first."
+    )
+    notes = models.JSONField(
+        default=list, help_text="How the tape as a whole was read, one sentence each."
     )
     reason = models.CharField(
         max_length=20, blank=True, help_text="Why a failed import failed: interrupted, error, file."
@@ -320,6 +338,10 @@ class TapeImport(models.Model):
     @property
     def problems_not_listed(self) -> int:
         return max(self.problem_count - len(self.problems), 0)
+
+    @property
+    def warnings_not_listed(self) -> int:
+        return max(self.warning_count - len(self.warnings), 0)
 
 
 class TapeUpload(models.Model):

@@ -51,6 +51,19 @@ class TapeOutcome:
     ignored_headers: list[str] = field(default_factory=list)
     problem_count: int = 0  # every problem
     problem_kinds: list[tuple[str, int]] = field(default_factory=list)  # most frequent first
+    warnings: list[Problem] = field(default_factory=list)  # the first MAX_PROBLEMS
+    warning_count: int = 0
+    warning_kinds: list[tuple[str, int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the tape as a whole was read
+
+    def warning_fields(self) -> dict:
+        """The warnings and notes as TapeImport stores them."""
+        return {
+            "warnings": [w.as_dict() for w in self.warnings],
+            "warning_count": self.warning_count,
+            "warning_kinds": [list(kind) for kind in self.warning_kinds],
+            "notes": self.notes,
+        }
 
 
 def saved_mapping_for(seller: str) -> dict[str, str]:
@@ -103,12 +116,13 @@ def process_tape(
     dry_run: bool,
     on_checked: Callable[[int], None] | None = None,
     on_written: Callable[[int], None] | None = None,
-    before_commit: Callable[[Counts], None] | None = None,
+    before_commit: Callable[[Counts, "TapeOutcome"], None] | None = None,
 ) -> TapeOutcome:
     """Check every row, then (if all are good and not a dry run) write them all.
 
     `on_written(0)` is called once before the write transaction opens, then after each
-    batch inside it; `before_commit` as the last step inside it (see apply_tape).
+    batch inside it; `before_commit(counts, outcome)` as the last step inside it (see
+    apply_tape).
     Raises TapeFileError for a tape that cannot be read to its end or is too long.
     """
     result = check_tape(
@@ -124,6 +138,10 @@ def process_tape(
         ignored_headers=not_imported(tape.headers, mapping),
         problem_count=result.problem_count,
         problem_kinds=result.kinds.most_common(),
+        warnings=result.warnings,
+        warning_count=result.warning_count,
+        warning_kinds=result.warning_kinds.most_common(),
+        notes=result.notes,
     )
     if result.row_count == 0:
         message = "The tape has a header row but no loans."
@@ -140,7 +158,7 @@ def process_tape(
         dry_run=dry_run,
         keep_co_borrowers="co_borrower_name" not in mapping,
         progress=on_written,
-        before_commit=before_commit,
+        before_commit=(lambda counts: before_commit(counts, outcome)) if before_commit else None,
     )
     return outcome
 
@@ -306,7 +324,7 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
 
     ignored = ""
 
-    def record_success(counts: Counts) -> None:
+    def record_success(counts: Counts, outcome: TapeOutcome) -> None:
         # Inside the write transaction (or after a dry run): every row was created,
         # updated or unchanged.
         rows = counts.created + counts.updated + counts.unchanged
@@ -327,6 +345,7 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
             ),
             rows_total=rows,
             rows_done=rows,
+            **outcome.warning_fields(),
         ):
             raise ImportStopped
 
@@ -383,11 +402,12 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
             problem_count=outcome.problem_count,
             problem_kinds=[list(kind) for kind in outcome.problem_kinds],
             message="Nothing was written: fix the problems below and import the tape again.",
+            **outcome.warning_fields(),
             **values,
         )
     elif job.dry_run:
         try:
-            record_success(outcome.counts)
+            record_success(outcome.counts, outcome)
         except ImportStopped:
             return
 

@@ -65,6 +65,11 @@ COLUMNS: tuple[Column, ...] = (
             "Property Postal Code")),
     Column("property_county", "Property County", False, ("County",)),
     Column("property_type", "Property Type", False, ("Prop Type", "Collateral Type", "PROP")),
+    Column("units", "Number of Units", False,
+           ("Units", "NUM_UNIT", "Num Units", "No of Units", "Unit Count", "Number Units",
+            "Property Units", "Units Count", "Dwelling Units"),
+           "Decides single-family (1), 2–4 units or multifamily (5+) for those types; not "
+           "stored."),
     Column("occupancy", "Occupancy", False,
            ("Occupancy Status", "Occupancy Type", "OCC_STAT", "Occupancy Code")),
     Column("purchase_money", "Purchase Money", False,

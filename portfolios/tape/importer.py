@@ -14,11 +14,12 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 
 from noteinvest.text import has_control_characters, spelled_out
-from portfolios.choices import LoanStatus
+from portfolios.choices import LoanStatus, PropertyType
 from portfolios.models import Borrower, Loan, Portfolio
 from portfolios.tape import values as v
 from portfolios.tape.columns import BY_KEY, derives_paid_to, normalize
@@ -63,6 +64,7 @@ PARSERS: dict[str, Callable] = {
     "value_source": v.value_source,
     "foreclosure_process": v.foreclosure_process,
     "status": v.status,
+    "units": v.units,
 }
 BORROWER_KEYS = {
     "borrower_name",
@@ -76,7 +78,7 @@ BORROWER_KEYS = {
     "mailing_zip",
 }
 # Read, then joined to another column: never a column of the model.
-JOINED_KEYS = {"next_due_date", "property_address_2"}
+JOINED_KEYS = {"next_due_date", "property_address_2", "units"}
 LOAN_KEYS = [k for k in PARSERS if k not in BORROWER_KEYS and k not in JOINED_KEYS]
 DERIVED_STATUS = "derived_status"
 """Key of a loan row's status derived from the paid-to date (no status column): given to
@@ -108,6 +110,14 @@ class Problem:
         }
 
 
+def _count_kind(kinds: Counter, problem: Problem, other: str) -> None:
+    kind = problem.kind or problem.message
+    if kind in kinds or len(kinds) < MAX_KINDS:
+        kinds[kind] += 1
+    else:
+        kinds[other] += 1
+
+
 @dataclass
 class CheckResult:
     rows: list[tuple[dict, tuple]] = field(default_factory=list)  # (loan fields, borrowers)
@@ -115,6 +125,12 @@ class CheckResult:
     problem_count: int = 0  # all of them
     kinds: Counter = field(default_factory=Counter)  # kind -> count, over all of them
     row_count: int = 0
+    # Values imported with a caveat (a rounded amount, a partial ZIP): never a refusal.
+    warnings: list[Problem] = field(default_factory=list)  # the first MAX_PROBLEMS
+    warning_count: int = 0
+    warning_kinds: Counter = field(default_factory=Counter)
+    # How the tape as a whole was read ("rates read as fractions"), one sentence each.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -124,11 +140,13 @@ class CheckResult:
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(problem)
-        kind = problem.kind or problem.message
-        if kind in self.kinds or len(self.kinds) < MAX_KINDS:
-            self.kinds[kind] += 1
-        else:
-            self.kinds["Other problems"] += 1
+        _count_kind(self.kinds, problem, "Other problems")
+
+    def warn(self, warning: Problem) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_PROBLEMS:
+            self.warnings.append(warning)
+        _count_kind(self.warning_kinds, warning, "Other warnings")
 
 
 @dataclass(frozen=True)
@@ -148,6 +166,20 @@ def _shown(raw) -> str:
     return spelled_out(text)
 
 
+@dataclass
+class _ColumnReading:
+    """What the whole column must decide after every row is read: rates written as
+    fractions, ZIPs masked to their first three digits."""
+
+    # Plain rates (no % sign) below 1 and above 0: (row, header, shown, value, loan dict
+    # or None when the row is not kept).
+    fraction_rates: list = field(default_factory=list)
+    whole_rates: int = 0  # plain rates of 1 or more
+    zips_ending_00: list = field(default_factory=list)  # (row, header, shown, loan dict)
+    other_zips: int = 0  # full ZIPs not ending in 00
+    blank_status: int = 0
+
+
 def check_tape(
     tape: Tape,
     mapping: dict[str, str],
@@ -156,7 +188,8 @@ def check_tape(
     default_day_count: str,
     progress: Callable[[int], None] | None = None,
 ) -> CheckResult:
-    """Parse and validate every row; collect every problem, not only the first."""
+    """Parse and validate every row; collect every problem, not only the first, and every
+    warning (a value read with a caveat)."""
     index: dict[str, list[int]] = {}
     for i, h in enumerate(tape.headers):
         if h:
@@ -170,6 +203,7 @@ def check_tape(
     required = ("upb", "note_rate", "paid_to_date", "next_due_date")
     derive_status = "status" not in mapping
     result = CheckResult()
+    reading = _ColumnReading()
     first_row_of: dict[str, int] = {}
     for number, cells, percent in tape.rows():
         if all(v.is_blank(c) for c in cells):
@@ -180,6 +214,7 @@ def check_tape(
                 f"The tape has more than {MAX_ROWS:,} loans: split it into several tapes."
             )
         parsed, problems = {}, []
+        fraction = zip_00 = None
         for key, header, where, parse in columns:
             i = where[0]
             raw = cells[i] if i < len(cells) else None
@@ -192,16 +227,38 @@ def check_tape(
                     and has_control_characters(raw, allow_breaks=True)
                 ):
                     raise v.CellError(CONTROL)
-                if key == "note_rate":
-                    value = v.rate(raw, percent_cell=i < len(percent) and percent[i])
-                elif key == "day_count" and v.is_blank(raw):
+                if key == "day_count" and v.is_blank(raw):
                     value = default_day_count
                 elif key == "status" and v.is_blank(raw):
-                    value = LoanStatus.NON_PERFORMING
+                    reading.blank_status += 1
+                    continue  # derived from the paid-to date, as without a status column
                 elif key in required and v.is_blank(raw):
                     raise v.CellError("is empty")
+                elif key == "note_rate":
+                    value, plain = v.rate_as_written(
+                        raw, percent_cell=i < len(percent) and percent[i]
+                    )
+                    if plain and 0 < value < 1:
+                        fraction = (number, header, _shown(raw), value)
+                    else:
+                        reading.whole_rates += plain and value >= 1
+                        if value.normalize().as_tuple().exponent < -4:
+                            raise v.CellError("has more than four decimal places")
+                        value = value.quantize(RATE_PLACES)
                 else:
                     value = parse(raw)
+                    if isinstance(value, v.Read):
+                        label = BY_KEY[key].label
+                        result.warn(
+                            Problem(number, header, _shown(raw), f"{label} {value.warning}",
+                                    f"{label} {value.kind or value.warning}")
+                        )  # fmt: skip
+                        value = value.value
+                    elif key == "property_zip" and value:
+                        if v.masked_zip(value):
+                            zip_00 = (number, header, _shown(raw))
+                        else:
+                            reading.other_zips += 1
             except v.CellError as exc:
                 message = f"{BY_KEY[key].label} {exc}"
                 kind = f"{BY_KEY[key].label} {exc.kind}" if isinstance(exc, _Differs) else message
@@ -210,8 +267,10 @@ def check_tape(
             parsed[key] = value
         if derived and "next_due_date" in parsed:
             parsed["paid_to_date"] = one_period_before(parsed.pop("next_due_date"))
+        problems.extend(_zips_fit_states(number, parsed, mapping))
         problems.extend(_join_addresses(number, parsed, mapping))
-        if derive_status and parsed.get("paid_to_date"):
+        problems.extend(_apply_units(number, parsed, mapping))
+        if (derive_status or "status" not in parsed) and parsed.get("paid_to_date"):
             parsed[DERIVED_STATUS] = status_from_paid_to(parsed["paid_to_date"], today)
         problems.extend(_cross_checks(number, parsed, mapping, today))
         loan_no = parsed.get("loan_number")
@@ -226,17 +285,128 @@ def check_tape(
                 first_row_of[loan_no] = number
         for problem in problems:
             result.add(problem)
+        loan = None
         if not problems and not result.problem_count:
             # Keep parsed rows only while the tape is still clean: a bad tape writes
             # nothing, so its rows need not be held in memory.
             result.rows.append(_split(parsed, mapping))
+            loan = result.rows[-1][0]
+        if fraction:
+            reading.fraction_rates.append((*fraction, loan))
+        if zip_00:
+            reading.zips_ending_00.append((*zip_00, loan))
         if progress and result.row_count % 250 == 0:
             progress(result.row_count)
+    _read_whole_columns(result, reading, mapping)
     if result.problem_count:
         result.rows.clear()
     if progress:
         progress(result.row_count)
     return result
+
+
+RATE_PLACES = Decimal("0.0001")
+FRACTION_MIXED = (
+    "looks like a fraction, not a percent, while other rates in the column are percents: "
+    "write 6.5 or 6.5% for six and a half percent"
+)
+
+
+def _read_whole_columns(result: CheckResult, reading: _ColumnReading, mapping: dict) -> None:
+    """Decide what only the whole column can tell, once every row is read.
+
+    Rates: a plain rate below 1 is a fraction (0.06375 = 6.375 %) when every plain rate in
+    the column is below 1, and a problem when others are percents (6.375). ZIPs: when every
+    full ZIP in the column ends in 00 (agency data masks the last two digits: 01600), each
+    is kept as the partial ZIP 016XX with a warning.
+    """
+    header = mapping.get("note_rate", "")
+    if reading.fraction_rates and reading.whole_rates:
+        for number, where, shown, _value, _loan in reading.fraction_rates:
+            message = f"Note Rate {FRACTION_MIXED}"
+            result.add(Problem(number, where, shown, message, message))
+    elif reading.fraction_rates:
+        for number, where, shown, value, loan in reading.fraction_rates:
+            percent = v.percent_from_fraction(value)
+            if percent > v.MAX_RATE:
+                message = f"Note Rate is above {v.MAX_RATE}% a year once read as a fraction"
+                result.add(Problem(number, where, shown, message, message))
+            elif loan is not None:
+                loan["note_rate"] = percent
+        number, _where, shown, value, _loan = reading.fraction_rates[0]
+        result.notes.append(
+            f"Note Rate read as fractions: every rate in “{header}” is below 1, so "
+            f"{shown} is {v.percent_from_fraction(value).normalize():f} % a year "
+            f"(row {number})."
+        )
+    if reading.zips_ending_00 and not reading.other_zips:
+        for number, where, shown, loan in reading.zips_ending_00:
+            partial = v.masked_zip(loan["property_zip"] if loan else shown) or shown
+            if loan is not None:
+                loan["property_zip"] = partial
+            message = (
+                f"Property ZIP is masked (every ZIP in the column ends in 00): kept as the "
+                f"partial ZIP {partial}"
+            )
+            kind = "Property ZIP is masked (every ZIP in the column ends in 00): kept as partial"
+            result.warn(Problem(number, where, shown, message, kind))
+        result.notes.append(
+            f"Property ZIP read as masked: every ZIP in “{mapping['property_zip']}” ends in "
+            "00, as agency data masks the last two digits, so each is kept as a partial ZIP "
+            "(its first three digits) and flagged on the loan."
+        )
+    if reading.blank_status:
+        result.notes.append(
+            f"Status was blank on {reading.blank_status:,} row(s): each new loan among them "
+            "gets a status derived from its paid-to date (performing when the next "
+            "installment is less than 30 days past due, non-performing otherwise); a loan "
+            "already in the portfolio keeps its status."
+        )
+
+
+def _zips_fit_states(number: int, parsed: dict, mapping: dict) -> list[Problem]:
+    problems = []
+    for zip_key, state_key in (
+        ("property_zip", "property_state"),
+        ("mailing_zip", "mailing_state"),
+    ):
+        value, state = parsed.get(zip_key), parsed.get(state_key)
+        if value and state and not v.zip_fits_state(value, state):
+            label = BY_KEY[zip_key].label
+            message = f"{label} {v.zip_state_message(value, state)}"
+            kind = f"{label} starts with 0, which no ZIP in its state does"
+            problems.append(Problem(number, mapping[zip_key], value, message, kind))
+    return problems
+
+
+def _apply_units(number: int, parsed: dict, mapping: dict) -> list[Problem]:
+    """A units column decides between single-family, 2-4 units and multifamily (5+): the
+    agency "SF" with 2 units is a 2-4 unit property, the marketplace's "Multi-Family" with
+    6 units is multifamily. Other property types (condo, PUD, co-op...) keep their type.
+    A type that cannot have that many units is a problem."""
+    units = parsed.pop("units", None)
+    if units is None:
+        return []
+    kind = parsed.get("property_type", PropertyType.SINGLE_FAMILY)
+    if kind not in _BY_UNITS:
+        return []
+    by_units = (
+        PropertyType.SINGLE_FAMILY if units == 1
+        else PropertyType.TWO_TO_FOUR if units <= 4
+        else PropertyType.MULTIFAMILY
+    )  # fmt: skip
+    if (kind == PropertyType.SINGLE_FAMILY and units > 4) or (
+        kind != PropertyType.SINGLE_FAMILY and units == 1
+    ):
+        label = PropertyType(kind).label
+        message = f"Number of Units is {units}, which a property typed “{label}” cannot have"
+        kind_text = "Number of Units does not fit the Property Type"
+        return [Problem(number, mapping["units"], str(units), message, kind_text)]
+    parsed["property_type"] = by_units
+    return []
+
+
+_BY_UNITS = {PropertyType.SINGLE_FAMILY, PropertyType.TWO_TO_FOUR, PropertyType.MULTIFAMILY}
 
 
 def is_escrow_balance(header) -> bool:
@@ -441,6 +611,9 @@ def apply_tape(
             derived_status = loan_fields.get(DERIVED_STATUS)
             if derived_status:  # only a new loan gets it: a stored status is kept
                 loan_fields = {k: x for k, x in loan_fields.items() if k != DERIVED_STATUS}
+            if current is not None and derived_status and "status" in fields:
+                # Other rows carry a status, so this loan's is written too: its stored one.
+                loan_fields = {**loan_fields, "status": current["status"]}
             if current is None:
                 if derived_status:
                     loan_fields = {**loan_fields, "status": derived_status}

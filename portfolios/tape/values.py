@@ -2,13 +2,20 @@
 
 Cells come as text (CSV) or as openpyxl values (XLSX: str, int, float, datetime). A
 number from a spreadsheet is converted through its shortest decimal text, never by
-float arithmetic, and more than two decimals in an amount is an error, never rounded.
+float arithmetic. More than two decimals in an amount typed as text is an error; in a
+spreadsheet's number cell (a formula's result such as 1234.5678) it is rounded half-up to
+the cent and the rounding is reported as a warning.
+
+A parser that reads a value with a caveat (rounded, a partial ZIP) returns `Read(value,
+warning)`; the importer stores the value and lists the warning (row, column, what was
+read), without refusing the tape.
 """
 
 import re
 import time
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from noteinvest import dates
 from noteinvest.money import MoneyError, parse_amount
@@ -42,6 +49,16 @@ class CellError(ValueError):
     """A cell that cannot be used; the message says what is wrong."""
 
 
+@dataclass(frozen=True)
+class Read:
+    """A value read with a caveat the importer reports as a warning (never a refusal).
+    `kind` is the warning without its row-specific part, for counts per kind."""
+
+    value: object
+    warning: str
+    kind: str = ""
+
+
 def is_blank(raw) -> bool:
     return raw is None or (isinstance(raw, str) and raw.strip() == "")
 
@@ -60,7 +77,23 @@ def _number_text(raw) -> str:
     return str(raw).strip()
 
 
-def amount(raw) -> Decimal:
+CENT = Decimal("0.01")
+
+
+def amount(raw) -> Decimal | Read:
+    """An amount of money. A spreadsheet number cell with more than two decimals (a
+    formula's result) is rounded half-up to the cent and returned as a `Read` with the
+    warning; typed text with more than two decimals is refused."""
+    if isinstance(raw, float) and not isinstance(raw, bool):
+        exact = Decimal(_number_text(raw))
+        if exact.is_finite() and exact.as_tuple().exponent < -2:
+            rounded = exact.quantize(CENT, rounding=ROUND_HALF_UP)
+            value = amount(format(rounded, "f"))
+            return Read(
+                value,
+                f"was {_number_text(raw)} in the spreadsheet: rounded half-up to {value:,.2f}",
+                "was rounded half-up to the cent (the spreadsheet cell had more than two decimals)",
+            )
     try:
         return parse_amount(_number_text(raw))
     except MoneyError as exc:
@@ -129,55 +162,53 @@ def escrow_balance(raw) -> Decimal:
     return value if negative else Decimal("0.00")
 
 
-def rate(raw, *, percent_cell: bool = False) -> Decimal:
-    """An annual rate in percent: '6.5', '6.5%', or a spreadsheet cell formatted as %."""
+_NOT_A_RATE = "is not a rate (write 6.375 or 6.375%)"
+
+
+def rate_as_written(raw, *, percent_cell: bool = False) -> tuple[Decimal, bool]:
+    """A rate cell's number and whether it is *plain* (no % sign, not a cell formatted as
+    a percentage): a plain number below 1 may be a fraction (0.06375 for 6.375 %), which
+    only the whole column can tell (importer.check_tape). Checked here: a number, not
+    negative, at most 50 % when it says percent, at most 6 decimals."""
     text = _number_text(raw)
     had_sign = text.endswith("%")
     text = text.rstrip("%").strip()
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise CellError("is not a rate (write 6.375 or 6.375%)") from None
+        raise CellError(_NOT_A_RATE) from None
     if not value.is_finite():
-        raise CellError("is not a rate (write 6.375 or 6.375%)")
+        raise CellError(_NOT_A_RATE)
     if percent_cell:
         value = value * 100
     if value < 0:
         raise CellError("is negative")
     if value > MAX_RATE:
-        raise CellError(f"is above {MAX_RATE}% a year, which no note in a tape carries")
-    if 0 < value < 1 and not had_sign and not percent_cell:
+        raise CellError(f"is above {MAX_RATE}% a year, which no mortgage note carries")
+    plain = not (had_sign or percent_cell)
+    places = 6 if plain and value < 1 else 4  # a fraction carries two more places
+    if value.normalize().as_tuple().exponent < -places:
+        raise CellError(f"has more than {'six' if places == 6 else 'four'} decimal places")
+    return value, plain
+
+
+def percent_from_fraction(value: Decimal) -> Decimal:
+    """0.06375 -> 6.3750 (a rate column written as fractions)."""
+    return (value * 100).quantize(Decimal("0.0001"))
+
+
+def rate(raw, *, percent_cell: bool = False) -> Decimal:
+    """An annual rate in percent: '6.5', '6.5%', or a spreadsheet cell formatted as %. A
+    plain number below 1 alone is ambiguous (0.5 % or a fraction?) and refused; a tape whose
+    whole rate column is below 1 is read as fractions by the importer."""
+    value, plain = rate_as_written(raw, percent_cell=percent_cell)
+    if 0 < value < 1 and plain:
         raise CellError(
             "looks like a fraction, not a percent: write 6.5 or 6.5% for six and a half percent"
         )
     if value.normalize().as_tuple().exponent < -4:
         raise CellError("has more than four decimal places")
     return value.quantize(Decimal("0.0001"))
-
-
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", re.ASCII)
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
-_US_DASHED_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{2,4})", re.ASCII)  # 05-12-2006
-_DAY_MONTH_YEAR = re.compile(
-    r"(\d{1,2})[- ]([A-Za-z]{3,9})\.?[- ](\d{2,4})", re.ASCII
-)  # 1-Mar-2024
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-         ("dec", "december")],
-        start=1,
-    )
-    for name in names
-}  # fmt: skip
-# Excel's day 0 is 1899-12-30 (its serials count the non-existent 1900-02-29). A bare
-# number is read as a serial only between 1950-01-01 (18264) and 50 years from today.
-_EXCEL_EPOCH = date(1899, 12, 30)
-EXCEL_SERIAL_FIRST = 18264
-_TWO_DIGIT_YEAR = "has a two-digit year: write the year in full (03/01/2024)"
-_NOT_A_DATE = "is not a date (use 2024-03-01 or 03/01/2024)"
 
 
 def a_date(raw, date_range: dates.DateRange = ANY_DATE) -> date:
@@ -201,69 +232,10 @@ def _bounds(date_range: dates.DateRange) -> tuple[date, date]:
 
 
 def _calendar_date(raw) -> date:
-    if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    if isinstance(raw, timedelta | bool):
-        raise CellError(_NOT_A_DATE)
-    if isinstance(raw, float):
-        if not raw.is_integer():
-            raise CellError("is a number, not a date (use 2024-03-01 or 03/01/2024)")
-        raw = int(raw)
-    text = str(raw).strip()
-    if text.isdigit() and text.isascii():
-        return _digits_date(text)
-    head = text.split("T")[0].split(" ")[0]
     try:
-        if match := _ISO_DATE.fullmatch(head):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        match = _US_DATE.fullmatch(head) or _US_DASHED_DATE.fullmatch(head)
-        if match:
-            if len(match[3]) != 4:
-                raise CellError(_TWO_DIGIT_YEAR)
-            return date(int(match[3]), int(match[1]), int(match[2]))
-        if match := _DAY_MONTH_YEAR.fullmatch(text):
-            month = _MONTHS.get(match[2].lower())
-            if month is None:
-                raise CellError(_NOT_A_DATE)
-            if len(match[3]) != 4:
-                raise CellError("has a two-digit year: write the year in full (1-Mar-2024)")
-            return date(int(match[3]), month, int(match[1]))
-    except ValueError as exc:
-        if isinstance(exc, CellError):
-            raise
-        raise CellError("is not a real calendar date") from None
-    raise CellError(_NOT_A_DATE)
-
-
-def _digits_date(text: str) -> date:
-    """A date written as digits only: YYYYMMDD, YYYYMM or MMYYYY (a month means its first
-    day), or an Excel serial number (a date cell saved to CSV as a number: 45352)."""
-    if len(text) == 8:
-        try:
-            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        except ValueError:
-            raise CellError("is not a real calendar date (8 digits are read as YYYYMMDD)") from None
-    if len(text) == 6:
-        readings = {
-            date(year, month, 1)
-            for year, month in ((int(text[:4]), int(text[4:])), (int(text[2:]), int(text[:2])))
-            if 1 <= month <= 12 and dates.EARLIEST.year <= year <= dates.LATEST.year
-        }
-        if len(readings) == 1:
-            return readings.pop()
-        if not readings:
-            raise CellError("is not a month (6 digits are read as YYYYMM or MMYYYY)")
-        raise CellError("could be read as YYYYMM or as MMYYYY: write the date in full")
-    serial = int(text)
-    last = (dates.years_from(dates.today(), 50) - _EXCEL_EPOCH).days
-    if EXCEL_SERIAL_FIRST <= serial <= last:
-        return _EXCEL_EPOCH + timedelta(days=serial)
-    raise CellError(
-        "is a number, not a date (an Excel date number is read between 18264, 1950-01-01,"
-        " and 50 years from today)"
-    )
+        return dates.read_date(raw)
+    except dates.DateError as exc:
+        raise CellError(str(exc)) from None
 
 
 def optional_date(raw, date_range: dates.DateRange = ANY_DATE) -> date | None:
@@ -338,15 +310,91 @@ def loan_number(raw) -> str:
     return value
 
 
-def zip_code(raw) -> str:
+_ZIP = re.compile(r"\d{5}(-\d{4})?", re.ASCII)
+# A 3-digit ZIP prefix, as agency loan-level data gives it (Fannie Mae: 752), or masked
+# (016XX, 016**). Kept as "016XX": the full ZIP is not on the tape.
+_ZIP_PREFIX = re.compile(r"(\d{1,3})(?:[Xx*_]{2}|--)?", re.ASCII)
+PARTIAL_ZIP = re.compile(r"\d{3}XX", re.ASCII)
+PARTIAL_ZIP_KIND = (
+    "is a 3-digit ZIP prefix (the full ZIP is not on the tape): kept as a partial ZIP"
+)
+
+
+def partial_zip(prefix: str) -> str:
+    """'16' -> '016XX': a 3-digit prefix (a leading zero a spreadsheet dropped restored)."""
+    return prefix.zfill(3) + "XX"
+
+
+def read_zip(raw) -> str:
+    """A ZIP as typed or as a tape holds it: 12345, 12345-6789, 2134 (a leading zero a
+    spreadsheet dropped: 02134), or a 3-digit prefix / masked ZIP (752, 016XX, 016**,
+    kept as the partial ZIP 016XX). Blank is "". Raises CellError otherwise."""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     value = text(raw, max_length=10)
-    if isinstance(raw, int | float) and value.isdigit() and len(value) < 5:
-        value = value.zfill(5)  # Excel drops leading zeros: 2134 -> 02134
-    if value and not re.fullmatch(r"\d{5}(-\d{4})?", value):
-        raise CellError("is not a ZIP code (12345 or 12345-6789)")
+    if not value or _ZIP.fullmatch(value):
+        return value
+    if value.isdigit() and value.isascii() and len(value) == 4:
+        return value.zfill(5)  # Excel drops leading zeros: 2134 -> 02134
+    if (match := _ZIP_PREFIX.fullmatch(value)) and (len(match[1]) == 3 or match[0].isdigit()):
+        return partial_zip(match[1])
+    raise CellError("is not a ZIP code (12345, 12345-6789, or a 3-digit prefix such as 016)")
+
+
+def zip_code(raw) -> str | Read:
+    """A tape's ZIP cell (read_zip); a prefix or masked ZIP comes back as a `Read` with a
+    warning, so the import says the ZIP is partial."""
+    value = read_zip(raw)
+    if PARTIAL_ZIP.fullmatch(value):
+        return Read(
+            value,
+            f"{PARTIAL_ZIP_KIND.removesuffix('a partial ZIP')}the partial ZIP {value}",
+            PARTIAL_ZIP_KIND,
+        )
     return value
+
+
+def masked_zip(value: str) -> str | None:
+    """A 5-digit ZIP whose last two digits are zeros (01600), which agency data writes for
+    a masked ZIP: its partial form (016XX), else None. Only a whole column of such ZIPs is
+    read as masked (importer.check_tape); one real ZIP ending in 00 is kept."""
+    if len(value) == 5 and value.endswith("00") and value.isdigit():
+        return partial_zip(value[:3])
+    return None
+
+
+# ZIPs starting with 0 are New England's, New Jersey's, Puerto Rico's and the Virgin
+# Islands' (and two of New York's: 005 Holtsville, 06390 Fishers Island). A 4-digit ZIP
+# is read with its lost leading zero; in another state that reading is wrong (a typo such
+# as 7870 for 78701), so it is refused, not guessed.
+ZERO_ZIP_STATES = frozenset({"CT", "MA", "ME", "NH", "NJ", "NY", "PR", "RI", "VT", "VI"})
+
+
+def zip_fits_state(zip_code: str, state: str) -> bool:
+    """False for a ZIP starting with 0 in a state none of whose ZIPs does."""
+    return not (zip_code.startswith("0") and state not in ZERO_ZIP_STATES)
+
+
+def zip_state_message(zip_code: str, state: str) -> str:
+    return (
+        f"{zip_code} starts with 0, which no ZIP in {state} does (a 4-digit ZIP is read with "
+        "its lost leading zero): check the ZIP and the state"
+    )
+
+
+def units(raw) -> int | None:
+    """The number of dwelling units (1 to 9,999); blank is unknown (None)."""
+    if is_blank(raw):
+        return None
+    try:
+        number = Decimal(_number_text(raw))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or number != number.to_integral():
+        raise CellError("is not a number of units (1, 2, 3 ...)")
+    if not 1 <= number <= 9999:
+        raise CellError("must be between 1 and 9,999 units")
+    return int(number)
 
 
 _LIEN_WORDS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}

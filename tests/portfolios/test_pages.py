@@ -214,7 +214,7 @@ def test_loan_page_with_a_bad_date_says_so_and_keeps_the_input(client, owner, lo
         reverse("portfolios:loan_detail", args=[loan.pk]), {"as_of": "2024-13-45"}
     )
     assert response.status_code == 200
-    assert "Enter a valid date." in response.text
+    assert "is not a real calendar date" in response.text
     assert 'value="2024-13-45"' in response.text
     assert response.context["payoff"].as_of == date.today() or True
 
@@ -284,7 +284,9 @@ def test_bad_loan_input_is_shown_beside_the_field_and_kept(client, staff, loan):
     form = response.context["form"]
     assert "upb" in form.errors
     assert form.errors["upb"] == ["'-12' is negative."]
-    assert form.errors["note_rate"] == ["Enter the annual rate in percent, between 0 and 50."]
+    assert form.errors["note_rate"] == [
+        "“250” is above 50% a year, which no mortgage note carries."
+    ]
     assert "between 1950-01-01 and today" in form.errors["paid_to_date"][0]
     assert 'value="-12"' in response.text
     loan.refresh_from_db()

@@ -44,7 +44,7 @@ def test_messy_tape_reports_every_bad_cell_and_writes_nothing(portfolio):
     assert problems == [
         (3, "Paid To Date", "March 2024", "Paid To Date is not a date (use 2024-03-01 or 03/01/2024)"),
         (4, "UPB", "-5,000.00", "UPB is negative"),
-        (5, "Note Rate", "250%", "Note Rate is above 50% a year, which no note in a tape carries"),
+        (5, "Note Rate", "250%", "Note Rate is above 50% a year, which no mortgage note carries"),
         (6, "Paid To Date", "2099-01-01",
          "Paid To Date must be between 1950-01-01 and 1 year from today"),
         (7, "Loan Number", "T-00001", "Loan Number is a duplicate of row 2"),
@@ -137,7 +137,7 @@ def test_xlsx_tape_with_date_percent_and_number_cells(portfolio):
 def test_xlsx_problems_use_spreadsheet_row_numbers(portfolio):
     data = xlsx_bytes(["Loan Number", "Borrower", "State", "UPB", "Rate", "Paid To Date"],
                       [["A", "X", "CA", 10.5, 6, "2024-01-01"], [None] * 6,
-                       ["B", "Y", "ZZ", 10.555, 6, "2024-01-01"]])  # fmt: skip
+                       ["B", "Y", "ZZ", "ten", 6, "2024-01-01"]])  # fmt: skip
     outcome = run(portfolio, data, name="t.xlsx")
     assert [(p.row, p.column) for p in outcome.problems] == [(4, "State"), (4, "UPB")]
 

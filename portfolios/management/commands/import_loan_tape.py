@@ -17,6 +17,8 @@ from portfolios.tape.columns import (
 )
 from portfolios.tape.readers import MAX_BYTES, TapeFileError, open_tape
 
+WARNINGS_LISTED = 50
+
 
 class Command(BaseCommand):
     help = (
@@ -92,3 +94,19 @@ class Command(BaseCommand):
         )
         if outcome.ignored_headers:
             self.stdout.write("Columns not imported: " + ", ".join(outcome.ignored_headers))
+        self._report_readings(outcome)
+
+    def _report_readings(self, outcome) -> None:
+        """How the tape as a whole was read, and every value read with a caveat."""
+        for note in outcome.notes:
+            self.stdout.write(note)
+        for w in outcome.warnings[:WARNINGS_LISTED]:
+            self.stdout.write(
+                self.style.WARNING(f"warning: row {w.row}, {w.column}: {w.message} "
+                                   f"(value: {w.value!r})")
+            )  # fmt: skip
+        if outcome.warning_count > WARNINGS_LISTED:
+            more = outcome.warning_count - WARNINGS_LISTED
+            self.stdout.write(f"...and {more:,} more warning(s). By kind:")
+            for kind, n in outcome.warning_kinds:
+                self.stdout.write(f"  {n} x {kind}")
