@@ -12,7 +12,7 @@ from noteinvest.access import Role
 from noteinvest.forms import BoundedDateField, HygienicFormMixin
 from noteinvest.text import looks_like_formula
 from portfolios.choices import STATE_CHOICES, DayCount, LoanStatus, Occupancy
-from portfolios.models import Borrower, Loan, Portfolio
+from portfolios.models import NOT_ON_THE_TAPE, Borrower, Loan, Portfolio
 from portfolios.tape import values as tape_values
 from portfolios.tape.columns import COLUMNS, derived_note, may_map
 from portfolios.tape.readers import MAX_BYTES
@@ -188,9 +188,25 @@ class LoanForm(VersionedForm):
 
 
 class BorrowerForm(HygienicFormMixin, forms.ModelForm):
+    """A borrower's name is required, except that a borrower imported from a tape without
+    names may stay "not on the tape" while the loan's other fields are edited (a name once
+    entered cannot be blanked)."""
+
     class Meta:
         model = Borrower
         fields = ["name", "mailing_address", "email", "phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name = self.fields["name"]
+        unnamed = self.instance.pk is not None and not self.instance.named
+        name.required = not unnamed
+        if unnamed:
+            name.widget.attrs["placeholder"] = NOT_ON_THE_TAPE
+            name.help_text = (
+                "Not on the tape: enter the borrower's name. No agreement can be drafted for "
+                "this loan until every borrower is named."
+            )
 
 
 BorrowerFormSet = inlineformset_factory(

@@ -219,7 +219,11 @@ class Loan(models.Model):
 class Borrower(models.Model):
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="borrowers")
     position = models.PositiveSmallIntegerField(default=1, help_text="1 for the primary borrower.")
-    name = models.CharField(max_length=200)
+    name = models.CharField(
+        max_length=200, blank=True,
+        help_text="Blank only when the tape had no borrower names (“not on the tape”): such a "
+        "borrower is named in the loan form before any agreement is drafted.",
+    )  # fmt: skip
     mailing_address = models.CharField(max_length=300, blank=True)
     email = models.EmailField("e-mail", blank=True)
     phone = models.CharField(max_length=30, blank=True)
@@ -228,7 +232,16 @@ class Borrower(models.Model):
         ordering = ["loan", "position", "pk"]
 
     def __str__(self):
-        return self.name
+        return self.name or NOT_ON_THE_TAPE
+
+    @property
+    def named(self) -> bool:
+        """False for a borrower imported from a tape without names (“not on the tape”)."""
+        return bool(self.name.strip())
+
+
+NOT_ON_THE_TAPE = "Not on the tape"
+"""What every page, list and export shows for a borrower whose name the tape did not carry."""
 
 
 class SellerColumnMapping(models.Model):

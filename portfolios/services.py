@@ -26,6 +26,7 @@ from portfolios.tape.columns import (
     is_next_due_date,
     may_map,
     missing_required,
+    names_note,
     not_imported,
     status_note,
 )
@@ -339,6 +340,7 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
                 for part in (
                     derived_note(job.mapping),
                     status_note(job.mapping),
+                    names_note(job.mapping, counts.unnamed),
                     f"Columns not imported: {ignored}." if ignored else "",
                 )
                 if part

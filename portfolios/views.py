@@ -38,12 +38,13 @@ from portfolios.forms import (
     PortfolioForm,
     TapeUploadForm,
 )
-from portfolios.models import Borrower, Loan, Portfolio, TapeImport
+from portfolios.models import NOT_ON_THE_TAPE, Borrower, Loan, Portfolio, TapeImport
 from portfolios.panels import LOAN_PANELS, PORTFOLIO_LINKS
 from portfolios.payoff import Payoff, payoff
 from portfolios.stats import PAYOFF_FIELDS, grand_total, portfolio_totals
 from portfolios.tape.columns import BY_KEY, COLUMNS
 from portfolios.tape.readers import TapeFileError
+from portfolios.templatetags.borrowers import borrower_name
 
 PAGE_SIZE = 50
 BR = mark_safe("<br>")  # noqa: S308 - a constant tag
@@ -105,7 +106,9 @@ def loan_rows(loans, as_of: date) -> list[LoanRow]:
             LoanRow(
                 loan=loan,
                 url=f"{url_prefix}{loan.pk}/",
-                borrowers=format_html_join(BR, "{}", ((n,) for n in names.get(loan.pk, []))),
+                borrowers=format_html_join(
+                    BR, "{}", ((borrower_name(n),) for n in names.get(loan.pk, []))
+                ),
                 occupancy=OCCUPANCY.get(loan.occupancy, loan.occupancy),
                 status_label=STATUS.get(loan.status, loan.status),
                 upb=format_money(loan.upb),
@@ -309,7 +312,7 @@ def portfolio_export(request, pk):
             out = []
             for _, attr in EXPORT_COLUMNS:
                 if attr is None:
-                    out.append("; ".join(b.name for b in loan.borrowers.all()))
+                    out.append("; ".join(b.name or NOT_ON_THE_TAPE for b in loan.borrowers.all()))
                 else:
                     value = getattr(loan, attr)
                     out.append(value() if callable(value) else value)

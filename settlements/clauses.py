@@ -25,8 +25,18 @@ def _on(value, what: str) -> str:
     return f"[{what} to be set]" if not value else long_date(day(value))
 
 
+UNNAMED_PARTY = "[borrower's name: not on the tape]"
+"""A visible blank for a borrower without a name (a draft's preview only: no version is frozen
+with one, see services.freeze_version)."""
+
+
+def party_name(borrower: dict) -> str:
+    name = borrower["name"] or ""
+    return name if name.strip() else UNNAMED_PARTY
+
+
 def _borrower_names(terms) -> str:
-    names = [b["name"] for b in terms["borrowers"]]
+    names = [party_name(b) for b in terms["borrowers"]]
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]

@@ -87,7 +87,8 @@ def font_config():
 
 def render_terms_html(terms: dict) -> str:
     """The agreement as HTML, from its terms (drafts preview this; versions freeze it)."""
-    borrowers = terms["borrowers"]
+    # A party is never blank: a borrower without a name shows a visible blank.
+    borrowers = [{**b, "name": clauses.party_name(b)} for b in terms["borrowers"]]
     return render_to_string(
         "settlements/documents/agreement.html",
         {

@@ -66,6 +66,28 @@ class LiveAgreementExists(AgreementError):
         )
 
 
+class BorrowersNotNamed(AgreementError):
+    """A borrower of the loan has no name (the tape did not carry names), or it has none:
+    an agreement names every borrower as a party, so it cannot be drafted or frozen."""
+
+
+NO_BORROWER = "The loan has no borrower: add one before drafting an agreement."
+UNNAMED_BORROWERS = (
+    "Borrower names: not on the tape. An agreement names every borrower as a party, so none "
+    "can be drafted until each borrower's name is entered on the loan."
+)
+
+
+def parties_refusal(names: list[str]) -> str:
+    """Why borrowers with these names cannot be parties to an agreement ("" when they can):
+    there is none, or a name was not on the tape (blank)."""
+    if not names:
+        return NO_BORROWER
+    if any(not (name or "").strip() for name in names):
+        return UNNAMED_BORROWERS
+    return ""
+
+
 NUMBER_ATTEMPTS = 5
 
 
@@ -149,6 +171,9 @@ def start_draft(*, loan, kind: str, by) -> Agreement:
     from the year's counter row, locked until the draft is written, so drafts started at
     once take turns; a number clash all the same is retried in a savepoint."""
     today = timezone.localdate()
+    refusal = parties_refusal([b.name for b in loan.borrowers.all()])
+    if refusal:
+        raise BorrowersNotNamed(refusal)
     deficiency = getattr(loan, "deficiency", None)
     if deficiency is not None:
         if kind == Kind.SHORT_SALE:
@@ -226,11 +251,15 @@ def _insert_draft(loan, kind, number, deficiency, snapshot, today, by) -> Agreem
 
 
 def freeze_version(*, agreement: Agreement, by) -> AgreementVersion:
-    """Render the agreement's current terms and store them, the text and the PDF bytes."""
+    """Render the agreement's current terms and store them, the text and the PDF bytes.
+    Never with a borrower whose name is blank (not on the tape): a party is never blank."""
     with transaction.atomic():
         locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
         number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         terms = terms_for(locked, version_number=number)
+        refusal = parties_refusal([b["name"] for b in terms["borrowers"]])
+        if refusal:
+            raise BorrowersNotNamed(refusal)
         pdf = documents.html_to_pdf(documents.render_terms_html(terms))
         return AgreementVersion.objects.create(
             agreement=locked,
@@ -337,13 +366,14 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
         )
     )
     borrowers = list(agreement.loan.borrowers.all())
-    out.append(
-        Check(
-            bool(borrowers) and all(b.name.strip() for b in borrowers),
-            "Every borrower is named",
-            f"{len(borrowers)} borrower(s) on the loan.",
+    unnamed = sum(1 for b in borrowers if not b.name.strip())
+    detail = f"{len(borrowers)} borrower(s) on the loan."
+    if unnamed:
+        detail = (
+            f"{len(borrowers)} borrower(s) on the loan, {unnamed} not named (not on the tape): "
+            "enter the names in the loan's form."
         )
-    )
+    out.append(Check(bool(borrowers) and not unnamed, "Every borrower is named", detail))
     out.append(
         Check(
             agreement.governing_state == agreement.loan.property_state,

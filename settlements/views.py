@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
@@ -85,6 +87,7 @@ def loan_panel(request, loan) -> str:
             "agreements": agreements,
             "staff": has_role(request.user, Role.STAFF),
             "liquidated": hasattr(loan, "liquidation"),
+            "parties_refusal": services.parties_refusal([b.name for b in loan.borrowers.all()]),
         },
         request=request,
     )
@@ -137,11 +140,11 @@ def start(request, loan_pk):
     if not form.is_valid():
         messages.error(request, "Choose the kind of agreement.")
         return redirect(loan)
-    if not loan.borrowers.exists():
-        messages.error(request, "The loan has no borrower: add one before drafting an agreement.")
-        return redirect(loan)
     try:
         agreement = services.start_draft(loan=loan, kind=form.cleaned_data["kind"], by=request.user)
+    except services.BorrowersNotNamed as exc:
+        messages.error(request, _enter_names(exc, loan))
+        return redirect(loan)
     except services.LiveAgreementExists as exc:
         messages.info(request, str(exc))
         return redirect(exc.agreement)
@@ -150,6 +153,15 @@ def start(request, loan_pk):
         return redirect(loan)
     messages.success(request, f"Draft {agreement.number} started from the loan's figures.")
     return redirect("settlements:edit", pk=agreement.pk, step="parties")
+
+
+def _enter_names(message, loan) -> str:
+    """A refusal for borrowers without names, with the link to the loan's form."""
+    return format_html(
+        '{} <a href="{}" class="alert-link">Enter the borrowers in the loan\'s form</a>.',
+        str(message),
+        reverse("portfolios:loan_edit", args=[loan.pk]),
+    )
 
 
 def _step_forms(agreement, step, data=None):

@@ -27,8 +27,10 @@ COLUMNS: tuple[Column, ...] = (
            ("Loan ID", "Loan No", "Loan #", "Loan Num", "Account Number", "Seller Loan Number",
             "Loan Sequence Number", "Loan Account", "Loan Account Number", "Account No"),
            "Unique within the portfolio; re-imports match loans by it."),
-    Column("borrower_name", "Borrower Name", True,
-           ("Borrower", "Primary Borrower", "Borrower 1 Name", "Borrower Full Name")),
+    Column("borrower_name", "Borrower Name", False,
+           ("Borrower", "Primary Borrower", "Borrower 1 Name", "Borrower Full Name"),
+           "Optional: without it each new loan's borrower is “not on the tape” until named on "
+           "the loan (no agreement can be drafted before)."),
     Column("co_borrower_name", "Co-Borrower Name", False,
            ("Co-Borrower", "Coborrower", "Borrower 2 Name", "Second Borrower")),
     Column("mailing_address", "Mailing Address", False,
@@ -206,6 +208,20 @@ def status_note(mapping: dict[str, str]) -> str:
         "past due on the import date, non-performing otherwise. Only new loans get it; a "
         "loan already in the portfolio keeps its status. Loans in foreclosure, bankruptcy "
         "or REO cannot be told from the tape: set their status by hand."
+    )
+
+
+def names_note(mapping: dict[str, str], unnamed: int) -> str:
+    """What the import says when the tape has no borrower-name column, else "".
+    `unnamed`: the tape's loans left without a named borrower."""
+    if "borrower_name" in mapping:
+        return ""
+    if not unnamed:
+        return "Borrower names: not on the tape — the names already entered on its loans were kept."
+    loans = "1 loan has" if unnamed == 1 else f"{unnamed:,} loans have"
+    return (
+        f"Borrower names: not on the tape — {loans} no named borrower; enter them on each "
+        "loan before drafting an agreement."
     )
 
 

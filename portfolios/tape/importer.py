@@ -154,6 +154,7 @@ class Counts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    unnamed: int = 0  # the tape's loans left with a borrower "not on the tape" (no name)
 
 
 def _shown(raw) -> str:
@@ -551,7 +552,9 @@ def _split(parsed: dict, mapping: dict) -> tuple[dict, tuple]:
         "email": parsed.get("borrower_email"),
         "phone": parsed.get("borrower_phone"),
     }
-    borrowers = [{"position": 1, "name": parsed["borrower_name"], **contact}]
+    # No name column: None, so a stored name is kept and a new loan's borrower is blank
+    # ("not on the tape").
+    borrowers = [{"position": 1, "name": parsed.get("borrower_name"), **contact}]
     if parsed.get("co_borrower_name"):
         borrowers.append(
             {"position": 2, "name": parsed["co_borrower_name"],
@@ -572,6 +575,11 @@ def _merge_borrowers(new: tuple, old: list[dict]) -> list[dict]:
         values = {f: b[f] if b.get(f) is not None else previous.get(f, "") for f in BORROWER_FIELDS}
         merged.append({"position": b["position"], **values})
     return merged
+
+
+def _unnamed(borrowers: list[dict]) -> int:
+    """1 when a loan is left with a borrower without a name (or none at all), else 0."""
+    return int(not borrowers or any(not (b["name"] or "").strip() for b in borrowers))
 
 
 def apply_tape(
@@ -605,7 +613,7 @@ def apply_tape(
             old_borrowers.setdefault(b["loan_id"], []).append(b)
 
         to_create, new_borrowers, to_update, replace_borrowers = [], [], [], {}
-        unchanged = 0
+        unchanged = unnamed = 0
         for loan_fields, borrowers in rows:
             current = existing.get(loan_fields["loan_number"])
             derived_status = loan_fields.get(DERIVED_STATUS)
@@ -619,6 +627,7 @@ def apply_tape(
                     loan_fields = {**loan_fields, "status": derived_status}
                 to_create.append(Loan(portfolio=portfolio, **loan_fields))
                 new_borrowers.append(_merge_borrowers(borrowers, []))
+                unnamed += _unnamed(new_borrowers[-1])
                 continue
             loan_changed = any(current[k] != value for k, value in loan_fields.items())
             stored = sorted(old_borrowers.get(current["pk"], []), key=lambda b: b["position"])
@@ -629,6 +638,7 @@ def apply_tape(
                     for b in stored
                     if b["position"] > 1
                 ]
+            unnamed += _unnamed(merged)
             borrowers_changed = [
                 {f: b[f] for f in ("position", *BORROWER_FIELDS)} for b in stored
             ] != merged
@@ -640,7 +650,9 @@ def apply_tape(
             to_update.append(loan)
             if borrowers_changed:
                 replace_borrowers[current["pk"]] = merged
-        counts = Counts(created=len(to_create), updated=len(to_update), unchanged=unchanged)
+        counts = Counts(
+            created=len(to_create), updated=len(to_update), unchanged=unchanged, unnamed=unnamed
+        )
         if dry_run:
             return counts
 

@@ -222,7 +222,7 @@ def test_each_layouts_example_imports_as_sent(
 
 def test_the_fannie_example_is_pipe_delimited():
     tape = open_tape("loan-tape-fannie.csv", (DOCS / "loan-tape-fannie.csv").read_bytes())
-    assert tape.headers[:2] == ["LOAN_ID", "BORROWER"]
+    assert tape.headers[:2] == ["LOAN_ID", "ORIG_UPB"]
 
 
 REPEATED = ["Loan Number", "Borrower Name", "Property State", "UPB", "Note Rate",

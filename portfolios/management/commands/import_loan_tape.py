@@ -13,6 +13,7 @@ from portfolios.tape.columns import (
     derived_note,
     derives_paid_to,
     missing_required,
+    names_note,
     status_note,
 )
 from portfolios.tape.readers import MAX_BYTES, TapeFileError, open_tape
@@ -92,6 +93,8 @@ class Command(BaseCommand):
                 f"{c.unchanged} unchanged."
             )
         )
+        if names_note(mapping, c.unnamed):
+            self.stdout.write(names_note(mapping, c.unnamed))
         if outcome.ignored_headers:
             self.stdout.write("Columns not imported: " + ", ".join(outcome.ignored_headers))
         self._report_readings(outcome)
