@@ -199,6 +199,18 @@ def derived_note(mapping: dict[str, str]) -> str:
     )
 
 
+def deferred_note(mapping: dict[str, str]) -> str:
+    """How the import reads a deferred principal column, else ""."""
+    if "deferred_principal" not in mapping:
+        return ""
+    return (
+        f"Deferred Principal read from “{mapping['deferred_principal']}” as the part of the UPB "
+        f"(“{mapping.get('upb', 'UPB')}”) that bears no interest, as Freddie Mac's Current "
+        "Actual UPB includes its Non-Interest Bearing UPB: a tape whose UPB leaves the deferred "
+        "amount out must have it added to the UPB before importing."
+    )
+
+
 def status_note(mapping: dict[str, str]) -> str:
     """How the import sets a loan's status when the tape has no status column, else ""."""
     if "status" in mapping:

@@ -409,7 +409,7 @@ def deferred_over_message(loan_numbers: list[str]) -> str:
     return (
         f"The tape's UPB is less than the deferred principal stored on {loans} {shown}. The "
         "UPB includes the deferred (non-interest-bearing) principal: add a Deferred Principal "
-        "column to the tape, or correct those loans first. Nothing was written."
+        "column to the tape, or correct those loans first."
     )
 
 

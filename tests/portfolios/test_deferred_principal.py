@@ -289,3 +289,48 @@ def test_a_tape_without_the_column_cannot_bring_the_upb_below_the_stored_deferra
         _tape(portfolio, "T-1,Ann,OH,900.00,6,2024-03-01\n", header=without, dry_run=dry_run)
     loan = Loan.objects.get()
     assert (loan.upb, loan.deferred_principal) == (D("5000.00"), D("1000.00"))
+
+
+# --- the import says how it reads the column ----------------------------------------------------
+
+NOTE = "Deferred Principal read from “Current Non-Interest Bearing UPB” as the part of the UPB"
+
+
+def test_a_browser_import_says_the_deferred_principal_is_part_of_the_upb(client, staff, portfolio):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from portfolios.models import TapeImport
+    from tests.portfolios.test_tape_layouts import DOCS
+
+    client.force_login(staff)
+    data = (DOCS / "loan-tape-freddie.csv").read_bytes()
+    client.post(
+        reverse("portfolios:import_start", args=[portfolio.pk]),
+        {"file": SimpleUploadedFile("freddie.csv", data), "default_day_count": "30/360"},
+    )
+    job = TapeImport.objects.get()
+    assert job.status == TapeImport.Status.SUCCEEDED
+    assert f"{NOTE} (“Current Actual UPB”) that bears no interest" in job.message
+    assert NOTE in client.get(job.get_absolute_url()).text
+    assert Loan.objects.get(loan_number="F09Q10000002").deferred_principal == D("15000.00")
+
+
+def test_the_command_says_so_and_refuses_a_upb_below_a_stored_deferral(portfolio, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "tape.csv"
+    path.write_text(HEADER + "T-1,Ann,OH,5000.00,6,2024-03-01,1000.00\n")
+    out = io.StringIO()
+    call_command("import_loan_tape", portfolio.name, str(path), stdout=out)
+    assert "Deferred Principal read from “Deferred Principal” as the part of the UPB" in (
+        out.getvalue()
+    )
+    path.write_text("Loan Number,Borrower,State,UPB,Rate,PTD\nT-1,Ann,OH,900.00,6,2024-03-01\n")
+    with pytest.raises(CommandError) as refused:
+        call_command("import_loan_tape", portfolio.name, str(path), stdout=io.StringIO())
+    assert str(refused.value).endswith(
+        "The tape's UPB is less than the deferred principal stored on loan T-1. The UPB includes "
+        "the deferred (non-interest-bearing) principal: add a Deferred Principal column to the "
+        "tape, or correct those loans first. Nothing was written."
+    )
+    assert Loan.objects.get().upb == D("5000.00")
