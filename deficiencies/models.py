@@ -229,6 +229,8 @@ class Deficiency(models.Model):
     # The loan's payoff as of the event date (portfolios.payoff.payoff).
     debt_as_of = models.DateField()
     principal = money("principal")
+    # The part of the principal that bore no interest (included in `principal`).
+    deferred_principal = money("deferred principal (non-interest-bearing)", default=Decimal("0.00"))
     interest = money("accrued interest")
     interest_days = models.PositiveIntegerField()
     per_diem = money("per diem")
@@ -273,6 +275,10 @@ class Deficiency(models.Model):
 
     def get_absolute_url(self):
         return reverse("deficiencies:detail", args=[self.pk])
+
+    @property
+    def interest_bearing_principal(self) -> Decimal:
+        return self.principal - self.deferred_principal
 
     @property
     def extinguished(self) -> bool:

@@ -104,6 +104,7 @@ def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
     return {
         "debt_as_of": event.event_date,
         "principal": debt.principal,
+        "deferred_principal": debt.deferred_principal,
         "interest": debt.interest,
         "interest_days": debt.days,
         "per_diem": debt.per_diem,

@@ -91,6 +91,10 @@ STREETS = [
     "Willow",
 ]
 STATUSES = ["non_performing"] * 5 + ["in_foreclosure"] * 3 + ["performing", "reo", "liquidated"]
+# Modified loans whose principal was partly deferred (non-interest-bearing): loan number ->
+# percent of the UPB deferred. Set without drawing from the seeded generator, so every
+# other demo value stays as it was.
+DEFERRED_PERCENT = {"LS-0002": 20}
 
 
 def _cents(rng, low, high) -> Decimal:
@@ -171,4 +175,8 @@ def demo_loans(prefix: str, count: int, seed: int, places=PLACES) -> list[dict]:
                 "borrowers": borrowers,
             }
         )
+    for loan in loans:
+        percent = DEFERRED_PERCENT.get(loan["loan_number"])
+        if percent:
+            loan["deferred_principal"] = (loan["upb"] * percent / 100).quantize(Decimal("0.01"))
     return loans

@@ -10,6 +10,7 @@ from django.utils import timezone
 from noteinvest import dates
 from noteinvest.access import Role
 from noteinvest.forms import BoundedDateField, HygienicFormMixin
+from noteinvest.money import ZERO, format_money
 from noteinvest.text import looks_like_formula
 from portfolios.choices import STATE_CHOICES, DayCount, LoanStatus, Occupancy
 from portfolios.models import NOT_ON_THE_TAPE, Borrower, Loan, Portfolio
@@ -24,6 +25,13 @@ PAID_TO_DATES = dates.DateRange(
 )
 PAYOFF_DATES = dates.NEAR  # 30 years back to 40 years ahead
 LOAN_NUMBER_TAKEN = "Another loan in this portfolio has this loan number."
+
+
+def deferred_above_upb(upb) -> str:
+    return (
+        f"The deferred principal is the part of the UPB that bears no interest: it cannot be "
+        f"more than the UPB ({format_money(upb)}). Enter the UPB with the deferred part included."
+    )
 
 
 class VersionedForm(HygienicFormMixin, forms.ModelForm):
@@ -138,7 +146,8 @@ class LoanForm(VersionedForm):
         model = Loan
         fields = [
             "loan_number", "status", "lien_position", "origination_date", "original_balance",
-            "purchase_money", "foreclosure_process", "upb", "note_rate", "paid_to_date",
+            "purchase_money", "foreclosure_process", "upb", "deferred_principal", "note_rate",
+            "paid_to_date",
             "day_count", "fees", "costs", "escrow_advances", "suspense", "purchase_price",
             "property_address", "property_city", "property_state", "property_zip",
             "property_county", "property_type", "occupancy", "property_value", "value_date",
@@ -149,6 +158,12 @@ class LoanForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.portfolio = portfolio or self.instance.portfolio
         self.instance.portfolio = self.portfolio
+        # Most loans have none: a blank box is 0.
+        self.fields["deferred_principal"].required = False
+
+    def clean_deferred_principal(self):
+        value = self.cleaned_data.get("deferred_principal")
+        return ZERO if value is None else value
 
     def clean_loan_number(self):
         number = self.cleaned_data["loan_number"].strip()
@@ -179,6 +194,9 @@ class LoanForm(VersionedForm):
             )
         if data.get("value_date") and data["value_date"] > today:
             self.add_error("value_date", "The value date cannot be in the future.")
+        upb, deferred = data.get("upb"), data.get("deferred_principal")
+        if upb is not None and deferred is not None and deferred > upb:
+            self.add_error("deferred_principal", deferred_above_upb(upb))
         if data.get("property_value") is not None and not data.get("value_date"):
             self.add_error("value_date", "Give the date of the property value.")
         zip_code, state = data.get("property_zip"), data.get("property_state")

@@ -116,7 +116,19 @@ class Loan(models.Model):
     # Terms and balances
     origination_date = models.DateField(null=True, blank=True)
     original_balance = money_field("original balance", null=True, blank=True, default=None)
-    upb = money_field("unpaid principal balance (UPB)")
+    upb = money_field(
+        "unpaid principal balance (UPB)",
+        help_text="All the principal owed, any deferred (non-interest-bearing) principal included.",
+    )
+    deferred_principal = money_field(
+        "deferred principal (non-interest-bearing)",
+        help_text=(
+            "The part of the UPB that bears no interest: principal deferred or forborne by a "
+            "modification (Freddie Mac's “Current Non-Interest Bearing UPB”). It is part of "
+            "the UPB, not added to it: interest accrues on the UPB less this amount, and the "
+            "payoff includes it in full. 0 when none."
+        ),
+    )
     note_rate = models.DecimalField(
         "note rate (annual %)",
         max_digits=7,
@@ -163,6 +175,7 @@ class Loan(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(upb__gte=0)
+                & Q(deferred_principal__gte=0)
                 & Q(fees__gte=0)
                 & Q(costs__gte=0)
                 & Q(escrow_advances__gte=0)
@@ -171,6 +184,12 @@ class Loan(models.Model):
                 & (Q(purchase_price__isnull=True) | Q(purchase_price__gte=0))
                 & (Q(property_value__isnull=True) | Q(property_value__gte=0)),
                 name="loan_amounts_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(deferred_principal__lte=F("upb")),
+                name="loan_deferred_principal_within_upb",
+                violation_error_message="The deferred principal cannot be more than the UPB: "
+                "it is the part of the UPB that bears no interest.",
             ),
             models.CheckConstraint(
                 condition=Q(note_rate__gte=0) & Q(note_rate__lte=50), name="loan_rate_in_range"

@@ -5,8 +5,11 @@ the deficiency snapshots and the agreement PDFs all use them. Public interface:
 `accrued_interest`, `per_diem`, `payoff`, `Payoff`, `days_between`.
 
 Rates are annual percentages (Decimal("6.375") is 6.375 %). Interest is simple
-interest on the principal for the days from the paid-to date to the as-of date,
-computed exactly and rounded half-up to the cent once, at the end. The per diem is
+interest on the interest-bearing principal for the days from the paid-to date to the
+as-of date, computed exactly and rounded half-up to the cent once, at the end. The UPB
+is all the principal owed; a deferred (non-interest-bearing) principal is part of it,
+bears no interest and is owed in full: interest runs on UPB - deferred, the total
+counts the whole UPB. The per diem is
 shown for information and rounded on its own, so per_diem x days may differ from the
 accrued interest by a few cents.
 """
@@ -78,7 +81,8 @@ class Payoff:
     """What a loan is owed as of a date."""
 
     as_of: date
-    principal: Decimal
+    principal: Decimal  # the UPB: all the principal owed, the deferred part included
+    deferred_principal: Decimal  # the part of `principal` that bears no interest
     interest: Decimal
     fees: Decimal
     costs: Decimal
@@ -87,6 +91,11 @@ class Payoff:
     per_diem: Decimal
     days: int
     total: Decimal
+
+    @property
+    def interest_bearing_principal(self) -> Decimal:
+        """The principal interest accrues on: the UPB less the deferred principal."""
+        return self.principal - self.deferred_principal
 
 
 def _amount(loan, name: str) -> Decimal:
@@ -97,15 +106,24 @@ def _amount(loan, name: str) -> Decimal:
 def payoff(loan, as_of: date) -> Payoff:
     """The payoff of `loan` as of `as_of`.
 
-    `loan` is anything with the Loan's field names: upb, note_rate, paid_to_date,
-    day_count, fees, costs, escrow_advances, suspense. total = principal + interest +
-    fees + costs + advances - suspense.
+    `loan` is anything with the Loan's field names: upb, deferred_principal, note_rate,
+    paid_to_date, day_count, fees, costs, escrow_advances, suspense. Interest and the per
+    diem run on upb - deferred_principal; total = principal (the whole UPB, deferred part
+    included) + interest + fees + costs + advances - suspense. A deferred principal above
+    the UPB (the database refuses one) is refused here too.
     """
     principal = _amount(loan, "upb")
+    deferred = _amount(loan, "deferred_principal")
+    if deferred < ZERO or deferred > principal:
+        raise ValueError(
+            f"The deferred principal ({deferred}) must be between 0 and the UPB ({principal}): "
+            "it is the part of the UPB that bears no interest."
+        )
+    bearing = principal - deferred
     rate = _amount(loan, "note_rate")
     day_count = loan.day_count
     paid_to = loan.paid_to_date
-    interest = accrued_interest(principal, rate, paid_to, as_of, day_count)
+    interest = accrued_interest(bearing, rate, paid_to, as_of, day_count)
     fees = _amount(loan, "fees")
     costs = _amount(loan, "costs")
     advances = _amount(loan, "escrow_advances")
@@ -113,12 +131,13 @@ def payoff(loan, as_of: date) -> Payoff:
     return Payoff(
         as_of=as_of,
         principal=principal,
+        deferred_principal=deferred,
         interest=interest,
         fees=fees,
         costs=costs,
         advances=advances,
         suspense=suspense,
-        per_diem=per_diem(principal, rate, day_count),
+        per_diem=per_diem(bearing, rate, day_count),
         days=days_between(paid_to, as_of, day_count),
         total=principal + interest + fees + costs + advances - suspense,
     )

@@ -21,6 +21,7 @@ from portfolios.models import Loan, Portfolio, SellerColumnMapping, TapeImport, 
 from portfolios.tape.columns import (
     BY_KEY,
     auto_map,
+    deferred_note,
     derived_note,
     derives_paid_to,
     is_next_due_date,
@@ -341,6 +342,7 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
                     derived_note(job.mapping),
                     status_note(job.mapping),
                     names_note(job.mapping, counts.unnamed),
+                    deferred_note(job.mapping),
                     f"Columns not imported: {ignored}." if ignored else "",
                 )
                 if part

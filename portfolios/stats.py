@@ -18,6 +18,7 @@ from portfolios.payoff import payoff
 
 PAYOFF_FIELDS = (
     "upb", "note_rate", "paid_to_date", "day_count", "fees", "costs", "escrow_advances", "suspense",
+    "deferred_principal",  # part of the UPB, bearing no interest
 )  # fmt: skip
 
 

@@ -284,7 +284,8 @@ EXPORT_COLUMNS = [
     ("Note Rate", "note_rate"), ("Day Count", "day_count"), ("Paid To Date", "paid_to_date"),
 ]  # fmt: skip
 EXPORT_PAYOFF = [
-    ("UPB", "principal"), ("Accrued Interest", "interest"), ("Fees", "fees"), ("Costs", "costs"),
+    ("UPB", "principal"), ("Deferred Principal", "deferred_principal"),
+    ("Accrued Interest", "interest"), ("Fees", "fees"), ("Costs", "costs"),
     ("Escrow Advances", "advances"), ("Suspense", "suspense"), ("Per Diem", "per_diem"),
     ("Interest Days", "days"), ("Total Payoff", "total"),
 ]  # fmt: skip

@@ -80,8 +80,19 @@ def _parties(terms) -> tuple[str, list[str]]:
 def _amount_owed(terms) -> tuple[str, list[str]]:
     p = terms["payoff"]
     as_of = long_date(day(p["as_of"]))
+    # A deferred principal is part of the unpaid principal and bears no interest: shown as
+    # its own line (a version frozen before the field existed has none).
+    deferred = Decimal(p.get("deferred_principal") or "0")
+    principal = (
+        [("unpaid principal", p["principal"])]
+        if not deferred
+        else [
+            ("interest-bearing unpaid principal", Decimal(p["principal"]) - deferred),
+            ("deferred principal, which bears no interest", deferred),
+        ]
+    )
     lines = [
-        ("unpaid principal", p["principal"]),
+        *principal,
         ("interest accrued to that date", p["interest"]),
         ("fees", p["fees"]),
         ("costs", p["costs"]),
@@ -111,8 +122,8 @@ def _amount_owed(terms) -> tuple[str, list[str]]:
         [
             f"As of {as_of}, the total amount owed on the Loan is "
             f"{words_and_figures(Decimal(p['total']))} (the “Total Debt”): {parts}{less}. "
-            "Interest continues to accrue on the unpaid principal until this agreement is "
-            "performed."
+            f"Interest continues to accrue on the {'interest-bearing ' if deferred else ''}"
+            "unpaid principal until this agreement is performed."
         ],
     )
 

@@ -118,6 +118,8 @@ class Agreement(models.Model):
     # The payoff snapshot as of the agreement date (portfolios.payoff.payoff).
     payoff_as_of = models.DateField()
     principal = money("unpaid principal")
+    # The part of the principal that bears no interest (included in `principal`).
+    deferred_principal = money("deferred principal (non-interest-bearing)", default=Decimal("0.00"))
     interest = money("accrued interest")
     fees = money("fees")
     costs = money("costs")

@@ -140,6 +140,7 @@ def _debt_snapshot(loan, deficiency, today) -> dict:
     snapshot = {
         "payoff_as_of": as_of,
         "principal": figures.principal,
+        "deferred_principal": figures.deferred_principal,
         "interest": figures.interest,
         "fees": figures.fees,
         "costs": figures.costs,
@@ -155,6 +156,7 @@ def _debt_snapshot(loan, deficiency, today) -> dict:
 
 SNAPSHOT_LABELS = {
     "principal": "The unpaid principal",
+    "deferred_principal": "The deferred principal",
     "interest": "The accrued interest",
     "fees": "The fees",
     "costs": "The costs",

@@ -61,6 +61,7 @@ def terms_for(agreement, *, version_number: int) -> dict:
         "payoff": {
             "as_of": _d(agreement.payoff_as_of),
             "principal": _m(agreement.principal),
+            "deferred_principal": _m(agreement.deferred_principal),
             "interest": _m(agreement.interest),
             "fees": _m(agreement.fees),
             "costs": _m(agreement.costs),

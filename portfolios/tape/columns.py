@@ -86,6 +86,14 @@ COLUMNS: tuple[Column, ...] = (
            ("Unpaid Principal Balance", "Current Balance", "Current UPB", "Principal Balance",
             "Current Principal Balance", "Current Actual UPB", "Unpaid Balance",
             "Current Unpaid Principal Balance")),
+    Column("deferred_principal", "Deferred Principal", False,
+           ("Current Non-Interest Bearing UPB", "Non-Interest Bearing UPB", "Current Deferred UPB",
+            "Deferred UPB", "Deferred Principal Balance", "Deferred Balance",
+            "Non-Interest Bearing Balance", "Non-Interest Bearing Principal",
+            "Non-Interest Bearing Principal Balance", "Principal Forbearance Amount",
+            "Principal Forbearance", "Forborne Principal", "NON_INT_UPB"),
+           "The part of the UPB that bears no interest (principal deferred by a modification); "
+           "part of the UPB, not added to it. Blank is 0."),
     Column("note_rate", "Note Rate", True,
            ("Rate", "Interest Rate", "Current Rate", "Current Interest Rate", "Note Rate %",
             "CURR_RATE", "Current Note Rate")),
@@ -195,6 +203,18 @@ def derived_note(mapping: dict[str, str]) -> str:
     return (
         f"Paid To Date derived from “{mapping['next_due_date']}”: one month before the next "
         "due date (the tape has no paid-to column)."
+    )
+
+
+def deferred_note(mapping: dict[str, str]) -> str:
+    """How the import reads a deferred principal column, else ""."""
+    if "deferred_principal" not in mapping:
+        return ""
+    return (
+        f"Deferred Principal read from “{mapping['deferred_principal']}” as the part of the UPB "
+        f"(“{mapping.get('upb', 'UPB')}”) that bears no interest, as Freddie Mac's Current "
+        "Actual UPB includes its Non-Interest Bearing UPB: a tape whose UPB leaves the deferred "
+        "amount out must have it added to the UPB before importing."
     )
 
 

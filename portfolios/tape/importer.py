@@ -50,6 +50,7 @@ PARSERS: dict[str, Callable] = {
     "origination_date": v.origination_date,
     "original_balance": v.optional_amount,
     "upb": v.amount,
+    "deferred_principal": v.amount_or_zero,  # part of the UPB, bearing no interest
     "note_rate": v.rate,
     "paid_to_date": v.paid_to_date,
     "next_due_date": v.paid_to_date,  # read as a paid-to date, then one month earlier
@@ -91,6 +92,10 @@ MAX_PROBLEMS = 1000
 """Problems kept in full (shown, stored, downloadable); beyond them only counts per kind."""
 MAX_KINDS = 200
 CONTROL = "contains a control character (an invisible character such as NUL)"
+DEFERRED_ABOVE_UPB = (
+    "Deferred Principal is more than the UPB: the UPB must include the deferred "
+    "(non-interest-bearing) principal, as Freddie Mac's Current Actual UPB does"
+)
 
 
 @dataclass(frozen=True)
@@ -537,6 +542,9 @@ def _cross_checks(number: int, parsed: dict, mapping: dict, today: date) -> list
         add("paid_to_date", "Paid To Date is in the future")
     if paid_to and origination and paid_to < origination:
         add("paid_to_date", "Paid To Date is before the Origination Date")
+    deferred, upb = parsed.get("deferred_principal"), parsed.get("upb")
+    if deferred and upb is not None and deferred > upb:
+        add("deferred_principal", DEFERRED_ABOVE_UPB)
     email = parsed.get("borrower_email")
     if email and ("@" not in email or " " in email):
         add("borrower_email", "Borrower Email is not an e-mail address")
@@ -564,6 +572,18 @@ def _split(parsed: dict, mapping: dict) -> tuple[dict, tuple]:
 
 
 BORROWER_FIELDS = ("name", "mailing_address", "email", "phone")
+
+
+def deferred_over_message(loan_numbers: list[str]) -> str:
+    shown = ", ".join(loan_numbers[:10]) + (
+        f" and {len(loan_numbers) - 10:,} more" if len(loan_numbers) > 10 else ""
+    )
+    loans = "loans" if len(loan_numbers) > 1 else "loan"
+    return (
+        f"The tape's UPB is less than the deferred principal stored on {loans} {shown}. The "
+        "UPB includes the deferred (non-interest-bearing) principal: add a Deferred Principal "
+        "column to the tape, or correct those loans first."
+    )
 
 
 def _merge_borrowers(new: tuple, old: list[dict]) -> list[dict]:
@@ -602,10 +622,17 @@ def apply_tape(
         # One import at a time per portfolio: a second one waits for this to finish.
         Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
         fields = sorted({k for loan, _ in rows for k in loan} - {DERIVED_STATUS})
+        # A tape with a UPB but no deferred principal keeps the stored one, which must stay
+        # within the new UPB (the database refuses it otherwise).
+        keeps_deferred = "upb" in fields and "deferred_principal" not in fields
+        stored = ("deferred_principal",) if keeps_deferred else ()
         existing = {
             row["loan_number"]: row
-            for row in Loan.objects.filter(portfolio=portfolio).values("pk", "version", *fields)
+            for row in Loan.objects.filter(portfolio=portfolio).values(
+                "pk", "version", *fields, *stored
+            )
         }
+        deferred_over: list[str] = []
         old_borrowers: dict[int, list[dict]] = {}
         for b in Borrower.objects.filter(loan__portfolio=portfolio).values(
             "loan_id", "position", *BORROWER_FIELDS
@@ -629,6 +656,8 @@ def apply_tape(
                 new_borrowers.append(_merge_borrowers(borrowers, []))
                 unnamed += _unnamed(new_borrowers[-1])
                 continue
+            if keeps_deferred and current["deferred_principal"] > loan_fields["upb"]:
+                deferred_over.append(loan_fields["loan_number"])
             loan_changed = any(current[k] != value for k, value in loan_fields.items())
             stored = sorted(old_borrowers.get(current["pk"], []), key=lambda b: b["position"])
             merged = _merge_borrowers(borrowers, stored)
@@ -650,6 +679,8 @@ def apply_tape(
             to_update.append(loan)
             if borrowers_changed:
                 replace_borrowers[current["pk"]] = merged
+        if deferred_over:
+            raise TapeFileError(deferred_over_message(deferred_over))
         counts = Counts(
             created=len(to_create), updated=len(to_update), unchanged=unchanged, unnamed=unnamed
         )

@@ -48,3 +48,23 @@ def test_each_demo_investor_owns_a_portfolio():
     call_command("seed_demo")
     for email in ("investor@example.com", "investor2@example.com"):
         assert User.objects.get(email=email).portfolios.count() == 1
+
+
+def test_a_demo_loan_has_a_deferred_principal_shown_in_its_payoff(client):
+    from datetime import date
+    from decimal import Decimal
+
+    from django.urls import reverse
+
+    from portfolios.models import Loan
+    from portfolios.payoff import payoff
+
+    call_command("seed_demo")
+    loan = Loan.objects.get(deferred_principal__gt=0)
+    assert loan.loan_number == "LS-0002"
+    assert Decimal("0") < loan.deferred_principal < loan.upb
+    figures = payoff(loan, date(2026, 7, 1))
+    assert figures.interest_bearing_principal == loan.upb - loan.deferred_principal
+    client.force_login(User.objects.get(email="investor2@example.com"))
+    page = client.get(reverse("portfolios:loan_detail", args=[loan.pk])).text
+    assert "Deferred principal (non-interest-bearing)" in page

@@ -175,3 +175,58 @@ def test_payoff_treats_missing_amounts_as_zero():
         make_loan(fees=None, costs=None, escrow_advances=None, suspense=None), date(2024, 5, 1)
     )
     assert p.total == D("200000.00")
+
+
+# --- deferred (non-interest-bearing) principal ------------------------------------------------
+# The UPB is all the principal owed; the deferred principal is the part of it that bears no
+# interest (Freddie Mac's Current Actual UPB = interest-bearing UPB + non-interest-bearing UPB).
+
+
+def test_deferred_principal_bears_no_interest_and_is_owed_in_full():
+    # UPB 200,000 of which 50,000 deferred: interest on 150,000 only.
+    # May 1 -> Aug 15 under 30/360 is 104 days:
+    # 150,000 x 5.5% x 104 / 360 = 8,250 x 104 / 360 = 858,000 / 360 = 2,383.333... -> 2,383.33
+    # per diem 8,250 / 360 = 22.9166... -> 22.92
+    # total 200,000 (both parts of the principal) + 2,383.33 + 350 + 1,200.50 + 2,400 - 500
+    #     = 205,833.83 (without the deferral: 206,628.28, see test_payoff_breakdown_and_total)
+    p = payoff(make_loan(deferred_principal=D("50000.00")), date(2024, 8, 15))
+    assert p.principal == D("200000.00")
+    assert p.deferred_principal == D("50000.00")
+    assert p.interest_bearing_principal == D("150000.00")
+    assert p.interest == D("2383.33")
+    assert p.per_diem == D("22.92")
+    assert p.total == D("205833.83")
+
+
+def test_deferred_principal_under_actual_365():
+    # UPB 123,456.78 of which 23,456.78 deferred: interest on 100,000.00.
+    # Mar 1 -> Jun 15, 2024 = 106 days: 100,000 x 6.375% x 106 / 365
+    # = 6,375 x 106 / 365 = 675,750 / 365 = 1,851.369... -> 1,851.37
+    # per diem 6,375 / 365 = 17.465... -> 17.47; total 123,456.78 + 1,851.37 = 125,308.15
+    loan = make_loan(
+        upb=D("123456.78"), deferred_principal=D("23456.78"), note_rate=D("6.375"),
+        paid_to_date=date(2024, 3, 1), day_count="actual/365",
+        fees=D("0"), costs=D("0"), escrow_advances=D("0"), suspense=D("0"),
+    )  # fmt: skip
+    p = payoff(loan, date(2024, 6, 15))
+    assert (p.days, p.interest, p.per_diem) == (106, D("1851.37"), D("17.47"))
+    assert p.total == D("125308.15")
+
+
+def test_a_wholly_deferred_principal_accrues_nothing():
+    # All 200,000 deferred: no interest, no per diem; the total is the principal and charges:
+    # 200,000 + 350 + 1,200.50 + 2,400 - 500 = 203,450.50
+    p = payoff(make_loan(deferred_principal=D("200000.00")), date(2024, 8, 15))
+    assert (p.interest, p.per_diem, p.days) == (D("0.00"), D("0.00"), 104)
+    assert p.total == D("203450.50")
+
+
+def test_no_deferred_principal_changes_nothing():
+    p = payoff(make_loan(deferred_principal=D("0.00")), date(2024, 8, 15))
+    assert (p.interest, p.deferred_principal, p.total) == (D("3177.78"), D("0.00"), D("206628.28"))
+
+
+@pytest.mark.parametrize("deferred", [D("200000.01"), D("-1.00")])
+def test_a_deferred_principal_outside_the_upb_is_refused(deferred):
+    with pytest.raises(ValueError, match="deferred principal"):
+        payoff(make_loan(deferred_principal=deferred), date(2024, 8, 15))

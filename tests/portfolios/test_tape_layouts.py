@@ -93,6 +93,7 @@ SERVICER = [
             "occupancy": "Occupancy Status", "property_type": "Property Type",
             "purchase_money": "Loan Purpose", "property_state": "Property State",
             "property_zip": "Postal Code", "original_balance": "Original UPB",
+            "deferred_principal": "Current Non-Interest Bearing UPB",
         }),
         (FANNIE, {
             "loan_number": "LOAN_ID", "original_balance": "ORIG_UPB", "note_rate": "CURR_RATE",
@@ -175,20 +176,35 @@ def test_a_last_paid_installment_is_the_paid_to_date(header):
     assert clean["paid_to_date"] == header
 
 
-def test_non_interest_bearing_upb_is_not_taken_for_the_upb():
+def test_non_interest_bearing_upb_is_the_deferred_principal_never_the_upb():
     mapping = auto_map(["Current Non-Interest Bearing UPB"])
-    assert mapping == {}
+    assert mapping == {"deferred_principal": "Current Non-Interest Bearing UPB"}
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Current Non-Interest Bearing UPB", "CURRENT_NON_INTEREST_BEARING_UPB", "Deferred Principal",
+     "deferredPrincipal", "Deferred Balance", "Principal Forbearance Amount",
+     "Non-Interest Bearing Balance", "Deferred UPB", "Current Deferred UPB", "NON_INT_UPB",
+     "deferredPrincipalBalance"],
+)  # fmt: skip
+def test_deferred_principal_headers(header):
+    assert auto_map([header]) == {"deferred_principal": header}
+
+
+def test_fannies_forbearance_indicator_is_no_amount_and_not_read():
+    assert auto_map(["FORBEARANCE_INDICATOR"]) == {}
 
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 EXAMPLES = [
-    # file, loan, UPB, rate, paid-to, headers left out
-    ("loan-tape-marketplace.csv", "MP-2001", "121407.88", "7.25", date(2024, 2, 1),
+    # file, loan, UPB, rate, paid-to, deferred principal, headers left out
+    ("loan-tape-marketplace.csv", "MP-2001", "121407.88", "7.25", date(2024, 2, 1), "0.00",
      ["nextPaymentDate"]),
     ("loan-tape-freddie.csv", "F09Q10000002", "243100.00", "6.125", date(2023, 11, 1),
-     ["Current Non-Interest Bearing UPB"]),
-    ("loan-tape-fannie.csv", "100012345678", "198432.17", "3.875", date(2024, 4, 1), []),
-    ("loan-tape-servicer.csv", "0001042", "211980.04", "6.375", date(2024, 3, 1),
+     "15000.00", []),
+    ("loan-tape-fannie.csv", "100012345678", "198432.17", "3.875", date(2024, 4, 1), "0.00", []),
+    ("loan-tape-servicer.csv", "0001042", "211980.04", "6.375", date(2024, 3, 1), "0.00",
      ["nextDueDate", "lastPaymentDate"]),
 ]  # fmt: skip
 
@@ -204,9 +220,9 @@ def _import(portfolio, name, dry_run):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name, loan_number, upb, rate, paid_to, ignored", EXAMPLES)
+@pytest.mark.parametrize("name, loan_number, upb, rate, paid_to, deferred, ignored", EXAMPLES)
 def test_each_layouts_example_imports_as_sent(
-    portfolio, name, loan_number, upb, rate, paid_to, ignored
+    portfolio, name, loan_number, upb, rate, paid_to, deferred, ignored
 ):
     checked = _import(portfolio, name, dry_run=True)
     assert [p.message for p in checked.problems] == []
@@ -217,7 +233,9 @@ def test_each_layouts_example_imports_as_sent(
     assert outcome.counts.created == 2
     assert outcome.ignored_headers == ignored
     loan = Loan.objects.get(portfolio=portfolio, loan_number=loan_number)
-    assert (loan.upb, loan.note_rate, loan.paid_to_date) == (Decimal(upb), Decimal(rate), paid_to)
+    assert (loan.upb, loan.note_rate, loan.paid_to_date, loan.deferred_principal) == (
+        Decimal(upb), Decimal(rate), paid_to, Decimal(deferred),
+    )  # fmt: skip
 
 
 def test_the_fannie_example_is_pipe_delimited():

@@ -10,6 +10,7 @@ from portfolios.services import process_tape, saved_mapping_for
 from portfolios.tape.columns import (
     BY_KEY,
     auto_map,
+    deferred_note,
     derived_note,
     derives_paid_to,
     missing_required,
@@ -65,6 +66,8 @@ class Command(BaseCommand):
             self.stdout.write(derived_note(mapping))
         if status_note(mapping):
             self.stdout.write(status_note(mapping))
+        if deferred_note(mapping):
+            self.stdout.write(deferred_note(mapping))
         try:
             outcome = process_tape(
                 portfolio=target, tape=tape, mapping=mapping, default_day_count=day_count,
