@@ -20,6 +20,8 @@ from portfolios.tape.columns import (
     is_next_due_date,
     may_map,
     not_imported,
+    read_headers,
+    unmapped_columns,
 )
 from portfolios.tape.readers import MAX_BYTES, _letters
 
@@ -255,7 +257,7 @@ class ColumnMappingForm(forms.Form):
     def __init__(self, *args, headers, mapping, repeated=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.derived_note = derived_note(mapping)
-        self.matched = [c.key for c in COLUMNS if c.key in mapping]
+        self.unmapped = unmapped_columns(mapping)
         self.unmatched_headers = not_imported(headers, mapping)
         usable = list(dict.fromkeys(h for h in headers if h))
         for column in COLUMNS:
@@ -283,11 +285,32 @@ class ColumnMappingForm(forms.Form):
             self.copies.append((header, {**found, "letters": letters}, name))
         self.order_fields([c.key for c in COLUMNS] + [n for *_, n in self.copies] + ["remember"])
 
+    def _open(self, key) -> bool:
+        """Some header the tape has and nothing reads could be this column."""
+        return any(may_map(key, h) for h in self.unmatched_headers)
+
     def unmapped_fields(self):
-        return [self[c.key] for c in COLUMNS if c.key not in self.matched]
+        """A select for each column we did not find that a header left over could be."""
+        return [self[key] for key in self.unmapped if self._open(key)]
+
+    def not_in_tape(self):
+        """Labels of the columns we did not find that no header left over could be (their
+        selects are among the matched ones, to take a header from another column)."""
+        return [BY_KEY[key].label for key in self.unmapped if not self._open(key)]
 
     def matched_fields(self):
-        return [self[key] for key in self.matched]
+        """The columns matched by name (and a next due date, not read beside a paid-to
+        column unless that is changed here)."""
+        return [self[c.key] for c in COLUMNS if c.key not in self.unmapped or not self._open(c.key)]
+
+    def clean(self):
+        data = super().clean()
+        read = read_headers(self.mapping())
+        for header, found, name in self.copies:
+            if header in read and not data.get(name) and name not in self.errors:
+                letters = " or ".join(found["letters"])
+                self.add_error(name, f"Choose column {letters}: their values differ.")
+        return data
 
     def copy_fields(self):
         return [(header, found, self[name]) for header, found, name in self.copies]

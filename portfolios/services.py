@@ -216,9 +216,10 @@ def start_tape_import(
         if missing_required(mapping) or confirm or unmatched or repeated
         else TapeImport.Status.QUEUED
     )
+    # The saved mapping was applied when it changed something: a column matched otherwise,
+    # or a header the mapping step would otherwise offer.
     applied = found is not None and (
-        any(saved.get(key) == header for key, header in mapping.items())
-        or bool(set(ignored) & set(tape.headers))
+        mapping != auto_map(tape.headers) or unmatched != unmatched_headers(tape.headers, mapping)
     )
     with transaction.atomic():  # the import and its file, or neither
         job = TapeImport.objects.create(

@@ -535,7 +535,13 @@ def mapping_edit(request, pk):
     return render(
         request,
         "portfolios/mapping_form.html",
-        {"form": form, "mapping": mapping, "active_nav": "portfolios"},
+        {
+            "form": form,
+            "mapping": mapping,
+            "active_nav": "portfolios",
+            # Offered as each field's suggestions: the headers this mapping knows.
+            "known_headers": sorted({*mapping.mapping.values(), *mapping.ignored}),
+        },
     )
 
 

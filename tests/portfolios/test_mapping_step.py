@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from portfolios import services
 from portfolios.models import Loan, SellerColumnMapping, TapeImport
 from portfolios.tape.columns import auto_map, unmatched_headers
 from portfolios.tape.importer import differing_copies
@@ -185,13 +186,23 @@ def test_the_mapping_step_asks_which_copy_and_reads_only_that_one(client, staff,
     assert "“UPB” is in columns D and H, which differ on 2 rows" in page.text
     assert "<code>2500.00</code>" in page.text
     form = page.context["mapping_form"]
+    # Columns no header of this tape could be are listed, not offered as empty selects;
+    # the next due date is not read beside a paid-to column.
+    assert [field.name for field in form.unmapped_fields()] == []
+    assert "Co-Borrower Name" in form.not_in_tape()
+    assert "Next Due Date" not in form.not_in_tape()
+    assert "next_due_date" in [field.name for field in form.matched_fields()]
+    assert "Not in this tape (no header of it could be one): Co-Borrower Name," in page.text
     ((header, found, field),) = form.copy_fields()
     assert header == "UPB" and field.name == "copy_0"
     assert [label for _, label in field.field.choices] == ["— choose —", "Column D", "Column H"]
     # No choice: refused, nothing written, the step shown again.
     response = client.post(job.get_absolute_url(), dict(job.mapping))
     assert response.status_code == 200
-    assert "“UPB” is in columns D or H, which differ: choose the column to use." in response.text
+    errors = response.context["mapping_form"].errors
+    assert errors["copy_0"] == ["Choose column D or H: their values differ."]
+    with pytest.raises(services.TapeImportError, match="“UPB” is in columns D or H, which differ"):
+        services.set_import_mapping(job=job, mapping=job.mapping, by=staff, remember=False)
     job.refresh_from_db()
     assert job.status == TapeImport.Status.NEEDS_MAPPING
     # Column H: its values are imported, a blank D or not.

@@ -186,3 +186,22 @@ def test_saved_mappings_are_for_staff_only(client, owner, attorney, saved, url_n
         assert client.post(url, edit_data(saved)).status_code == 403
     assert SellerColumnMapping.objects.get().mapping == ODD_MAPPING
     assert not Loan.objects.exists()
+
+
+def test_a_saved_mapping_that_changes_nothing_is_not_said_to_be_applied(client, staff, saved):
+    """A tape whose headers all match by name: the saved mapping played no part."""
+    from tests.portfolios.tapes import csv_bytes, good_row
+
+    client.force_login(staff)
+    saved.mapping = {"upb": "UPB"}
+    saved.save()
+    job = upload(client, saved_portfolio(), csv_bytes([good_row(1)]))
+    assert job.status == TapeImport.Status.SUCCEEDED
+    assert job.seller_mapping == {}
+    assert "was applied" not in client.get(job.get_absolute_url()).text
+
+
+def saved_portfolio():
+    from portfolios.models import Portfolio
+
+    return Portfolio.objects.get(seller="Odd Bank")
