@@ -255,3 +255,26 @@ def test_a_wrong_use_column_is_refused(portfolio, tmp_path, given, message):
     with pytest.raises(CommandError, match=message):
         call_command("import_loan_tape", portfolio.name, str(path), "--use-column", given)
     assert not Loan.objects.exists()
+
+
+def test_a_workbook_is_read_again_after_its_copies_were_compared(client, staff, portfolio):
+    """The upload reads an .xlsx's rows to compare the copies; the import reads them again."""
+    from tests.portfolios.tapes import xlsx_bytes
+
+    client.force_login(staff)
+    agreeing = xlsx_bytes(REPEATED, [ROWS[0], ROWS[2]])
+    upload(client, portfolio, agreeing, name="tape.xlsx")
+    job = last_import()
+    assert job.status == TapeImport.Status.SUCCEEDED, job.message
+    assert dict(Loan.objects.values_list("loan_number", "upb")) == {
+        "R-1": Decimal("1000.00"),
+        "R-3": Decimal("3500.00"),
+    }
+    upload(client, portfolio, xlsx_bytes(REPEATED, ROWS), name="tape.xlsx")
+    job = last_import()
+    assert job.status == TapeImport.Status.NEEDS_MAPPING
+    # Column D alone: its blank on row 4 is not filled from H any more.
+    client.post(job.get_absolute_url(), {**job.mapping, "copy_0": "3"})
+    job.refresh_from_db()
+    assert job.status == TapeImport.Status.REJECTED
+    assert [(p["row"], p["message"]) for p in job.problems] == [(4, "UPB is empty")]
