@@ -73,20 +73,14 @@ def saved_mapping_note(found: SellerColumnMapping) -> dict:
     }
 
 
-def validate_mapping(
-    mapping: dict[str, str], headers: list[str] | None, *, required: bool = True
-) -> dict[str, str]:
-    """Check a mapping chosen by hand; return it without empty entries.
-
-    `headers`: the tape's (None for a seller's saved mapping, edited without a tape);
-    `required`: every required column must have a header (a tape's mapping).
-    """
+def validate_mapping(mapping: dict[str, str], headers: list[str]) -> dict[str, str]:
+    """Check a mapping chosen by hand; return it without empty entries."""
     clean = {k: h for k, h in mapping.items() if h}
     errors = []
     for key, header in clean.items():
         if key not in BY_KEY:
             errors.append(f"Unknown column {key!r}.")
-        elif headers is not None and header not in headers:
+        elif header not in headers:
             errors.append(f"{BY_KEY[key].label}: the tape has no column “{header}”.")
         elif is_next_due_date(header) and not may_map(key, header):
             errors.append(
@@ -106,7 +100,7 @@ def validate_mapping(
                 f"and {BY_KEY[key].label}."
             )
         used[header] = key
-    for key in missing_required(clean) if required else ():
+    for key in missing_required(clean):
         errors.append(f"{BY_KEY[key].label} is required: choose the tape's column for it.")
     if errors:
         raise TapeImportError(" ".join(errors))
@@ -183,7 +177,13 @@ def start_tape_import(
     """Store an uploaded tape and match its headers; raises TapeFileError for a bad file.
 
     The tape opened here (headers read) is handed to the import's thread, so a workbook is
-    parsed once per import, not once to match headers and again to import.
+    parsed once per import, not once to match headers and again to import (its rows are
+    read once more here only to compare the copies of a repeated header).
+
+    The import waits for the mapping step when a required column has no header, the
+    paid-to date would be derived from the next due date, headers we did not match could
+    be one of our unmapped columns (less those the seller's saved mapping left out), or a
+    repeated header's copies differ.
     """
     if upload.size > MAX_BYTES:
         raise TapeFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
