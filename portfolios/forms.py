@@ -1,5 +1,6 @@
 """Forms for portfolios, loans, the loan table's filters and the loan-tape import."""
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -9,14 +10,23 @@ from django.utils import timezone
 
 from noteinvest import dates
 from noteinvest.access import Role
-from noteinvest.forms import BoundedDateField, HygienicFormMixin
+from noteinvest.forms import BoundedDateField, HygienicFormMixin, MultiLineField, SingleLineField
 from noteinvest.money import ZERO, format_money
 from noteinvest.text import looks_like_formula
 from portfolios.choices import STATE_CHOICES, DayCount, LoanStatus, Occupancy
-from portfolios.models import NOT_ON_THE_TAPE, Borrower, Loan, Portfolio
+from portfolios.models import NOT_ON_THE_TAPE, Borrower, Loan, Portfolio, SellerColumnMapping
 from portfolios.tape import values as tape_values
-from portfolios.tape.columns import COLUMNS, derived_note, may_map
-from portfolios.tape.readers import MAX_BYTES
+from portfolios.tape.columns import (
+    BY_KEY,
+    COLUMNS,
+    derived_note,
+    is_next_due_date,
+    may_map,
+    not_imported,
+    read_headers,
+    unmapped_columns,
+)
+from portfolios.tape.readers import MAX_BYTES, _letters
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # The same plausible ranges as the tape import (portfolios.tape.values).
@@ -315,18 +325,27 @@ class TapeUploadForm(forms.Form):
 
 
 class ColumnMappingForm(forms.Form):
-    """One choice per column of ours: which of the tape's headers holds it."""
+    """One choice per column of ours: which of the tape's headers holds it.
+
+    Columns matched by name come pre-filled; "don't import" leaves a column (and the header
+    nobody chose) out. For a header the tape repeats with differing copies (`repeated`,
+    TapeImport.repeated), a choice of the copy to read: its field is `copy_<n>`.
+    """
+
+    NONE = "— don't import —"
 
     remember = forms.BooleanField(
         label="Remember this mapping for the seller's next tape", required=False, initial=True
     )
 
-    def __init__(self, *args, headers, mapping, **kwargs):
+    def __init__(self, *args, headers, mapping, repeated=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.derived_note = derived_note(mapping)
+        self.unmapped = unmapped_columns(mapping)
+        self.unmatched_headers = not_imported(headers, mapping)
         usable = list(dict.fromkeys(h for h in headers if h))
         for column in COLUMNS:
-            options = [("", "— not in this tape —")]
+            options = [("", self.NONE)]
             options += [(h, h) for h in usable if may_map(column.key, h)]
             self.fields[column.key] = forms.ChoiceField(
                 label=column.label,
@@ -336,9 +355,153 @@ class ColumnMappingForm(forms.Form):
                 initial=mapping.get(column.key, ""),
                 help_text=column.help or None,
             )
-        self.order_fields([c.key for c in COLUMNS] + ["remember"])
+        self.copies = []  # (header, what differs, field name)
+        for n, (header, found) in enumerate((repeated or {}).items()):
+            name = f"copy_{n}"
+            letters = [_letters(i) for i in found["columns"]]
+            self.fields[name] = forms.ChoiceField(
+                label=f"Column to use for “{header}”",
+                choices=[("", "— choose —")]
+                + [(str(i), f"Column {letter}") for i, letter in zip(found["columns"], letters,
+                                                                     strict=True)],
+                required=False,
+            )  # fmt: skip
+            self.copies.append((header, {**found, "letters": letters}, name))
+        self.order_fields([c.key for c in COLUMNS] + [n for *_, n in self.copies] + ["remember"])
+
+    def _open(self, key) -> bool:
+        """Some header the tape has and nothing reads could be this column."""
+        return any(may_map(key, h) for h in self.unmatched_headers)
+
+    def unmapped_fields(self):
+        """A select for each column we did not find that a header left over could be."""
+        return [self[key] for key in self.unmapped if self._open(key)]
+
+    def not_in_tape(self):
+        """Labels of the columns we did not find that no header left over could be (their
+        selects are among the matched ones, to take a header from another column)."""
+        return [BY_KEY[key].label for key in self.unmapped if not self._open(key)]
+
+    def matched_fields(self):
+        """The columns matched by name (and a next due date, not read beside a paid-to
+        column unless that is changed here)."""
+        return [self[c.key] for c in COLUMNS if c.key not in self.unmapped or not self._open(c.key)]
+
+    def clean(self):
+        data = super().clean()
+        read = read_headers(self.mapping())
+        for header, found, name in self.copies:
+            if header in read and not data.get(name) and name not in self.errors:
+                letters = " or ".join(found["letters"])
+                self.add_error(name, f"Choose column {letters}: their values differ.")
+        return data
+
+    def copy_fields(self):
+        return [(header, found, self[name]) for header, found, name in self.copies]
 
     def mapping(self) -> dict[str, str]:
         return {
             c.key: self.cleaned_data.get(c.key) for c in COLUMNS if self.cleaned_data.get(c.key)
         }
+
+    def column_choice(self) -> dict[str, int]:
+        """{header: column index} for each repeated header whose copy was chosen."""
+        return {
+            header: int(self.cleaned_data[name])
+            for header, _found, name in self.copies
+            if self.cleaned_data.get(name)
+        }
+
+
+HEADER_MAX = 200  # as a tape's header (portfolios.tape.readers)
+IGNORED_MAX = 200  # a tape has at most 200 columns
+
+
+def _header_text(value: str) -> str:
+    """A header as the tape reader shows it: runs of spaces folded to one."""
+    return re.sub(r"\s+", " ", value or "").strip()
+
+
+class SellerMappingForm(VersionedForm):
+    """A seller's saved mapping, edited by hand: for each column of ours, the tape header
+    that holds it (blank: matched by name, as usual), and the headers left out."""
+
+    ignored_text = MultiLineField(
+        label="Headers left out",
+        required=False,
+        max_length=IGNORED_MAX * (HEADER_MAX + 1),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line: the seller's headers not imported, without asking. A tape "
+        "with any other header we don't match stops at the mapping step.",
+    )
+
+    class Meta:
+        model = SellerColumnMapping
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        saved = self.instance.mapping or {}
+        for column in COLUMNS:
+            self.fields[column.key] = SingleLineField(
+                label=column.label,
+                required=False,
+                max_length=HEADER_MAX,
+                initial=saved.get(column.key, ""),
+            )
+        self.fields["ignored_text"].initial = "\n".join(self.instance.ignored or [])
+        self.order_fields(["version", *(c.key for c in COLUMNS), "ignored_text"])
+
+    def column_fields(self):
+        return [self[c.key] for c in COLUMNS]
+
+    def clean(self):
+        data = super().clean()
+        used: dict[str, str] = {}
+        mapping = {}
+        for column in COLUMNS:
+            header = _header_text(data.get(column.key) or "")
+            if not header:
+                continue
+            if not may_map(column.key, header):
+                self.add_error(
+                    column.key,
+                    f"“{header}” is the next due date, a different fact: it can only be the "
+                    "Next Due Date."
+                    if is_next_due_date(header)
+                    else f"“{header}” is the date the last payment was received, not the "
+                    "date interest is paid to.",
+                )
+            elif header in used:
+                self.add_error(
+                    column.key, f"“{header}” is already the header of {BY_KEY[used[header]].label}."
+                )
+            else:
+                used[header] = column.key
+                mapping[column.key] = header
+        ignored = list(
+            dict.fromkeys(h for line in (data.get("ignored_text") or "").splitlines()
+                          if (h := _header_text(line)))
+        )  # fmt: skip
+        if any(len(h) > HEADER_MAX for h in ignored):
+            self.add_error("ignored_text", f"A header is at most {HEADER_MAX} characters.")
+        elif len(ignored) > IGNORED_MAX:
+            self.add_error("ignored_text", f"At most {IGNORED_MAX} headers.")
+        clash = [h for h in ignored if h in used]
+        if clash:
+            self.add_error(
+                "ignored_text", f"“{clash[0]}” is a column's header above: it cannot be left out."
+            )
+        data["mapping"], data["ignored"] = mapping, ignored
+        return data
+
+    def save(self, commit=True):
+        self.instance.mapping = self.cleaned_data["mapping"]
+        self.instance.ignored = self.cleaned_data["ignored"]
+        return super().save(commit=commit)
+
+
+class DeleteMappingForm(forms.Form):
+    """Confirms a delete; the version refuses it if someone changed the mapping meanwhile."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)

@@ -268,13 +268,27 @@ class SellerColumnMapping(models.Model):
 
     seller = models.CharField(max_length=200, unique=True)
     mapping = models.JSONField(help_text="Canonical column name -> the tape's header.")
+    ignored = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The tape's headers staff chose not to import: a tape with no other "
+        "unmatched header skips the mapping step.",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        ordering = ["seller"]
+        verbose_name = "saved column mapping"
+
     def __str__(self):
         return f"Column mapping for {self.seller}"
+
+    def get_absolute_url(self):
+        return reverse("portfolios:mapping_edit", args=[self.pk])
 
 
 class TapeImport(models.Model):
@@ -295,7 +309,7 @@ class TapeImport(models.Model):
     SILENT_LIMIT = timedelta(minutes=10)
     # Columns a list or a status poll never needs: the problem report and the headers. The
     # uploaded file is in TapeUpload, a table of its own, never read with an import.
-    HEAVY_FIELDS = ("problems", "problem_kinds", "headers", "mapping", "warnings",
+    HEAVY_FIELDS = ("problems", "problem_kinds", "headers", "mapping", "repeated", "warnings",
                     "warning_kinds", "notes")  # fmt: skip
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="imports")
@@ -309,6 +323,23 @@ class TapeImport(models.Model):
     size = models.PositiveIntegerField()
     headers = models.JSONField(default=list)
     mapping = models.JSONField(default=dict)
+    column_choice = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="A header the tape repeats with differing copies -> the index of the copy "
+        "to read (chosen in the mapping step).",
+    )
+    repeated = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Headers the tape repeats whose copies differ: {header: {columns: [index, "
+        "...], rows: number of rows, samples: [[row, [value, ...]], ...]}}.",
+    )
+    seller_mapping = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The seller's saved mapping applied at upload: {id, seller, saved_at, by}.",
+    )
     default_day_count = models.CharField(max_length=12, choices=DayCount.choices)
     dry_run = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)

@@ -29,9 +29,11 @@ from portfolios.tape.columns import (
     missing_required,
     names_note,
     not_imported,
+    read_headers,
     status_note,
+    unmatched_headers,
 )
-from portfolios.tape.importer import Counts, Problem, apply_tape, check_tape
+from portfolios.tape.importer import Counts, Problem, apply_tape, check_tape, differing_copies
 from portfolios.tape.readers import MAX_BYTES, Tape, TapeFileError, open_tape
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,17 @@ def saved_mapping_for(seller: str) -> dict[str, str]:
         return {}
     found = SellerColumnMapping.objects.filter(seller=seller).first()
     return found.mapping if found else {}
+
+
+def saved_mapping_note(found: SellerColumnMapping) -> dict:
+    """What an import page says of the seller's saved mapping it applied."""
+    by = found.updated_by
+    return {
+        "id": found.pk,
+        "seller": found.seller,
+        "saved_at": found.updated_at.isoformat() if found.updated_at else "",
+        "by": (by.get_full_name() or by.email) if by else "",
+    }
 
 
 def validate_mapping(mapping: dict[str, str], headers: list[str]) -> dict[str, str]:
@@ -119,8 +132,11 @@ def process_tape(
     on_checked: Callable[[int], None] | None = None,
     on_written: Callable[[int], None] | None = None,
     before_commit: Callable[[Counts, "TapeOutcome"], None] | None = None,
+    column_choice: dict[str, int] | None = None,
 ) -> TapeOutcome:
     """Check every row, then (if all are good and not a dry run) write them all.
+
+    `column_choice`: {header: index of the copy to read} for headers the tape repeats.
 
     `on_written(0)` is called once before the write transaction opens, then after each
     batch inside it; `before_commit(counts, outcome)` as the last step inside it (see
@@ -133,6 +149,7 @@ def process_tape(
         today=timezone.localdate(),
         default_day_count=default_day_count,
         progress=on_checked,
+        columns=column_choice,
     )
     outcome = TapeOutcome(
         row_count=result.row_count,
@@ -180,7 +197,13 @@ def start_tape_import(
     """Store an uploaded tape and match its headers; raises TapeFileError for a bad file.
 
     The tape opened here (headers read) is handed to the import's thread, so a workbook is
-    parsed once per import, not once to match headers and again to import.
+    parsed once per import, not once to match headers and again to import (its rows are
+    read once more here only to compare the copies of a repeated header).
+
+    The import waits for the mapping step when a required column has no header, the
+    paid-to date would be derived from the next due date, headers we did not match could
+    be one of our unmapped columns (less those the seller's saved mapping left out), or a
+    repeated header's copies differ.
     """
     if upload.size > MAX_BYTES:
         raise TapeFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
@@ -189,15 +212,34 @@ def start_tape_import(
         raise TapeFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
     name = _filename(upload.name)
     tape = open_tape(name, data)
-    saved = saved_mapping_for(portfolio.seller)
+    found = (
+        SellerColumnMapping.objects.select_related("updated_by")
+        .filter(seller=portfolio.seller)
+        .first()
+        if portfolio.seller
+        else None
+    )
+    saved = found.mapping if found else {}
+    ignored = found.ignored if found else []
     mapping = auto_map(tape.headers, saved)
     # A paid-to date derived from the next due date is shown in the mapping step, unless the
     # seller's saved mapping already chose it.
     confirm = derives_paid_to(mapping) and "next_due_date" not in saved
+    # Headers we could not match that might be one of our unmapped columns: the mapping
+    # step offers them, unless the seller's saved mapping chose to leave them out.
+    unmatched = unmatched_headers(tape.headers, mapping, ignored)
+    # A repeated header whose copies differ: staff choose the copy (one pass over the rows,
+    # only when a header read or offered is repeated).
+    repeated = differing_copies(tape, read_headers(mapping) | set(unmatched))
     status = (
         TapeImport.Status.NEEDS_MAPPING
-        if missing_required(mapping) or confirm
+        if missing_required(mapping) or confirm or unmatched or repeated
         else TapeImport.Status.QUEUED
+    )
+    # The saved mapping was applied when it changed something: a column matched otherwise,
+    # or a header the mapping step would otherwise offer.
+    applied = found is not None and (
+        mapping != auto_map(tape.headers) or unmatched != unmatched_headers(tape.headers, mapping)
     )
     with transaction.atomic():  # the import and its file, or neither
         job = TapeImport.objects.create(
@@ -209,6 +251,8 @@ def start_tape_import(
             size=len(data),
             headers=tape.headers,
             mapping=mapping,
+            repeated=repeated,
+            seller_mapping=saved_mapping_note(found) if applied else {},
             default_day_count=default_day_count,
             dry_run=dry_run,
             status=status,
@@ -220,11 +264,62 @@ def start_tape_import(
     return job
 
 
+def validate_column_choice(
+    job: TapeImport, mapping: dict[str, str], choice: dict[str, int] | None
+) -> dict[str, int]:
+    """The copy to read of each repeated header whose copies differ and that `mapping`
+    reads: one must be chosen, among that header's columns."""
+    from portfolios.tape.readers import _letters
+
+    choice = choice or {}
+    clean, errors = {}, []
+    read = read_headers(mapping)
+    for header, found in (job.repeated or {}).items():
+        if header not in read:
+            continue
+        columns = found["columns"]
+        picked = choice.get(header)
+        if picked in columns:
+            clean[header] = picked
+        else:
+            letters = " or ".join(_letters(i) for i in columns)
+            errors.append(
+                f"“{header}” is in columns {letters}, which differ: choose the column to use."
+            )
+    if errors:
+        raise TapeImportError(" ".join(errors))
+    return clean
+
+
+def _remember(seller: str, mapping: dict[str, str], ignored: list[str], by) -> None:
+    """Save (or replace) the seller's mapping; a newer version, so an edit page opened
+    before this is refused rather than overwriting it."""
+    from django.db.models import F
+
+    SellerColumnMapping.objects.update_or_create(
+        seller=seller,
+        defaults={"mapping": mapping, "ignored": ignored, "updated_by": by,
+                  "version": F("version") + 1},
+        create_defaults={"mapping": mapping, "ignored": ignored, "updated_by": by},
+    )  # fmt: skip
+
+
 def set_import_mapping(
-    *, job: TapeImport, mapping: dict[str, str], by, remember: bool
+    *,
+    job: TapeImport,
+    mapping: dict[str, str],
+    by,
+    remember: bool,
+    column_choice: dict[str, int] | None = None,
 ) -> TapeImport:
-    """Apply a hand-made column mapping, save it for the seller, and start the import."""
+    """Apply a hand-made column mapping, save it for the seller, and start the import.
+
+    The seller's saved mapping keeps, besides the columns, the headers left out, so the
+    next tape of the same layout skips the mapping step. `column_choice`: which copy of a
+    repeated header whose copies differ to read ({header: column index}).
+    """
     clean = validate_mapping(mapping, job.headers)
+    choice = validate_column_choice(job, clean, column_choice)
     with transaction.atomic():
         job = TapeImport.objects.select_for_update().filter(pk=job.pk).first()
         if job is None:  # cancelled (deleted) while the mapping was chosen
@@ -232,15 +327,14 @@ def set_import_mapping(
         if job.status != TapeImport.Status.NEEDS_MAPPING:
             raise TapeImportError("This import has already started; its mapping cannot change.")
         job.mapping = clean
+        job.column_choice = choice
         job.status = TapeImport.Status.QUEUED
         # Queued from now: the 10 minutes of silence count from here, not from the upload.
         job.heartbeat_at = timezone.now()
-        job.save(update_fields=["mapping", "status", "heartbeat_at"])
+        job.save(update_fields=["mapping", "column_choice", "status", "heartbeat_at"])
         seller = job.portfolio.seller
         if remember and seller:
-            SellerColumnMapping.objects.update_or_create(
-                seller=seller, defaults={"mapping": clean, "updated_by": by}
-            )
+            _remember(seller, clean, not_imported(job.headers, clean), by)
     launch_tape_import(job)
     return job
 
@@ -372,6 +466,7 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
             mapping=job.mapping,
             default_day_count=job.default_day_count,
             dry_run=job.dry_run,
+            column_choice=job.column_choice,
             on_checked=on_checked,
             on_written=on_written,
             before_commit=record_success,
@@ -594,3 +689,23 @@ def save_loan(*, form, borrowers, by):
     return _save_versioned(
         form, after_save=save_borrowers, before_save=_lock_portfolio, duplicate=_loan_number_taken
     )
+
+
+# --- Sellers' saved column mappings, edited and deleted by staff ---------------------------
+
+
+def save_seller_mapping(*, form, by) -> SellerColumnMapping:
+    """Save an edited seller mapping; raises StaleEdit if it changed since the form opened
+    (another editor, or an import that remembered a mapping for the seller)."""
+
+    def stamp(instance):
+        instance.updated_by = by
+
+    return _save_versioned(form, before_save=stamp)
+
+
+def delete_seller_mapping(*, mapping: SellerColumnMapping, version) -> None:
+    """Delete a seller's mapping as it was shown; raises StaleEdit if it changed since."""
+    deleted, _ = SellerColumnMapping.objects.filter(pk=mapping.pk, version=version).delete()
+    if not deleted:
+        raise StaleEdit(SellerColumnMapping._meta.verbose_name)

@@ -6,7 +6,7 @@ user's scope is a 404. Investors read; staff also create, edit and import.
 
 import csv
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from types import SimpleNamespace
 
 from django.contrib import messages
@@ -21,7 +21,7 @@ from django.utils.html import format_html_join
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
 from noteinvest.money import format_money
@@ -32,18 +32,27 @@ from portfolios.choices import LoanStatus, Occupancy
 from portfolios.forms import (
     BorrowerFormSet,
     ColumnMappingForm,
+    DeleteMappingForm,
     LoanFilterForm,
     LoanForm,
     PayoffDateForm,
     PortfolioForm,
+    SellerMappingForm,
     TapeUploadForm,
 )
-from portfolios.models import NOT_ON_THE_TAPE, Borrower, Loan, Portfolio, TapeImport
+from portfolios.models import (
+    NOT_ON_THE_TAPE,
+    Borrower,
+    Loan,
+    Portfolio,
+    SellerColumnMapping,
+    TapeImport,
+)
 from portfolios.panels import LOAN_PANELS, PORTFOLIO_LINKS
 from portfolios.payoff import Payoff, payoff
 from portfolios.stats import PAYOFF_FIELDS, grand_total, portfolio_totals
 from portfolios.tape.columns import BY_KEY, COLUMNS
-from portfolios.tape.readers import TapeFileError
+from portfolios.tape.readers import TapeFileError, _letters
 from portfolios.templatetags.borrowers import borrower_name
 
 PAGE_SIZE = 50
@@ -351,11 +360,18 @@ def import_start(request, pk):
             return redirect(job)
     services.expire_interrupted()
     imports = portfolio.imports.select_related("created_by").defer(*TapeImport.HEAVY_FIELDS)
+    saved = (
+        SellerColumnMapping.objects.select_related("updated_by")
+        .filter(seller=portfolio.seller)
+        .first()
+        if portfolio.seller
+        else None
+    )
     return render(
         request,
         "portfolios/tapeimport_form.html",
         {"form": form, "portfolio": portfolio, "columns": COLUMNS, "active_nav": "portfolios",
-         "imports": imports[:10]},
+         "imports": imports[:10], "saved_mapping": saved},
     )  # fmt: skip
 
 
@@ -375,7 +391,7 @@ def import_detail(request, pk):
     mapping_form = None
     if job.status == TapeImport.Status.NEEDS_MAPPING:
         mapping_form = ColumnMappingForm(
-            request.POST or None, headers=job.headers, mapping=job.mapping
+            request.POST or None, headers=job.headers, mapping=job.mapping, repeated=job.repeated
         )
         if request.method == "POST" and mapping_form.is_valid():
             try:
@@ -384,6 +400,7 @@ def import_detail(request, pk):
                     mapping=mapping_form.mapping(),
                     by=request.user,
                     remember=mapping_form.cleaned_data["remember"],
+                    column_choice=mapping_form.column_choice(),
                 )
             except services.TapeImportError as exc:
                 mapping_form.add_error(None, str(exc))
@@ -403,9 +420,26 @@ def import_detail(request, pk):
             "mapping_form": mapping_form,
             "problems": problems,
             "mapped": [(BY_KEY[k].label, h) for k, h in job.mapping.items() if k in BY_KEY],
+            "copies_used": [
+                (header, _letters(index)) for header, index in job.column_choice.items()
+            ],
+            "seller_mapping": _applied_mapping(job.seller_mapping),
             "active_nav": "portfolios",
         },
     )
+
+
+def _applied_mapping(note: dict) -> dict | None:
+    """The seller's saved mapping an import applied (TapeImport.seller_mapping), for its
+    page: when and by whom it was saved, and whether it still exists (to link to it)."""
+    if not note:
+        return None
+    saved_at = note.get("saved_at")
+    return {
+        **note,
+        "saved_at": datetime.fromisoformat(saved_at) if saved_at else None,
+        "exists": SellerColumnMapping.objects.filter(pk=note.get("id")).exists(),
+    }
 
 
 STATUS_FIELDS = ("pk", "status", "phase", "progress", "rows_done", "rows_total", "reason")
@@ -470,3 +504,87 @@ def import_cancel(request, pk):
             f"The import had already ended ({job.get_status_display()}): nothing was cancelled.",
         )
     return redirect(job)
+
+
+# --- Sellers' saved column mappings (staff) ---------------------------------------------------
+
+
+@role_required(Role.STAFF)
+@require_GET
+def mapping_list(request):
+    mappings = SellerColumnMapping.objects.select_related("updated_by").order_by("seller")
+    portfolios: dict[str, list[Portfolio]] = {}
+    for portfolio in Portfolio.objects.filter(seller__in=[m.seller for m in mappings]).only(
+        "pk", "name", "seller"
+    ):
+        portfolios.setdefault(portfolio.seller, []).append(portfolio)
+    rows = [
+        (m, [BY_KEY[k].label for k in BY_KEY if k in m.mapping], portfolios.get(m.seller, []))
+        for m in mappings
+    ]
+    return render(
+        request, "portfolios/mapping_list.html", {"rows": rows, "active_nav": "portfolios"}
+    )
+
+
+@role_required(Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def mapping_edit(request, pk):
+    mapping = get_object_or_404(SellerColumnMapping.objects.select_related("updated_by"), pk=pk)
+    form = SellerMappingForm(request.POST or None, instance=mapping)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_seller_mapping(form=form, by=request.user)
+        except services.StaleEdit as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Column mapping for {mapping.seller} saved: the seller's next tape uses it.",
+            )
+            return redirect("portfolios:mappings")
+    return render(
+        request,
+        "portfolios/mapping_form.html",
+        {
+            "form": form,
+            "mapping": mapping,
+            "active_nav": "portfolios",
+            # Offered as each field's suggestions: the headers this mapping knows.
+            "known_headers": sorted({*mapping.mapping.values(), *mapping.ignored}),
+        },
+    )
+
+
+@role_required(Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def mapping_delete(request, pk):
+    mapping = get_object_or_404(SellerColumnMapping.objects.select_related("updated_by"), pk=pk)
+    form = DeleteMappingForm(request.POST or None, initial={"version": mapping.version})
+    stale = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delete_seller_mapping(mapping=mapping, version=form.cleaned_data["version"])
+        except services.StaleEdit:
+            # Shown as it is now, to be confirmed again.
+            stale = True
+            form = DeleteMappingForm(initial={"version": mapping.version})
+        else:
+            messages.success(
+                request,
+                f"Column mapping for {mapping.seller} deleted: the seller's next tape is "
+                "matched by name, with a mapping step if needed.",
+            )
+            return redirect("portfolios:mappings")
+    labels = [(BY_KEY[k].label, h) for k, h in mapping.mapping.items() if k in BY_KEY]
+    return render(
+        request,
+        "portfolios/mapping_delete.html",
+        {
+            "form": form,
+            "mapping": mapping,
+            "labels": labels,
+            "stale": stale,
+            "active_nav": "portfolios",
+        },
+    )

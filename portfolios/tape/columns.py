@@ -196,6 +196,34 @@ def not_imported(headers: list[str], mapping: dict[str, str]) -> list[str]:
     return [h for h in dict.fromkeys(headers) if h and h not in read]
 
 
+def read_headers(mapping: dict[str, str]) -> set[str]:
+    """The headers an import reads under `mapping` (a next-due column only when the paid-to
+    date is derived from it)."""
+    return {h for k, h in mapping.items() if k != "next_due_date" or derives_paid_to(mapping)}
+
+
+def unmapped_columns(mapping: dict[str, str]) -> list[str]:
+    """Our columns without a header (Next Due Date only while there is no paid-to column:
+    otherwise it is not read)."""
+    return [
+        c.key
+        for c in COLUMNS
+        if c.key not in mapping and not (c.key == "next_due_date" and "paid_to_date" in mapping)
+    ]
+
+
+def unmatched_headers(headers: list[str], mapping: dict[str, str], ignored=()) -> list[str]:
+    """The tape's headers not read that could stand for one of our unmapped columns, less
+    those the seller's saved mapping leaves out (`ignored`): the mapping step offers them."""
+    free = unmapped_columns(mapping)
+    left_out = set(ignored)
+    return [
+        h
+        for h in not_imported(headers, mapping)
+        if h not in left_out and any(may_map(key, h) for key in free)
+    ]
+
+
 def derived_note(mapping: dict[str, str]) -> str:
     """How the import reads the paid-to date when it is derived, else ""."""
     if not derives_paid_to(mapping):

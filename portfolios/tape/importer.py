@@ -193,13 +193,21 @@ def check_tape(
     today: date,
     default_day_count: str,
     progress: Callable[[int], None] | None = None,
+    columns: dict[str, int] | None = None,
 ) -> CheckResult:
     """Parse and validate every row; collect every problem, not only the first, and every
-    warning (a value read with a caveat)."""
+    warning (a value read with a caveat).
+
+    `columns`: for a header the tape repeats, the index of the one copy to read (chosen in
+    the mapping step); any other repeated header is read with _one_copy.
+    """
     index: dict[str, list[int]] = {}
     for i, h in enumerate(tape.headers):
         if h:
             index.setdefault(h, []).append(i)
+    for header, chosen in (columns or {}).items():
+        if chosen in index.get(header, ()):
+            index[header] = [chosen]
     derived = derives_paid_to(mapping)
     columns = [
         (key, header, index[header], _parser(key, header))
@@ -524,6 +532,39 @@ def _one_copy(where: list[int], cells: list) -> tuple[int, object]:
                 "rename the wrong column"
             )
     return filled[0]
+
+
+REPEAT_SAMPLES = 5
+"""Rows shown per repeated header whose copies differ, in the mapping step."""
+
+
+def differing_copies(tape: Tape, headers) -> dict[str, dict]:
+    """Headers (of `headers`) the tape repeats whose copies differ on some row, read in one
+    pass over the rows: {header: {"columns": [index, ...], "rows": rows that differ,
+    "samples": [[row number, [each copy's value]], ...]}}, the first REPEAT_SAMPLES rows.
+    Copies that agree, or all but one blank, are not a difference (as _one_copy reads them).
+    """
+    where: dict[str, list[int]] = {}
+    for i, h in enumerate(tape.headers):
+        if h in headers:
+            where.setdefault(h, []).append(i)
+    where = {h: ix for h, ix in where.items() if len(ix) > 1}
+    found: dict[str, dict] = {}
+    if not where:
+        return found
+    for seen, (number, cells, _percent) in enumerate(tape.rows(), start=1):
+        if seen > MAX_ROWS:  # check_tape refuses the tape; no need to read further here
+            break
+        for header, ix in where.items():
+            try:
+                _one_copy(ix, cells)
+            except _Differs:
+                entry = found.setdefault(header, {"columns": ix, "rows": 0, "samples": []})
+                entry["rows"] += 1
+                if len(entry["samples"]) < REPEAT_SAMPLES:
+                    values = [_shown(cells[i] if i < len(cells) else None) for i in ix]
+                    entry["samples"].append([number, values])
+    return found
 
 
 def _cross_checks(number: int, parsed: dict, mapping: dict, today: date) -> list[Problem]:

@@ -277,6 +277,20 @@ CASES = [
         get=STAFF_POST_ONLY_GET,
         post=STAFF_FORM,
     ),
+    # Sellers' saved column mappings: staff only, every seller's (staff see everything).
+    Case("portfolios:mappings", sided=False, get=STAFF_FORM, post=expect(staff_only(F405))),
+    Case(
+        "portfolios:mapping_edit",
+        kwargs=lambda w, s: {"pk": s.seller_mapping.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "portfolios:mapping_delete",
+        kwargs=lambda w, s: {"pk": s.seller_mapping.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
     Case(
         "portfolios:loan_detail",
         kwargs=lambda w, s: {"pk": s.loan.pk},

@@ -11,7 +11,8 @@ side A's agreements. Each side has:
   filing) was settled by a DPO the attorney commented on and approved, then sent and signed
   (`signed`: signed copy, one payment);
 - `loan_free`: a loan with nothing recorded, with a short-sale `draft` on it;
-- `tape_import`: a loan-tape import waiting for its column mapping.
+- `tape_import`: a loan-tape import waiting for its column mapping;
+- `seller_mapping`: the side's seller's saved column mapping (staff edit and delete it).
 
 Side A also has `loan_counsel` with `review_by_inv_att`, a DPO in review with `inv_att`
 (their legitimate attorney powers, on a loan that is not theirs); side B has
@@ -44,6 +45,7 @@ from deficiencies.models import (
 )
 from noteinvest.access import Role
 from portfolios import services as portfolio_services
+from portfolios.models import SellerColumnMapping
 from settlements import services as settlement_services
 from settlements.models import Agreement
 from tests.factories import (
@@ -164,6 +166,11 @@ def _side(owners, staff, reviewer, prefix: str) -> SimpleNamespace:
         default_day_count="30/360",
         dry_run=True,
     )
+    # The seller's saved column mapping (staff pages; created after the import above, which
+    # it would otherwise have applied).
+    seller_mapping = SellerColumnMapping.objects.create(
+        seller=portfolio.seller, mapping={"loan_number": "Acct"}, updated_by=staff
+    )
     for obj in (deficiency, deficiency_settled):
         obj.refresh_from_db()
     return SimpleNamespace(
@@ -177,6 +184,7 @@ def _side(owners, staff, reviewer, prefix: str) -> SimpleNamespace:
         loan_free=loan_free,
         draft=draft,
         tape_import=tape_import,
+        seller_mapping=seller_mapping,
     )
 
 

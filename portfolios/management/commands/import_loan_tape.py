@@ -38,8 +38,16 @@ class Command(BaseCommand):
             choices=DayCount.values,
             help="day count for rows without one (default 30/360)",
         )
+        parser.add_argument(
+            "--use-column",
+            action="append",
+            default=[],
+            metavar="HEADER=LETTER",
+            help="for a header the tape lists more than once, the column to read (e.g. "
+            "UPB=K); without it, copies that differ on a row are a problem on that row",
+        )
 
-    def handle(self, *args, portfolio, file, dry_run, day_count, **options):
+    def handle(self, *args, portfolio, file, dry_run, day_count, use_column, **options):
         try:
             target = Portfolio.objects.get(name=portfolio)
         except Portfolio.DoesNotExist:
@@ -53,6 +61,7 @@ class Command(BaseCommand):
             tape = open_tape(path.name, path.read_bytes())
         except TapeFileError as exc:
             raise CommandError(f"{file}: {exc}") from None
+        column_choice = _column_choice(use_column, tape.headers)
         mapping = auto_map(tape.headers, saved_mapping_for(target.seller))
         missing = missing_required(mapping)
         if missing:
@@ -71,7 +80,7 @@ class Command(BaseCommand):
         try:
             outcome = process_tape(
                 portfolio=target, tape=tape, mapping=mapping, default_day_count=day_count,
-                dry_run=dry_run,
+                dry_run=dry_run, column_choice=column_choice,
             )  # fmt: skip
         except TapeFileError as exc:  # unreadable past its header, or too many rows
             raise CommandError(f"{file}: {exc} Nothing was written.") from None
@@ -116,3 +125,35 @@ class Command(BaseCommand):
             self.stdout.write(f"...and {more:,} more warning(s). By kind:")
             for kind, n in outcome.warning_kinds:
                 self.stdout.write(f"  {n} x {kind}")
+
+
+def _column_index(letters: str) -> int | None:
+    """'A' -> 0, 'K' -> 10, 'AA' -> 26; None for anything but letters."""
+    letters = letters.strip().upper()
+    if not letters.isascii() or not letters.isalpha() or len(letters) > 3:
+        return None
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _column_choice(given: list[str], headers: list[str]) -> dict[str, int]:
+    """--use-column HEADER=LETTER: the copy of a repeated header to read."""
+    choice = {}
+    for item in given:
+        header, sep, letters = item.rpartition("=")
+        header, index = header.strip(), _column_index(letters)
+        if not sep or not header or index is None:
+            raise CommandError(f"--use-column {item!r}: write it as HEADER=LETTER, e.g. UPB=K.")
+        copies = [i for i, h in enumerate(headers) if h == header]
+        if len(copies) < 2:
+            raise CommandError(
+                f"--use-column {item!r}: the tape lists “{header}” only once or not at all."
+            )
+        if index not in copies:
+            raise CommandError(
+                f"--use-column {item!r}: column {letters.strip().upper()} is not headed “{header}”."
+            )
+        choice[header] = index
+    return choice
