@@ -140,11 +140,15 @@ _TWO_DIGIT_YEAR = "has a two-digit year: write the year in full (03/01/2024)"
 _NOT_A_DATE = "is not a date (use 2024-03-01 or 03/01/2024)"
 
 
-def read_date(raw) -> date:
+def read_date(raw, *, month_only: bool = False) -> date:
     """A date as people and spreadsheets write it: a date cell, 2024-03-01, 03/01/2024,
     05-12-2006, 1-Mar-2024, YYYYMMDD, YYYYMM or MMYYYY (a month means its first day), or an
     Excel serial number (45352). A two-digit year is refused, never guessed. The one date
-    reader of the loan form and the loan tape (portfolios.tape.values)."""
+    reader of the loan form and the loan tape (portfolios.tape.values).
+
+    `month_only`: a column that holds months by definition (Freddie Mac's DDLPI, Fannie
+    Mae's LAST_PAID_INSTALLMENT_DATE): digits are a month, never an Excel date number,
+    and five digits are MMYYYY without its leading zero (42024 is April 2024)."""
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):
@@ -157,7 +161,7 @@ def read_date(raw) -> date:
         raw = int(raw)
     text = str(raw).strip()
     if text.isdigit() and text.isascii():
-        return _digits_date(text)
+        return _month_digits(text) if month_only else _digits_date(text)
     head = text.split("T")[0].split(" ")[0]
     try:
         if match := _ISO_DATE.fullmatch(head):
@@ -181,9 +185,19 @@ def read_date(raw) -> date:
     raise DateError(_NOT_A_DATE)
 
 
+def _month_digits(text: str) -> date:
+    if len(text) == 5 and text[0] != "0":
+        text = "0" + text  # MMYYYY whose leading zero a spreadsheet dropped
+    if len(text) == 6:
+        return _digits_date(text)
+    raise DateError("is not a month (write it as YYYYMM or MMYYYY, such as 202404)")
+
+
 def _digits_date(text: str) -> date:
     """A date written as digits only: YYYYMMDD, YYYYMM or MMYYYY (a month means its first
-    day), or an Excel serial number (a date cell saved to CSV as a number: 45352)."""
+    day; 92024 is MMYYYY without its leading zero, September 2024), or an Excel serial
+    number (a date cell saved to CSV as a number: 45352). Digits that read both ways
+    (21999: February 1999, or the serial for 1960-03-24) are refused, never guessed."""
     if len(text) == 8:
         try:
             return date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -201,9 +215,23 @@ def _digits_date(text: str) -> date:
             raise DateError("is not a month (6 digits are read as YYYYMM or MMYYYY)")
         raise DateError("could be read as YYYYMM or as MMYYYY: write the date in full")
     serial = int(text)
-    last = (years_from(today(), 50) - _EXCEL_EPOCH).days
+    latest = years_from(today(), 50)
+    last = (latest - _EXCEL_EPOCH).days
+    readings = set()
     if EXCEL_SERIAL_FIRST <= serial <= last:
-        return _EXCEL_EPOCH + timedelta(days=serial)
+        readings.add(_EXCEL_EPOCH + timedelta(days=serial))
+    if len(text) == 5 and text[0] != "0" and 1950 <= int(text[1:]) <= latest.year:
+        # MMYYYY whose leading zero a spreadsheet dropped: 92024 is September 2024.
+        readings.add(date(int(text[1:]), int(text[0]), 1))
+    if len(readings) == 1:
+        return readings.pop()
+    if readings:
+        first, second = sorted(readings)
+        raise DateError(
+            f"could be the month {text[0]}/{text[1:]} (MMYYYY without its leading zero) or "
+            f"the Excel date number for {first if first.day != 1 else second}: write the "
+            "date in full"
+        )
     raise DateError(
         "is a number, not a date (an Excel date number is read between 18264, 1950-01-01,"
         " and 50 years from today)"

@@ -161,6 +161,16 @@ for _column in COLUMNS:
         _LOOKUP.setdefault(normalize(_name), _column.key)
 
 
+# Columns that hold a month by definition: the agencies' last paid installment (Freddie
+# Mac's DDLPI as YYYYMM, Fannie Mae's LAST_PAID_INSTALLMENT_DATE as MMYYYY). Their digits
+# are read as a month, never as an Excel date number.
+_MONTH_COLUMNS = re.compile(r"ddlpi|lastpaidinstallment")
+
+
+def is_month_column(header) -> bool:
+    return bool(_MONTH_COLUMNS.search(normalize(header)))
+
+
 def is_next_due_date(header) -> bool:
     """A header meaning the next installment's due date, whatever its spelling."""
     name = normalize(header)

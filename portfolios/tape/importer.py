@@ -22,7 +22,7 @@ from noteinvest.text import has_control_characters, spelled_out
 from portfolios.choices import LoanStatus, PropertyType
 from portfolios.models import Borrower, Loan, Portfolio
 from portfolios.tape import values as v
-from portfolios.tape.columns import BY_KEY, derives_paid_to, normalize
+from portfolios.tape.columns import BY_KEY, derives_paid_to, is_month_column, normalize
 from portfolios.tape.readers import MAX_ROWS, Tape, TapeFileError, _letters
 
 # Column key -> (parser, Loan field or None for borrower columns).
@@ -433,6 +433,8 @@ def is_escrow_balance(header) -> bool:
 def _parser(key: str, header: str) -> Callable:
     if key == "escrow_advances" and is_escrow_balance(header):
         return v.escrow_balance
+    if key == "paid_to_date" and is_month_column(header):
+        return v.paid_to_month
     return PARSERS[key]
 
 

@@ -231,9 +231,9 @@ def _bounds(date_range: dates.DateRange) -> tuple[date, date]:
     return memo[1]
 
 
-def _calendar_date(raw) -> date:
+def _calendar_date(raw, *, month_only: bool = False) -> date:
     try:
-        return dates.read_date(raw)
+        return dates.read_date(raw, month_only=month_only)
     except dates.DateError as exc:
         raise CellError(str(exc)) from None
 
@@ -252,6 +252,15 @@ def value_date(raw) -> date | None:
 
 def paid_to_date(raw) -> date:
     return a_date(raw, PAID_TO_DATES)
+
+
+def paid_to_month(raw) -> date:
+    """A paid-to date from a column of months by definition (DDLPI): see read_date."""
+    value = _calendar_date(raw, month_only=True)
+    low, high = _bounds(PAID_TO_DATES)
+    if not low <= value <= high:
+        raise CellError(f"must be {PAID_TO_DATES.describe()}")
+    return value
 
 
 _STATE_NAMES = {name.lower(): code for code, name in US_STATES.items()}

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 FANNIE = "loan-tape-fannie.csv"
 NOTE = (
-    "Borrower names: not on the tape — 2 loans have no named borrower; enter them on each "
+    "Borrower names: not on the tape — 3 loans have no named borrower; enter them on each "
     "loan before drafting an agreement."
 )
 MUTED = '<span class="text-body-secondary fst-italic">Not on the tape</span>'
@@ -54,7 +54,7 @@ def test_the_fannie_example_has_no_borrower_column_and_imports_as_sent(portfolio
     assert b"BORROWER" not in fannie_bytes().upper().split(b"\n", 1)[0]
     outcome = import_fannie(portfolio)
     assert outcome.problems == []
-    assert (outcome.counts.created, outcome.counts.unnamed) == (2, 2)
+    assert (outcome.counts.created, outcome.counts.unnamed) == (3, 3)
     for loan in Loan.objects.filter(portfolio=portfolio):
         primary = loan.borrowers.get()
         assert (primary.position, primary.name, primary.named) == (1, "", False)
@@ -102,7 +102,7 @@ def test_pages_show_not_on_the_tape_never_a_blank(client, owner, staff, portfoli
     detail = client.get(loan.get_absolute_url()).text
     assert MUTED in detail
     table = client.get(portfolio.get_absolute_url()).text
-    assert table.count(MUTED) == 2
+    assert table.count(MUTED) == 3
     deficiency = record_sale(loan, staff)
     assert MUTED in client.get(reverse("deficiencies:detail", args=[deficiency.pk])).text
 
@@ -116,6 +116,7 @@ def test_the_export_shows_the_marker(client, owner, portfolio):
     assert [line.split(",")[:2] for line in lines[2:]] == [
         ["100012345678", "Not on the tape"],
         ["100012345679", "Not on the tape"],
+        ["100012345680", "Not on the tape"],
     ]
 
 
@@ -132,12 +133,12 @@ def test_a_reimport_without_names_keeps_names_entered_by_hand(client, staff, por
     client.force_login(staff)
     assert name_in_form(client, loan, "Maria Lopez").status_code == 302
     outcome = import_fannie(portfolio)
-    assert outcome.counts.unnamed == 1  # the other loan is still not named
+    assert outcome.counts.unnamed == 2  # the other loans are still not named
     assert Borrower.objects.get(loan=loan).name == "Maria Lopez"
     upload(client, portfolio, fannie_bytes())
     assert Borrower.objects.get(loan=loan).name == "Maria Lopez"
     message = TapeImport.objects.get().message
-    assert "1 loan has no named borrower" in message
+    assert "2 loans have no named borrower" in message
 
 
 def test_a_reimport_of_a_fully_named_portfolio_says_the_names_were_kept(client, staff, portfolio):
@@ -146,7 +147,7 @@ def test_a_reimport_of_a_fully_named_portfolio_says_the_names_were_kept(client, 
     client.force_login(staff)
     upload(client, portfolio, fannie_bytes())
     job = TapeImport.objects.get()
-    assert job.unchanged == 2
+    assert job.unchanged == 3
     assert "Borrower names: not on the tape — the names already entered" in job.message
     assert set(Borrower.objects.values_list("name", flat=True)) == {"Named By Hand"}
 

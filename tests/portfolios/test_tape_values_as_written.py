@@ -233,3 +233,40 @@ def test_a_servicer_tape_with_values_as_written_imports(portfolio):
     assert (loan.purchase_money, loan.lien_position, loan.status) == ("no", 1, "non_performing")
     assert (loan.origination_date, loan.paid_to_date) == (date(2006, 5, 12), date(2024, 3, 1))
     assert (loan.fees, loan.costs) == (D("0.00"), D("0.00"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("92024", date(2024, 9, 1)), (92024, date(2024, 9, 1)), ("12024", date(2024, 1, 1)),
+     ("45352", date(2024, 3, 1))],
+)  # fmt: skip
+def test_five_digits_are_mmyyyy_without_its_zero_or_an_excel_serial(raw, expected):
+    assert v.a_date(raw) == expected
+
+
+def test_five_digits_that_read_both_ways_are_refused_never_guessed():
+    with pytest.raises(v.CellError, match="could be the month 4/2024"):
+        v.a_date("42024")  # April 2024, or the Excel serial for 2015-01-20
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("42024", date(2024, 4, 1)), (42024, date(2024, 4, 1)), ("042024", date(2024, 4, 1)),
+     ("202404", date(2024, 4, 1)), ("2024-04-01", date(2024, 4, 1))],
+)  # fmt: skip
+def test_a_month_column_reads_digits_as_a_month_only(raw, expected):
+    assert v.paid_to_month(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["45352", "2024", "1234567"])
+def test_a_month_column_never_reads_an_excel_serial(raw):
+    with pytest.raises(v.CellError, match="is not a month"):
+        v.paid_to_month(raw)
+
+
+def test_the_agency_month_columns_are_known():
+    from portfolios.tape.columns import is_month_column
+
+    assert is_month_column("Due Date of Last Paid Installment (DDLPI)")
+    assert is_month_column("LAST_PAID_INSTALLMENT_DATE")
+    assert not is_month_column("Paid To Date")
