@@ -376,6 +376,17 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
             "enter the names in the loan's form."
         )
     out.append(Check(bool(borrowers) and not unnamed, "Every borrower is named", detail))
+    loan = agreement.loan
+    out.append(
+        Check(
+            not loan.zip_is_partial,
+            "The property's ZIP is complete",
+            f"Only its first three digits are known ({loan.property_zip}; agency tapes give "
+            "no more): enter the full ZIP in the loan's form."
+            if loan.zip_is_partial
+            else "",
+        )
+    )
     out.append(
         Check(
             agreement.governing_state == agreement.loan.property_state,
