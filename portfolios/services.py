@@ -70,10 +70,15 @@ class TapeOutcome:
         }
 
 
-def saved_mapping_for(seller: str) -> dict[str, str]:
+def seller_mapping(seller: str) -> SellerColumnMapping | None:
+    """The seller's saved column mapping (with who saved it), or None."""
     if not seller:
-        return {}
-    found = SellerColumnMapping.objects.filter(seller=seller).first()
+        return None
+    return SellerColumnMapping.objects.select_related("updated_by").filter(seller=seller).first()
+
+
+def saved_mapping_for(seller: str) -> dict[str, str]:
+    found = seller_mapping(seller)
     return found.mapping if found else {}
 
 
@@ -212,13 +217,7 @@ def start_tape_import(
         raise TapeFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
     name = _filename(upload.name)
     tape = open_tape(name, data)
-    found = (
-        SellerColumnMapping.objects.select_related("updated_by")
-        .filter(seller=portfolio.seller)
-        .first()
-        if portfolio.seller
-        else None
-    )
+    found = seller_mapping(portfolio.seller)
     saved = found.mapping if found else {}
     ignored = found.ignored if found else []
     mapping = auto_map(tape.headers, saved)
@@ -430,20 +429,24 @@ def run_tape_import(job_id: int, tape: Tape | None = None) -> None:
             created=counts.created,
             updated=counts.updated,
             unchanged=counts.unchanged,
-            message=" ".join(
-                part
-                for part in (
-                    derived_note(job.mapping),
-                    status_note(job.mapping),
-                    names_note(job.mapping, counts.unnamed),
-                    deferred_note(job.mapping),
-                    f"Columns not imported: {ignored}." if ignored else "",
-                )
-                if part
-            ),
+            message=f"Columns not imported: {ignored}." if ignored else "",
             rows_total=rows,
             rows_done=rows,
-            **outcome.warning_fields(),
+            **{
+                **outcome.warning_fields(),
+                # How the tape was read, one sentence each: shown as a list on the page.
+                "notes": [
+                    note
+                    for note in (
+                        derived_note(job.mapping),
+                        status_note(job.mapping),
+                        names_note(job.mapping, counts.unnamed),
+                        deferred_note(job.mapping),
+                        *outcome.notes,
+                    )
+                    if note
+                ],
+            },
         ):
             raise ImportStopped
 

@@ -360,13 +360,7 @@ def import_start(request, pk):
             return redirect(job)
     services.expire_interrupted()
     imports = portfolio.imports.select_related("created_by").defer(*TapeImport.HEAVY_FIELDS)
-    saved = (
-        SellerColumnMapping.objects.select_related("updated_by")
-        .filter(seller=portfolio.seller)
-        .first()
-        if portfolio.seller
-        else None
-    )
+    saved = services.seller_mapping(portfolio.seller)
     return render(
         request,
         "portfolios/tapeimport_form.html",

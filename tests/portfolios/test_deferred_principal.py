@@ -310,7 +310,7 @@ def test_a_browser_import_says_the_deferred_principal_is_part_of_the_upb(client,
     )
     job = TapeImport.objects.get()
     assert job.status == TapeImport.Status.SUCCEEDED
-    assert f"{NOTE} (“Current Actual UPB”) that bears no interest" in job.message
+    assert f"{NOTE} (“Current Actual UPB”) that bears no interest" in " ".join(job.notes)
     assert NOTE in client.get(job.get_absolute_url()).text
     assert Loan.objects.get(loan_number="F09Q10000002").deferred_principal == D("15000.00")
 

@@ -199,5 +199,5 @@ def test_the_browser_import_says_the_status_is_derived(client, staff, portfolio)
     client.post(url, {"file": SimpleUploadedFile("t.csv", data), "default_day_count": "30/360"})
     job = TapeImport.objects.get()
     assert job.status == TapeImport.Status.SUCCEEDED
-    assert "Status derived from the paid-to date" in job.message
+    assert "Status derived from the paid-to date" in " ".join(job.notes)
     assert "Status derived from the paid-to date" in client.get(job.get_absolute_url()).text

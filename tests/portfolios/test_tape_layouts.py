@@ -365,7 +365,7 @@ def test_a_derived_paid_to_date_is_shown_in_the_mapping_step(client, staff, port
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.status == TapeImport.Status.SUCCEEDED
-    assert "Paid To Date derived from “nextPaymentDate”" in job.message
+    assert "Paid To Date derived from “nextPaymentDate”" in " ".join(job.notes)
     assert Loan.objects.get().paid_to_date == date(2024, 3, 1)
     # The seller's saved mapping chose it: the next tape goes straight through.
     client.post(url, {"file": SimpleUploadedFile("t.csv", data), "default_day_count": "30/360"})

@@ -66,7 +66,7 @@ def test_a_browser_import_without_names_says_so(client, staff, portfolio):
     upload(client, portfolio, fannie_bytes())
     job = TapeImport.objects.get()
     assert job.status == TapeImport.Status.SUCCEEDED  # no mapping step: names are optional
-    assert NOTE in job.message
+    assert NOTE in job.notes
     assert NOTE in client.get(job.get_absolute_url()).text
 
 
@@ -81,7 +81,7 @@ def test_the_command_says_names_are_not_on_the_tape(portfolio, tmp_path):
 def test_a_tape_with_a_name_column_says_nothing_about_names(client, staff, portfolio):
     client.force_login(staff)
     upload(client, portfolio, csv_bytes([good_row(1)]), name="named.csv")
-    assert "Borrower names" not in TapeImport.objects.get().message
+    assert "Borrower names" not in " ".join(TapeImport.objects.get().notes)
 
 
 def test_a_blank_cell_in_a_borrower_column_is_still_a_problem(portfolio):
@@ -137,7 +137,7 @@ def test_a_reimport_without_names_keeps_names_entered_by_hand(client, staff, por
     assert Borrower.objects.get(loan=loan).name == "Maria Lopez"
     upload(client, portfolio, fannie_bytes())
     assert Borrower.objects.get(loan=loan).name == "Maria Lopez"
-    message = TapeImport.objects.get().message
+    message = " ".join(TapeImport.objects.get().notes)
     assert "2 loans have no named borrower" in message
 
 
@@ -148,7 +148,7 @@ def test_a_reimport_of_a_fully_named_portfolio_says_the_names_were_kept(client, 
     upload(client, portfolio, fannie_bytes())
     job = TapeImport.objects.get()
     assert job.unchanged == 3
-    assert "Borrower names: not on the tape — the names already entered" in job.message
+    assert "Borrower names: not on the tape — the names already entered" in " ".join(job.notes)
     assert set(Borrower.objects.values_list("name", flat=True)) == {"Named By Hand"}
 
 
