@@ -136,6 +136,11 @@ _MONTHS = {
 # number is read as a serial only between 1950-01-01 (18264) and 50 years from today.
 _EXCEL_EPOCH = date(1899, 12, 30)
 EXCEL_SERIAL_FIRST = 18264
+# What may follow a date: a time of day, as spreadsheets and exports write one
+# ("2024-03-01 00:00:00", "2024-03-01T10:30:00Z", "3/1/2024 12:00 AM").
+_TIME = re.compile(
+    r"\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?\s*([AaPp][Mm]|Z|[+-]\d{2}:?\d{2})?", re.ASCII
+)
 _TWO_DIGIT_YEAR = "has a two-digit year: write the year in full (03/01/2024)"
 _NOT_A_DATE = "is not a date (use 2024-03-01 or 03/01/2024)"
 
@@ -162,7 +167,11 @@ def read_date(raw, *, month_only: bool = False) -> date:
     text = str(raw).strip()
     if text.isdigit() and text.isascii():
         return _month_digits(text) if month_only else _digits_date(text)
-    head = text.split("T")[0].split(" ")[0]
+    head, _sep, rest = re.sub(r"(?<=\d)T(?=\d)", " ", text, count=1).partition(" ")
+    numeric = _ISO_DATE.fullmatch(head) or _US_DATE.fullmatch(head) or (
+        _US_DASHED_DATE.fullmatch(head))  # fmt: skip
+    if numeric and rest and not _TIME.fullmatch(rest.strip()):
+        raise DateError(_NOT_A_DATE)  # "03/01/2024 or 04/01/2024" is not one date
     try:
         if match := _ISO_DATE.fullmatch(head):
             return date(int(match[1]), int(match[2]), int(match[3]))
@@ -189,7 +198,10 @@ def _month_digits(text: str) -> date:
     if len(text) == 5 and text[0] != "0":
         text = "0" + text  # MMYYYY whose leading zero a spreadsheet dropped
     if len(text) == 6:
-        return _digits_date(text)
+        try:
+            return _digits_date(text)
+        except DateError:
+            pass
     raise DateError("is not a month (write it as YYYYMM or MMYYYY, such as 202404)")
 
 

@@ -20,9 +20,11 @@ from portfolios.tape.columns import (
     BY_KEY,
     COLUMNS,
     derived_note,
-    is_next_due_date,
+    joined_refusal,
+    mapping_refusal,
     may_map,
     not_imported,
+    parts_without_base,
     read_headers,
     unmapped_columns,
 )
@@ -463,15 +465,8 @@ class SellerMappingForm(VersionedForm):
             header = _header_text(data.get(column.key) or "")
             if not header:
                 continue
-            if not may_map(column.key, header):
-                self.add_error(
-                    column.key,
-                    f"“{header}” is the next due date, a different fact: it can only be the "
-                    "Next Due Date."
-                    if is_next_due_date(header)
-                    else f"“{header}” is the date the last payment was received, not the "
-                    "date interest is paid to.",
-                )
+            if refusal := mapping_refusal(column.key, header):
+                self.add_error(column.key, refusal)
             elif header in used:
                 self.add_error(
                     column.key, f"“{header}” is already the header of {BY_KEY[used[header]].label}."
@@ -492,6 +487,8 @@ class SellerMappingForm(VersionedForm):
             self.add_error(
                 "ignored_text", f"“{clash[0]}” is a column's header above: it cannot be left out."
             )
+        for key in parts_without_base(mapping):
+            self.add_error(key, joined_refusal(key))
         data["mapping"], data["ignored"] = mapping, ignored
         return data
 

@@ -24,11 +24,12 @@ from portfolios.tape.columns import (
     deferred_note,
     derived_note,
     derives_paid_to,
-    is_next_due_date,
-    may_map,
+    joined_refusal,
+    mapping_refusal,
     missing_required,
     names_note,
     not_imported,
+    parts_without_base,
     read_headers,
     status_note,
     unmatched_headers,
@@ -102,16 +103,9 @@ def validate_mapping(mapping: dict[str, str], headers: list[str]) -> dict[str, s
             errors.append(f"Unknown column {key!r}.")
         elif header not in headers:
             errors.append(f"{BY_KEY[key].label}: the tape has no column “{header}”.")
-        elif is_next_due_date(header) and not may_map(key, header):
-            errors.append(
-                f"{BY_KEY[key].label}: “{header}” is the next due date, a different fact; "
-                "it can only be the Next Due Date (the paid-to date is then derived from it)."
-            )
-        elif not may_map(key, header):
-            errors.append(
-                f"{BY_KEY[key].label}: “{header}” is the date the last payment was received, "
-                "not the date interest is paid to."
-            )
+        elif refusal := mapping_refusal(key, header):
+            errors.append(f"{BY_KEY[key].label}: {refusal}")
+    errors.extend(joined_refusal(key) for key in parts_without_base(clean))
     used: dict[str, str] = {}
     for key, header in clean.items():
         if header in used:

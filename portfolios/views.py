@@ -405,6 +405,12 @@ def import_detail(request, pk):
     problems = (
         Paginator(job.problems, 200).get_page(request.GET.get("page")) if job.problems else None
     )
+    # A rejected tape lists its problems; its warnings are counted by kind only.
+    warnings = (
+        Paginator(job.warnings, 200).get_page(request.GET.get("page"))
+        if job.warnings and not job.problems
+        else None
+    )
     return render(
         request,
         "portfolios/tapeimport_detail.html",
@@ -413,6 +419,7 @@ def import_detail(request, pk):
             "portfolio": job.portfolio,
             "mapping_form": mapping_form,
             "problems": problems,
+            "warnings": warnings,
             "mapped": [(BY_KEY[k].label, h) for k, h in job.mapping.items() if k in BY_KEY],
             "copies_used": [
                 (header, _letters(index)) for header, index in job.column_choice.items()

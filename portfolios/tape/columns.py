@@ -187,11 +187,54 @@ def is_last_payment_date(header) -> bool:
 
 def may_map(key: str, header) -> bool:
     """Whether `header` may stand for our column `key`, by hand or automatically: a next-due
-    header only for Next Due Date (from which the paid-to date is derived), a last-payment
-    (posting) date never for the paid-to date."""
+    header only for Next Due Date (from which the paid-to date is derived); a last-payment
+    (posting) date never for the paid-to date, nor for the next due date; the next due date
+    never a header that names another date of ours ("Paid To Date")."""
+    return not mapping_refusal(key, header)
+
+
+def mapping_refusal(key: str, header) -> str:
+    """Why `header` may not stand for our column `key` ("" when it may)."""
     if is_next_due_date(header):
-        return key == "next_due_date"
-    return not (key == "paid_to_date" and is_last_payment_date(header))
+        if key == "next_due_date":
+            return ""
+        return (
+            f"“{header}” is the next due date, a different fact: it can only be the Next Due "
+            "Date (the paid-to date is then derived from it)."
+        )
+    if key in ("paid_to_date", "next_due_date") and is_last_payment_date(header):
+        return (
+            f"“{header}” is the date the last payment was received, not the date interest is "
+            "paid to nor the next due date."
+        )
+    if key == "next_due_date" and _LOOKUP.get(normalize(header)) not in (None, key):
+        named = BY_KEY[_LOOKUP[normalize(header)]].label
+        return f"“{header}” is the {named}, not the next due date."
+    return ""
+
+
+# Columns read only as a part of another (joined to it): without that column they have
+# nothing to join, and alone they would replace it (a unit line taken for the street).
+JOINED_TO = {
+    "property_address_2": "property_address",
+    "mailing_address_2": "mailing_address",
+    "mailing_city": "mailing_address",
+    "mailing_state": "mailing_address",
+    "mailing_zip": "mailing_address",
+}
+
+
+def parts_without_base(mapping: dict[str, str]) -> list[str]:
+    """Joined columns mapped without the column they are joined to."""
+    return [k for k, base in JOINED_TO.items() if k in mapping and base not in mapping]
+
+
+def joined_refusal(key: str) -> str:
+    base = BY_KEY[JOINED_TO[key]].label
+    return (
+        f"{BY_KEY[key].label} is joined to the {base}: choose the tape's {base} column too, "
+        "or leave this one out."
+    )
 
 
 def derives_paid_to(mapping: dict[str, str]) -> bool:
@@ -305,6 +348,8 @@ def auto_map(headers: list[str], saved: dict[str, str] | None = None) -> dict[st
             used.add(header)
     if "paid_to_date" in mapping:
         mapping.pop("next_due_date", None)  # a paid-to column: the next due date is not used
+    for key in parts_without_base(mapping):
+        del mapping[key]  # nothing to join it to: not imported, said in the result
     return mapping
 
 

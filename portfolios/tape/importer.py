@@ -84,6 +84,14 @@ LOAN_KEYS = [k for k in PARSERS if k not in BORROWER_KEYS and k not in JOINED_KE
 DERIVED_STATUS = "derived_status"
 """Key of a loan row's status derived from the paid-to date (no status column): given to
 new loans only, never written over a stored status."""
+DERIVED_TYPE = "derived_type"
+"""Key of a loan row's property type decided by its units when the tape has no property-type
+column: a new loan gets it, a stored loan only if its type is one units decide (single-
+family, 2-4 units, multifamily), never a stored condo or PUD."""
+KEEP_CO = "keep_co_borrowers"
+"""Key of a loan row whose co-borrower cell is blank: stored co-borrowers are kept (a tape
+never deletes a name; staff do, in the loan's form)."""
+TRANSIENT = (DERIVED_STATUS, DERIVED_TYPE, KEEP_CO)
 PROPERTY_ADDRESS_MAX = 200
 MAILING_ADDRESS_MAX = 300
 EMAIL_MAX = 254
@@ -401,14 +409,13 @@ def _apply_units(number: int, parsed: dict, mapping: dict) -> list[Problem]:
     units = parsed.pop("units", None)
     if units is None:
         return []
+    if "property_type" not in mapping:
+        parsed[DERIVED_TYPE] = _type_by_units(units)
+        return []
     kind = parsed.get("property_type", PropertyType.SINGLE_FAMILY)
     if kind not in _BY_UNITS:
         return []
-    by_units = (
-        PropertyType.SINGLE_FAMILY if units == 1
-        else PropertyType.TWO_TO_FOUR if units <= 4
-        else PropertyType.MULTIFAMILY
-    )  # fmt: skip
+    by_units = _type_by_units(units)
     if (kind == PropertyType.SINGLE_FAMILY and units > 4) or (
         kind != PropertyType.SINGLE_FAMILY and units == 1
     ):
@@ -421,6 +428,12 @@ def _apply_units(number: int, parsed: dict, mapping: dict) -> list[Problem]:
 
 
 _BY_UNITS = {PropertyType.SINGLE_FAMILY, PropertyType.TWO_TO_FOUR, PropertyType.MULTIFAMILY}
+
+
+def _type_by_units(units: int) -> str:
+    if units == 1:
+        return PropertyType.SINGLE_FAMILY
+    return PropertyType.TWO_TO_FOUR if units <= 4 else PropertyType.MULTIFAMILY
 
 
 def is_escrow_balance(header) -> bool:
@@ -596,8 +609,11 @@ def _cross_checks(number: int, parsed: dict, mapping: dict, today: date) -> list
 
 def _split(parsed: dict, mapping: dict) -> tuple[dict, tuple]:
     loan = {k: parsed[k] for k in LOAN_KEYS if k in parsed}
-    if DERIVED_STATUS in parsed:
-        loan[DERIVED_STATUS] = parsed[DERIVED_STATUS]
+    for key in (DERIVED_STATUS, DERIVED_TYPE):
+        if key in parsed:
+            loan[key] = parsed[key]
+    if "co_borrower_name" in mapping and not parsed.get("co_borrower_name"):
+        loan[KEEP_CO] = True
     contact = {
         "mailing_address": parsed.get("mailing_address"),
         "email": parsed.get("borrower_email"),
@@ -615,6 +631,14 @@ def _split(parsed: dict, mapping: dict) -> tuple[dict, tuple]:
 
 
 BORROWER_FIELDS = ("name", "mailing_address", "email", "phone")
+
+
+def _kept_zip(new: str | None, stored: str | None) -> str | None:
+    """A partial ZIP from the tape (752XX) does not replace a full ZIP entered by hand that
+    it agrees with (75201): the tape knows less than the loan."""
+    if new and stored and v.PARTIAL_ZIP.fullmatch(new) and not v.PARTIAL_ZIP.fullmatch(stored):
+        return stored if stored[:3] == new[:3] else new
+    return new
 
 
 def deferred_over_message(loan_numbers: list[str]) -> str:
@@ -664,7 +688,9 @@ def apply_tape(
     with transaction.atomic():
         # One import at a time per portfolio: a second one waits for this to finish.
         Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
-        fields = sorted({k for loan, _ in rows for k in loan} - {DERIVED_STATUS})
+        fields = sorted({k for loan, _ in rows for k in loan} - set(TRANSIENT))
+        if "property_type" not in fields and any(DERIVED_TYPE in loan for loan, _ in rows):
+            fields.append("property_type")  # decided by units: written where units decide
         # A tape with a UPB but no deferred principal keeps the stored one, which must stay
         # within the new UPB (the database refuses it otherwise).
         keeps_deferred = "upb" in fields and "deferred_principal" not in fields
@@ -684,27 +710,37 @@ def apply_tape(
 
         to_create, new_borrowers, to_update, replace_borrowers = [], [], [], {}
         unchanged = unnamed = 0
-        for loan_fields, borrowers in rows:
-            current = existing.get(loan_fields["loan_number"])
-            derived_status = loan_fields.get(DERIVED_STATUS)
-            if derived_status:  # only a new loan gets it: a stored status is kept
-                loan_fields = {k: x for k, x in loan_fields.items() if k != DERIVED_STATUS}
-            if current is not None and derived_status and "status" in fields:
-                # Other rows carry a status, so this loan's is written too: its stored one.
-                loan_fields = {**loan_fields, "status": current["status"]}
+        for row_fields, borrowers in rows:
+            current = existing.get(row_fields["loan_number"])
+            loan_fields = {k: x for k, x in row_fields.items() if k not in TRANSIENT}
+            derived_status = row_fields.get(DERIVED_STATUS)
+            derived_type = row_fields.get(DERIVED_TYPE)
             if current is None:
                 if derived_status:
-                    loan_fields = {**loan_fields, "status": derived_status}
+                    loan_fields["status"] = derived_status
+                if derived_type:
+                    loan_fields["property_type"] = derived_type
                 to_create.append(Loan(portfolio=portfolio, **loan_fields))
                 new_borrowers.append(_merge_borrowers(borrowers, []))
                 unnamed += _unnamed(new_borrowers[-1])
                 continue
+            # Every field is written for every loan (one bulk update): a field this row does
+            # not give (a blank status cell, no units) keeps its stored value.
+            for key in fields:
+                loan_fields.setdefault(key, current[key])
+            if derived_type and current["property_type"] in _BY_UNITS:
+                loan_fields["property_type"] = derived_type
+            loan_fields["property_zip"] = _kept_zip(
+                loan_fields.get("property_zip"), current.get("property_zip")
+            )
+            if loan_fields["property_zip"] is None:
+                del loan_fields["property_zip"]
             if keeps_deferred and current["deferred_principal"] > loan_fields["upb"]:
                 deferred_over.append(loan_fields["loan_number"])
             loan_changed = any(current[k] != value for k, value in loan_fields.items())
             stored = sorted(old_borrowers.get(current["pk"], []), key=lambda b: b["position"])
             merged = _merge_borrowers(borrowers, stored)
-            if keep_co_borrowers:
+            if keep_co_borrowers or row_fields.get(KEEP_CO):
                 merged += [
                     {f: b[f] for f in ("position", *BORROWER_FIELDS)}
                     for b in stored

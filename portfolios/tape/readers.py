@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from noteinvest.text import has_control_characters
 from portfolios.tape import zipcheck
+from portfolios.tape.columns import normalize
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_COLUMNS = 200
@@ -110,7 +111,20 @@ def open_tape(name: str, data: bytes) -> Tape:
     kind = detect_kind(name, data)
     tape = _open_xlsx(data) if kind == "xlsx" else _open_csv(data)
     _check_headers(tape.headers)
+    tape.headers[:] = same_spelling(tape.headers)
     return tape
+
+
+def same_spelling(headers: list[str]) -> list[str]:
+    """Headers that match as one ("UPB" and "upb", "Paid-To Date" and "Paid To Date") are one
+    header listed twice: each takes the first one's spelling, so their copies are compared
+    cell by cell (and a choice asked where they differ) instead of one being dropped."""
+    first: dict[str, str] = {}
+    out = []
+    for header in headers:
+        key = normalize(header)
+        out.append(first.setdefault(key, header) if key else header)
+    return out
 
 
 def _header(value) -> str:

@@ -15,7 +15,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from noteinvest import dates
 from noteinvest.money import MoneyError, parse_amount
@@ -163,6 +163,8 @@ def escrow_balance(raw) -> Decimal:
 
 
 _NOT_A_RATE = "is not a rate (write 6.375 or 6.375%)"
+_PLAIN_NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+", re.ASCII)
+_WHOLE_NUMBER = re.compile(r"\d+(\.0*)?", re.ASCII)
 
 
 def rate_as_written(raw, *, percent_cell: bool = False) -> tuple[Decimal, bool]:
@@ -173,12 +175,10 @@ def rate_as_written(raw, *, percent_cell: bool = False) -> tuple[Decimal, bool]:
     text = _number_text(raw)
     had_sign = text.endswith("%")
     text = text.rstrip("%").strip()
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise CellError(_NOT_A_RATE) from None
-    if not value.is_finite():
-        raise CellError(_NOT_A_RATE)
+    if not _PLAIN_NUMBER.fullmatch(text):
+        # ASCII digits and one point only: not ٦ (Arabic-Indic), 1e2, -0, NaN.
+        raise CellError("is negative" if text.startswith("-") else _NOT_A_RATE)
+    value = Decimal(text)
     if percent_cell:
         value = value * 100
     if value < 0:
@@ -324,6 +324,7 @@ _ZIP = re.compile(r"\d{5}(-\d{4})?", re.ASCII)
 # (016XX, 016**). Kept as "016XX": the full ZIP is not on the tape.
 _ZIP_PREFIX = re.compile(r"(\d{1,3})(?:[Xx*_]{2}|--)?", re.ASCII)
 PARTIAL_ZIP = re.compile(r"\d{3}XX", re.ASCII)
+FIRST_ZIP_PREFIX = 5  # 005 (Holtsville, NY) is the lowest ZIP prefix in use
 PARTIAL_ZIP_KIND = (
     "is a 3-digit ZIP prefix (the full ZIP is not on the tape): kept as a partial ZIP"
 )
@@ -346,6 +347,8 @@ def read_zip(raw) -> str:
     if value.isdigit() and value.isascii() and len(value) == 4:
         return value.zfill(5)  # Excel drops leading zeros: 2134 -> 02134
     if (match := _ZIP_PREFIX.fullmatch(value)) and (len(match[1]) == 3 or match[0].isdigit()):
+        if int(match[1]) < FIRST_ZIP_PREFIX:
+            raise CellError(f"is not a ZIP prefix (none is below {FIRST_ZIP_PREFIX:03d})")
         return partial_zip(match[1])
     raise CellError("is not a ZIP code (12345, 12345-6789, or a 3-digit prefix such as 016)")
 
@@ -395,12 +398,10 @@ def units(raw) -> int | None:
     """The number of dwelling units (1 to 9,999); blank is unknown (None)."""
     if is_blank(raw):
         return None
-    try:
-        number = Decimal(_number_text(raw))
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or number != number.to_integral():
+    text = _number_text(raw)
+    if not _WHOLE_NUMBER.fullmatch(text):
         raise CellError("is not a number of units (1, 2, 3 ...)")
+    number = Decimal(text)
     if not 1 <= number <= 9999:
         raise CellError("must be between 1 and 9,999 units")
     return int(number)
@@ -418,17 +419,9 @@ def lien_position(raw) -> int:
     value = _LIEN_SUFFIX.sub("", value) or value
     if value in _LIEN_WORDS:
         return _LIEN_WORDS[value]
-    try:
-        number = Decimal(_number_text(value if isinstance(raw, str) else raw))
-    except InvalidOperation:
-        number = None
-    if (
-        number is None
-        or not number.is_finite()
-        or number != number.to_integral()
-        or number < 1
-        or number > 9
-    ):
+    text = _number_text(value if isinstance(raw, str) else raw)
+    number = Decimal(text) if _WHOLE_NUMBER.fullmatch(text) else None
+    if number is None or number < 1 or number > 9:
         raise CellError("is not a lien position (1, 2, first, second, 1st lien)")
     return int(number)
 

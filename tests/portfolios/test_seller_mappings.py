@@ -118,7 +118,11 @@ def test_an_edited_mapping_is_used_by_the_next_import(client, staff, saved, port
      ({"upb": "Acct"}, "upb", "“Acct” is already the header of Loan Number"),
      ({"upb": "x" * 201}, "upb", "at most 200 characters"),
      ({"upb": "Bal\x1b"}, "upb", "control characters"),
-     ({"ignored_text": "Bal"}, "ignored_text", "cannot be left out")],
+     ({"ignored_text": "Bal"}, "ignored_text", "cannot be left out"),
+     ({"next_due_date": "Paid To Date"}, "next_due_date", "is the Paid To Date, not the next"),
+     ({"next_due_date": "lastPaymentDate"}, "next_due_date", "the last payment was received"),
+     ({"property_address_2": "Unit"}, "property_address_2", "choose the tape&#x27;s Property "
+      "Address column too")],
 )  # fmt: skip
 def test_an_edit_is_checked_and_shown_again(client, staff, saved, changes, field, message):
     client.force_login(staff)

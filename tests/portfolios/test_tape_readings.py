@@ -299,3 +299,21 @@ def test_the_command_prints_notes_and_warnings(portfolio, tmp_path):
     assert "Note Rate read as fractions" in text
     assert "warning: row 2, ZIP: Property ZIP is a 3-digit ZIP prefix" in text
     assert Loan.objects.get().note_rate == D("7")
+
+
+@pytest.mark.django_db
+def test_warnings_are_listed_200_to_a_page(client, staff, portfolio):
+    client.force_login(staff)
+    rows = [[*_row(n, state="TX"), "752"] for n in range(1, 251)]
+    client.post(
+        reverse("portfolios:import_start", args=[portfolio.pk]),
+        {"file": SimpleUploadedFile("t.csv", _csv([*BASE, "ZIP"], rows)),
+         "default_day_count": "30/360"},
+    )  # fmt: skip
+    job = TapeImport.objects.get()
+    assert job.warning_count == 250
+    first = client.get(job.get_absolute_url())
+    assert first.text.count("kept as the partial ZIP 752XX") == 200
+    second = client.get(job.get_absolute_url(), {"page": 2})
+    assert second.text.count("kept as the partial ZIP 752XX") == 50
+    assert "Page 2 of 2" in second.text

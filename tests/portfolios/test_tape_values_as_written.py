@@ -270,3 +270,53 @@ def test_the_agency_month_columns_are_known():
     assert is_month_column("Due Date of Last Paid Installment (DDLPI)")
     assert is_month_column("LAST_PAID_INSTALLMENT_DATE")
     assert not is_month_column("Paid To Date")
+
+
+@pytest.mark.parametrize(
+    "raw", ["2024-03-01 00:00:00", "2024-03-01T10:30:00Z", "3/1/2024 12:00 AM", "2024-03-01 10:30"]
+)
+def test_a_date_may_carry_a_time_of_day(raw):
+    assert v.a_date(raw) == date(2024, 3, 1)
+
+
+@pytest.mark.parametrize(
+    "raw", ["2024-03-01 garbage", "03/01/2024 or 04/01/2024", "2024-03-01T99", "3/1/2024 noon"]
+)
+def test_anything_else_after_a_date_is_refused_not_dropped(raw):
+    with pytest.raises(v.CellError, match="not a date"):
+        v.a_date(raw)
+
+
+@pytest.mark.parametrize("raw", ["٦", "٦.٥", "1e2", "6.5e0", "NaN", "Infinity", "+6", "6,5"])
+def test_a_rate_is_ascii_digits_and_one_point_only(raw):
+    with pytest.raises(v.CellError, match="not a rate"):
+        v.rate_as_written(raw)
+
+
+@pytest.mark.parametrize("raw", ["-0", "-6.5"])
+def test_a_negative_rate_is_refused(raw):
+    with pytest.raises(v.CellError, match="negative"):
+        v.rate_as_written(raw)
+
+
+@pytest.mark.parametrize("raw", ["٢", "1e1", "2.5", "-1", "0", "two"])
+def test_units_are_whole_ascii_numbers(raw):
+    with pytest.raises(v.CellError):
+        v.units(raw)
+
+
+@pytest.mark.parametrize("raw", ["1e0", "١", "0"])
+def test_a_lien_position_is_a_whole_ascii_number(raw):
+    with pytest.raises(v.CellError, match="not a lien position"):
+        v.lien_position(raw)
+
+
+@pytest.mark.parametrize("raw", ["0", "00", "000", "004", "000XX", 3])
+def test_no_zip_prefix_is_below_005(raw):
+    with pytest.raises(v.CellError, match="not a ZIP prefix"):
+        v.zip_code(raw)
+
+
+def test_a_month_column_says_month_for_five_digits_too():
+    with pytest.raises(v.CellError, match="is not a month"):
+        v.paid_to_month("45352")
