@@ -326,7 +326,8 @@ def set_import_mapping(
         job.heartbeat_at = timezone.now()
         job.save(update_fields=["mapping", "column_choice", "status", "heartbeat_at"])
         seller = job.portfolio.seller
-        if remember and seller:
+        # A check (dry run) writes nothing, the seller's mapping included.
+        if remember and seller and not job.dry_run:
             _remember(seller, clean, not_imported(job.headers, clean), by)
     launch_tape_import(job)
     return job

@@ -139,13 +139,18 @@ REQUIRED = tuple(c.key for c in COLUMNS if c.required)
 # Due Date of Next Installment, Next Pay Date ... plus a bare "Due Date" and "NDD".
 _NEXT = re.compile(r"next|nxt")
 _DUE = re.compile(r"due|pay|pmt|pymt|inst")
-NEVER_MATCH = {"duedate", "ndd", "nextdue", "nxtdue"}
+NEVER_MATCH = {"duedate", "ndd", "nextdue", "nxtdue", "duedt", "dueday"}
+# A due date without "next": Payment Due Date, Pmt Due, Due Dt, Installment Due Date,
+# Current Due Date. A date an installment is due is the next one unless it says it was
+# paid or is the last one (the DDLPI: "Due Date of Last Paid Installment").
+_DUE_DATE = re.compile(r"due(date|dt|day)|(pay|pmt|pymt|payment|inst|installment)due")
+_PAID_OR_LAST = re.compile(r"paid|last|lpi|past|prior")
 # The date the last payment was received (posted): a posting date such as 03/03/2024, not
 # the date interest is paid to. It is never the paid-to date. "Last paid installment"
-# (Freddie's DDLPI, Fannie's LAST_PAID_INSTALLMENT_DATE) is the paid-to date and is not
-# caught: "paid" is not "pay".
+# (Freddie's DDLPI, Fannie's LAST_PAID_INSTALLMENT_DATE) and "last paid to" are the
+# paid-to date and are not caught; "Last Paid Date" (when the borrower last paid) is.
 _LAST = re.compile(r"last|lst|latest|recent|prior")
-_PAYMENT = re.compile(r"pay|pmt|pymt|received|rcvd|posted|posting|remit")
+_PAYMENT = re.compile(r"pay|pmt|pymt|received|rcvd|posted|posting|remit|lastpaid(?!inst|to|thr)")
 _INSTALLMENT_PAID = re.compile(r"paidinst|ddlpi")
 
 
@@ -174,7 +179,11 @@ def is_month_column(header) -> bool:
 def is_next_due_date(header) -> bool:
     """A header meaning the next installment's due date, whatever its spelling."""
     name = normalize(header)
-    return name in NEVER_MATCH or bool(_NEXT.search(name) and _DUE.search(name))
+    return (
+        name in NEVER_MATCH
+        or bool(_NEXT.search(name) and _DUE.search(name))
+        or bool(_DUE_DATE.search(name) and not _PAID_OR_LAST.search(name))
+    )
 
 
 def is_last_payment_date(header) -> bool:

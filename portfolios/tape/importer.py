@@ -206,16 +206,15 @@ def check_tape(
     """Parse and validate every row; collect every problem, not only the first, and every
     warning (a value read with a caveat).
 
-    `columns`: for a header the tape repeats, the index of the one copy to read (chosen in
-    the mapping step); any other repeated header is read with _one_copy.
+    `columns`: for a header the tape repeats, the copy to read where its copies differ
+    (chosen in the mapping step); where they agree or all but one are blank, the filled
+    copy is read (_one_copy), whichever it is.
     """
     index: dict[str, list[int]] = {}
     for i, h in enumerate(tape.headers):
         if h:
             index.setdefault(h, []).append(i)
-    for header, chosen in (columns or {}).items():
-        if chosen in index.get(header, ()):
-            index[header] = [chosen]
+    chosen = {h: i for h, i in (columns or {}).items() if i in index.get(h, ())}
     derived = derives_paid_to(mapping)
     columns = [
         (key, header, index[header], _parser(key, header))
@@ -242,7 +241,7 @@ def check_tape(
             raw = cells[i] if i < len(cells) else None
             try:
                 if len(where) > 1:
-                    i, raw = _one_copy(where, cells)
+                    i, raw = _one_copy(where, cells, chosen.get(header))
                 if (
                     isinstance(raw, str)
                     and not raw.isprintable()  # fast path: most cells are printable
@@ -524,9 +523,10 @@ class _Differs(v.CellError):
     kind = "differs between two columns headed alike"
 
 
-def _one_copy(where: list[int], cells: list) -> tuple[int, object]:
+def _one_copy(where: list[int], cells: list, chosen: int | None = None) -> tuple[int, object]:
     """The value of a header the tape lists more than once: the copies must agree, or all
-    but one be blank. Returns (column index, value)."""
+    but one be blank; where they differ, the `chosen` copy (picked in the mapping step) is
+    read, else it is a problem. Returns (column index, value)."""
     filled = []
     for i in where:
         raw = cells[i] if i < len(cells) else None
@@ -541,6 +541,8 @@ def _one_copy(where: list[int], cells: list) -> tuple[int, object]:
     first = same(filled[0][1])
     for i, raw in filled[1:]:
         if same(raw) != first:
+            if chosen is not None:
+                return chosen, cells[chosen] if chosen < len(cells) else None
             raise _Differs(
                 f"differs between columns {_letters(filled[0][0])} and {_letters(i)}, both "
                 f"headed alike (“{_shown(filled[0][1])}” and “{_shown(raw)}”): delete or "

@@ -156,6 +156,7 @@ ROWS = [
     ["R-2", "Bob", "OH", "2000.00", "6", "2024-03-01", "Akron", "2500.00"],
     ["R-3", "Cy", "OH", "", "6", "2024-03-01", "Kent", "3500.00"],
     ["R-4", "Di", "OH", "4000.00", "6", "2024-03-01", "Lima", "4400.00"],
+    ["R-5", "Ed", "OH", "5000.00", "6", "2024-03-01", "Troy", ""],
 ]
 
 
@@ -205,7 +206,7 @@ def test_the_mapping_step_asks_which_copy_and_reads_only_that_one(client, staff,
         services.set_import_mapping(job=job, mapping=job.mapping, by=staff, remember=False)
     job.refresh_from_db()
     assert job.status == TapeImport.Status.NEEDS_MAPPING
-    # Column H: its values are imported, a blank D or not.
+    # Column H where the copies differ; where one is blank, the filled one (R-5's D).
     response = client.post(job.get_absolute_url(), {**job.mapping, "copy_0": "7"})
     assert response.status_code == 302
     job.refresh_from_db()
@@ -213,7 +214,8 @@ def test_the_mapping_step_asks_which_copy_and_reads_only_that_one(client, staff,
     assert job.column_choice == {"UPB": 7}
     upb = dict(Loan.objects.values_list("loan_number", "upb"))
     assert upb == {"R-1": Decimal("1000.00"), "R-2": Decimal("2500.00"),
-                   "R-3": Decimal("3500.00"), "R-4": Decimal("4400.00")}  # fmt: skip
+                   "R-3": Decimal("3500.00"), "R-4": Decimal("4400.00"),
+                   "R-5": Decimal("5000.00")}  # fmt: skip
     assert "“UPB” read from column H" in client.get(job.get_absolute_url()).text
 
 
@@ -273,8 +275,30 @@ def test_a_workbook_is_read_again_after_its_copies_were_compared(client, staff, 
     upload(client, portfolio, xlsx_bytes(REPEATED, ROWS), name="tape.xlsx")
     job = last_import()
     assert job.status == TapeImport.Status.NEEDS_MAPPING
-    # Column D alone: its blank on row 4 is not filled from H any more.
+    # Column D where the copies differ; row 4's blank D is filled from H (one copy blank).
     client.post(job.get_absolute_url(), {**job.mapping, "copy_0": "3"})
     job.refresh_from_db()
-    assert job.status == TapeImport.Status.REJECTED
-    assert [(p["row"], p["message"]) for p in job.problems] == [(4, "UPB is empty")]
+    assert job.status == TapeImport.Status.SUCCEEDED, job.problems
+    upb = dict(Loan.objects.values_list("loan_number", "upb"))
+    assert (upb["R-2"], upb["R-3"], upb["R-5"]) == (
+        Decimal("2000.00"), Decimal("3500.00"), Decimal("5000.00")
+    )  # fmt: skip
+
+
+def test_a_check_only_import_saves_no_mapping_for_the_seller(client, staff, seller_portfolio):
+    client.force_login(staff)
+    client.post(
+        reverse("portfolios:import_start", args=[seller_portfolio.pk]),
+        {"file": SimpleUploadedFile("t.csv", late_tape(1)), "default_day_count": "30/360",
+         "dry_run": "on"},
+    )  # fmt: skip
+    job = last_import()
+    assert job.status == TapeImport.Status.NEEDS_MAPPING
+    page = client.get(job.get_absolute_url()).text
+    assert "this mapping is not saved for the seller" in page
+    assert 'name="remember"' not in page
+    client.post(job.get_absolute_url(), {**job.mapping, "fees": LATE, "remember": "on"})
+    job.refresh_from_db()
+    assert job.status == TapeImport.Status.CHECKED
+    assert not SellerColumnMapping.objects.exists()
+    assert "Upload it again to import" in client.get(job.get_absolute_url()).text

@@ -126,6 +126,9 @@ NEXT_DUE = [
     "NEXT_DUE_DATE", "NXT_PMT_DUE_DT", "Nxt Due Dt", "Due Date of Next Installment",
     "Next Installment Due", "Next Installment Date", "Next Pmt Date", "Next Pay Date",
     "Date Next Payment Due", "next_payment_due", "Due Date", "NDD", "Next Pymt Due",
+    # Without "next" (a newcomer's run chose these as the paid-to date):
+    "Payment Due Date", "Pmt Due", "Due Dt", "Installment Due Date", "Current Due Date",
+    "PMT_DUE_DT",
 ]  # fmt: skip
 
 
@@ -146,7 +149,7 @@ def test_a_next_due_header_is_never_the_paid_to_date(header):
 LAST_PAYMENT = [
     "lastPaymentDate", "Last Payment Date", "Last Pmt Received", "LAST_PMT_DT",
     "Date of Last Payment", "Last Payment Received Date", "Most Recent Payment Date",
-    "Last Pymt Date", "Lst Pmt Dt",
+    "Last Pymt Date", "Lst Pmt Dt", "Last Paid Date", "Date Last Paid",
 ]  # fmt: skip
 
 
