@@ -83,22 +83,18 @@ def _amount_owed(terms) -> tuple[str, list[str]]:
     # A deferred principal is part of the unpaid principal and bears no interest: shown as
     # its own line (a version frozen before the field existed has none).
     deferred = Decimal(p.get("deferred_principal") or "0")
-    principal = (
-        [("unpaid principal", p["principal"])]
-        if not deferred
-        else [
-            ("interest-bearing unpaid principal", Decimal(p["principal"]) - deferred),
-            ("deferred principal, which bears no interest", deferred),
-        ]
-    )
+    principal = f"unpaid principal {format_money(Decimal(p['principal']))}"
+    if deferred:
+        principal += (
+            f", of which {format_money(deferred)} is deferred principal that bears no interest"
+        )
     lines = [
-        *principal,
         ("interest accrued to that date", p["interest"]),
         ("fees", p["fees"]),
         ("costs", p["costs"]),
         ("escrow advances made by the holder", p["advances"]),
     ]
-    parts = "; ".join(f"{label} {format_money(Decimal(v))}" for label, v in lines)
+    parts = "; ".join([principal, *(f"{label} {format_money(Decimal(v))}" for label, v in lines)])
     suspense = Decimal(p["suspense"])
     less = f", less unapplied funds of {format_money(suspense)}" if suspense else ""
     liq = terms.get("liquidation")

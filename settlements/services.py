@@ -377,14 +377,24 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
         )
     out.append(Check(bool(borrowers) and not unnamed, "Every borrower is named", detail))
     loan = agreement.loan
+    gaps = [
+        *(["the street"] if not loan.property_address.strip() else []),
+        *(["the city"] if not loan.property_city.strip() else []),
+        *(["the ZIP"] if not loan.property_zip.strip() else []),
+        *(
+            [f"the full ZIP (only its first three digits are known: {loan.property_zip})"]
+            if loan.zip_is_partial
+            else []
+        ),
+    ]
     out.append(
         Check(
-            not loan.zip_is_partial,
-            "The property's ZIP is complete",
-            f"Only its first three digits are known ({loan.property_zip}; agency tapes give "
-            "no more): enter the full ZIP in the loan's form."
-            if loan.zip_is_partial
-            else "",
+            not gaps,
+            "The property's address is complete",
+            f"Missing {_and(gaps)}: enter it in the loan's form. The agreement names the "
+            "property by its address (agency tapes give no street and only part of the ZIP)."
+            if gaps
+            else loan.property_line,
         )
     )
     out.append(
@@ -407,6 +417,10 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
         )
     )
     return out
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def problems(agreement: Agreement) -> list[str]:

@@ -33,7 +33,8 @@ def make_loan(portfolio, number: str = "L-1", **extra):
     from portfolios.models import Borrower, Loan
 
     fields = dict(
-        loan_number=number, property_state="NY", upb=Decimal("200000.00"), note_rate=Decimal("6"),
+        loan_number=number, property_state="NY", property_address="12 Oak St",
+        property_city="Albany", property_zip="12203", upb=Decimal("200000.00"), note_rate=Decimal("6"),
         paid_to_date=date(2026, 1, 1), day_count="30/360", fees=Decimal("500.00"),
         origination_date=date(2010, 5, 1), occupancy="non_owner_occupied", purchase_money="no",
         foreclosure_process="judicial",

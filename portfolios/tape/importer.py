@@ -113,14 +113,11 @@ class Problem:
     value: str
     message: str
     kind: str = ""  # the message without its row-specific part, for counts per kind
+    loan: str = ""  # the row's loan number, for a warning (the loan to check)
 
     def as_dict(self):
-        return {
-            "row": self.row,
-            "column": self.column,
-            "value": self.value,
-            "message": self.message,
-        }
+        shown = {"row": self.row, "column": self.column, "value": self.value}
+        return {**shown, "message": self.message, **({"loan": self.loan} if self.loan else {})}
 
 
 def _count_kind(kinds: Counter, problem: Problem, other: str) -> None:
@@ -234,7 +231,7 @@ def check_tape(
             raise TapeFileError(
                 f"The tape has more than {MAX_ROWS:,} loans: split it into several tapes."
             )
-        parsed, problems = {}, []
+        parsed, problems, warnings = {}, [], []
         fraction = zip_00 = None
         for key, header, where, parse in columns:
             i = where[0]
@@ -270,9 +267,9 @@ def check_tape(
                     value = parse(raw)
                     if isinstance(value, v.Read):
                         label = BY_KEY[key].label
-                        result.warn(
-                            Problem(number, header, _shown(raw), f"{label} {value.warning}",
-                                    f"{label} {value.kind or value.warning}")
+                        warnings.append(
+                            (header, _shown(raw), f"{label} {value.warning}",
+                             f"{label} {value.kind or value.warning}")
                         )  # fmt: skip
                         value = value.value
                     elif key == "property_zip" and value:
@@ -306,6 +303,8 @@ def check_tape(
                 first_row_of[loan_no] = number
         for problem in problems:
             result.add(problem)
+        for header, shown, message, kind in warnings:
+            result.warn(Problem(number, header, shown, message, kind, loan_no or ""))
         loan = None
         if not problems and not result.problem_count:
             # Keep parsed rows only while the tape is still clean: a bad tape writes
@@ -370,7 +369,8 @@ def _read_whole_columns(result: CheckResult, reading: _ColumnReading, mapping: d
                 f"partial ZIP {partial}"
             )
             kind = "Property ZIP is masked (every ZIP in the column ends in 00): kept as partial"
-            result.warn(Problem(number, where, shown, message, kind))
+            loan_no = loan["loan_number"] if loan else ""
+            result.warn(Problem(number, where, shown, message, kind, loan_no))
         result.notes.append(
             f"Property ZIP read as masked: every ZIP in “{mapping['property_zip']}” ends in "
             "00, as agency data masks the last two digits, so each is kept as a partial ZIP "

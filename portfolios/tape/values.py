@@ -203,8 +203,10 @@ def rate(raw, *, percent_cell: bool = False) -> Decimal:
     whole rate column is below 1 is read as fractions by the importer."""
     value, plain = rate_as_written(raw, percent_cell=percent_cell)
     if 0 < value < 1 and plain:
+        percent = f"{percent_from_fraction(value).normalize():f}"
         raise CellError(
-            "looks like a fraction, not a percent: write 6.5 or 6.5% for six and a half percent"
+            f"looks like a fraction, not a percent: for {percent} % write {percent} or "
+            f"{percent}% (for {value:f} % a year, write {value:f}%)"
         )
     if value.normalize().as_tuple().exponent < -4:
         raise CellError("has more than four decimal places")

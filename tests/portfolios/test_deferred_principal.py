@@ -72,9 +72,7 @@ def test_the_loan_page_shows_the_deferred_principal_as_its_own_payoff_line(
     assert (figures.interest, figures.per_diem) == (D("4500.00"), D("25.00"))
     assert figures.total == D("205000.00")
     text = response.text
-    assert (
-        'Unpaid principal (UPB), interest-bearing</th><td class="text-end num">$150,000.00<' in text
-    )
+    assert 'Interest-bearing principal</th><td class="text-end num">$150,000.00<' in text
     assert "Deferred principal (non-interest-bearing)" in text
     assert 'data-testid="payoff-deferred">$50,000.00<' in text
     assert 'data-testid="payoff-total">$205,000.00<' in text

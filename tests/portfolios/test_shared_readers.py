@@ -123,3 +123,5 @@ def test_a_partial_zip_from_a_tape_survives_an_edit_of_the_loan(client, staff, p
     assert (loan.property_zip, loan.upb) == ("752XX", Decimal("900.00"))
     page = client.get(loan.get_absolute_url())
     assert "partial ZIP" in page.text
+    assert "an agreement needs the full ZIP" in page.text
+    assert f'href="/portfolios/loans/{loan.pk}/edit/">Enter it</a>' in page.text

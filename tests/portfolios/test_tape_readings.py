@@ -287,6 +287,9 @@ def test_the_import_page_lists_each_warning(client, staff, portfolio):
     assert job.warnings[0]["row"] == 2 and job.warnings[0]["value"] == "752"
     assert "1 value imported with a warning" in response.text
     assert "kept as the partial ZIP 752XX" in response.text
+    # Which loan to check: its number, linked to the portfolio's table filtered to it.
+    assert job.warnings[0]["loan"] == "L-1"
+    assert f'href="/portfolios/{portfolio.pk}/?q=L-1">L-1</a>' in response.text
 
 
 @pytest.mark.django_db

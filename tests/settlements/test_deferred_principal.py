@@ -45,7 +45,8 @@ def test_the_deficiency_debt_accrues_no_interest_on_the_deferred_principal(clien
     assert deficiency.deficiency == D("57250.00")
     client.force_login(staff)
     text = client.get(deficiency.get_absolute_url()).text
-    assert "Unpaid principal, interest-bearing" in text and "$150,000.00" in text
+    assert "Interest-bearing principal" in text and "$150,000.00" in text
+    assert "Together the unpaid principal, $200,000.00" in text
     assert 'data-testid="deficiency-deferred">$50,000.00<' in text
 
 
@@ -63,8 +64,8 @@ def test_a_dpo_snapshot_and_pdf_show_the_deferred_principal_line(monkeypatch, st
     text = _pdf_text(agreement, staff)
     assert "Two Hundred Five Thousand and 00/100 Dollars ($205,000.00)" in text
     assert (
-        "interest-bearing unpaid principal $150,000.00; deferred principal, which bears no "
-        "interest $50,000.00; interest accrued to that date $4,500.00; fees $500.00" in text
+        "unpaid principal $200,000.00, of which $50,000.00 is deferred principal that bears no "
+        "interest; interest accrued to that date $4,500.00; fees $500.00" in text
     )
     assert "Interest continues to accrue on the interest-bearing unpaid principal" in text
 
@@ -78,8 +79,8 @@ def test_a_dpo_after_a_sale_shows_the_deferred_principal_in_the_debt_before_it(s
     agreement.payment_method = "wire"
     agreement.save()
     text = _pdf_text(agreement, staff)
-    assert "($207,250.00): interest-bearing unpaid principal $150,000.00; " in text
-    assert "deferred principal, which bears no interest $50,000.00; interest accrued" in text
+    assert "($207,250.00): unpaid principal $200,000.00, of which $50,000.00 is deferred " in text
+    assert "principal that bears no interest; interest accrued" in text
     assert "leaving Fifty-Seven Thousand Two Hundred Fifty and 00/100 Dollars ($57,250.00)" in text
 
 

@@ -229,7 +229,8 @@ def test_no_short_sale_once_the_property_was_liquidated(loan, staff):
 
 
 def test_a_loan_without_a_street_address_names_the_state(portfolio, staff):
-    loan = make_loan(portfolio, "NOADDR")  # factory loans carry a state and no street address
+    # An agency tape's loan: a state, no street, city or ZIP.
+    loan = make_loan(portfolio, "NOADDR", property_address="", property_city="", property_zip="")
     agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
     agreement.settlement_amount = D("1000.00")
     agreement.save()
@@ -237,3 +238,8 @@ def test_a_loan_without_a_street_address_names_the_state(portfolio, staff):
         " ".join(pdf_text(bytes(services.freeze_version(agreement=agreement, by=staff).pdf))[1])
     )
     assert "on property in the State of New York (the “Property”)" in text
+    # A draft may say so; it is not ready for the attorney until the address is complete.
+    assert (
+        "The property's address is complete (Missing the street, the city and the ZIP: enter "
+        "it in the loan's form." in " ".join(services.problems(agreement))
+    )

@@ -101,8 +101,8 @@ class Command(BaseCommand):
         verb = "Checked (dry run, nothing written)" if dry_run else "Imported"
         self.stdout.write(
             self.style.SUCCESS(
-                f"{verb}: {outcome.row_count} loans: {c.created} created, {c.updated} updated, "
-                f"{c.unchanged} unchanged."
+                f"{verb}: {outcome.row_count} loan{'s' if outcome.row_count != 1 else ''}: "
+                f"{c.created} created, {c.updated} updated, {c.unchanged} unchanged."
             )
         )
         if names_note(mapping, c.unnamed):
