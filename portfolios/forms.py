@@ -11,7 +11,7 @@ from django.utils import timezone
 from noteinvest import dates
 from noteinvest.access import Role
 from noteinvest.forms import BoundedDateField, HygienicFormMixin, MultiLineField, SingleLineField
-from noteinvest.money import ZERO, format_money
+from noteinvest.money import format_money
 from noteinvest.text import looks_like_formula
 from portfolios.choices import STATE_CHOICES, DayCount, LoanStatus, Occupancy
 from portfolios.models import NOT_ON_THE_TAPE, Borrower, Loan, Portfolio, SellerColumnMapping
@@ -104,8 +104,10 @@ class ReaderField(forms.CharField):
     "6.375" are 6.375 %, "2134" is the ZIP 02134, "752" the partial ZIP 752XX. The
     reader's refusal is the error shown beside the field."""
 
-    def __init__(self, *, reader, **kwargs):
-        self.reader = reader
+    def __init__(self, *, reader, blank_is_read=False, **kwargs):
+        self.reader, self.blank_is_read = reader, blank_is_read
+        if blank_is_read:
+            kwargs["required"] = False
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("maxlength", str(self.MAX_TYPED))
 
@@ -113,7 +115,7 @@ class ReaderField(forms.CharField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        if value in self.empty_values:
+        if value in self.empty_values and not self.blank_is_read:
             return value
         if len(value) > self.MAX_TYPED:
             raise forms.ValidationError(
@@ -129,6 +131,18 @@ class ReaderField(forms.CharField):
         if isinstance(value, Decimal):
             return f"{value.normalize():f}"
         return value
+
+
+class BalanceField(ReaderField):
+    """A balance the tape reads with `amount_or_zero`: `$1,234.50`, and blank or a dash
+    (`$ -`) is zero, in the form as in a tape."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(reader=tape_values.amount_or_zero, blank_is_read=True, **kwargs)
+
+    def prepare_value(self, value):
+        return f"{value:.2f}" if isinstance(value, Decimal) else value
 
 
 class LoanForm(VersionedForm):
@@ -153,6 +167,15 @@ class LoanForm(VersionedForm):
         help_text="Interest is paid through this date; it accrues after it.",
     )
     value_date = BoundedDateField(date_range=dates.HISTORICAL, required=False, label="Value as of")
+    # Blank or a dash is zero, as in a tape (the tape's reader).
+    deferred_principal = BalanceField(
+        label="Deferred principal (non-interest-bearing)",
+        help_text=Loan.deferred_principal.field.help_text,
+    )
+    fees = BalanceField(label="Fees")
+    costs = BalanceField(label="Costs")
+    escrow_advances = BalanceField(label="Escrow advances")
+    suspense = BalanceField(label="Suspense (unapplied) funds")
 
     class Meta:
         model = Loan
@@ -170,12 +193,6 @@ class LoanForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.portfolio = portfolio or self.instance.portfolio
         self.instance.portfolio = self.portfolio
-        # Most loans have none: a blank box is 0.
-        self.fields["deferred_principal"].required = False
-
-    def clean_deferred_principal(self):
-        value = self.cleaned_data.get("deferred_principal")
-        return ZERO if value is None else value
 
     def clean_loan_number(self):
         number = self.cleaned_data["loan_number"].strip()

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from noteinvest import dates
-from noteinvest.money import MoneyError, parse_amount
+from noteinvest.money import MAX_AMOUNT, MoneyError, parse_amount
 from noteinvest.text import has_control_characters, looks_like_formula
 from portfolios.choices import (
     US_STATES,
@@ -105,7 +105,7 @@ def amount(raw) -> Decimal | Read:
         if "negative" in message:
             raise CellError("is negative") from None
         if "larger than" in message:
-            raise CellError("is too large") from None
+            raise CellError(f"is larger than ${MAX_AMOUNT:,}") from None
         raise CellError("is not an amount of money") from None
 
 

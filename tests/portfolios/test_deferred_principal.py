@@ -178,10 +178,10 @@ def _error_beside_the_field(text: str, message: str) -> bool:
 @pytest.mark.parametrize(
     "typed, message",
     [
-        ("-5.00", "&#x27;-5.00&#x27; is negative."),
+        ("-5.00", "“-5.00” is negative."),
         ("1234567890123.45", "is larger than $999,999,999,999.99."),
         ("200000.01", "it cannot be more than the UPB ($200,000.00)"),
-        ("12.345", "has more than two decimal places."),
+        ("12.345", "has more than two decimal places"),
         ("abc", "is not an amount of money"),
     ],
 )

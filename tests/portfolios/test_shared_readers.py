@@ -125,3 +125,27 @@ def test_a_partial_zip_from_a_tape_survives_an_edit_of_the_loan(client, staff, p
     assert "partial ZIP" in page.text
     assert "an agreement needs the full ZIP" in page.text
     assert f'href="/portfolios/loans/{loan.pk}/edit/">Enter it</a>' in page.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"), [("$ -", "0.00"), ("", "0.00"), ("$1,234.50", "1234.50")]
+)
+def test_a_balance_reads_the_same_in_the_form_and_the_tape(
+    client, staff, portfolio, typed, expected
+):
+    from tests.factories import make_loan
+
+    loan = make_loan(portfolio)
+    client.force_login(staff)
+    data = loan_post_data(loan, fees=typed, suspense=typed)
+    data["borrowers-0-name"] = loan.borrowers.get().name
+    assert client.post(reverse("portfolios:loan_edit", args=[loan.pk]), data).status_code == 302
+    loan.refresh_from_db()
+    assert (loan.fees, loan.suspense) == (Decimal(expected), Decimal(expected))
+    out = io.StringIO()
+    csv.writer(out).writerows([[*HEADERS, "Fees"], ["T-9", "A", "TX", "75201", "1", "6",
+                                                    "2024-03-01", typed]])  # fmt: skip
+    tape = open_tape("t.csv", out.getvalue().encode())
+    process_tape(portfolio=portfolio, tape=tape, mapping=auto_map(tape.headers),
+                 default_day_count="30/360", dry_run=False)  # fmt: skip
+    assert Loan.objects.get(loan_number="T-9").fees == Decimal(expected)
