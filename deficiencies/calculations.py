@@ -59,3 +59,23 @@ def fair_value_deficiency(total_debt, credited, fair_market_value) -> Decimal:
     return max(
         to_decimal(total_debt) - max(to_decimal(credited), to_decimal(fair_market_value)), ZERO
     )
+
+
+def junior_credit(winning_bid, senior_debt) -> Decimal:
+    """What a senior lienholder's sale credits to a junior lien: the surplus of the winning
+    bid above the senior debt paid from it, never below zero (a sold-out junior gets
+    nothing). $210,000 bid, $190,000 senior debt: $20,000 to the junior."""
+    return max(to_decimal(winning_bid) - to_decimal(senior_debt), ZERO)
+
+
+def surplus(credited, total_debt) -> Decimal:
+    """What the credit leaves after the whole debt is paid: a surplus the holder does not
+    keep (it goes to junior lienholders, then the borrower), never below zero."""
+    return max(to_decimal(credited) - to_decimal(total_debt), ZERO)
+
+
+def capped(amount, cap) -> Decimal:
+    """`amount`, no more than `cap` when there is one (a purchaser of the debt capped at what
+    it paid: NRS 40.459(1)(c))."""
+    amount = to_decimal(amount)
+    return amount if cap is None else min(amount, max(to_decimal(cap), ZERO))

@@ -10,6 +10,7 @@ EARLIEST..LATEST, which is what the app can compute with safely (adding 30 years
 deadline, printing a date in a PDF).
 """
 
+import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,31 @@ def years_from(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def months_from(day: date, months: int) -> date:
+    """`day` moved by whole calendar months; a day the month lacks becomes its last day
+    (January 31 + 1 month = February 28 or 29; November 30 + 3 months = February 28)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
+
+
+PERIOD_UNITS = ("days", "months", "years")
+
+
+def period_from(day: date, number: int, unit: str) -> date:
+    """`day` moved by a period as a statute states it: days counted, months and years on
+    the calendar (3 months is never 90 days). Raises ValueError outside the calendar."""
+    if unit == "days":
+        return day + timedelta(days=number)
+    if unit == "months":
+        return months_from(day, number)
+    if unit == "years":
+        return months_from(day, 12 * number)
+    raise ValueError(f"Unknown unit {unit!r}: use days, months or years.")
 
 
 Bound = date | Callable[[], date]

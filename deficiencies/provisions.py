@@ -1,0 +1,554 @@
+"""Whether and until when a deficiency can be pursued, read from the state's provisions.
+
+A provision is one rule of a state's law (deficiencies/data/provisions/, reviewed by counsel
+in the app): its `kind` (a bar, a fair-value credit, a filing window, a confirmation
+requirement, a junior-lien rule, a purchaser cap, an enforcement cutoff, a judgment's
+lifetime, renewal or interest, the limitation period on the note), the liquidation `events`
+and foreclosure `process` it covers, the `conditions` that must all hold (a fixed vocabulary,
+CONDITIONS below), a window as a number, a unit and a trigger, and its citation.
+
+`decide(provisions, facts, today)` is pure. It keeps the provisions that cover the event,
+checks each one's conditions against the facts (held, not held, or unknown: a fact the
+loan or the event lacks), and decides:
+
+- a bar whose conditions all hold: **barred**, naming the provision and its section;
+- else a bar that may hold but for a missing fact: **undetermined**, naming the fact;
+- else a filing window closed with no suit (its trigger's date known, no bankruptcy stay
+  to extend it): **barred**; closed from an estimated trigger: **likely barred**;
+- else any condition on recovering (fair-value credit, confirmation, window): **pursuable
+  with conditions**; none: **pursuable**.
+
+Every provision that decided something is explained in a sentence with its citation; those
+whose conditions did not hold are listed as considered. It never guesses: this is decision
+support, and every screen showing a decision says to confirm with an attorney licensed in
+the state.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from noteinvest.dates import EARLIEST, LATEST, period_from
+
+BARRED = "barred"
+LIKELY_BARRED = "likely_barred"
+CONDITIONAL = "conditional"
+PURSUABLE = "pursuable"
+EXTINGUISHED = "extinguished"
+UNDETERMINED = "undetermined"
+
+KINDS = (
+    "bar", "fair_value_credit", "filing_window", "confirmation_required", "junior_lien_rule",
+    "purchaser_cap", "enforcement_cutoff", "judgment_lifetime", "judgment_renewal",
+    "judgment_interest", "limitation_period", "notice_required", "other",
+)  # fmt: skip
+EVENTS = ("foreclosure_sale", "short_sale", "deed_in_lieu")
+PROCESSES = ("any", "judicial", "non_judicial")
+UNITS = ("days", "months", "years")
+TRIGGERS = (
+    "sale", "confirmation", "deed_delivery", "certificate_of_title", "redemption_end",
+    "judgment", "default", "acceleration", "closing",
+)  # fmt: skip
+# Provisions that decide or limit a recovery must cite the section they rest on.
+DECISIVE = frozenset(KINDS) - {"other", "notice_required", "limitation_period"}
+# A bankruptcy case extends a period that would end while it is open until 30 days after
+# the stay ends (11 U.S.C. § 108(c)).
+TOLL_AFTER_STAY = timedelta(days=30)
+TOLLING = "11 U.S.C. § 108(c)"
+
+
+# --- facts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the engine knows of one deficiency. None is "not known" (never "no")."""
+
+    state_code: str
+    state_name: str
+    event_type: str
+    event_date: date
+    process: str = ""  # judicial / non_judicial for a foreclosure sale; "" unknown
+    occupancy: str = "unknown"  # owner_occupied, non_owner_occupied, second_home, vacant
+    purchase_money: bool | None = None
+    seller_financed: bool | None = None
+    units: int | None = None  # dwelling units, when known exactly
+    property_type: str = ""  # portfolios.choices.PropertyType
+    acreage: Decimal | None = None
+    natural_person_borrower: bool | None = None
+    lender_financial_institution: bool | None = None
+    loan_date: date | None = None
+    refinanced: bool | None = None
+    home_equity_loan: bool | None = None
+    high_cost_loan: bool | None = None
+    lien_position: int = 1
+    creditor_is_purchaser: bool | None = None
+    lender_consented: bool | None = None
+    borrower_elected: bool | None = None
+    # Dates that start windows, when recorded.
+    confirmed_on: date | None = None
+    deed_delivered_on: date | None = None
+    certificate_on: date | None = None
+    redemption_ends_on: date | None = None
+    default_on: date | None = None
+    accelerated_on: date | None = None
+    # Proceedings.
+    suit_filed_on: date | None = None
+    judgment_granted_on: date | None = None
+    bankruptcy_filed_on: date | None = None
+    bankruptcy_ended_on: date | None = None  # dismissed or closed without discharge
+    discharged_on: date | None = None
+    chapter: int | None = None
+
+
+# One-unit property types; 2-4 and 5+ have their own; land and commercial have no dwelling.
+_ONE_UNIT = {"single_family", "condo", "townhouse", "pud", "co_op", "manufactured"}
+_NO_DWELLING = {"land", "commercial"}
+
+
+def _units(facts: Facts) -> tuple[int | None, int | None]:
+    """The fewest and most dwelling units the facts allow (None: unknown)."""
+    if facts.units:
+        return facts.units, facts.units
+    kind = facts.property_type
+    if kind in _ONE_UNIT:
+        return 1, 1
+    if kind == "two_to_four":
+        return 2, 4
+    if kind == "multifamily":
+        return 5, None
+    if kind in _NO_DWELLING:
+        return 0, 0
+    return None, None
+
+
+def _homestead(facts: Facts) -> bool | None:
+    """A homestead is the borrower's principal residence: an owner-occupied property
+    (a second home or a rental is not one)."""
+    if facts.occupancy == "owner_occupied":
+        return True
+    if facts.occupancy in ("non_owner_occupied", "second_home", "vacant"):
+        return False
+    return None
+
+
+# Each condition: (what it asks, how to read it from the facts: True, False or None).
+def _units_between(low: int, high: int):
+    def check(facts: Facts) -> bool | None:
+        fewest, most = _units(facts)
+        if fewest is None:
+            return None
+        if most is not None and low <= fewest and most <= high:
+            return True
+        if (most is not None and most < low) or fewest > high:
+            return False
+        return None  # 2-4 units when the rule asks for 1-2: the count decides
+
+    return check
+
+
+CONDITIONS: dict[str, tuple[str, object]] = {
+    "owner_occupied": ("the borrower occupied the property", _homestead),
+    "homestead": ("the property was the borrower's homestead", _homestead),
+    "residential": (
+        "the property is residential",
+        lambda f: None if _units(f)[0] is None else _units(f)[0] > 0,
+    ),
+    "purchase_money": (
+        "the loan paid for the property (purchase money)",
+        lambda f: f.purchase_money,
+    ),
+    "seller_financed": ("the seller financed the purchase", lambda f: f.seller_financed),
+    "units_1_4": ("the property has one to four dwelling units", _units_between(1, 4)),
+    "single_family_or_duplex": (
+        "the property is a one- or two-family dwelling",
+        _units_between(1, 2),
+    ),
+    "natural_person_borrower": (
+        "the borrower is a natural person",
+        lambda f: f.natural_person_borrower,
+    ),
+    "lender_financial_institution": (
+        "the lender is a financial institution",
+        lambda f: f.lender_financial_institution,
+    ),
+    "refinanced": ("the loan refinanced an earlier loan", lambda f: f.refinanced),
+    "home_equity_loan": ("the loan is a home-equity loan", lambda f: f.home_equity_loan),
+    "high_cost_loan": ("the loan is a high-cost loan", lambda f: f.high_cost_loan),
+    "junior_lien": ("the loan is a junior lien", lambda f: f.lien_position > 1),
+    "creditor_is_purchaser": (
+        "the foreclosing creditor bought at the sale",
+        lambda f: f.creditor_is_purchaser,
+    ),
+    "lender_consented": (
+        "the holder consented to the short sale in writing",
+        lambda f: f.lender_consented,
+    ),
+    "borrower_elected": ("the borrower elected the protection", lambda f: f.borrower_elected),
+}
+_ACREAGE = re.compile(r"acreage_le_(\d+(?:\.\d+)?)", re.ASCII)
+_DATED = re.compile(r"(loan_on_or_after|loan_before):(\d{4}-\d{2}-\d{2})", re.ASCII)
+
+
+def known_condition(token: str) -> bool:
+    """Whether a condition token is in the vocabulary (negated with `not:` or not)."""
+    token = token.removeprefix("not:")
+    return (
+        token in CONDITIONS
+        or bool(_ACREAGE.fullmatch(token) or _DATED.fullmatch(token))
+        or (token.startswith("other:") and len(token) > len("other:"))
+    )
+
+
+def condition(token: str, facts: Facts) -> tuple[bool | None, str]:
+    """(held, what it asks). Held is None when a fact is missing (or an `other:` condition
+    the app cannot evaluate)."""
+    negated = token.startswith("not:")
+    token = token.removeprefix("not:")
+    if token in CONDITIONS:
+        label, read = CONDITIONS[token]
+        held = read(facts)
+    elif match := _ACREAGE.fullmatch(token):
+        limit = Decimal(match[1])
+        label = f"the property is {match[1]} acres or less"
+        held = None if facts.acreage is None else facts.acreage <= limit
+    elif match := _DATED.fullmatch(token):
+        day = date.fromisoformat(match[2])
+        after = match[1] == "loan_on_or_after"
+        label = f"the loan was made {'on or after' if after else 'before'} {_d(day)}"
+        if facts.loan_date is None:
+            held = None
+        else:
+            held = facts.loan_date >= day if after else facts.loan_date < day
+    elif token.startswith("other:"):
+        label, held = token.removeprefix("other:").strip(), None
+    else:
+        raise ValueError(f"Unknown condition {token!r}")
+    if negated:
+        label = f"not: {label}"
+        held = None if held is None else not held
+    return held, label
+
+
+# --- provisions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Provision:
+    provision_id: str
+    kind: str
+    events: tuple[str, ...]
+    process: str = "any"
+    conditions: tuple[str, ...] = ()
+    window_number: int | None = None
+    window_unit: str = ""
+    trigger: str = ""
+    rate_percent: Decimal | None = None
+    effect_note: str = ""
+    citation: str = ""
+    confidence: str = ""
+    verified: bool = False
+
+    @property
+    def window(self) -> str:
+        if not self.window_number:
+            return ""
+        unit = self.window_unit if self.window_number != 1 else self.window_unit.rstrip("s")
+        return f"{self.window_number} {unit}"
+
+    def covers(self, facts: Facts) -> bool | None:
+        """Whether it covers this event and process (None: the process is not recorded)."""
+        if facts.event_type not in self.events:
+            return False
+        if self.process == "any":
+            return True
+        if facts.event_type != "foreclosure_sale":
+            return False  # a rule for one foreclosure process covers sales only
+        if not facts.process:
+            return None
+        return self.process == facts.process
+
+
+@dataclass(frozen=True)
+class Reason:
+    text: str
+    citation: str = ""
+    provision_id: str = ""
+
+    def __str__(self):
+        return f"{self.text} ({self.citation})" if self.citation else self.text
+
+
+@dataclass(frozen=True)
+class Due:
+    """A date the law sets: a filing deadline, a limitations date, a judgment's expiry..."""
+
+    kind: str  # filing, limitations, judgment_expiry, judgment_renewal, enforcement_cutoff
+    due_on: date
+    note: str
+    citation: str = ""
+    estimated: bool = False  # from a stand-in trigger (the sale for default)
+
+
+@dataclass
+class Decision:
+    verdict: str
+    reasons: list[Reason] = field(default_factory=list)
+    considered: list[Reason] = field(default_factory=list)  # covered, conditions not met
+    unknowns: list[str] = field(default_factory=list)  # facts that would decide
+    dues: list[Due] = field(default_factory=list)
+    fair_value: Reason | None = None  # the fair-value credit that applies
+    fair_value_unknown: str = ""  # why it may or may not apply
+    purchaser_cap: Reason | None = None
+    confirmation_needed: Reason | None = None
+    judgment_rate: Decimal | None = None
+    judgment_rate_reason: Reason | None = None
+    stayed: bool = False  # an open bankruptcy case stays collection
+
+
+def _d(day: date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def _held(provision: Provision, facts: Facts) -> tuple[bool | None, list[str], list[str]]:
+    """(all hold, the conditions not met, the facts missing)."""
+    unmet, missing = [], []
+    for token in provision.conditions:
+        held, label = condition(token, facts)
+        if held is False:
+            unmet.append(label)
+        elif held is None:
+            missing.append(label)
+    if unmet:
+        return False, unmet, missing
+    return (None if missing else True), unmet, missing
+
+
+_TRIGGER_DATES = {
+    "sale": ("the sale", "event_date"),
+    "closing": ("the closing", "event_date"),
+    "confirmation": ("the court's confirmation of the sale", "confirmed_on"),
+    "deed_delivery": ("delivery of the deed", "deed_delivered_on"),
+    "certificate_of_title": ("the certificate of title", "certificate_on"),
+    "redemption_end": ("the end of the redemption period", "redemption_ends_on"),
+    "judgment": ("entry of the judgment", "judgment_granted_on"),
+    "default": ("the default", "default_on"),
+    "acceleration": ("the acceleration", "accelerated_on"),
+}
+
+
+def _trigger(provision: Provision, facts: Facts) -> tuple[date | None, str, bool]:
+    """(the trigger's date, what it is, estimated). Default and acceleration, when not
+    recorded, are estimated from the event date (they came before it)."""
+    trigger = provision.trigger
+    if trigger.startswith("other:"):
+        return None, trigger.removeprefix("other:").strip(), False
+    what, attribute = _TRIGGER_DATES.get(trigger, (trigger or "the sale", "event_date"))
+    day = getattr(facts, attribute)
+    if day is None and trigger in ("default", "acceleration"):
+        return facts.event_date, what, True
+    return day, what, False
+
+
+def _period_end(start: date, provision: Provision) -> date | None:
+    try:
+        day = period_from(start, provision.window_number, provision.window_unit)
+    except (OverflowError, ValueError):
+        return None
+    return day if EARLIEST <= day <= LATEST else None
+
+
+def _tolled(due: date, facts: Facts) -> tuple[date | None, str]:
+    """A period that would end while a bankruptcy case is open runs until 30 days after the
+    stay ends (11 U.S.C. § 108(c)): (the new end, or None while the case is open; a note)."""
+    filed = facts.bankruptcy_filed_on
+    if not filed or due < filed:
+        return due, ""
+    ended = facts.discharged_on or facts.bankruptcy_ended_on
+    if ended is None:
+        return None, "extended while the bankruptcy case is open, to 30 days after the stay ends"
+    if due <= ended:
+        return max(due, ended + TOLL_AFTER_STAY), (
+            f"extended to 30 days after the stay ended on {_d(ended)}"
+        )
+    return due, ""
+
+
+def decide(provisions: list[Provision], facts: Facts, today: date) -> Decision:
+    """The verdict, its reasons and the dates the law sets (see the module's docstring)."""
+    decision = Decision(verdict=UNDETERMINED)
+    name = facts.state_name
+    if not provisions:
+        decision.unknowns.append(f"the deficiency law of {name}")
+        decision.reasons.append(
+            Reason(f"No provisions are recorded for {name}: add them to get a verdict, and "
+                   "confirm with counsel licensed there.")
+        )  # fmt: skip
+        return decision
+    decision.stayed = bool(
+        facts.bankruptcy_filed_on and not (facts.discharged_on or facts.bankruptcy_ended_on)
+    )
+
+    covering, process_unknown = [], []
+    for provision in provisions:
+        covered = provision.covers(facts)
+        if covered:
+            covering.append(provision)
+        elif covered is None and provision.kind == "bar":
+            process_unknown.append(provision)
+
+    bars_hold, bars_unknown = [], []
+    restrictions = False
+    for provision in covering:
+        held, unmet, missing = _held(provision, facts)
+        reason = Reason(provision.effect_note, provision.citation, provision.provision_id)
+        if held is False:
+            decision.considered.append(
+                Reason(f"{provision.effect_note} Does not apply: {'; '.join(unmet)} — no.",
+                       provision.citation, provision.provision_id)
+            )  # fmt: skip
+            continue
+        kind = provision.kind
+        if kind == "bar":
+            (bars_hold if held else bars_unknown).append((provision, missing))
+        elif kind == "fair_value_credit":
+            restrictions = True
+            if held:
+                decision.fair_value = reason
+            else:
+                decision.fair_value_unknown = (
+                    f"A fair-value credit applies if {', and '.join(missing)} "
+                    f"({provision.citation}): record it."
+                )
+                decision.unknowns.extend(m for m in missing if m not in decision.unknowns)
+        elif kind == "confirmation_required" and held:
+            restrictions = True
+            if facts.confirmed_on:
+                decision.reasons.append(
+                    Reason(f"{provision.effect_note} The sale was confirmed on "
+                           f"{_d(facts.confirmed_on)}.", provision.citation, provision.provision_id)
+                )  # fmt: skip
+            else:
+                decision.confirmation_needed = reason
+                decision.reasons.append(
+                    Reason(f"{provision.effect_note} No confirmation is recorded yet.",
+                           provision.citation, provision.provision_id)
+                )  # fmt: skip
+        elif kind == "purchaser_cap" and held:
+            decision.purchaser_cap = reason
+            decision.reasons.append(reason)
+        elif kind == "junior_lien_rule" and held:
+            decision.reasons.append(reason)
+        elif kind == "judgment_interest" and held:
+            decision.judgment_rate = provision.rate_percent
+            decision.judgment_rate_reason = reason
+        elif kind in ("filing_window", "limitation_period", "judgment_lifetime",
+                      "judgment_renewal", "enforcement_cutoff") and held:  # fmt: skip
+            restrictions |= kind == "filing_window"
+            _add_due(decision, provision, facts)
+        elif held and kind in ("notice_required", "other"):
+            decision.considered.append(reason)
+
+    # 1. Bars.
+    if bars_hold:
+        decision.verdict = BARRED
+        for provision, _missing in bars_hold:
+            decision.reasons.insert(
+                0, Reason(provision.effect_note, provision.citation, provision.provision_id)
+            )
+        return decision
+    if bars_unknown or process_unknown:
+        for provision, missing in bars_unknown:
+            decision.unknowns.extend(m for m in missing if m not in decision.unknowns)
+            decision.reasons.insert(
+                0,
+                Reason(f"{provision.effect_note} It applies if {', and '.join(missing)}: "
+                       "record it to get a verdict.", provision.citation,
+                       provision.provision_id),
+            )  # fmt: skip
+        if process_unknown:
+            decision.unknowns.append("the foreclosure process of the sale")
+            decision.reasons.insert(
+                0,
+                Reason("The sale's foreclosure process (judicial or non-judicial) is not "
+                       f"recorded, and {name} bars some deficiencies by process.",
+                       "; ".join(p.citation for p in process_unknown)),
+            )  # fmt: skip
+        decision.verdict = UNDETERMINED
+        return decision
+
+    # 2. Windows that closed with no suit.
+    verdict = CONDITIONAL if restrictions else PURSUABLE
+    for due in decision.dues:
+        if due.kind not in ("filing", "limitations") or facts.suit_filed_on:
+            continue
+        if today > due.due_on and not decision.stayed:
+            barred = due.kind == "filing" and not due.estimated
+            verdict = BARRED if barred else LIKELY_BARRED
+            decision.reasons.insert(
+                0,
+                Reason(f"The {'filing window' if due.kind == 'filing' else 'limitations period'}"
+                       f" ended on {_d(due.due_on)} ({due.note}) with no suit recorded.",
+                       due.citation),
+            )  # fmt: skip
+    if facts.suit_filed_on:
+        decision.reasons.append(Reason(f"Suit was filed on {_d(facts.suit_filed_on)}."))
+    if verdict == PURSUABLE:
+        decision.reasons.append(
+            Reason(f"None of {name}'s recorded provisions bars or limits this deficiency: it "
+                   "is pursued under ordinary procedure.")
+        )  # fmt: skip
+    decision.verdict = verdict
+    return decision
+
+
+_DUE_KINDS = {
+    "filing_window": "filing",
+    "limitation_period": "limitations",
+    "judgment_lifetime": "judgment_expiry",
+    "judgment_renewal": "judgment_renewal",
+    "enforcement_cutoff": "enforcement_cutoff",
+}
+
+
+def _add_due(decision: Decision, provision: Provision, facts: Facts) -> None:
+    kind = _DUE_KINDS[provision.kind]
+    if not provision.window_number:
+        decision.reasons.append(
+            Reason(provision.effect_note, provision.citation, provision.provision_id)
+        )
+        return
+    start, what, estimated = _trigger(provision, facts)
+    if start is None:
+        if kind.startswith("judgment") or kind == "enforcement_cutoff":
+            return  # no judgment yet: nothing runs
+        decision.reasons.append(
+            Reason(f"{provision.effect_note} It runs {provision.window} from {what}: record "
+                   "its date to compute the deadline.", provision.citation,
+                   provision.provision_id)
+        )  # fmt: skip
+        return
+    end = _period_end(start, provision)
+    if end is None:
+        decision.reasons.append(
+            Reason(f"No date is computed for {provision.window} from {what} ({_d(start)}): it "
+                   f"falls outside {EARLIEST.year}–{LATEST.year}.", provision.citation)
+        )  # fmt: skip
+        return
+    note = f"{provision.window} from {what}"
+    if estimated:
+        event = facts.event_type.replace("_", " ")
+        note += f" (estimated from the {event}: record the date of {what})"
+    if kind in ("filing", "limitations"):
+        tolled, toll_note = _tolled(end, facts)
+        if tolled is None:
+            decision.reasons.append(
+                Reason(f"{provision.effect_note} Its end ({_d(end)}) is {toll_note}.",
+                       f"{provision.citation}; {TOLLING}", provision.provision_id)
+            )  # fmt: skip
+            return
+        if toll_note:
+            note = f"{note}; {toll_note}"
+            end = tolled
+    decision.dues.append(Due(kind, end, note, provision.citation, estimated))

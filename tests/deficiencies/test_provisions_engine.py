@@ -1,0 +1,258 @@
+"""Issue 10: the provisions engine (deficiencies/provisions.py) on provisions written as the
+statutes read. Each test names the statute its provision stands for; the provisions here are
+written in the test so the engine's logic is checked apart from the data's wording."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from deficiencies import provisions as p
+from noteinvest.dates import period_from
+
+TODAY = date(2026, 11, 30)
+
+
+def P(pid, kind, events="foreclosure_sale", process="any", conditions=(), **extra):  # noqa: N802
+    return p.Provision(
+        provision_id=pid, kind=kind, events=tuple(events.split(";")), process=process,
+        conditions=tuple(conditions), effect_note=extra.pop("note", f"{pid} effect."),
+        citation=extra.pop("citation", f"§ {pid}"), **extra,
+    )  # fmt: skip
+
+
+def F(**kw):  # noqa: N802
+    base = dict(state_code="CA", state_name="California", event_type="foreclosure_sale",
+                event_date=date(2026, 2, 1), process="judicial", occupancy="owner_occupied",
+                property_type="single_family", purchase_money=False)  # fmt: skip
+    base.update(kw)
+    return p.Facts(**base)
+
+
+# California: CCP 580d bars a deficiency after a trustee (non-judicial) sale; CCP 726(b)
+# gives 3 months from a judicial sale to apply for one; CCP 580e bars one after a consented
+# short sale of a 1-4 unit dwelling by a natural person.
+CA = [
+    P("CA-580d", "bar", process="non_judicial", citation="Cal. Civ. Proc. Code § 580d"),
+    P("CA-726b", "filing_window", process="judicial", window_number=3, window_unit="months",
+      trigger="sale", citation="Cal. Civ. Proc. Code § 726(b)"),
+    P("CA-580e", "bar", events="short_sale",
+      conditions=("lender_consented", "units_1_4", "natural_person_borrower"),
+      citation="Cal. Civ. Proc. Code § 580e"),
+]  # fmt: skip
+
+
+def test_a_trustee_sale_in_california_is_barred_whatever_the_value():
+    # CCP 580d: the bar does not depend on the bid or a BPO.
+    decision = p.decide(CA, F(process="non_judicial"), TODAY)
+    assert decision.verdict == p.BARRED
+    assert str(decision.reasons[0]) == "CA-580d effect. (Cal. Civ. Proc. Code § 580d)"
+    # The judicial-only window is not given to a trustee sale.
+    assert decision.dues == []
+
+
+def test_a_judicial_sale_gets_three_calendar_months_not_ninety_days():
+    # CCP 726(b): a sale on Feb 1, 2026 -> May 1, 2026 (90 days would be May 2).
+    decision = p.decide(CA, F(event_date=date(2026, 2, 1)), date(2026, 3, 1))
+    assert decision.verdict == p.CONDITIONAL
+    (due,) = decision.dues
+    assert (due.kind, due.due_on, due.note) == (
+        "filing",
+        date(2026, 5, 1),
+        "3 months from the sale",
+    )
+    assert due.citation == "Cal. Civ. Proc. Code § 726(b)"
+
+
+@pytest.mark.parametrize(
+    ("start", "number", "unit", "expected"),
+    [(date(2026, 1, 31), 1, "months", date(2026, 2, 28)),
+     (date(2024, 1, 31), 1, "months", date(2024, 2, 29)),
+     (date(2025, 11, 30), 3, "months", date(2026, 2, 28)),
+     (date(2026, 2, 28), 3, "months", date(2026, 5, 28)),
+     (date(2024, 2, 29), 1, "years", date(2025, 2, 28)),
+     (date(2026, 2, 1), 90, "days", date(2026, 5, 2))],
+)  # fmt: skip
+def test_windows_are_counted_on_the_calendar(start, number, unit, expected):
+    assert period_from(start, number, unit) == expected
+
+
+def test_a_closed_window_with_no_suit_bars_and_a_suit_in_time_keeps_it_open():
+    late = p.decide(CA, F(event_date=date(2026, 2, 1)), date(2026, 5, 2))
+    assert late.verdict == p.BARRED
+    assert "The filing window ended on May 1, 2026 (3 months from the sale)" in str(late.reasons[0])
+    in_time = p.decide(CA, F(suit_filed_on=date(2026, 4, 30)), date(2026, 6, 1))
+    assert in_time.verdict == p.CONDITIONAL
+
+
+def test_a_consented_short_sale_of_a_home_is_barred_and_a_missing_fact_is_named():
+    # CCP 580e.
+    facts = F(event_type="short_sale", process="", lender_consented=True,
+              natural_person_borrower=True)  # fmt: skip
+    assert p.decide(CA, facts, TODAY).verdict == p.BARRED
+    unknown = p.decide(CA, F(event_type="short_sale", process="", lender_consented=True), TODAY)
+    assert unknown.verdict == p.UNDETERMINED
+    assert unknown.unknowns == ["the borrower is a natural person"]
+    assert "It applies if the borrower is a natural person: record it" in str(unknown.reasons[0])
+    commercial = F(event_type="short_sale", process="", lender_consented=True,
+                   natural_person_borrower=False)  # fmt: skip
+    decision = p.decide(CA, commercial, TODAY)
+    assert decision.verdict == p.PURSUABLE
+    assert "Does not apply: the borrower is a natural person — no." in str(decision.considered[0])
+
+
+# Pennsylvania: 42 Pa.C.S. § 8103(a) limits the deficiency by fair value when the property
+# is sold to the judgment creditor; a third-party buyer's price stands.
+PA = [P("PA-8103a", "fair_value_credit", conditions=("creditor_is_purchaser",),
+        citation="42 Pa.C.S. § 8103(a)")]  # fmt: skip
+
+
+def test_fair_value_applies_only_when_the_creditor_buys_in_pennsylvania():
+    third_party = p.decide(PA, F(state_code="PA", creditor_is_purchaser=False), TODAY)
+    assert third_party.fair_value is None and third_party.verdict == p.PURSUABLE
+    credit_bid = p.decide(PA, F(state_code="PA", creditor_is_purchaser=True), TODAY)
+    assert credit_bid.fair_value.citation == "42 Pa.C.S. § 8103(a)"
+    assert credit_bid.verdict == p.CONDITIONAL
+    unknown = p.decide(PA, F(state_code="PA"), TODAY)
+    assert unknown.unknowns == ["the foreclosing creditor bought at the sale"]
+    assert (
+        "A fair-value credit applies if the foreclosing creditor bought"
+        in unknown.fair_value_unknown
+    )
+
+
+# Texas: Prop. Code § 51.003 (fair value) speaks of foreclosure sales only; Florida's
+# § 702.06 reaches every deficiency decree, short sales included.
+def test_a_short_sale_gets_fair_value_only_where_the_statute_reaches_it():
+    tx = [P("TX-51.003", "fair_value_credit", citation="Tex. Prop. Code § 51.003")]
+    fl = [P("FL-702.06", "fair_value_credit", events="foreclosure_sale;short_sale",
+            citation="Fla. Stat. § 702.06")]  # fmt: skip
+    short = dict(event_type="short_sale", process="")
+    assert p.decide(tx, F(state_code="TX", **short), TODAY).fair_value is None
+    assert p.decide(fl, F(state_code="FL", **short), TODAY).fair_value.citation == (
+        "Fla. Stat. § 702.06"
+    )
+
+
+# Arizona: A.R.S. § 33-814(G) bars a deficiency after a trustee sale of 2.5 acres or less
+# used as a one- or two-family dwelling.
+AZ = [P("AZ-33-814G", "bar", process="non_judicial",
+        conditions=("acreage_le_2.5", "single_family_or_duplex"),
+        citation="Ariz. Rev. Stat. § 33-814(G)")]  # fmt: skip
+
+
+def test_arizona_bars_a_trustee_sale_only_of_a_small_one_or_two_family_dwelling():
+    small = F(state_code="AZ", process="non_judicial", acreage=Decimal("0.25"))
+    assert p.decide(AZ, small, TODAY).verdict == p.BARRED
+    ranch = F(state_code="AZ", process="non_judicial", acreage=Decimal("40"))
+    assert p.decide(AZ, ranch, TODAY).verdict == p.PURSUABLE
+    fourplex = F(state_code="AZ", process="non_judicial", acreage=Decimal("0.3"), units=4)
+    assert p.decide(AZ, fourplex, TODAY).verdict == p.PURSUABLE
+    unknown = p.decide(AZ, F(state_code="AZ", process="non_judicial"), TODAY)
+    assert (unknown.verdict, unknown.unknowns) == (
+        p.UNDETERMINED, ["the property is 2.5 acres or less"]
+    )  # fmt: skip
+    two_to_four = F(state_code="AZ", process="non_judicial", acreage=Decimal("1"),
+                    property_type="two_to_four")  # fmt: skip
+    assert p.decide(AZ, two_to_four, TODAY).unknowns == [
+        "the property is a one- or two-family dwelling"
+    ]
+
+
+def test_an_unrecorded_process_is_named_when_a_bar_depends_on_it():
+    decision = p.decide(CA, F(process=""), TODAY)
+    assert decision.verdict == p.UNDETERMINED
+    assert decision.unknowns == ["the foreclosure process of the sale"]
+
+
+def test_a_state_without_provisions_is_undetermined_saying_so():
+    decision = p.decide([], F(state_code="PR", state_name="Puerto Rico"), TODAY)
+    assert decision.verdict == p.UNDETERMINED
+    assert decision.unknowns == ["the deficiency law of Puerto Rico"]
+
+
+# 11 U.S.C. § 108(c): a period that would end during the case runs until 30 days after the
+# stay ends.
+def test_an_open_bankruptcy_extends_the_window_and_dismissal_ends_it_30_days_later():
+    open_case = F(bankruptcy_filed_on=date(2026, 3, 1))
+    decision = p.decide(CA, open_case, date(2026, 6, 1))
+    assert decision.stayed and decision.dues == []
+    assert decision.verdict == p.CONDITIONAL
+    assert "extended while the bankruptcy case is open" in str(decision.reasons[0])
+    dismissed = F(bankruptcy_filed_on=date(2026, 3, 1), bankruptcy_ended_on=date(2026, 8, 10))
+    (due,) = p.decide(CA, dismissed, date(2026, 8, 11)).dues
+    assert due.due_on == date(2026, 9, 9)
+    assert "extended to 30 days after the stay ended on Aug 10, 2026" in due.note
+    after = F(bankruptcy_filed_on=date(2026, 6, 1), bankruptcy_ended_on=date(2026, 7, 1))
+    (due,) = p.decide(CA, after, TODAY).dues  # the window had ended before the filing
+    assert due.due_on == date(2026, 5, 1)
+
+
+def test_a_limitation_period_from_default_is_an_estimate_until_default_is_recorded():
+    rows = [P("XX-lim", "limitation_period", events="foreclosure_sale;short_sale",
+              window_number=6, window_unit="years", trigger="default")]  # fmt: skip
+    (due,) = p.decide(rows, F(event_date=date(2018, 1, 15)), TODAY).dues
+    assert (due.due_on, due.estimated) == (date(2024, 1, 15), True)
+    decision = p.decide(rows, F(event_date=date(2018, 1, 15)), TODAY)
+    assert decision.verdict == p.LIKELY_BARRED  # estimated: likely, not certain
+    recorded = p.decide(rows, F(event_date=date(2018, 1, 15), default_on=date(2021, 3, 1)), TODAY)
+    assert (recorded.dues[0].due_on, recorded.verdict) == (date(2027, 3, 1), p.PURSUABLE)
+
+
+def test_a_judgment_lifetime_runs_from_entry():
+    rows = [P("XX-life", "judgment_lifetime", window_number=10, window_unit="years",
+              trigger="judgment"),
+            P("XX-rate", "judgment_interest", rate_percent=Decimal("6"))]  # fmt: skip
+    assert p.decide(rows, F(), TODAY).dues == []
+    decision = p.decide(rows, F(judgment_granted_on=date(2026, 2, 28)), TODAY)
+    assert [(d.kind, d.due_on) for d in decision.dues] == [("judgment_expiry", date(2036, 2, 28))]
+    assert decision.judgment_rate == Decimal("6")
+
+
+@pytest.mark.parametrize(
+    "token", ["owner_occupied", "not:purchase_money", "acreage_le_2.5", "acreage_le_40",
+              "loan_on_or_after:2009-10-01", "loan_before:2014-07-16", "other:anything"],
+)  # fmt: skip
+def test_the_condition_vocabulary(token):
+    assert p.known_condition(token)
+
+
+@pytest.mark.parametrize("token", ["owner", "acreage_le_x", "loan_on_or_after:2009", "other:"])
+def test_unknown_conditions_are_refused(token):
+    assert not p.known_condition(token)
+
+
+def test_dated_and_negated_conditions():
+    # NRS 40.455(3): loans made on or after Oct 1, 2009.
+    assert p.condition("loan_on_or_after:2009-10-01", F(loan_date=date(2010, 1, 1)))[0] is True
+    assert p.condition("loan_on_or_after:2009-10-01", F(loan_date=date(2009, 9, 30)))[0] is False
+    assert p.condition("loan_on_or_after:2009-10-01", F())[0] is None
+    assert p.condition("not:refinanced", F(refinanced=True))[0] is False
+    assert p.condition("homestead", F(occupancy="second_home"))[0] is False
+
+
+# --- figures: a junior lien, a surplus, a purchaser's cap -----------------------------------
+
+
+def test_a_junior_is_credited_only_the_surplus_above_the_senior_debt():
+    from deficiencies import calculations as calc
+
+    # The issue's case: a $60,953 second, $190,000 senior debt, a $210,000 bid.
+    credit = calc.junior_credit(Decimal("210000.00"), Decimal("190000.00"))
+    assert credit == Decimal("20000.00")
+    assert calc.deficiency_balance(Decimal("60953.00"), credit) == Decimal("40953.00")
+    # Sold out: the bid does not reach the senior debt.
+    assert calc.junior_credit(Decimal("150000.00"), Decimal("190000.00")) == Decimal("0")
+    # A bid paying both: the surplus above the junior's debt is not the holder's.
+    credit = calc.junior_credit(Decimal("260000.00"), Decimal("190000.00"))
+    assert calc.deficiency_balance(Decimal("60953.00"), credit) == Decimal("0")
+    assert calc.surplus(credit, Decimal("60953.00")) == Decimal("9047.00")
+
+
+def test_a_purchaser_of_the_debt_is_capped_at_what_it_paid():
+    from deficiencies import calculations as calc
+
+    # NRS 40.459(1)(c): the deficiency a buyer of the debt recovers is capped at its price.
+    assert calc.capped(Decimal("80000.00"), Decimal("35000.00")) == Decimal("35000.00")
+    assert calc.capped(Decimal("20000.00"), Decimal("35000.00")) == Decimal("20000.00")
+    assert calc.capped(Decimal("20000.00"), None) == Decimal("20000.00")
