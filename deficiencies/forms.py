@@ -12,6 +12,7 @@ from deficiencies.models import (
     EventType,
     Judgment,
     LiquidationEvent,
+    Provision,
     Recovery,
     StateRule,
     Status,
@@ -293,6 +294,66 @@ class StateRuleForm(HygienicFormMixin, forms.ModelForm):
         if bad:
             raise forms.ValidationError(f"Not a web address: {', '.join(bad[:3])}")
         return " ".join(urls)
+
+
+class ProvisionForm(HygienicFormMixin, forms.ModelForm):
+    """Edit one provision: every field checked as the data files are
+    (deficiencies.provisions.row_problems), errors beside the fields."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    events = forms.MultipleChoiceField(
+        choices=[("foreclosure_sale", "Foreclosure sale"), ("short_sale", "Short sale"),
+                 ("deed_in_lieu", "Deed in lieu")],
+        widget=forms.CheckboxSelectMultiple,
+        label="Covers",
+    )  # fmt: skip
+    change_note = MultiLineField(
+        label="Why (kept in the history)",
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = Provision
+        fields = [
+            "kind", "events", "process", "conditions", "window_number", "window_unit",
+            "trigger", "rate_percent", "effect_note", "citation", "source_urls", "confidence",
+            "verified", "audit_note",
+        ]  # fmt: skip
+        widgets = {
+            "effect_note": forms.Textarea(attrs={"rows": 3}),
+            "source_urls": forms.Textarea(attrs={"rows": 3}),
+            "audit_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        self.initial["events"] = [e for e in self.instance.events.split(";") if e]
+        bound_integer(self.fields, "window_number", 1, 999)
+        cap_length(self.fields["effect_note"], NOTE_MAX)
+        cap_length(self.fields["audit_note"], NOTE_MAX)
+        cap_length(self.fields["source_urls"], SOURCES_MAX)
+
+    clean_source_urls = StateRuleForm.clean_source_urls
+
+    def clean(self):
+        from deficiencies.provisions import row_problems
+
+        data = super().clean()
+        if self.errors:
+            return data
+        row = {**data, "events": ";".join(data.get("events") or [])}
+        row["window_number"] = data.get("window_number") or ""
+        rate = data.get("rate_percent")
+        row["rate_percent"] = "" if rate is None else rate
+        for field, text in row_problems(row):
+            self.add_error(field if field in self.fields else None, f"{text[0].upper()}{text[1:]}.")
+        data["events"] = row["events"]
+        data["conditions"] = ";".join(
+            c.strip() for c in (data.get("conditions") or "").split(";") if c.strip()
+        )
+        return data
 
 
 class DeficiencyFilterForm(forms.Form):

@@ -97,6 +97,129 @@ class StateRuleChange(models.Model):
         return f"Change to {self.rule} on {self.changed_at:%Y-%m-%d}"
 
 
+class Provision(models.Model):
+    """One rule of a state's deficiency law (deficiencies/provisions.py reads them): what it
+    covers, the facts it needs, its effect, its window and trigger, and its citation.
+
+    Loaded from deficiencies/data/provisions/ by a migration; staff edit them with history
+    (ProvisionChange); only an attorney marks one reviewed by counsel, and an edit clears
+    the mark (what counsel reviewed has changed).
+    """
+
+    class Kind(models.TextChoices):
+        BAR = "bar", "Bar"
+        FAIR_VALUE_CREDIT = "fair_value_credit", "Fair-value credit"
+        FILING_WINDOW = "filing_window", "Filing window"
+        CONFIRMATION_REQUIRED = "confirmation_required", "Confirmation required"
+        JUNIOR_LIEN_RULE = "junior_lien_rule", "Junior-lien rule"
+        PURCHASER_CAP = "purchaser_cap", "Purchaser of the debt capped"
+        ENFORCEMENT_CUTOFF = "enforcement_cutoff", "Enforcement cutoff"
+        JUDGMENT_LIFETIME = "judgment_lifetime", "Judgment lifetime"
+        JUDGMENT_RENEWAL = "judgment_renewal", "Judgment renewal"
+        JUDGMENT_INTEREST = "judgment_interest", "Post-judgment interest"
+        LIMITATION_PERIOD = "limitation_period", "Limitation period"
+        NOTICE_REQUIRED = "notice_required", "Notice required"
+        OTHER = "other", "Other (information only)"
+
+    class Process(models.TextChoices):
+        ANY = "any", "Any"
+        JUDICIAL = "judicial", "Judicial sale"
+        NON_JUDICIAL = "non_judicial", "Non-judicial sale"
+
+    class Unit(models.TextChoices):
+        DAYS = "days", "days"
+        MONTHS = "months", "months"
+        YEARS = "years", "years"
+
+    class Confidence(models.TextChoices):
+        HIGH = "high", "High: statute text read"
+        MEDIUM = "medium", "Medium: reliable secondary source"
+        LOW = "low", "Low: unverified"
+
+    state_code = models.CharField(max_length=2, choices=STATE_CHOICES, db_index=True)
+    provision_id = models.CharField(max_length=80, unique=True)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    events = models.CharField(
+        max_length=60, help_text="Liquidation kinds covered, ;-separated: foreclosure_sale, "
+        "short_sale, deed_in_lieu."
+    )  # fmt: skip
+    process = models.CharField(max_length=15, choices=Process.choices, default=Process.ANY)
+    conditions = models.CharField(
+        max_length=600, blank=True,
+        help_text="Facts that must all hold, ;-separated (docs/deficiency-provisions.md).",
+    )  # fmt: skip
+    window_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    window_unit = models.CharField(max_length=6, choices=Unit.choices, blank=True)
+    trigger = models.CharField(max_length=200, blank=True)
+    rate_percent = models.DecimalField(
+        "rate (% a year)", max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    effect_note = models.TextField()
+    citation = models.CharField(max_length=300, blank=True)
+    source_urls = models.TextField(blank=True)
+    confidence = models.CharField(max_length=6, choices=Confidence.choices)
+    verified = models.BooleanField("statute text read in the audit", default=False)
+    audit_note = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    reviewed_on = models.DateField("reviewed by counsel on", null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["state_code", "provision_id"]
+
+    def __str__(self):
+        return self.provision_id
+
+    def get_absolute_url(self):
+        return reverse("deficiencies:rule_detail", args=[self.state_code]) + f"#{self.provision_id}"
+
+    @property
+    def sources(self) -> list[str]:
+        return self.source_urls.split()
+
+    def engine(self):
+        """The provision as deficiencies.provisions reads it."""
+        from deficiencies import provisions
+
+        return provisions.Provision(
+            provision_id=self.provision_id,
+            kind=self.kind,
+            events=tuple(e for e in self.events.split(";") if e),
+            process=self.process,
+            conditions=tuple(c for c in self.conditions.split(";") if c),
+            window_number=self.window_number,
+            window_unit=self.window_unit,
+            trigger=self.trigger,
+            rate_percent=self.rate_percent,
+            effect_note=self.effect_note,
+            citation=self.citation,
+            confidence=self.confidence,
+            verified=self.verified,
+        )
+
+
+class ProvisionChange(models.Model):
+    """One edit (or a counsel review) of a provision: who, when, each field's old and new."""
+
+    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changes = models.JSONField(help_text="field -> [old, new]")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"Change to {self.provision} on {self.changed_at:%Y-%m-%d}"
+
+
 class EventType(models.TextChoices):
     FORECLOSURE_SALE = "foreclosure_sale", "Foreclosure sale"
     SHORT_SALE = "short_sale", "Short sale"

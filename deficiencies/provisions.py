@@ -552,3 +552,53 @@ def _add_due(decision: Decision, provision: Provision, facts: Facts) -> None:
             note = f"{note}; {toll_note}"
             end = tolled
     decision.dues.append(Due(kind, end, note, provision.citation, estimated))
+
+
+# --- checking a provision as written (the data files, the edit form) -------------------------
+
+CONFIDENCES = ("high", "medium", "low")
+
+
+def row_problems(row: dict) -> list[tuple[str, str]]:
+    """What is wrong with a provision written as text (a CSV row or a form's data): a list of
+    (field, sentence); [] when it can be read."""
+    problems = []
+    kind = row.get("kind", "")
+    if kind not in KINDS:
+        problems.append(("kind", f"“{kind}” is not one of {', '.join(KINDS)}"))
+    events = [e for e in (row.get("events") or "").split(";") if e]
+    if not events or any(e not in EVENTS for e in events):
+        problems.append(("events", f"events must be ;-separated from {', '.join(EVENTS)}"))
+    if row.get("process", "any") not in PROCESSES:
+        problems.append(("process", f"process must be one of {', '.join(PROCESSES)}"))
+    for token in (c.strip() for c in (row.get("conditions") or "").split(";") if c.strip()):
+        if not known_condition(token):
+            problems.append(("conditions", f"“{token}” is not in the conditions' vocabulary"))
+    number, unit = str(row.get("window_number") or "").strip(), row.get("window_unit") or ""
+    trigger = row.get("trigger") or ""
+    if number:
+        if not number.isdigit() or int(number) < 1:
+            problems.append(("window_number", "a window is a whole number of 1 or more"))
+        if unit not in UNITS:
+            problems.append(("window_unit", f"a window's unit is one of {', '.join(UNITS)}"))
+        if trigger not in TRIGGERS and not (trigger.startswith("other:") and trigger[6:].strip()):
+            problems.append(
+                ("trigger", f"a window's trigger is one of {', '.join(TRIGGERS)} or other:<text>")
+            )
+    elif unit:
+        problems.append(("window_number", "a window unit is given without its number"))
+    rate = str(row.get("rate_percent") or "").strip()
+    if rate:
+        try:
+            value = Decimal(rate)
+        except ArithmeticError:
+            value = None
+        if value is None or not value.is_finite() or not 0 <= value <= 50:
+            problems.append(("rate_percent", "a rate is a percentage between 0 and 50"))
+    if kind in DECISIVE and not (row.get("citation") or "").strip():
+        problems.append(("citation", f"a {kind} provision must cite the section it rests on"))
+    if not (row.get("effect_note") or "").strip():
+        problems.append(("effect_note", "say what the provision does"))
+    if row.get("confidence") and row["confidence"] not in CONFIDENCES:
+        problems.append(("confidence", f"confidence is one of {', '.join(CONFIDENCES)}"))
+    return problems

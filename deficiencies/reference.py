@@ -1,6 +1,6 @@
-"""Load the state rules from the copy of the reference data kept in deficiencies/data/.
+"""Load the state rules and the state provisions from deficiencies/data/.
 
-Used by the data migration, and after a database flush (tests), when the table is empty.
+Used by the data migrations, and after a database flush (tests), when a table is empty.
 """
 
 import csv
@@ -46,3 +46,62 @@ def ensure_state_rules(sender=None, using="default", **kwargs):
 
     if not StateRule.objects.using(using).exists():
         load_state_rules(StateRule, using=using)
+
+
+PROVISIONS = Path(__file__).resolve().parent / "data" / "provisions"
+
+
+def provision_rows() -> list[dict]:
+    """Every provision row of the data files (deficiencies/data/provisions/*.csv), in file
+    order; each row also says where it came from (`_where`: file and line)."""
+    rows = []
+    for path in sorted(PROVISIONS.glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as f:
+            for line, row in enumerate(csv.DictReader(f), start=2):
+                rows.append({**row, "_where": f"{path.name}:{line}"})
+    return rows
+
+
+def load_provisions(Provision, *, using: str = "default") -> int:  # noqa: N803 - a model class
+    """Create or update every provision of the data files by its id; returns the count.
+    A row that cannot be read stops the load, naming its file and line."""
+    from deficiencies.provisions import row_problems
+
+    count = 0
+    for row in provision_rows():
+        problems = row_problems(row)
+        if problems:
+            said = "; ".join(f"{field}: {text}" for field, text in problems)
+            raise ValueError(f"{row['_where']} ({row.get('provision_id')}): {said}")
+        Provision.objects.using(using).update_or_create(
+            provision_id=row["provision_id"].strip(),
+            defaults={
+                "state_code": row["state_code"].strip().upper(),
+                "kind": row["kind"],
+                "events": row["events"].strip(),
+                "process": row.get("process") or "any",
+                "conditions": ";".join(
+                    c.strip() for c in row["conditions"].split(";") if c.strip()
+                ),
+                "window_number": _int(row.get("window_number", "").strip()),
+                "window_unit": row.get("window_unit", "").strip(),
+                "trigger": row.get("trigger", "").strip(),
+                "rate_percent": row.get("rate_percent", "").strip() or None,
+                "effect_note": row["effect_note"].strip(),
+                "citation": row.get("citation", "").strip(),
+                "source_urls": row.get("source_urls", "").strip(),
+                "confidence": row.get("confidence", "").strip() or "low",
+                "verified": row.get("verified", "").strip().lower() == "yes",
+                "audit_note": row.get("audit_note", "").strip(),
+            },
+        )
+        count += 1
+    return count
+
+
+def ensure_provisions(sender=None, using="default", **kwargs):
+    """post_migrate: an empty provisions table (after a flush) is loaded again."""
+    from deficiencies.models import Provision
+
+    if not Provision.objects.using(using).exists():
+        load_provisions(Provision, using=using)

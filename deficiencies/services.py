@@ -29,6 +29,8 @@ from deficiencies.models import (
     Judgment,
     LiquidationEvent,
     PortfolioStamp,
+    Provision,
+    ProvisionChange,
     Recovery,
     StateRule,
     StateRuleChange,
@@ -537,6 +539,62 @@ def update_state_rule(*, rule: StateRule, data: dict, expected_version: int, by,
         StateRuleChange.objects.create(rule=locked, changed_by=by, changes=changes, note=note)
         refresh(with_relations(Deficiency.objects.filter(loan__property_state=locked.state_code)))
     return locked, changes
+
+
+PROVISION_FIELDS = (
+    "kind", "events", "process", "conditions", "window_number", "window_unit", "trigger",
+    "rate_percent", "effect_note", "citation", "source_urls", "confidence", "verified",
+    "audit_note",
+)  # fmt: skip
+
+
+def update_provision(*, provision, data: dict, expected_version: int, by, note: str):
+    """Save an edited provision with its history (who, when, old and new). What counsel
+    reviewed has changed, so the review mark is cleared (and said so in the history)."""
+    with transaction.atomic():
+        locked = Provision.objects.select_for_update().get(pk=provision.pk)
+        if locked.version != expected_version:
+            raise StaleEdit("provision")
+        changes = {}
+        for name in PROVISION_FIELDS:
+            old, new = getattr(locked, name), data.get(name)
+            if old != new:
+                changes[name] = [_plain(old), _plain(new)]
+                setattr(locked, name, new)
+        if not changes:
+            return locked, {}
+        if locked.reviewed_on:
+            reviewer = locked.reviewed_by.email if locked.reviewed_by else ""
+            changes["reviewed by counsel"] = [
+                f"{locked.reviewed_on.isoformat()} {reviewer}".strip(),
+                None,
+            ]
+            locked.reviewed_by, locked.reviewed_on = None, None
+        locked.version += 1
+        locked.save()
+        ProvisionChange.objects.create(provision=locked, changed_by=by, changes=changes, note=note)
+    return locked, changes
+
+
+def review_provision(*, provision, expected_version: int, by, note: str = "") -> Provision:
+    """Counsel (an attorney) marks the provision reviewed as it reads now."""
+    from noteinvest.access import Role, has_role
+
+    if not has_role(by, Role.ATTORNEY):
+        raise DeficiencyError("Only an attorney can mark a provision reviewed by counsel.")
+    with transaction.atomic():
+        locked = Provision.objects.select_for_update().get(pk=provision.pk)
+        if locked.version != expected_version:
+            raise StaleEdit("provision")
+        today = timezone.localdate()
+        ProvisionChange.objects.create(
+            provision=locked, changed_by=by, note=note or "Reviewed by counsel.",
+            changes={"reviewed by counsel": [None, f"{today.isoformat()} {by.email}"]},
+        )  # fmt: skip
+        locked.reviewed_by, locked.reviewed_on = by, today
+        locked.version += 1
+        locked.save(update_fields=["reviewed_by", "reviewed_on", "version", "updated_at"])
+    return locked
 
 
 def _plain(value):

@@ -7,7 +7,7 @@ investors read their own; everyone reads the state rules.
 
 import re
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -30,6 +30,7 @@ from deficiencies.forms import (
     DeficiencyFilterForm,
     JudgmentForm,
     LiquidationForm,
+    ProvisionForm,
     RecoveryForm,
     StateRuleForm,
     StatusForm,
@@ -44,6 +45,7 @@ from deficiencies.models import (
     EventType,
     LiquidationEvent,
     PortfolioStamp,
+    Provision,
     Regime,
     StateRule,
     Status,
@@ -591,15 +593,76 @@ def rule_list(request):
 @login_required
 def rule_detail(request, code):
     rule = get_object_or_404(StateRule, state_code=code.upper())
+    provisions = Provision.objects.filter(state_code=rule.state_code).select_related("reviewed_by")
     return render(
         request,
         "deficiencies/rule_detail.html",
         {
             "rule": rule,
+            "provisions": [(p, explain_conditions(p)) for p in provisions],
             "changes": rule.changes.select_related("changed_by")[:50],
             "active_nav": "rules",
         },
     )
+
+
+def explain_conditions(provision) -> list[str]:
+    """A provision's conditions as sentences ("the borrower occupied the property")."""
+    from deficiencies import provisions as engine
+
+    facts = engine.Facts(state_code="", state_name="", event_type="", event_date=date.min)
+    return [engine.condition(token, facts)[1] for token in provision.engine().conditions]
+
+
+@role_required(Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def provision_edit(request, pk):
+    provision = get_object_or_404(Provision, pk=pk)
+    form = ProvisionForm(request.POST or None, instance=Provision.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, changes = services.update_provision(
+                provision=provision,
+                data=form.cleaned_data,
+                expected_version=form.cleaned_data["version"],
+                by=request.user,
+                note=form.cleaned_data["change_note"],
+            )
+        except services.DeficiencyError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if changes:
+                messages.success(request, f"{provision.provision_id} saved, with its history.")
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect(provision)
+    return render(
+        request,
+        "deficiencies/provision_form.html",
+        {
+            "form": form,
+            "provision": provision,
+            "changes": provision.changes.select_related("changed_by")[:50],
+            "active_nav": "rules",
+        },
+    )
+
+
+@role_required(Role.ATTORNEY)
+@require_POST
+def provision_review(request, pk):
+    provision = get_object_or_404(Provision, pk=pk)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        services.review_provision(provision=provision, expected_version=version, by=request.user)
+    except services.DeficiencyError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{provision.provision_id} marked reviewed by counsel.")
+    return redirect(provision)
 
 
 @role_required(Role.STAFF)

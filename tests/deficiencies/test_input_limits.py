@@ -14,6 +14,7 @@ from deficiencies.models import (
     Deficiency,
     DeficiencySuit,
     Judgment,
+    Provision,
     Recovery,
     StateRule,
     StatusChange,
@@ -329,13 +330,14 @@ def test_every_form_is_hygienic_and_every_date_is_bounded(deficiency):
         forms.LiquidationForm: {"loan": deficiency.loan},
         forms.StatusForm: {"deficiency": deficiency},
         forms.StateRuleForm: {"instance": StateRule.objects.get(state_code="NY")},
+        forms.ProvisionForm: {"instance": Provision(state_code="NY", events="short_sale")},
     }
     classes = [
         c for c in vars(forms).values()
         if isinstance(c, type) and issubclass(c, django_forms.BaseForm)
         and c.__module__ == forms.__name__ and c is not forms.DeficiencyFilterForm
     ]  # fmt: skip
-    assert len(classes) == 8
+    assert len(classes) == 9
     for cls in classes:
         assert cls.__mro__[1] is HygienicFormMixin, cls
         form = cls(**extra.get(cls, {}))

@@ -88,6 +88,19 @@ NOTE = {"note": "Matrix probe: please change."}
 STAFF_POST_ONLY_GET = expect(staff_only(F405))
 STAFF_FORM = expect(staff_only())
 
+
+def _provision():
+    """A provision to edit or review (the data files load theirs after a flush)."""
+    from deficiencies.models import Provision
+
+    provision, _ = Provision.objects.get_or_create(
+        provision_id="NY-matrix-probe",
+        defaults={"state_code": "NY", "kind": "other", "events": "foreclosure_sale",
+                  "effect_note": "A matrix probe.", "confidence": "low"},
+    )  # fmt: skip
+    return provision
+
+
 # --- agreements ----------------------------------------------------------------------------------
 # Investors see an agreement of their own loans once approved; an attorney sees one while
 # it is in review with them, and not after: attorney powers end with the review, then the
@@ -397,6 +410,22 @@ CASES = [
         kwargs=lambda w, s: {"code": "NY"},
         get=STAFF_FORM,
         post=STAFF_FORM,
+    ),
+    Case(
+        "deficiencies:provision_edit",
+        sided=False,
+        kwargs=lambda w, s: {"pk": _provision().pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    # Counsel's review mark: attorneys only (Staff edit provisions, attorneys review them).
+    Case(
+        "deficiencies:provision_review",
+        sided=False,
+        kwargs=lambda w, s: {"pk": _provision().pk},
+        data={"version": "1"},
+        get=ATTORNEY_POST_ONLY_GET,
+        post=expect(logged_in(F403), attorney=OK, other_attorney=OK, inv_att=OK, staff_att=OK),
     ),
     # --- settlements ------------------------------------------------------------------------
     Case("settlements:list", sided=False, get=expect(logged_in()), post=expect(logged_in())),

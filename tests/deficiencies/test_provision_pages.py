@@ -1,0 +1,144 @@
+"""Issue 10: a state's provisions are shown with their conditions, window and citation;
+staff edit them with history; only an attorney marks one reviewed by counsel, and an edit
+clears the mark."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from deficiencies.models import Provision, ProvisionChange
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def provision(db):
+    # Cal. Civ. Proc. Code § 580e, written as a provision.
+    return Provision.objects.create(
+        state_code="CA", provision_id="CA-test-580e", kind="bar", events="short_sale",
+        conditions="lender_consented;units_1_4;natural_person_borrower",
+        effect_note="No deficiency after a short sale the holder consented to in writing.",
+        citation="Cal. Civ. Proc. Code § 580e", confidence="high", verified=True,
+    )  # fmt: skip
+
+
+def form_data(provision, **changes):
+    data = {
+        "version": provision.version, "kind": provision.kind, "events": ["short_sale"],
+        "process": provision.process, "conditions": provision.conditions, "window_number": "",
+        "window_unit": "", "trigger": "", "rate_percent": "", "effect_note": provision.effect_note,
+        "citation": provision.citation, "source_urls": "", "confidence": provision.confidence,
+        "verified": "on", "audit_note": "", "change_note": "Checked against the statute.",
+    }  # fmt: skip
+    data.update(changes)
+    return data
+
+
+def test_the_state_page_shows_each_provision_readably(client, owner, provision):
+    client.force_login(owner)
+    page = client.get(reverse("deficiencies:rule_detail", args=["CA"])).text
+    assert 'id="CA-test-580e"' in page
+    assert "Cal. Civ. Proc. Code § 580e" in page
+    assert (
+        "the holder consented to the short sale in writing; the property has one to four "
+        "dwelling units; the borrower is a natural person" in page
+    )
+    assert "Not reviewed by counsel" in page
+    assert "provision_edit" not in page and "Mark reviewed by counsel" not in page
+
+
+def test_staff_see_edit_and_attorneys_see_review(client, staff, attorney, provision):
+    url = reverse("deficiencies:rule_detail", args=["CA"])
+    client.force_login(staff)
+    page = client.get(url).text
+    assert reverse("deficiencies:provision_edit", args=[provision.pk]) in page
+    assert "Mark reviewed by counsel" not in page
+    client.force_login(attorney)
+    page = client.get(url).text
+    assert "Mark reviewed by counsel" in page
+    assert reverse("deficiencies:provision_edit", args=[provision.pk]) not in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [({"conditions": "owner;units_1_4"}, "conditions", "“owner” is not in the conditions"),
+     ({"window_number": "3"}, "window_unit", "A window&#x27;s unit is one of days, months"),
+     ({"window_number": "3", "window_unit": "months", "trigger": "whenever"}, "trigger",
+      "A window&#x27;s trigger is one of"),
+     ({"citation": ""}, "citation", "A bar provision must cite the section it rests on"),
+     ({"rate_percent": "75"}, "rate_percent", "A rate is a percentage between 0 and 50"),
+     ({"events": []}, "events", "This field is required")],
+)  # fmt: skip
+def test_an_edit_is_checked_beside_the_field_and_kept(client, staff, provision, changes, field,
+                                                      message):  # fmt: skip
+    client.force_login(staff)
+    url = reverse("deficiencies:provision_edit", args=[provision.pk])
+    response = client.post(url, form_data(provision, **changes))
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert message in response.text
+    provision.refresh_from_db()
+    assert provision.version == 1 and not ProvisionChange.objects.exists()
+
+
+def test_an_edit_is_saved_with_its_history_and_clears_the_review(client, staff, attorney,
+                                                                 provision):  # fmt: skip
+    client.force_login(attorney)
+    review = reverse("deficiencies:provision_review", args=[provision.pk])
+    assert client.post(review, {"version": "1"}).status_code == 302
+    provision.refresh_from_db()
+    assert (provision.reviewed_by, provision.version) == (attorney, 2)
+    client.force_login(staff)
+    url = reverse("deficiencies:provision_edit", args=[provision.pk])
+    data = form_data(provision, window_number="3", window_unit="months", trigger="closing",
+                     conditions=" lender_consented ; units_1_4 ")  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    provision.refresh_from_db()
+    assert (provision.window_number, provision.window_unit, provision.trigger) == (
+        3, "months", "closing"
+    )  # fmt: skip
+    assert provision.conditions == "lender_consented;units_1_4"
+    assert provision.reviewed_by is None and provision.reviewed_on is None
+    change = provision.changes.first()
+    assert change.changed_by == staff and change.note == "Checked against the statute."
+    assert change.changes["window_number"] == [None, 3]
+    assert change.changes["reviewed by counsel"][1] is None
+    page = client.get(reverse("deficiencies:rule_detail", args=["CA"])).text
+    assert "3 months from closing" in page and "Not reviewed by counsel" in page
+
+
+def test_a_stale_edit_is_refused(client, staff, provision):
+    client.force_login(staff)
+    url = reverse("deficiencies:provision_edit", args=[provision.pk])
+    first = form_data(provision, effect_note="First editor's wording.")
+    second = form_data(provision, effect_note="Second editor's wording.")
+    assert client.post(url, first).status_code == 302
+    response = client.post(url, second)
+    assert response.status_code == 200
+    assert "Someone else changed this provision" in response.text
+    provision.refresh_from_db()
+    assert provision.effect_note == "First editor's wording."
+
+
+def test_only_an_attorney_marks_a_provision_reviewed(client, staff, attorney, provision):
+    review = reverse("deficiencies:provision_review", args=[provision.pk])
+    client.force_login(staff)
+    assert client.post(review, {"version": "1"}).status_code == 403
+    client.force_login(attorney)
+    stale = client.post(review, {"version": "7"}, follow=True)
+    assert "Someone else changed this provision" in stale.text
+    provision.refresh_from_db()
+    assert provision.reviewed_on is None
+    client.post(review, {"version": "1"})
+    provision.refresh_from_db()
+    assert provision.reviewed_by == attorney
+    assert provision.changes.first().changes["reviewed by counsel"][0] is None
+
+
+def test_the_engine_reads_a_stored_provision(provision):
+    engine = provision.engine()
+    assert engine.events == ("short_sale",)
+    assert engine.conditions == ("lender_consented", "units_1_4", "natural_person_borrower")
+    provision.rate_percent = Decimal("6.5")
+    assert provision.engine().rate_percent == Decimal("6.5")
