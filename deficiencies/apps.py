@@ -9,12 +9,13 @@ class DeficienciesConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from deficiencies import views
-        from deficiencies.reference import ensure_state_rules
+        from deficiencies.reference import ensure_provisions, ensure_state_rules
         from noteinvest.access import Role
         from noteinvest.navigation import register
         from portfolios.panels import loan_panel, portfolio_links
 
         post_migrate.connect(ensure_state_rules, sender=self)
+        post_migrate.connect(ensure_provisions, sender=self)
         loan_panel(views.loan_panel)
         portfolio_links(views.portfolio_links)
         register(
