@@ -69,18 +69,14 @@ FACT_CHOICES = ("borrower_type", "lender_type", "refinanced", "home_equity_loan"
 
 
 def units_refusal(units: int, kind: str) -> str:
-    """Why a number of units does not fit a property type ("" when it does): the types
-    units decide (single-family 1, 2-4 units, multifamily 5+), as the tape checks them."""
-    if kind == PropertyType.SINGLE_FAMILY and units != 1:
+    """Why a number of units does not fit a property type ("" when it does), as the tape
+    checks them (portfolios.tape.values.units_misfit)."""
+    misfit = tape_values.units_misfit(units, kind)
+    if misfit and kind == PropertyType.SINGLE_FAMILY:
         return (
-            f"A single-family property has 1 dwelling unit, not {units}: choose 2-4 units or "
-            "multifamily as the property type, or correct the units."
+            f"{misfit}: choose 2-4 units or multifamily as the property type, or correct the units."
         )
-    if kind == PropertyType.TWO_TO_FOUR and not 2 <= units <= 4:
-        return f"A 2-4 unit property has 2 to 4 dwelling units, not {units}."
-    if kind == PropertyType.MULTIFAMILY and units < 5:
-        return f"A multifamily (5+ units) property has 5 or more dwelling units, not {units}."
-    return ""
+    return f"{misfit}." if misfit else ""
 
 
 class VersionedForm(HygienicFormMixin, forms.ModelForm):

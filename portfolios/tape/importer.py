@@ -670,6 +670,19 @@ def deferred_over_message(loan_numbers: list[str]) -> str:
 
 
 DATED = {"default_date", "origination_date"}
+UNITS_AND_TYPE = {"units", "property_type"}
+
+
+def units_misfit_message(loan_numbers: list[str]) -> str:
+    shown = ", ".join(loan_numbers[:10]) + (
+        f" and {len(loan_numbers) - 10:,} more" if len(loan_numbers) > 10 else ""
+    )
+    loans = "loans" if len(loan_numbers) > 1 else "loan"
+    return (
+        f"The tape's Property Type does not fit the dwelling units stored on {loans} {shown} "
+        "(a 2-4 unit type on a one-unit loan, say), and the tape gives no units for them: add "
+        "a Number of Units column, or correct those loans first."
+    )
 
 
 def default_before_message(loan_numbers: list[str]) -> str:
@@ -728,6 +741,9 @@ def apply_tape(
         # A default date must not fall before the origination date, the stored one included.
         dated = bool(DATED & set(fields))
         stored += tuple(sorted(DATED - set(fields))) if dated else ()
+        # A type the tape changes must fit the stored dwelling units it does not give.
+        typed = "property_type" in fields
+        stored += tuple(sorted(UNITS_AND_TYPE - set(fields))) if typed else ()
         existing = {
             row["loan_number"]: row
             for row in Loan.objects.filter(portfolio=portfolio).values(
@@ -736,6 +752,7 @@ def apply_tape(
         }
         deferred_over: list[str] = []
         default_before: list[str] = []
+        units_misfits: list[str] = []
         old_borrowers: dict[int, list[dict]] = {}
         for b in Borrower.objects.filter(loan__portfolio=portfolio).values(
             "loan_id", "position", *BORROWER_FIELDS
@@ -764,6 +781,14 @@ def apply_tape(
                 loan_fields.setdefault(key, current[key])
             if derived_type and current["property_type"] in _BY_UNITS:
                 loan_fields["property_type"] = derived_type
+            if (
+                typed
+                and "units" not in row_fields
+                and current["units"] is not None
+                and loan_fields["property_type"] != current["property_type"]
+                and v.units_misfit(current["units"], loan_fields["property_type"])
+            ):
+                units_misfits.append(loan_fields["loan_number"])
             loan_fields["property_zip"] = _kept_zip(
                 loan_fields.get("property_zip"), current.get("property_zip")
             )
@@ -802,6 +827,8 @@ def apply_tape(
             raise TapeFileError(deferred_over_message(deferred_over))
         if default_before:
             raise TapeFileError(default_before_message(default_before))
+        if units_misfits:
+            raise TapeFileError(units_misfit_message(units_misfits))
         counts = Counts(
             created=len(to_create), updated=len(to_update), unchanged=unchanged, unnamed=unnamed
         )

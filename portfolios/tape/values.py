@@ -418,6 +418,18 @@ def units(raw) -> int | None:
     return int(number)
 
 
+def units_misfit(units: int, kind: str) -> str:
+    """Why a number of dwelling units does not fit a property type ("" when it does), for
+    the types units decide: single-family 1, 2-4 units 2 to 4, multifamily 5 or more."""
+    if kind == PropertyType.SINGLE_FAMILY and units != 1:
+        return f"A single-family property has 1 dwelling unit, not {units}"
+    if kind == PropertyType.TWO_TO_FOUR and not 2 <= units <= 4:
+        return f"A 2-4 unit property has 2 to 4 dwelling units, not {units}"
+    if kind == PropertyType.MULTIFAMILY and units < 5:
+        return f"A multifamily (5+ units) property has 5 or more dwelling units, not {units}"
+    return ""
+
+
 _LIEN_WORDS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}
 _LIEN_SUFFIX = re.compile(r"\s*(lien|mortgage|position|lien position)$")
 

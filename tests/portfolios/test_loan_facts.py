@@ -388,3 +388,16 @@ def test_an_excel_acreage_with_more_decimals_is_rounded_with_a_warning(portfolio
     assert warning.message == (
         "Acreage was 0.2295684 in the spreadsheet: rounded half-up to 0.230 acres"
     )
+
+
+def test_a_type_that_no_longer_fits_the_stored_units_refuses_the_tape(portfolio):
+    headers = [*BASE, "Property Type", "Number of Units"]
+    _process(portfolio, _csv(headers, [[*_row(1), "SFR", "1"], [*_row(2), "Condo", "1"]]))
+    # The type changes without a units cell: a one-unit loan cannot become 2-4 units.
+    with pytest.raises(TapeFileError, match="stored on loan L-1 .*Number of Units column"):
+        _process(portfolio, _csv(headers, [[*_row(1), "Duplex", ""], [*_row(2), "Condo", ""]]))
+    assert Loan.objects.get(loan_number="L-1").property_type == "single_family"
+    # With its units the type is read as before; a type units do not decide keeps them.
+    _process(portfolio, _csv(headers, [[*_row(1), "Duplex", "2"], [*_row(2), "PUD", ""]]))
+    assert dict(Loan.objects.values_list("loan_number", "units")) == {"L-1": 2, "L-2": 1}
+    assert Loan.objects.get(loan_number="L-1").property_type == "two_to_four"
