@@ -633,6 +633,11 @@ borrower_type = _not_said_when_blank(
             "individual": "natural_person", "individuals": "natural_person",
             "person": "natural_person", "natural person": "natural_person",
             "natural persons": "natural_person", "consumer": "natural_person",
+            # Vestings that name people: husband and wife, a single or married man or woman.
+            "husband and wife": "natural_person", "married couple": "natural_person",
+            "married man": "natural_person", "married woman": "natural_person",
+            "single man": "natural_person", "single woman": "natural_person",
+            "unmarried man": "natural_person", "unmarried woman": "natural_person",
             "llc": "entity", "limited liability company": "entity", "corporation": "entity",
             "corp": "entity", "inc": "entity", "trust": "entity", "partnership": "entity",
             "limited partnership": "entity", "lp": "entity", "llp": "entity",

@@ -308,10 +308,17 @@ def test_a_first_missed_payment_date_is_never_the_default_date():
      ("Natural Person", "natural_person"), ("natural_person", "natural_person"),
      ("LLC", "entity"), ("L.L.C.", "entity"), ("Corporation", "entity"), ("Trust", "entity"),
      ("Partnership", "entity"), ("Entity", "entity"), ("Unknown", "unknown"), ("", None),
+     ("Husband and Wife", "natural_person"), ("Single Woman", "natural_person"),
      ("  ", None)],
 )  # fmt: skip
 def test_borrower_type_cells(cell, expected):
     assert v.borrower_type(cell) == expected
+
+
+@pytest.mark.parametrize("cell", ["Joint Tenants", "Tenants in Common", "Estate", "Other"])
+def test_a_vesting_that_does_not_say_who_is_refused_not_guessed(cell):
+    with pytest.raises(v.CellError, match="is not a known borrower type"):
+        v.borrower_type(cell)
 
 
 @pytest.mark.parametrize(
