@@ -252,13 +252,18 @@ class LoanForm(VersionedForm):
         self.portfolio = portfolio or self.instance.portfolio
         self.instance.portfolio = self.portfolio
         for name in FACT_CHOICES:
-            # Not sent (an older page, a script): the stored answer is kept. Sent blank: unknown.
+            # Sent blank: unknown.
             self.fields[name].required = False
             self.fields[name].help_text = FACT_HELP[name]
+        missing = [n for n in FACT_CHOICES if self.is_bound and n not in self.data]
+        if missing:
+            # Not sent (an older page, a script): the stored answer is kept, and shown again
+            # beside any error (a select with no choice would show its first one).
+            self.data = self.data.copy()
+            for name in missing:
+                self.data[name] = getattr(self.instance, name)
 
     def _clean_unknown(self, name):
-        if name not in self.data:  # not sent: the stored answer stays
-            return getattr(self.instance, name)
         return self.cleaned_data.get(name) or "unknown"
 
     def clean_borrower_type(self):

@@ -180,6 +180,10 @@ def test_blank_is_unknown_and_a_fact_not_sent_keeps_the_stored_one(client, staff
     assert (facts["units"], facts["acreage"]) == (None, None)
     kept = (facts["borrower_type"], facts["lender_type"], facts["refinanced"])
     assert kept == ("entity", "other", "no")
+    # Shown again beside an error as stored, not as a select's first choice.
+    response = _post(client, loan, units="0")
+    assert '<option value="entity" selected>' in response.text
+    assert '<option value="no" selected>' in response.text
     response = _post(client, loan, borrower_type="", refinanced="unknown")
     assert response.status_code == 302
     assert (_facts(loan)["borrower_type"], _facts(loan)["refinanced"]) == ("unknown", "unknown")
