@@ -7,6 +7,8 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from noteinvest.dates import months_from
+
 # (state, city, county, ZIP, usual foreclosure process)
 PLACES = [
     ("CA", "Sacramento", "Sacramento", "95822", "non_judicial"),
@@ -179,4 +181,46 @@ def demo_loans(prefix: str, count: int, seed: int, places=PLACES) -> list[dict]:
         percent = DEFERRED_PERCENT.get(loan["loan_number"])
         if percent:
             loan["deferred_principal"] = (loan["upb"] * percent / 100).quantize(Decimal("0.01"))
+    # The facts state law turns on, from a generator of their own, so every value above
+    # stays as it was.
+    facts_rng = random.Random(f"{prefix}{seed}-facts")
+    for loan in loans:
+        loan.update(demo_facts(loan, facts_rng))
     return loans
+
+
+FACT_FIELDS = (
+    "units", "acreage", "borrower_type", "lender_type", "refinanced", "home_equity_loan",
+    "high_cost_loan", "default_date",
+)  # fmt: skip
+# Lot sizes in acres by property type (a condominium unit has no lot of its own: unknown).
+ACRES = {"single_family": (12, 60), "townhouse": (3, 8), "two_to_four": (15, 40)}
+DEFAULTED = {"non_performing", "in_foreclosure", "reo", "liquidated"}
+
+
+def demo_facts(loan: dict, rng: random.Random) -> dict:
+    """Plausible facts for a demo loan: mostly natural persons borrowing from banks on
+    one-unit homes on small lots, so deficiency verdicts can be decided."""
+    kind = loan["property_type"]
+    units = rng.choice([2, 2, 3, 4]) if kind == "two_to_four" else 1
+    low, high = ACRES.get(kind, (0, 0))
+    acreage = Decimal(rng.randint(low, high)) / 100 if high else None
+    owner = loan["occupancy"] == "owner_occupied"
+    borrower = "natural_person" if owner or rng.random() < 0.8 else "entity"
+    draw = rng.random()
+    lender = "financial_institution" if draw < 0.85 else "seller" if draw < 0.93 else "other"
+    purchase = loan["purchase_money"]
+    refinanced = {"yes": "no", "no": "yes"}.get(purchase, "unknown")
+    texas_equity = loan["property_state"] == "TX" and purchase == "no" and owner
+    # A month after the first installment left unpaid (the one due a month after paid-to).
+    defaulted = months_from(loan["paid_to_date"], 2)
+    return {
+        "units": units,
+        "acreage": acreage,
+        "borrower_type": borrower,
+        "lender_type": lender,
+        "refinanced": refinanced,
+        "home_equity_loan": "yes" if texas_equity else "no",
+        "high_cost_loan": "no" if rng.random() < 0.9 else "unknown",
+        "default_date": defaulted if loan["status"] in DEFAULTED else None,
+    }

@@ -14,9 +14,29 @@ class Occupancy(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
-class PurchaseMoney(models.TextChoices):
+class YesNoUnknown(models.TextChoices):
     YES = "yes", "Yes"
     NO = "no", "No"
+    UNKNOWN = "unknown", "Unknown"
+
+
+PurchaseMoney = YesNoUnknown  # was the loan used to buy the property?
+
+
+class BorrowerType(models.TextChoices):
+    """Who the borrower is, as statutes that protect only natural persons ask."""
+
+    NATURAL_PERSON = "natural_person", "Natural person"
+    ENTITY = "entity", "Entity (LLC, corporation, trust, partnership)"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class LenderType(models.TextChoices):
+    """Who made the loan, as statutes on seller-financed or institutional loans ask."""
+
+    FINANCIAL_INSTITUTION = "financial_institution", "Financial institution"
+    SELLER = "seller", "Seller of the property (seller-financed)"
+    OTHER = "other", "Other lender"
     UNKNOWN = "unknown", "Unknown"
 
 

@@ -13,7 +13,7 @@ from noteinvest.access import Role
 from noteinvest.forms import BoundedDateField, HygienicFormMixin, MultiLineField, SingleLineField
 from noteinvest.money import format_money
 from noteinvest.text import looks_like_formula
-from portfolios.choices import STATE_CHOICES, DayCount, LoanStatus, Occupancy
+from portfolios.choices import STATE_CHOICES, DayCount, LoanStatus, Occupancy, PropertyType
 from portfolios.models import NOT_ON_THE_TAPE, Borrower, Loan, Portfolio, SellerColumnMapping
 from portfolios.tape import values as tape_values
 from portfolios.tape.columns import (
@@ -44,6 +44,39 @@ def deferred_above_upb(upb) -> str:
         f"The deferred principal is the part of the UPB that bears no interest: it cannot be "
         f"more than the UPB ({format_money(upb)}). Enter the UPB with the deferred part included."
     )
+
+
+# One line each: what a statute asks, naming it; never a conclusion (the engine draws those).
+FACT_HELP = {
+    "units": "Dwelling units, 1 to 9,999. Cal. Civ. Proc. Code § 580e asks for a dwelling of "
+    "one to four units; Ariz. Rev. Stat. § 33-814(G) a one- or two-family dwelling.",
+    "acreage": "Lot size in acres, e.g. 0.25 (not square feet). Ariz. Rev. Stat. § 33-814(G) "
+    "asks whether the property is 2.5 acres or less.",
+    "borrower_type": "Cal. Civ. Proc. Code § 580e and Nev. Rev. Stat. § 40.455 ask whether the "
+    "borrower is a natural person.",
+    "lender_type": "Nev. Rev. Stat. § 40.455(3) asks whether the lender is a financial "
+    "institution; N.C. Gen. Stat. § 45-21.38 whether the seller financed the purchase.",
+    "refinanced": "Whether this loan paid off an earlier loan; Cal. Civ. Proc. Code § 580b "
+    "asks it of purchase-money loans.",
+    "home_equity_loan": "Whether this is a Texas home-equity loan (Tex. Const. art. XVI, "
+    "§ 50(a)(6)).",
+    "high_cost_loan": "Whether the loan is a high-cost mortgage (15 U.S.C. § 1602(bb)) or a "
+    "high-cost home loan under state law (e.g. N.C. Gen. Stat. § 24-1.1E).",
+    "default_date": "The date of default as the servicing records or the notice of default "
+    "give it (not a first missed payment's date); some limitation periods run from it.",
+}
+FACT_CHOICES = ("borrower_type", "lender_type", "refinanced", "home_equity_loan", "high_cost_loan")
+
+
+def units_refusal(units: int, kind: str) -> str:
+    """Why a number of units does not fit a property type ("" when it does), as the tape
+    checks them (portfolios.tape.values.units_misfit)."""
+    misfit = tape_values.units_misfit(units, kind)
+    if misfit and kind == PropertyType.SINGLE_FAMILY:
+        return (
+            f"{misfit}: choose 2-4 units or multifamily as the property type, or correct the units."
+        )
+    return f"{misfit}." if misfit else ""
 
 
 class VersionedForm(HygienicFormMixin, forms.ModelForm):
@@ -176,6 +209,29 @@ class LoanForm(VersionedForm):
     costs = BalanceField(label="Costs")
     escrow_advances = BalanceField(label="Escrow advances")
     suspense = BalanceField(label="Suspense (unapplied) funds")
+    # Facts state law turns on (deficiencies.provisions.CONDITIONS): blank is unknown.
+    units = ReaderField(
+        reader=tape_values.units,
+        required=False,
+        empty_value=None,
+        label="Dwelling units",
+        help_text=FACT_HELP["units"],
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    acreage = ReaderField(
+        reader=tape_values.acreage,
+        required=False,
+        empty_value=None,
+        label="Lot size (acres)",
+        help_text=FACT_HELP["acreage"],
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    default_date = BoundedDateField(
+        date_range=dates.HISTORICAL,
+        required=False,
+        label="Date of default",
+        help_text=FACT_HELP["default_date"],
+    )
 
     class Meta:
         model = Loan
@@ -187,12 +243,43 @@ class LoanForm(VersionedForm):
             "property_address", "property_city", "property_state", "property_zip",
             "property_county", "property_type", "occupancy", "property_value", "value_date",
             "value_source",
+            "units", "acreage", "borrower_type", "lender_type", "refinanced",
+            "home_equity_loan", "high_cost_loan", "default_date",
         ]  # fmt: skip
 
     def __init__(self, *args, portfolio=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.portfolio = portfolio or self.instance.portfolio
         self.instance.portfolio = self.portfolio
+        for name in FACT_CHOICES:
+            # Sent blank: unknown.
+            self.fields[name].required = False
+            self.fields[name].help_text = FACT_HELP[name]
+        missing = [n for n in FACT_CHOICES if self.is_bound and n not in self.data]
+        if missing:
+            # Not sent (an older page, a script): the stored answer is kept, and shown again
+            # beside any error (a select with no choice would show its first one).
+            self.data = self.data.copy()
+            for name in missing:
+                self.data[name] = getattr(self.instance, name)
+
+    def _clean_unknown(self, name):
+        return self.cleaned_data.get(name) or "unknown"
+
+    def clean_borrower_type(self):
+        return self._clean_unknown("borrower_type")
+
+    def clean_lender_type(self):
+        return self._clean_unknown("lender_type")
+
+    def clean_refinanced(self):
+        return self._clean_unknown("refinanced")
+
+    def clean_home_equity_loan(self):
+        return self._clean_unknown("home_equity_loan")
+
+    def clean_high_cost_loan(self):
+        return self._clean_unknown("high_cost_loan")
 
     def clean_loan_number(self):
         number = self.cleaned_data["loan_number"].strip()
@@ -223,6 +310,16 @@ class LoanForm(VersionedForm):
             )
         if data.get("value_date") and data["value_date"] > today:
             self.add_error("value_date", "The value date cannot be in the future.")
+        default = data.get("default_date")
+        if default and default > today:
+            self.add_error("default_date", "The date of default cannot be in the future.")
+        elif default and origination and default < origination:
+            self.add_error(
+                "default_date", "The date of default cannot be before the origination date."
+            )
+        units, kind = data.get("units"), data.get("property_type")
+        if units is not None and kind and (refusal := units_refusal(units, kind)):
+            self.add_error("units", refusal)
         upb, deferred = data.get("upb"), data.get("deferred_principal")
         if upb is not None and deferred is not None and deferred > upb:
             self.add_error("deferred_principal", deferred_above_upb(upb))

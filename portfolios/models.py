@@ -14,13 +14,16 @@ from noteinvest.access import scope_for
 from noteinvest.money import money_field as shared_money_field
 from portfolios.choices import (
     STATE_CHOICES,
+    BorrowerType,
     DayCount,
     ForeclosureProcess,
+    LenderType,
     LoanStatus,
     Occupancy,
     PropertyType,
     PurchaseMoney,
     ValueSource,
+    YesNoUnknown,
 )
 
 
@@ -82,6 +85,10 @@ class Portfolio(models.Model):
     def touch_loans(*portfolio_ids) -> None:
         """Record that loans of these portfolios changed (their cached totals are stale)."""
         Portfolio.objects.filter(pk__in=portfolio_ids).update(loans_changed_at=timezone.now())
+
+
+MIN_UNITS, MAX_UNITS = 1, 9999  # dwelling units, as the tape's Number of Units
+MAX_ACREAGE = Decimal(100_000)
 
 
 class LoanQuerySet(models.QuerySet):
@@ -161,6 +168,35 @@ class Loan(models.Model):
     status = models.CharField(
         max_length=20, choices=LoanStatus.choices, default=LoanStatus.NON_PERFORMING
     )
+    # Facts state statutes turn on (deficiencies.provisions.CONDITIONS): each "unknown" (or
+    # null) until staff or a tape say, never guessed.
+    units = models.PositiveSmallIntegerField(
+        "dwelling units", null=True, blank=True,
+        validators=[MinValueValidator(MIN_UNITS), MaxValueValidator(MAX_UNITS)],
+    )  # fmt: skip
+    acreage = models.DecimalField(
+        "lot size (acres)", max_digits=10, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(MAX_ACREAGE)],
+    )  # fmt: skip
+    borrower_type = models.CharField(
+        max_length=20, choices=BorrowerType.choices, default=BorrowerType.UNKNOWN
+    )
+    lender_type = models.CharField(
+        max_length=25, choices=LenderType.choices, default=LenderType.UNKNOWN
+    )
+    refinanced = models.CharField(
+        "refinanced an earlier loan", max_length=10, choices=YesNoUnknown.choices,
+        default=YesNoUnknown.UNKNOWN,
+    )  # fmt: skip
+    home_equity_loan = models.CharField(
+        "home-equity loan", max_length=10, choices=YesNoUnknown.choices,
+        default=YesNoUnknown.UNKNOWN,
+    )  # fmt: skip
+    high_cost_loan = models.CharField(
+        "high-cost loan", max_length=10, choices=YesNoUnknown.choices,
+        default=YesNoUnknown.UNKNOWN,
+    )  # fmt: skip
+    default_date = models.DateField("date of default", null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -202,6 +238,17 @@ class Loan(models.Model):
             models.CheckConstraint(
                 condition=Q(lien_position__gte=1), name="loan_lien_position_min"
             ),
+            models.CheckConstraint(
+                condition=(Q(units__isnull=True) | Q(units__gte=MIN_UNITS, units__lte=MAX_UNITS))
+                & (Q(acreage__isnull=True) | Q(acreage__gte=0, acreage__lte=MAX_ACREAGE)),
+                name="loan_units_and_acreage_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(default_date__isnull=True)
+                | Q(origination_date__isnull=True)
+                | Q(default_date__gte=F("origination_date")),
+                name="loan_default_not_before_origination",
+            ),
         ]
         indexes = [
             models.Index(fields=["portfolio", "property_state"]),
@@ -225,6 +272,23 @@ class Loan(models.Model):
         or masks the last two digits."""
         return len(self.property_zip) == 5 and self.property_zip.endswith("XX")
 
+    # The facts as deficiencies.provisions.Facts reads them: True, False or None (unknown).
+    @property
+    def natural_person_borrower(self) -> bool | None:
+        return _known(self.borrower_type, BorrowerType.NATURAL_PERSON, BorrowerType.ENTITY)
+
+    @property
+    def lender_financial_institution(self) -> bool | None:
+        if self.lender_type == LenderType.UNKNOWN:
+            return None
+        return self.lender_type == LenderType.FINANCIAL_INSTITUTION
+
+    @property
+    def seller_financed(self) -> bool | None:
+        if self.lender_type == LenderType.UNKNOWN:
+            return None
+        return self.lender_type == LenderType.SELLER
+
     @property
     def property_line(self):
         parts = [
@@ -233,6 +297,15 @@ class Loan(models.Model):
             f"{self.property_state} {self.property_zip}".strip(),
         ]
         return ", ".join(p for p in parts if p)
+
+
+def _known(value: str, yes: str, no: str) -> bool | None:
+    return True if value == yes else False if value == no else None
+
+
+def yes_no(value: str) -> bool | None:
+    """A yes / no / unknown choice as True, False or None (unknown)."""
+    return _known(value, YesNoUnknown.YES, YesNoUnknown.NO)
 
 
 class Borrower(models.Model):

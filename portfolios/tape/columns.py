@@ -70,8 +70,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("units", "Number of Units", False,
            ("Units", "NUM_UNIT", "Num Units", "No of Units", "Unit Count", "Number Units",
             "Property Units", "Units Count", "Dwelling Units"),
-           "Decides single-family (1), 2–4 units or multifamily (5+) for those types; not "
-           "stored."),
+           "Stored as the dwelling units; decides single-family (1), 2–4 units or "
+           "multifamily (5+) for those types. Blank keeps the stored count."),
     Column("occupancy", "Occupancy", False,
            ("Occupancy Status", "Occupancy Type", "OCC_STAT", "Occupancy Code")),
     Column("purchase_money", "Purchase Money", False,
@@ -128,6 +128,26 @@ COLUMNS: tuple[Column, ...] = (
     Column("foreclosure_process", "Foreclosure Process", False,
            ("Foreclosure Type", "FC Type", "Judicial/Non-Judicial")),
     Column("status", "Status", False, ("Loan Status", "Performance Status", "Legal Status")),
+    # Facts state statutes turn on: a blank cell is not said (the stored value is kept).
+    Column("acreage", "Acreage", False,
+           ("Acres", "Lot Size (Acres)", "Lot Acres", "lotSizeAcres", "Lot Size Acres"),
+           "The lot size in acres (not square feet). Blank keeps the stored value."),
+    Column("borrower_type", "Borrower Type", False,
+           ("Borrower Entity Type", "Vesting Type"),
+           "Natural person (Individual, Person) or entity (LLC, Corporation, Trust, "
+           "Partnership). Blank keeps the stored value."),
+    Column("lender_type", "Lender Type", False, ("Originator Type",),
+           "Financial institution (Bank, Credit Union, Mortgage Company), seller "
+           "(Seller Financed, Owner Financed) or other (Private, Individual). Blank keeps the "
+           "stored value."),
+    Column("home_equity_loan", "Home Equity Loan", False,
+           ("Home Equity", "Texas a(6)", "Texas 50(a)(6)", "50(a)(6)", "Cash Out Home Equity",
+            "Texas Home Equity", "TX a6"),
+           "Y or N: a Texas home-equity loan (Tex. Const. art. XVI, § 50(a)(6)). Blank keeps "
+           "the stored value."),
+    Column("default_date", "Default Date", False, ("Date of Default",),
+           "The date of default (never a first missed payment date). Blank keeps the stored "
+           "date."),
 )  # fmt: skip
 
 BY_KEY = {c.key: c for c in COLUMNS}
@@ -152,6 +172,10 @@ _PAID_OR_LAST = re.compile(r"paid|last|lpi|past|prior")
 _LAST = re.compile(r"last|lst|latest|recent|prior")
 _PAYMENT = re.compile(r"pay|pmt|pymt|received|rcvd|posted|posting|remit|lastpaid(?!inst|to|thr)")
 _INSTALLMENT_PAID = re.compile(r"paidinst|ddlpi")
+
+
+# A first (or any) missed payment's date is not the date of default: never the Default Date.
+_MISSED_PAYMENT = re.compile(r"miss|firstpay|firstpmt|firstdelinq|delinquen")
 
 
 def normalize(header) -> str:
@@ -215,6 +239,11 @@ def mapping_refusal(key: str, header) -> str:
         return (
             f"“{header}” is the date the last payment was received, not the date interest is "
             "paid to nor the next due date."
+        )
+    if key == "default_date" and _MISSED_PAYMENT.search(normalize(header)):
+        return (
+            f"“{header}” is a missed payment's date, not the date of default: enter the "
+            "default date the servicing records give, or leave the Default Date out."
         )
     if key == "next_due_date" and _LOOKUP.get(normalize(header)) not in (None, key):
         named = BY_KEY[_LOOKUP[normalize(header)]].label

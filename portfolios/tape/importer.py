@@ -66,7 +66,17 @@ PARSERS: dict[str, Callable] = {
     "foreclosure_process": v.foreclosure_process,
     "status": v.status,
     "units": v.units,
+    "acreage": v.acreage,
+    "borrower_type": v.borrower_type,
+    "lender_type": v.lender_type,
+    "home_equity_loan": v.home_equity_loan,
+    "default_date": v.default_date,
 }
+# Columns whose blank cell is not said: the key is left out of the row, so a re-import keeps
+# the stored value and a new loan gets the default (unknown).
+KEPT_WHEN_BLANK = {
+    "units", "acreage", "borrower_type", "lender_type", "home_equity_loan", "default_date",
+}  # fmt: skip
 BORROWER_KEYS = {
     "borrower_name",
     "co_borrower_name",
@@ -79,7 +89,7 @@ BORROWER_KEYS = {
     "mailing_zip",
 }
 # Read, then joined to another column: never a column of the model.
-JOINED_KEYS = {"next_due_date", "property_address_2", "units"}
+JOINED_KEYS = {"next_due_date", "property_address_2"}
 LOAN_KEYS = [k for k in PARSERS if k not in BORROWER_KEYS and k not in JOINED_KEYS]
 DERIVED_STATUS = "derived_status"
 """Key of a loan row's status derived from the paid-to date (no status column): given to
@@ -265,6 +275,8 @@ def check_tape(
                         value = value.quantize(RATE_PLACES)
                 else:
                     value = parse(raw)
+                    if value is None and key in KEPT_WHEN_BLANK:
+                        continue  # not said: the stored value is kept
                     if isinstance(value, v.Read):
                         label = BY_KEY[key].label
                         warnings.append(
@@ -405,7 +417,7 @@ def _apply_units(number: int, parsed: dict, mapping: dict) -> list[Problem]:
     agency "SF" with 2 units is a 2-4 unit property, the marketplace's "Multi-Family" with
     6 units is multifamily. Other property types (condo, PUD, co-op...) keep their type.
     A type that cannot have that many units is a problem."""
-    units = parsed.pop("units", None)
+    units = parsed.get("units")  # stored, and deciding the type
     if units is None:
         return []
     if "property_type" not in mapping:
@@ -600,6 +612,8 @@ def _cross_checks(number: int, parsed: dict, mapping: dict, today: date) -> list
         add("paid_to_date", "Paid To Date is in the future")
     if paid_to and origination and paid_to < origination:
         add("paid_to_date", "Paid To Date is before the Origination Date")
+    if parsed.get("default_date") and origination and parsed["default_date"] < origination:
+        add("default_date", "Default Date is before the Origination Date")
     deferred, upb = parsed.get("deferred_principal"), parsed.get("upb")
     if deferred and upb is not None and deferred > upb:
         add("deferred_principal", DEFERRED_ABOVE_UPB)
@@ -655,6 +669,33 @@ def deferred_over_message(loan_numbers: list[str]) -> str:
     )
 
 
+DATED = {"default_date", "origination_date"}
+UNITS_AND_TYPE = {"units", "property_type"}
+
+
+def units_misfit_message(loan_numbers: list[str]) -> str:
+    shown = ", ".join(loan_numbers[:10]) + (
+        f" and {len(loan_numbers) - 10:,} more" if len(loan_numbers) > 10 else ""
+    )
+    loans = "loans" if len(loan_numbers) > 1 else "loan"
+    return (
+        f"The tape's Property Type does not fit the dwelling units stored on {loans} {shown} "
+        "(a 2-4 unit type on a one-unit loan, say), and the tape gives no units for them: add "
+        "a Number of Units column, or correct those loans first."
+    )
+
+
+def default_before_message(loan_numbers: list[str]) -> str:
+    shown = ", ".join(loan_numbers[:10]) + (
+        f" and {len(loan_numbers) - 10:,} more" if len(loan_numbers) > 10 else ""
+    )
+    loans = "loans" if len(loan_numbers) > 1 else "loan"
+    return (
+        f"The date of default would fall before the origination date on {loans} {shown} (one "
+        "from the tape, the other stored): correct the tape or those loans first."
+    )
+
+
 def _merge_borrowers(new: tuple, old: list[dict]) -> list[dict]:
     """New borrower rows; a value the tape lacks (None) keeps the stored one."""
     by_position = {b["position"]: b for b in old}
@@ -697,6 +738,12 @@ def apply_tape(
         # within the new UPB (the database refuses it otherwise).
         keeps_deferred = "upb" in fields and "deferred_principal" not in fields
         stored = ("deferred_principal",) if keeps_deferred else ()
+        # A default date must not fall before the origination date, the stored one included.
+        dated = bool(DATED & set(fields))
+        stored += tuple(sorted(DATED - set(fields))) if dated else ()
+        # A type the tape changes must fit the stored dwelling units it does not give.
+        typed = "property_type" in fields
+        stored += tuple(sorted(UNITS_AND_TYPE - set(fields))) if typed else ()
         existing = {
             row["loan_number"]: row
             for row in Loan.objects.filter(portfolio=portfolio).values(
@@ -704,6 +751,8 @@ def apply_tape(
             )
         }
         deferred_over: list[str] = []
+        default_before: list[str] = []
+        units_misfits: list[str] = []
         old_borrowers: dict[int, list[dict]] = {}
         for b in Borrower.objects.filter(loan__portfolio=portfolio).values(
             "loan_id", "position", *BORROWER_FIELDS
@@ -732,6 +781,14 @@ def apply_tape(
                 loan_fields.setdefault(key, current[key])
             if derived_type and current["property_type"] in _BY_UNITS:
                 loan_fields["property_type"] = derived_type
+            if (
+                typed
+                and "units" not in row_fields
+                and current["units"] is not None
+                and loan_fields["property_type"] != current["property_type"]
+                and v.units_misfit(current["units"], loan_fields["property_type"])
+            ):
+                units_misfits.append(loan_fields["loan_number"])
             loan_fields["property_zip"] = _kept_zip(
                 loan_fields.get("property_zip"), current.get("property_zip")
             )
@@ -739,6 +796,12 @@ def apply_tape(
                 del loan_fields["property_zip"]
             if keeps_deferred and current["deferred_principal"] > loan_fields["upb"]:
                 deferred_over.append(loan_fields["loan_number"])
+            if dated:
+                default, origination = (
+                    loan_fields.get(k, current[k]) for k in ("default_date", "origination_date")
+                )
+                if default and origination and default < origination:
+                    default_before.append(loan_fields["loan_number"])
             loan_changed = any(current[k] != value for k, value in loan_fields.items())
             stored = sorted(old_borrowers.get(current["pk"], []), key=lambda b: b["position"])
             merged = _merge_borrowers(borrowers, stored)
@@ -762,6 +825,10 @@ def apply_tape(
                 replace_borrowers[current["pk"]] = merged
         if deferred_over:
             raise TapeFileError(deferred_over_message(deferred_over))
+        if default_before:
+            raise TapeFileError(default_before_message(default_before))
+        if units_misfits:
+            raise TapeFileError(units_misfit_message(units_misfits))
         counts = Counts(
             created=len(to_create), updated=len(to_update), unchanged=unchanged, unnamed=unnamed
         )

@@ -22,13 +22,16 @@ from noteinvest.money import MAX_AMOUNT, MoneyError, parse_amount
 from noteinvest.text import has_control_characters, looks_like_formula
 from portfolios.choices import (
     US_STATES,
+    BorrowerType,
     DayCount,
     ForeclosureProcess,
+    LenderType,
     LoanStatus,
     Occupancy,
     PropertyType,
     PurchaseMoney,
     ValueSource,
+    YesNoUnknown,
 )
 
 MAX_RATE = Decimal(50)
@@ -37,6 +40,7 @@ MAX_RATE = Decimal(50)
 # (0202 for 2020, 9999-12-31 as "no date") that would break interest and deadline math.
 ORIGINATION_DATES = dates.HISTORICAL  # 1950-01-01 .. today
 VALUE_DATES = dates.HISTORICAL
+DEFAULT_DATES = dates.HISTORICAL
 PAID_TO_DATES = dates.DateRange(
     earliest=dates.HISTORICAL.earliest,
     latest=lambda: dates.years_from(dates.today(), 1),
@@ -252,6 +256,11 @@ def value_date(raw) -> date | None:
     return optional_date(raw, VALUE_DATES)
 
 
+def default_date(raw) -> date | None:
+    """The date of default; blank is not said (None: a stored date is kept)."""
+    return optional_date(raw, DEFAULT_DATES)
+
+
 def paid_to_date(raw) -> date:
     return a_date(raw, PAID_TO_DATES)
 
@@ -409,6 +418,18 @@ def units(raw) -> int | None:
     return int(number)
 
 
+def units_misfit(units: int, kind: str) -> str:
+    """Why a number of dwelling units does not fit a property type ("" when it does), for
+    the types units decide: single-family 1, 2-4 units 2 to 4, multifamily 5 or more."""
+    if kind == PropertyType.SINGLE_FAMILY and units != 1:
+        return f"A single-family property has 1 dwelling unit, not {units}"
+    if kind == PropertyType.TWO_TO_FOUR and not 2 <= units <= 4:
+        return f"A 2-4 unit property has 2 to 4 dwelling units, not {units}"
+    if kind == PropertyType.MULTIFAMILY and units < 5:
+        return f"A multifamily (5+ units) property has 5 or more dwelling units, not {units}"
+    return ""
+
+
 _LIEN_WORDS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}
 _LIEN_SUFFIX = re.compile(r"\s*(lien|mortgage|position|lien position)$")
 
@@ -553,3 +574,98 @@ _value_source = _choice_parser(
 
 def value_source(raw) -> str:
     return "" if is_blank(raw) else _value_source(raw)
+
+
+# --- facts state statutes turn on (deficiencies.provisions.CONDITIONS) -------------------
+# Blank is None: "not said", so a re-import keeps the stored value and a new loan stays
+# unknown (importer.KEPT_WHEN_BLANK).
+
+MAX_ACREAGE = Decimal(100_000)
+ACRE_PLACES = Decimal("0.001")
+_ACRES_WORD = re.compile(r"\s*(acres?|ac\.?)$", re.IGNORECASE)
+_GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?", re.ASCII)
+
+
+def acreage(raw) -> Decimal | Read | None:
+    """A lot size in acres: `0.25`, `2.5 acres`, `1,250 ac`, from 0 to 100,000, to the
+    thousandth of an acre. A spreadsheet number cell with more decimals (a formula's result,
+    square feet / 43,560) is rounded half-up to the thousandth with a warning; typed text
+    with more decimals is refused. Blank is not said (None)."""
+    if is_blank(raw):
+        return None
+    text = _ACRES_WORD.sub("", _number_text(raw)).strip()
+    if _GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    if not _PLAIN_NUMBER.fullmatch(text):
+        if text.startswith("-"):
+            raise CellError("is negative")
+        raise CellError("is not a number of acres (write 0.25 or 2.5)")
+    value = Decimal(text)
+    if value > MAX_ACREAGE:
+        raise CellError(
+            f"is more than {MAX_ACREAGE:,} acres (the lot size is in acres, not square feet)"
+        )
+    if value.normalize().as_tuple().exponent < -3:
+        if not isinstance(raw, float):
+            raise CellError("has more than three decimal places (a thousandth of an acre)")
+        rounded = value.quantize(ACRE_PLACES, rounding=ROUND_HALF_UP)
+        return Read(
+            rounded,
+            f"was {text} in the spreadsheet: rounded half-up to {rounded:f} acres",
+            "was rounded half-up to the thousandth of an acre (the spreadsheet cell had more "
+            "than three decimals)",
+        )
+    return value.quantize(ACRE_PLACES)
+
+
+def _not_said_when_blank(parse):
+    def read(raw):
+        return None if is_blank(raw) else parse(raw)
+
+    return read
+
+
+borrower_type = _not_said_when_blank(
+    _choice_parser(
+        "borrower type",
+        BorrowerType,
+        {
+            "individual": "natural_person", "individuals": "natural_person",
+            "person": "natural_person", "natural person": "natural_person",
+            "natural persons": "natural_person", "consumer": "natural_person",
+            # Vestings that name people: husband and wife, a single or married man or woman.
+            "husband and wife": "natural_person", "married couple": "natural_person",
+            "married man": "natural_person", "married woman": "natural_person",
+            "single man": "natural_person", "single woman": "natural_person",
+            "unmarried man": "natural_person", "unmarried woman": "natural_person",
+            "llc": "entity", "limited liability company": "entity", "corporation": "entity",
+            "corp": "entity", "inc": "entity", "trust": "entity", "partnership": "entity",
+            "limited partnership": "entity", "lp": "entity", "llp": "entity",
+            "business": "entity", "company": "entity", "entity": "entity",
+            "unk": "unknown", "u": "unknown",
+        },
+    )
+)  # fmt: skip
+lender_type = _not_said_when_blank(
+    _choice_parser(
+        "lender type",
+        LenderType,
+        {
+            "bank": "financial_institution", "credit union": "financial_institution",
+            "mortgage company": "financial_institution", "savings bank": "financial_institution",
+            "savings and loan": "financial_institution", "savings & loan": "financial_institution",
+            "thrift": "financial_institution",
+            "financial institution": "financial_institution", "institutional":
+            "financial_institution",
+            "seller": "seller", "seller financed": "seller", "seller financing": "seller",
+            "owner financed": "seller", "owner financing": "seller", "seller carryback": "seller",
+            "private": "other", "private lender": "other", "individual": "other",
+            "hard money": "other", "other": "other", "unk": "unknown", "u": "unknown",
+        },
+    )
+)  # fmt: skip
+_YES_NO = {
+    "y": "yes", "true": "yes", "1": "yes", "n": "no", "false": "no", "0": "no",
+    "unk": "unknown", "u": "unknown",
+}  # fmt: skip
+home_equity_loan = _not_said_when_blank(_choice_parser("yes/no value", YesNoUnknown, _YES_NO))

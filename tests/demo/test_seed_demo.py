@@ -68,3 +68,46 @@ def test_a_demo_loan_has_a_deferred_principal_shown_in_its_payoff(client):
     client.force_login(User.objects.get(email="investor2@example.com"))
     page = client.get(reverse("portfolios:loan_detail", args=[loan.pk])).text
     assert "Deferred principal (non-interest-bearing)" in page
+
+
+def test_demo_loans_have_plausible_facts_so_verdicts_can_be_decided():
+    from portfolios.models import Loan
+
+    call_command("seed_demo")
+    loans = list(Loan.objects.all())
+    for loan in loans:
+        assert loan.units is not None and loan.borrower_type != "unknown"
+        assert loan.lender_type != "unknown"
+        if loan.property_type in ("single_family", "condo", "townhouse"):
+            assert loan.units == 1
+        if loan.acreage is not None:
+            assert loan.acreage < 1
+        if loan.occupancy == "owner_occupied":
+            assert loan.borrower_type == "natural_person"
+    people = sum(loan.borrower_type == "natural_person" for loan in loans)
+    banks = sum(loan.lender_type == "financial_institution" for loan in loans)
+    assert people > len(loans) * 3 // 4 and banks > len(loans) * 3 // 4
+    assert any(loan.default_date for loan in loans)
+    assert all(loan.default_date is None or loan.default_date > loan.paid_to_date for loan in loans)
+
+
+def test_seeding_again_fills_facts_a_loan_seeded_before_them_lacks_and_keeps_others():
+    from portfolios.models import Loan
+
+    call_command("seed_demo")
+    Loan.objects.filter(loan_number="RB-0001").update(
+        units=None, acreage=None, borrower_type="unknown", lender_type="unknown",
+        refinanced="unknown", home_equity_loan="unknown", high_cost_loan="unknown",
+        default_date=None,
+    )  # fmt: skip
+    Loan.objects.filter(loan_number="RB-0002").update(lender_type="other")
+    call_command("seed_demo")
+    from demo.loans import FACT_FIELDS, demo_loans
+
+    spec = next(x for x in demo_loans("RB-", 60, seed=2026) if x["loan_number"] == "RB-0001")
+    first, second = (Loan.objects.get(loan_number=n) for n in ("RB-0001", "RB-0002"))
+    assert {name: getattr(first, name) for name in FACT_FIELDS} == {
+        name: spec[name] for name in FACT_FIELDS
+    }
+    assert first.borrower_type == "natural_person" and first.units == 1
+    assert second.lender_type == "other"

@@ -47,3 +47,36 @@ def test_stored_files_move_to_their_own_table_and_back():
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_loans_stored_before_the_facts_know_none_of_them_and_the_step_undoes():
+    before, after = (
+        [("portfolios", "0009_seller_mappings_and_repeated_headers")],
+        [("portfolios", "0010_loan_facts")],
+    )
+    apps = _migrate(before)
+    try:
+        Loan = apps.get_model("portfolios", "Loan")
+        portfolio = make_portfolio()
+        loan = Loan.objects.create(
+            portfolio_id=portfolio.pk, loan_number="L-1", property_state="TX", upb=1000,
+            note_rate=6, paid_to_date="2024-03-01",
+        )  # fmt: skip
+        apps = _migrate(after)
+        stored = apps.get_model("portfolios", "Loan").objects.values(
+            "units", "acreage", "borrower_type", "lender_type", "refinanced",
+            "home_equity_loan", "high_cost_loan", "default_date",
+        ).get(pk=loan.pk)  # fmt: skip
+        assert stored == {
+            "units": None, "acreage": None, "default_date": None, "borrower_type": "unknown",
+            "lender_type": "unknown", "refinanced": "unknown", "home_equity_loan": "unknown",
+            "high_cost_loan": "unknown",
+        }  # fmt: skip
+        apps = _migrate(before)
+        fields = {f.name for f in apps.get_model("portfolios", "Loan")._meta.fields}
+        assert "borrower_type" not in fields and "units" not in fields
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())

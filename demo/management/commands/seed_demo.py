@@ -8,11 +8,12 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import F
 
 from accounts.models import User
 from accounts.roles import assign_role
 from demo.deficiencies import seed_deficiencies
-from demo.loans import PLACES, demo_loans
+from demo.loans import FACT_FIELDS, PLACES, demo_loans
 from demo.settlements import seed_agreements
 from noteinvest.access import Role
 from portfolios.models import Borrower, Loan, Portfolio
@@ -52,6 +53,18 @@ DEMO_PORTFOLIOS = [
 ]
 
 
+def _fill_unknown_facts(loan, fields) -> None:
+    """A demo loan seeded before loans had facts gets the demo's facts where it has none
+    (unknown or blank); a fact set since is kept."""
+    missing = {
+        name: fields[name]
+        for name in FACT_FIELDS
+        if getattr(loan, name) in (None, "unknown") and fields[name] not in (None, "unknown")
+    }
+    if missing:
+        Loan.objects.filter(pk=loan.pk).update(**missing, version=F("version") + 1)
+
+
 class Command(BaseCommand):
     help = "Create the demo users and data (idempotent)."
 
@@ -83,6 +96,8 @@ class Command(BaseCommand):
                     Borrower.objects.bulk_create(
                         Borrower(loan=loan, position=i, **b) for i, b in enumerate(borrowers, 1)
                     )
+                else:
+                    _fill_unknown_facts(loan, fields)
         created += seed_deficiencies(User.objects.get(email="staff@example.com"))
         created += seed_agreements()
         self.stdout.write(
