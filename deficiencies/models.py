@@ -12,8 +12,8 @@ from django.urls import reverse
 from noteinvest.access import Role, roles_of
 from noteinvest.money import money_field as money
 from noteinvest.money import non_negative
-from portfolios.choices import STATE_CHOICES
-from portfolios.models import Loan, Portfolio
+from portfolios.choices import STATE_CHOICES, YesNoUnknown
+from portfolios.models import Loan, Portfolio, yes_no
 
 
 class Flag(models.TextChoices):
@@ -238,6 +238,14 @@ class ValueSource(models.TextChoices):
     COURT = "court", "Court determination"
 
 
+class Buyer(models.TextChoices):
+    """Who bought at a foreclosure sale."""
+
+    HOLDER = "holder", "The holder, by credit bid or otherwise"
+    THIRD_PARTY = "third_party", "A third party"
+    UNKNOWN = "unknown", "Unknown"
+
+
 class LiquidationEvent(models.Model):
     loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="liquidation")
     event_type = models.CharField(max_length=20, choices=EventType.choices)
@@ -246,7 +254,23 @@ class LiquidationEvent(models.Model):
         "foreclosure process", max_length=15, choices=SaleProcess.choices, blank=True
     )
     sale_price = money("winning bid", null=True, blank=True)
+    # A credit bid is the holder's: a winning one means the holder bought (see `buyer`).
     credit_bid = models.BooleanField("the winning bid was the holder's credit bid", default=False)
+    buyer = models.CharField(
+        "who bought at the sale", max_length=12, choices=Buyer.choices, default=Buyer.UNKNOWN
+    )
+    # A junior lien's foreclosure sale: the senior debt paid from the sale first.
+    senior_debt = money("senior debt paid from the sale", null=True, blank=True)
+    # Dates that start a state's windows (a foreclosure sale's), when they are known.
+    confirmed_on = models.DateField("sale confirmed by the court on", null=True, blank=True)
+    deed_delivered_on = models.DateField("deed delivered on", null=True, blank=True)
+    certificate_on = models.DateField("certificate of title issued on", null=True, blank=True)
+    redemption_ends_on = models.DateField("redemption period ends on", null=True, blank=True)
+    # A short sale: did the holder consent to it in writing?
+    lender_consented = models.CharField(
+        "the holder consented to the short sale in writing", max_length=10,
+        choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN,
+    )  # fmt: skip
     gross_price = money("gross sale price", null=True, blank=True)
     net_proceeds = money("net proceeds paid to the holder", null=True, blank=True)
     fair_market_value = money("fair market value", null=True, blank=True)
@@ -265,10 +289,35 @@ class LiquidationEvent(models.Model):
                 | Q(net_proceeds__lte=models.F("gross_price")),
                 name="event_net_not_above_gross",
             ),
+            models.CheckConstraint(
+                condition=~Q(credit_bid=True, buyer=Buyer.THIRD_PARTY),
+                name="event_credit_bid_is_the_holders",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_event_type_display()} on {self.event_date}"
+
+    # The facts as deficiencies.provisions.Facts reads them: True, False or None (unknown).
+    @property
+    def creditor_is_purchaser(self) -> bool | None:
+        """Whether the foreclosing holder bought at the sale (None: not known, or no sale).
+        A winning credit bid is the holder's, so it answers yes when the buyer is unknown."""
+        if self.event_type != EventType.FORECLOSURE_SALE:
+            return None
+        if self.buyer == Buyer.HOLDER or self.credit_bid:
+            return True
+        if self.buyer == Buyer.THIRD_PARTY:
+            return False
+        return None
+
+    @property
+    def lender_consented_flag(self) -> bool | None:
+        """Whether the holder consented to the short sale in writing (None: not known, or
+        not a short sale)."""
+        if self.event_type != EventType.SHORT_SALE:
+            return None
+        return yes_no(self.lender_consented)
 
 
 class Status(models.TextChoices):
@@ -366,6 +415,9 @@ class Deficiency(models.Model):
     deficiency = money("deficiency balance")
     fair_value_deficiency = money("fair-value deficiency", null=True, blank=True)
     recoverable = money("recoverable estimate")
+    # What the sale brought above the whole debt: not the holder's (junior lienholders,
+    # then the borrower, may claim it).
+    surplus = money("surplus above the debt", default=Decimal("0.00"))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     # The latest assessment (refreshed on every change and once a day).
     verdict = models.CharField(max_length=15, choices=Verdict.choices, blank=True)
