@@ -1,12 +1,15 @@
 """Forms for liquidation events, the deficiency workflow, judgments and state rules."""
 
+import hashlib
 import re
+from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxLengthValidator, URLValidator
 
 from deficiencies.models import (
     Bankruptcy,
+    Buyer,
     CollectionAction,
     DeficiencySuit,
     EventType,
@@ -17,9 +20,10 @@ from deficiencies.models import (
     StateRule,
     Status,
 )
-from noteinvest.dates import NEAR, RECENT_PAST, DateRange, years_from
+from noteinvest.dates import NEAR, RECENT_PAST, DateRange, around_today, years_from
 from noteinvest.forms import BoundedDateField, HygienicFormMixin, MultiLineField
-from portfolios.choices import STATE_CHOICES
+from noteinvest.money import format_money
+from portfolios.choices import STATE_CHOICES, YesNoUnknown
 
 # Input limits (docs/input-limits/deficiencies.md lists them per field).
 EVENT_DATES: DateRange = RECENT_PAST
@@ -37,6 +41,16 @@ SOURCE_LENGTH_MAX = 500
 FILING_DAYS_MAX = 3650  # ten years; the data's longest window is 1,095 days
 LIMITATIONS_YEARS_MAX = 30  # the data's longest period is 10 years
 RATE_MAX = 50  # post-judgment interest, annual %
+REDEMPTION_DATES: DateRange = around_today(30, 3)
+"""The end of a redemption period after a sale: it may lie ahead (at most 3 years after
+the sale, checked by the form)."""
+REDEMPTION_YEARS_MAX = 3  # the longest redemption periods after a sale are two years
+ANSWERS = ("buyer", "lender_consented")  # who bought, the short sale's consent
+SALE_DATES = ("confirmed_on", "deed_delivered_on", "certificate_on", "redemption_ends_on")
+# Plausibility (the liquidation form warns, and saves once the user confirms):
+PLAUSIBLE_DEBT_MULTIPLE = 2  # a bid or net proceeds above twice the total debt
+PLAUSIBLE_VALUE_SHARE = Decimal("0.10")  # a fair market value below 10% of the UPB
+PLAUSIBLE_VALUE_MULTIPLE = 3  # ... or above 3 times it
 
 
 def bound_dates(fields, ranges: dict[str, DateRange]) -> None:
@@ -80,16 +94,43 @@ class RateField(forms.DecimalField):
 
 
 class LiquidationForm(HygienicFormMixin, forms.ModelForm):
+    """Record or correct a liquidation. Fields that do not belong to the chosen kind are
+    cleared, not stored. Figures that are legal but unlikely (PLAUSIBILITY) are shown
+    again with a warning, and saved only once "I confirm these figures" is ticked."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The digest of the warnings the user confirmed (see `warnings_digest`): a box ticked
+    # for other figures confirms nothing.
+    confirm_figures = forms.CharField(required=False, strip=True)
 
     class Meta:
         model = LiquidationEvent
         fields = [
-            "event_type", "event_date", "sale_process", "sale_price", "credit_bid",
-            "gross_price", "net_proceeds", "fair_market_value", "value_source", "value_date",
+            "event_type", "event_date", "sale_process", "sale_price", "credit_bid", "buyer",
+            "senior_debt", "confirmed_on", "deed_delivered_on", "certificate_on",
+            "redemption_ends_on", "gross_price", "net_proceeds", "lender_consented",
+            "fair_market_value", "value_source", "value_date",
         ]  # fmt: skip
         help_texts = {
             "sale_process": "A judicial sheriff sale or a non-judicial trustee sale.",
+            "credit_bid": "A credit bid is the holder's: ticked, the holder is recorded as "
+            "the buyer.",
+            "buyer": "Who bought at the sale, from the trustee's or sheriff's report. Some "
+            "states' rules depend on whether the foreclosing holder bought.",
+            "senior_debt": "For a junior lien: what the sale paid on the senior lien(s) before "
+            "this one, from the trustee's or sheriff's report. The junior is credited with "
+            "what the bid left above it.",
+            "confirmed_on": "The date a court confirmed (or ratified) the sale, where it did. "
+            "Some states count their windows from it.",
+            "deed_delivered_on": "The date the trustee's or sheriff's deed was delivered, "
+            "when known. Some states count their windows from it.",
+            "certificate_on": "The date the clerk issued the certificate of title, where one "
+            "is issued. Some states count their windows from it.",
+            "redemption_ends_on": "The last day the borrower may redeem, where the state "
+            "gives a redemption period after the sale. Some states count their windows "
+            "from it.",
+            "lender_consented": "Whether the holder agreed to the short sale in writing. "
+            "Some states' rules depend on it.",
             "fair_market_value": "Required for a deed in lieu; optional otherwise (it may limit "
             "the deficiency in fair-value states).",
         }
@@ -97,19 +138,51 @@ class LiquidationForm(HygienicFormMixin, forms.ModelForm):
     def __init__(self, *args, loan, **kwargs):
         super().__init__(*args, **kwargs)
         self.loan = loan
-        bound_dates(self.fields, {"event_date": EVENT_DATES, "value_date": EVENT_DATES})
+        self.warnings: list[str] = []
+        bound_dates(
+            self.fields,
+            {
+                "event_date": EVENT_DATES, "value_date": EVENT_DATES,
+                "confirmed_on": EVENT_DATES, "deed_delivered_on": EVENT_DATES,
+                "certificate_on": EVENT_DATES, "redemption_ends_on": REDEMPTION_DATES,
+            },
+        )  # fmt: skip
+        # An answer not sent (an older page, a script) keeps the stored one (unknown on a
+        # new event), and is shown again as stored beside any error (a select with no
+        # choice would show its first one). Sent blank: unknown.
+        self.fields["buyer"].required = self.fields["lender_consented"].required = False
+        missing = [n for n in ANSWERS if self.is_bound and self.add_prefix(n) not in self.data]
+        if missing:
+            self.data = self.data.copy()
+            for name in missing:
+                self.data[self.add_prefix(name)] = getattr(self.instance, name)
+        self.fields["confirm_figures"].label = "I confirm these figures"
+
+    @property
+    def junior(self) -> bool:
+        return (self.loan.lien_position or 1) > 1
+
+    @property
+    def shows_senior_debt(self) -> bool:
+        """A junior lien's form asks for the senior debt; another shows it only to say why
+        what was typed there is refused."""
+        return self.junior or bool(self.errors.get("senior_debt"))
+
+    @property
+    def warnings_digest(self) -> str:
+        return hashlib.sha256("\n".join(self.warnings).encode()).hexdigest()[:32]
 
     def clean(self):
         data = super().clean()
+        for name in ANSWERS:
+            if name not in self.errors and not data.get(name):
+                data[name] = "unknown"
         kind = data.get("event_type")
         day = data.get("event_date")
         if day and self.loan.origination_date and day < self.loan.origination_date:
             self.add_error("event_date", "The event cannot be before the loan's origination date.")
         if kind == EventType.FORECLOSURE_SALE:
-            if not data.get("sale_process"):
-                self.add_error("sale_process", "Choose the foreclosure process of the sale.")
-            if data.get("sale_price") is None and "sale_price" not in self.errors:
-                self.add_error("sale_price", "Enter the winning bid.")
+            self._clean_sale(data)
         elif kind == EventType.SHORT_SALE:
             if data.get("gross_price") is None and "gross_price" not in self.errors:
                 self.add_error("gross_price", "Enter the gross sale price.")
@@ -132,12 +205,122 @@ class LiquidationForm(HygienicFormMixin, forms.ModelForm):
             and "value_date" not in self.errors
         ):
             self.add_error("value_date", "Give the date of the fair market value.")
+        if not self.junior and data.get("senior_debt") is not None:
+            self.add_error(
+                "senior_debt",
+                f"Loan {self.loan.loan_number} is a first lien: no senior debt is paid before "
+                "it. Leave this empty (or correct the loan's lien position).",
+            )
         # Fields that do not belong to the chosen kind are cleared, not stored.
         if kind != EventType.FORECLOSURE_SALE:
             data["sale_process"], data["sale_price"], data["credit_bid"] = "", None, False
+            data["buyer"], data["senior_debt"] = Buyer.UNKNOWN, None
+            for name in SALE_DATES:
+                data[name] = None
         if kind != EventType.SHORT_SALE:
             data["gross_price"], data["net_proceeds"] = None, None
+            data["lender_consented"] = YesNoUnknown.UNKNOWN
+        self._check_plausible(data)
         return data
+
+    def _clean_sale(self, data) -> None:
+        if not data.get("sale_process"):
+            self.add_error("sale_process", "Choose the foreclosure process of the sale.")
+        if data.get("sale_price") is None and "sale_price" not in self.errors:
+            self.add_error("sale_price", "Enter the winning bid.")
+        if data.get("credit_bid"):
+            if data.get("buyer") == Buyer.THIRD_PARTY:
+                self.add_error(
+                    "buyer",
+                    "A credit bid is the holder's: when it won, the holder bought. Choose the "
+                    "holder, or untick the credit bid.",
+                )
+            elif data.get("buyer") == Buyer.UNKNOWN:
+                data["buyer"] = Buyer.HOLDER
+        if self.junior and data.get("senior_debt") is None and "senior_debt" not in self.errors:
+            self.add_error(
+                "senior_debt",
+                f"Loan {self.loan.loan_number} is a junior lien (position "
+                f"{self.loan.lien_position}): enter the senior debt paid from the sale, from the "
+                "trustee's or sheriff's report ($0.00 if none was).",
+            )
+        day = data.get("event_date")
+        for name in ("confirmed_on", "deed_delivered_on", "certificate_on", "redemption_ends_on"):
+            if day and data.get(name) and data[name] < day:
+                self.add_error(name, "This cannot be before the sale date.")
+        end = data.get("redemption_ends_on")
+        if day and end and end > years_from(day, REDEMPTION_YEARS_MAX):
+            self.add_error(
+                "redemption_ends_on",
+                f"A redemption period ends at most {REDEMPTION_YEARS_MAX} years after the sale "
+                f"(here {years_from(day, REDEMPTION_YEARS_MAX):%Y-%m-%d}).",
+            )
+
+    def _check_plausible(self, data) -> None:
+        """Figures that are legal but unlikely: warn, and require the confirmation box
+        ticked for exactly these warnings."""
+        self.warnings = plausibility_warnings(self.loan, data)
+        if not self.warnings or data.get("confirm_figures") == self.warnings_digest:
+            return
+        self.add_error(
+            "confirm_figures",
+            "These figures are unusual (see the warning above): check them, then tick "
+            "“I confirm these figures” to save them as typed.",
+        )
+
+
+def plausibility_warnings(loan, data) -> list[str]:
+    """Why the liquidation's figures look unlikely (an extra zero, a value for another
+    property): a bid or net proceeds above PLAUSIBLE_DEBT_MULTIPLE times the total debt, a
+    fair market value below PLAUSIBLE_VALUE_SHARE of the UPB or above
+    PLAUSIBLE_VALUE_MULTIPLE times it. None when a figure it needs is missing."""
+    from portfolios.payoff import payoff
+
+    warnings = []
+    kind, day = data.get("event_type"), data.get("event_date")
+    senior = data.get("senior_debt") or Decimal("0")
+    debt = None
+    if day:
+        try:
+            debt = payoff(loan, day).total
+        except (ValueError, ArithmeticError):
+            debt = None  # the figures themselves are refused when the event is recorded
+    if debt is not None and debt > 0:
+        amount, what = None, ""
+        if kind == EventType.FORECLOSURE_SALE:
+            amount, what = data.get("sale_price"), "winning bid"
+        elif kind == EventType.SHORT_SALE:
+            amount, what = data.get("net_proceeds"), "net proceeds"
+        limit = PLAUSIBLE_DEBT_MULTIPLE * (debt + senior)
+        if amount is not None and amount > limit:
+            debt_text = f"the total debt on {day:%b} {day.day}, {day.year} ({format_money(debt)})"
+            if senior:
+                debt_text += f" plus the senior debt ({format_money(senior)})"
+            warnings.append(
+                f"The {what} ({format_money(amount)}) is more than "
+                f"{PLAUSIBLE_DEBT_MULTIPLE} times {debt_text}."
+            )
+    value, upb = data.get("fair_market_value"), loan.upb
+    if value is not None and upb:
+        if value < upb * PLAUSIBLE_VALUE_SHARE:
+            warnings.append(
+                f"The fair market value ({format_money(value)}) is below "
+                f"{PLAUSIBLE_VALUE_SHARE:.0%} of the loan's UPB ({format_money(upb)})."
+            )
+        # A junior's property is worth more than its own balance: compare with the liens
+        # it bears when the senior debt is known, else not at all.
+        reference = upb + senior if kind == EventType.FORECLOSURE_SALE else upb
+        if (not _is_junior(loan) or senior) and value > PLAUSIBLE_VALUE_MULTIPLE * reference:
+            liens = "the loan's UPB" if reference == upb else "the loan's UPB and the senior debt"
+            warnings.append(
+                f"The fair market value ({format_money(value)}) is more than "
+                f"{PLAUSIBLE_VALUE_MULTIPLE} times {liens} ({format_money(reference)})."
+            )
+    return warnings
+
+
+def _is_junior(loan) -> bool:
+    return (loan.lien_position or 1) > 1
 
 
 class StatusForm(HygienicFormMixin, forms.Form):

@@ -87,7 +87,11 @@ def _unrecorded_rule(state_code: str) -> StateRule:
 
 
 def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
-    """The debt snapshot as of the event date, the credit and the deficiency figures."""
+    """The debt snapshot as of the event date, the credit and the deficiency figures.
+
+    A junior lien's foreclosure sale credits only what the bid left above the senior debt
+    paid from it (calc.junior_credit); a sale that brings more than the whole debt leaves
+    a surplus, recorded apart: it is not the holder's."""
     debt = payoff(loan, event.event_date)
     credited = calc.credited_amount(
         event.event_type,
@@ -95,14 +99,24 @@ def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
         net_proceeds=event.net_proceeds,
         fair_market_value=event.fair_market_value,
     )
+    if event.event_type == calc.FORECLOSURE_SALE and (loan.lien_position or 1) > 1:
+        if event.senior_debt is None:
+            raise DeficiencyError(
+                f"Loan {loan.loan_number} is a junior lien: enter the senior debt paid from the "
+                "sale (from the trustee's or sheriff's report) to compute its credit."
+            )
+        credited = calc.junior_credit(credited, event.senior_debt)
     balance = calc.deficiency_balance(debt.total, credited)
+    surplus = ZERO
+    if event.event_type != calc.DEED_IN_LIEU:  # a sale's proceeds, not a value
+        surplus = calc.surplus(credited, debt.total)
     fair_value = None
     if event.fair_market_value is not None and event.event_type != calc.DEED_IN_LIEU:
         fair_value = calc.fair_value_deficiency(debt.total, credited, event.fair_market_value)
     recoverable = (
         fair_value if (fair_value is not None and rule.fair_value_limit == "true") else balance
     )
-    _check_figures(debt, balance, fair_value)
+    _check_figures(debt, balance, fair_value, surplus)
     return {
         "debt_as_of": event.event_date,
         "principal": debt.principal,
@@ -119,18 +133,28 @@ def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
         "deficiency": balance,
         "fair_value_deficiency": fair_value,
         "recoverable": recoverable,
+        "surplus": surplus,
     }
 
 
-def _check_figures(debt, balance, fair_value) -> None:
+def _check_figures(debt, balance, fair_value, surplus=ZERO) -> None:
     """Every computed figure must fit the 14-digit money columns, and the debt cannot be
-    negative; refused with a message naming the figure, before anything is written."""
+    negative; refused with a message naming the figure, before anything is written.
+
+    The negative debt is told first: it is the cause of every other figure's oddity."""
+    if debt.total < ZERO:
+        raise DeficiencyError(
+            f"The total debt as of the event date would be {format_money(debt.total)}: the "
+            f"loan's suspense funds ({format_money(debt.suspense)}) are more than what it owes. "
+            "Correct the loan's figures before recording the liquidation."
+        )
     computed = (
         ("The accrued interest as of the event date", debt.interest),
         ("The per diem", debt.per_diem),
         ("The total debt as of the event date", debt.total),
         ("The deficiency", balance),
         ("The fair-value deficiency", fair_value),
+        ("The surplus above the debt", surplus),
     )
     for label, value in computed:
         if value is None:
@@ -139,12 +163,6 @@ def _check_figures(debt, balance, fair_value) -> None:
             check_fits(value, label)
         except MoneyError as exc:
             raise DeficiencyError(str(exc)) from None
-    if debt.total < ZERO:
-        raise DeficiencyError(
-            f"The total debt as of the event date would be {format_money(debt.total)}: the "
-            f"loan's suspense funds ({format_money(debt.suspense)}) are more than what it owes. "
-            "Correct the loan's figures before recording the liquidation."
-        )
 
 
 def facts_for(deficiency: Deficiency) -> rules.Facts:
