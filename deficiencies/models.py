@@ -613,9 +613,11 @@ class Deadline(models.Model):
     """A dated deadline, kept current by the services whenever its inputs change."""
 
     class Kind(models.TextChoices):
-        FILING = "filing", "Deficiency filing window (estimate)"
-        LIMITATIONS = "limitations", "Statute of limitations (estimate)"
+        FILING = "filing", "Deficiency filing window"
+        LIMITATIONS = "limitations", "Statute of limitations"
         JUDGMENT_EXPIRY = "judgment_expiry", "Judgment expires"
+        JUDGMENT_RENEWAL = "judgment_renewal", "Judgment renewal window"
+        ENFORCEMENT_CUTOFF = "enforcement_cutoff", "Enforcement cutoff"
 
     deficiency = models.ForeignKey(Deficiency, on_delete=models.CASCADE, related_name="deadlines")
     kind = models.CharField(max_length=20, choices=Kind.choices)

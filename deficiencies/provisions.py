@@ -338,15 +338,25 @@ _TRIGGER_DATES = {
 }
 
 
+# Triggers that come after the sale (a confirmation, the deed, the certificate of title, the
+# end of redemption): until their date is recorded, a window is estimated from the sale, which
+# ends it no later than the law does (an early, safe estimate). Default and acceleration come
+# before the sale: estimated from it, the window ends later than the law's, so a limitation
+# estimate is only ever "likely".
+_ESTIMATED_FROM_EVENT = {
+    "confirmation", "deed_delivery", "certificate_of_title", "redemption_end", "default",
+    "acceleration",
+}  # fmt: skip
+
+
 def _trigger(provision: Provision, facts: Facts) -> tuple[date | None, str, bool]:
-    """(the trigger's date, what it is, estimated). Default and acceleration, when not
-    recorded, are estimated from the event date (they came before it)."""
+    """(the trigger's date, what it is, estimated)."""
     trigger = provision.trigger
     if trigger.startswith("other:"):
         return None, trigger.removeprefix("other:").strip(), False
     what, attribute = _TRIGGER_DATES.get(trigger, (trigger or "the sale", "event_date"))
     day = getattr(facts, attribute)
-    if day is None and trigger in ("default", "acceleration"):
+    if day is None and trigger in _ESTIMATED_FROM_EVENT:
         return facts.event_date, what, True
     return day, what, False
 
@@ -602,3 +612,57 @@ def row_problems(row: dict) -> list[tuple[str, str]]:
     if row.get("confidence") and row["confidence"] not in CONFIDENCES:
         problems.append(("confidence", f"confidence is one of {', '.join(CONFIDENCES)}"))
     return problems
+
+
+# --- a deficiency's verdict: its status and its record first, then the provisions -------------
+
+ENDED_BY_STATUS = {
+    "waived": "The deficiency was waived.",
+    "time_barred": "The deficiency was recorded as time-barred.",
+    "barred_by_law": "The deficiency was recorded as barred by law.",
+}
+
+
+def assess(provisions: list[Provision], facts: Facts, *, status: str, amount: Decimal,
+           today: date) -> Decision:  # fmt: skip
+    """A recorded deficiency's verdict: a discharge, a waiver or a zero balance extinguishes
+    it whatever the state's law; a judgment is pursued until it expires; otherwise the
+    provisions decide (`decide`)."""
+    if facts.discharged_on:
+        chapter = f"Chapter {facts.chapter} " if facts.chapter else ""
+        return Decision(
+            verdict=EXTINGUISHED,
+            reasons=[Reason(f"A {chapter}bankruptcy discharge on {_d(facts.discharged_on)} ended "
+                            "the borrower's personal liability for the deficiency.",
+                            "11 U.S.C. § 524(a)")],
+        )  # fmt: skip
+    if status in ENDED_BY_STATUS:
+        return Decision(verdict=EXTINGUISHED, reasons=[Reason(ENDED_BY_STATUS[status])])
+    if amount <= 0:
+        return Decision(
+            verdict=EXTINGUISHED,
+            reasons=[Reason("The credited amount covers the total debt: there is no deficiency.")],
+        )
+    decision = decide(provisions, facts, today)
+    if facts.judgment_granted_on:
+        expiry = next((d for d in decision.dues if d.kind == "judgment_expiry"), None)
+        if expiry and today > expiry.due_on:
+            decision.verdict = BARRED
+            decision.reasons.insert(
+                0, Reason(f"The judgment expired on {_d(expiry.due_on)} ({expiry.note}).",
+                          expiry.citation),
+            )  # fmt: skip
+        else:
+            decision.verdict = PURSUABLE
+            until = f" until {_d(expiry.due_on)}" if expiry else ""
+            decision.reasons.insert(
+                0, Reason(f"A deficiency judgment was granted on "
+                          f"{_d(facts.judgment_granted_on)}; it is enforceable{until}."),
+            )  # fmt: skip
+    if decision.stayed and decision.verdict not in (BARRED, EXTINGUISHED):
+        decision.reasons.insert(
+            0, Reason(f"A bankruptcy case filed on {_d(facts.bankruptcy_filed_on)} is open: the "
+                      "automatic stay bars collecting the deficiency while it lasts.",
+                      "11 U.S.C. § 362(a)"),
+        )  # fmt: skip
+    return decision

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from deficiencies import calculations as calc
-from deficiencies import rules
+from deficiencies import provisions as engine
 from deficiencies.models import (
     CLOSED,
     EXTINGUISHED,
@@ -39,7 +39,7 @@ from deficiencies.models import (
 )
 from noteinvest.money import ZERO, MoneyError, check_fits, format_money
 from portfolios.choices import US_STATES
-from portfolios.models import Loan
+from portfolios.models import Loan, yes_no
 from portfolios.payoff import payoff
 
 
@@ -112,10 +112,23 @@ def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
         surplus = calc.surplus(credited, debt.total)
     fair_value = None
     if event.fair_market_value is not None and event.event_type != calc.DEED_IN_LIEU:
-        fair_value = calc.fair_value_deficiency(debt.total, credited, event.fair_market_value)
-    recoverable = (
-        fair_value if (fair_value is not None and rule.fair_value_limit == "true") else balance
+        value = event.fair_market_value
+        if event.event_type == calc.FORECLOSURE_SALE and (loan.lien_position or 1) > 1:
+            value = calc.junior_credit(value, event.senior_debt)  # the equity above the senior
+        fair_value = calc.fair_value_deficiency(debt.total, credited, value)
+    # What the state's provisions let the holder recover: the fair-value deficiency where a
+    # fair-value credit applies to this sale (to every sale, or only to one the creditor
+    # bought, and to short sales only where the statute says so), at most what the holder
+    # paid for the loan where a purchaser cap applies (NRS 40.459(1)(c)).
+    state = loan.property_state
+    decision = engine.decide(
+        provisions_for(state)[state], event_facts(loan, event), timezone.localdate()
     )
+    recoverable = balance
+    if fair_value is not None and decision.fair_value is not None:
+        recoverable = fair_value
+    if decision.purchaser_cap is not None and loan.purchase_price is not None:
+        recoverable = calc.capped(recoverable, loan.purchase_price)
     _check_figures(debt, balance, fair_value, surplus)
     return {
         "debt_as_of": event.event_date,
@@ -165,33 +178,86 @@ def _check_figures(debt, balance, fair_value, surplus=ZERO) -> None:
             raise DeficiencyError(str(exc)) from None
 
 
-def facts_for(deficiency: Deficiency) -> rules.Facts:
-    loan, event = deficiency.loan, deficiency.event
-    bankruptcy = getattr(deficiency, "bankruptcy", None)
-    suit = getattr(deficiency, "suit", None)
-    judgment = getattr(deficiency, "judgment", None)
-    return rules.Facts(
+def provisions_for(*state_codes) -> dict[str, list[engine.Provision]]:
+    """The provisions of these states as the engine reads them, per state (one query)."""
+    found: dict[str, list[engine.Provision]] = {code: [] for code in state_codes}
+    for provision in Provision.objects.filter(state_code__in=set(state_codes)):
+        found[provision.state_code].append(provision.engine())
+    return found
+
+
+def event_facts(loan, event: LiquidationEvent, deficiency: Deficiency | None = None):
+    """What the engine knows of a liquidation (deficiencies.provisions.Facts): the loan's
+    facts, the event's, and the deficiency's proceedings when it is recorded."""
+    bankruptcy = getattr(deficiency, "bankruptcy", None) if deficiency else None
+    suit = getattr(deficiency, "suit", None) if deficiency else None
+    judgment = getattr(deficiency, "judgment", None) if deficiency else None
+    buyer = getattr(event, "creditor_is_purchaser", True if event.credit_bid else None)
+    return engine.Facts(
         state_code=loan.property_state,
+        state_name=US_STATES.get(loan.property_state, loan.property_state),
         event_type=event.event_type,
         event_date=event.event_date,
-        sale_process=event.sale_process,
+        process=event.sale_process or "",
         occupancy=loan.occupancy,
-        purchase_money=loan.purchase_money,
-        deficiency=deficiency.recoverable,
-        status=deficiency.status,
-        discharged_on=bankruptcy.discharged_on if bankruptcy else None,
-        chapter=bankruptcy.chapter if bankruptcy else None,
+        purchase_money=yes_no(loan.purchase_money),
+        seller_financed=loan.seller_financed,
+        units=loan.units,
+        property_type=loan.property_type,
+        acreage=loan.acreage,
+        natural_person_borrower=loan.natural_person_borrower,
+        lender_financial_institution=loan.lender_financial_institution,
+        loan_date=loan.origination_date,
+        refinanced=yes_no(loan.refinanced),
+        home_equity_loan=yes_no(loan.home_equity_loan),
+        high_cost_loan=yes_no(loan.high_cost_loan),
+        lien_position=loan.lien_position,
+        creditor_is_purchaser=buyer,
+        lender_consented=getattr(event, "lender_consented_flag", None),
+        confirmed_on=getattr(event, "confirmed_on", None),
+        deed_delivered_on=getattr(event, "deed_delivered_on", None),
+        certificate_on=getattr(event, "certificate_on", None),
+        redemption_ends_on=getattr(event, "redemption_ends_on", None),
+        default_on=loan.default_date,
         suit_filed_on=suit.filed_on if suit else None,
         judgment_granted_on=judgment.granted_on if judgment else None,
+        bankruptcy_filed_on=bankruptcy.filed_on if bankruptcy else None,
+        bankruptcy_ended_on=bankruptcy.dismissed_on if bankruptcy else None,
+        discharged_on=bankruptcy.discharged_on if bankruptcy else None,
+        chapter=bankruptcy.chapter if bankruptcy else None,
     )
 
 
-def assessment_for(deficiency: Deficiency, rule: StateRule, today: date | None = None):
-    return rules.assess(rule, facts_for(deficiency), today or timezone.localdate())
+def facts_for(deficiency: Deficiency):
+    return event_facts(deficiency.loan, deficiency.event, deficiency)
 
 
-def _deadline_rows(deficiency: Deficiency, assessment) -> list[Deadline]:
-    if deficiency.status in CLOSED:
+def _decision(deficiency: Deficiency, state_provisions, today: date):
+    return engine.assess(
+        state_provisions, facts_for(deficiency), status=deficiency.status,
+        amount=deficiency.recoverable, today=today,
+    )  # fmt: skip
+
+
+def assessment_for(deficiency: Deficiency, rule: StateRule | None = None, today=None):
+    """The deficiency's verdict from its state's provisions (deficiencies.provisions.assess),
+    with its reasons, each citing the section it rests on, and the dates the law sets."""
+    state = deficiency.loan.property_state
+    return _decision(deficiency, provisions_for(state)[state], today or timezone.localdate())
+
+
+# The deadlines kept per deficiency, from the engine's dates.
+DEADLINE_KINDS = {
+    "filing": Deadline.Kind.FILING,
+    "limitations": Deadline.Kind.LIMITATIONS,
+    "judgment_expiry": Deadline.Kind.JUDGMENT_EXPIRY,
+    "judgment_renewal": Deadline.Kind.JUDGMENT_RENEWAL,
+    "enforcement_cutoff": Deadline.Kind.ENFORCEMENT_CUTOFF,
+}
+
+
+def _deadline_rows(deficiency: Deficiency, decision) -> list[Deadline]:
+    if deficiency.status in CLOSED or decision.verdict in (engine.BARRED, engine.EXTINGUISHED):
         return []
     loan = deficiency.loan
     common = {
@@ -200,29 +266,20 @@ def _deadline_rows(deficiency: Deficiency, assessment) -> list[Deadline]:
         "state_code": loan.property_state,
         "loan_number": loan.loan_number,
     }
-    rows = []
     suit = getattr(deficiency, "suit", None)
     judgment = getattr(deficiency, "judgment", None)
-    barred = assessment.verdict in (rules.BARRED, rules.EXTINGUISHED)
-    if assessment.filing_deadline and not suit and not barred:
-        rows.append(
-            Deadline(
-                kind=Deadline.Kind.FILING,
-                due_on=assessment.filing_deadline,
-                note=assessment.filing_deadline_note,
-                **common,
-            )
-        )
-    if assessment.limitations_date and not suit and not barred:
-        rows.append(
-            Deadline(
-                kind=Deadline.Kind.LIMITATIONS,
-                due_on=assessment.limitations_date,
-                note="General limitations period for suing on the note, estimated "
-                "from the sale date.",
-                **common,
-            )
-        )
+    earliest: dict[str, engine.Due] = {}
+    for due in decision.dues:
+        if due.kind in ("filing", "limitations") and suit:
+            continue  # filed: those windows no longer run
+        if due.kind not in earliest or due.due_on < earliest[due.kind].due_on:
+            earliest[due.kind] = due
+    rows = []
+    for kind, due in earliest.items():
+        if kind == "judgment_expiry" and judgment and judgment.expires_on:
+            continue  # the date as entered wins (below)
+        note = f"{due.note}. {due.citation}".strip().rstrip(".") + "."
+        rows.append(Deadline(kind=DEADLINE_KINDS[kind], due_on=due.due_on, note=note, **common))
     if judgment and judgment.expires_on:
         rows.append(
             Deadline(
@@ -250,13 +307,16 @@ def refresh(deficiencies, today: date | None = None) -> None:
     deficiencies = list(deficiencies)
     if not deficiencies:
         return
-    rule_by_state = {r.state_code: r for r in StateRule.objects.all()}
+    states = {d.loan.property_state for d in deficiencies}
+    by_state = provisions_for(*states)
+    regime = dict(StateRule.objects.filter(state_code__in=states).values_list(
+        "state_code", "deficiency_regime"))  # fmt: skip
     deadlines = []
     for d in deficiencies:
-        rule = rule_by_state.get(d.loan.property_state) or _unrecorded_rule(d.loan.property_state)
-        assessment = rules.assess(rule, facts_for(d), today)
-        d.verdict, d.regime, d.assessed_on = assessment.verdict, rule.deficiency_regime, today
-        deadlines.extend(_deadline_rows(d, assessment))
+        state = d.loan.property_state
+        decision = _decision(d, by_state[state], today)
+        d.verdict, d.regime, d.assessed_on = decision.verdict, regime.get(state, ""), today
+        deadlines.extend(_deadline_rows(d, decision))
     Deficiency.objects.bulk_update(
         deficiencies, ["verdict", "regime", "assessed_on"], batch_size=500
     )
@@ -591,6 +651,8 @@ def update_provision(*, provision, data: dict, expected_version: int, by, note: 
         locked.version += 1
         locked.save()
         ProvisionChange.objects.create(provision=locked, changed_by=by, changes=changes, note=note)
+        # Its state's deficiencies are decided by it: re-assess them now.
+        refresh(with_relations(Deficiency.objects.filter(loan__property_state=locked.state_code)))
     return locked, changes
 
 

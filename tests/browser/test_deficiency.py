@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from noteinvest.dates import months_from
 from portfolios.models import Loan
 from tests.browser.test_login import log_in
 
@@ -23,10 +24,10 @@ def demo(transactional_db):
 def test_staff_record_a_sale_then_investor_sees_the_deadline(
     page: Page, browser, live_server, demo
 ):
-    loan = Loan.objects.get(loan_number="RB-0010")  # New Jersey: judicial, 90-day window
+    loan = Loan.objects.get(loan_number="RB-0010")  # New Jersey: judicial, 3-month window
     assert loan.property_state == "NJ"
     sale = timezone.localdate() - timedelta(days=10)
-    deadline = sale + timedelta(days=90)
+    deadline = months_from(sale, 3)  # N.J.S.A. 2A:50-2: three calendar months
     deadline_text = f"{deadline:%b} {deadline.day}, {deadline.year}"
 
     log_in(page, live_server.url, "staff@example.com")
@@ -47,7 +48,10 @@ def test_staff_record_a_sale_then_investor_sees_the_deadline(
     )
     expect(page.locator(".assessment-card").get_by_text(deadline_text, exact=True)).to_be_visible()
     expect(page.get_by_text("Confirm it with an attorney licensed in New Jersey")).to_be_visible()
-    page.locator("summary", has_text="The rule: New Jersey").click()
+    expect(
+        page.locator(".assessment-card").get_by_text("(N.J.S.A. 2A:50-2)", exact=True)
+    ).to_be_visible()
+    page.locator("summary", has_text="New Jersey: the state's summary and sources").click()
     expect(page.locator(".sources li").first).to_be_visible()
 
     investor = browser.new_context().new_page()

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from deficiencies import ics
-from deficiencies.models import CalendarFeed, Deadline, Judgment, StateRule
+from deficiencies.models import CalendarFeed, Deadline, Judgment, Provision
 from deficiencies.services import refresh, with_relations
 from tests.factories import make_loan, record_sale
 
@@ -106,13 +106,13 @@ def test_a_loan_number_with_crlf_semicolon_and_comma_cannot_inject_a_property(
 
 
 def test_notes_with_line_breaks_and_accents_are_escaped_and_folded(client, owner, portfolio, staff):
-    StateRule.objects.filter(state_code="NY").update(
-        filing_deadline_note="Première ligne; deux, trois\r\n" + "Détails é€😀 " * 20
+    Provision.objects.filter(state_code="NY", kind="filing_window").update(
+        citation="Première ligne; deux, trois\r\n" + "Détails é€😀 " * 20
     )
     record_sale(make_loan(portfolio, "ACC-1"), staff)
     body = feed_of(client, owner)
     filing = [e for e in events(content_lines(body)) if e["UID"].endswith("filing@testserver")]
-    assert filing[0]["DESCRIPTION"].startswith(r"Première ligne\; deux\, trois\nDétails é€😀")
+    assert r"Première ligne\; deux\, trois\nDétails é€😀" in filing[0]["DESCRIPTION"]
 
 
 def write_deadline(deficiency, day, kind=Deadline.Kind.JUDGMENT_EXPIRY):

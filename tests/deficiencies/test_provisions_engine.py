@@ -256,3 +256,20 @@ def test_a_purchaser_of_the_debt_is_capped_at_what_it_paid():
     assert calc.capped(Decimal("80000.00"), Decimal("35000.00")) == Decimal("35000.00")
     assert calc.capped(Decimal("20000.00"), Decimal("35000.00")) == Decimal("20000.00")
     assert calc.capped(Decimal("20000.00"), None) == Decimal("20000.00")
+
+
+def test_a_window_from_a_later_trigger_is_estimated_from_the_sale_until_it_is_recorded():
+    # N.Y. RPAPL § 1371(2): 90 days from delivery of the deed.
+    ny = [P("NY-1371-2", "filing_window", process="judicial", window_number=90,
+            window_unit="days", trigger="deed_delivery", citation="N.Y. RPAPL § 1371(2)")]  # fmt: skip
+    (due,) = p.decide(ny, F(state_code="NY", event_date=date(2026, 3, 2)), TODAY).dues
+    assert (due.due_on, due.estimated) == (date(2026, 5, 31), True)
+    assert (
+        "estimated from the foreclosure sale: record the date of delivery of the deed" in due.note
+    )
+    late = p.decide(ny, F(state_code="NY", event_date=date(2026, 3, 2)), date(2026, 6, 1))
+    assert late.verdict == p.LIKELY_BARRED  # the deed may have come later
+    recorded = F(state_code="NY", event_date=date(2026, 3, 2), deed_delivered_on=date(2026, 4, 1))
+    (due,) = p.decide(ny, recorded, TODAY).dues
+    assert (due.due_on, due.estimated) == (date(2026, 6, 30), False)
+    assert p.decide(ny, recorded, date(2026, 7, 1)).verdict == p.BARRED

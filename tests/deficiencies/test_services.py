@@ -58,7 +58,9 @@ def test_permissive_state_keeps_the_plain_figure_even_with_a_value(portfolio, st
 def test_filing_window_becomes_a_deadline(deficiency):
     (deadline,) = Deadline.objects.filter(deficiency=deficiency, kind="filing")
     assert deadline.due_on == date(2026, 12, 30)
-    assert "referee's deed" in deadline.note
+    # N.Y. RPAPL § 1371(2): 90 days from the deed's delivery, estimated from the sale.
+    assert "90 days from delivery of the deed (estimated from the foreclosure sale" in deadline.note
+    assert "RPAPL § 1371" in deadline.note
     assert Deadline.objects.get(deficiency=deficiency, kind="limitations").due_on == date(
         2032, 10, 1
     )
@@ -261,12 +263,26 @@ def test_editing_a_state_rule_keeps_history_and_reassesses(deficiency, staff):
     change = rule.changes.get()
     assert change.changed_by == staff and change.note == "Counsel review"
     deficiency.refresh_from_db()
-    assert deficiency.verdict == "pursuable"
-    assert not Deadline.objects.filter(deficiency=deficiency, kind="filing").exists()
+    # The verdict comes from the provisions, not from the flat rule's summary.
+    assert deficiency.verdict == "conditional"
+    assert Deadline.objects.filter(deficiency=deficiency, kind="filing").exists()
     with pytest.raises(services.StaleEdit):
         services.update_state_rule(
             rule=rule, data=data, expected_version=rule.version - 1, by=staff
         )
+
+
+def test_editing_a_provision_reassesses_its_state(deficiency, staff):
+    from deficiencies.models import Provision
+
+    window = Provision.objects.get(provision_id="NY-1371-motion-window")
+    data = {name: getattr(window, name) for name in services.PROVISION_FIELDS}
+    data.update(kind="other", window_number=None, window_unit="", trigger="")
+    services.update_provision(
+        provision=window, data=data, expected_version=window.version, by=staff, note="Test"
+    )
+    deficiency.refresh_from_db()
+    assert not Deadline.objects.filter(deficiency=deficiency, kind="filing").exists()
 
 
 def test_stale_verdicts_are_refreshed_when_the_day_turns(deficiency):

@@ -33,8 +33,9 @@ def test_staff_record_a_foreclosure_sale_and_see_verdict_and_deadline(client, st
     assert response.redirect_chain[-1][0] == d.get_absolute_url()
     text = response.text
     assert "Pursuable with conditions" in text
-    assert "Dec 30, 2026" in text  # 90 days after Oct 1
-    assert "referee&#x27;s deed" in text  # the deadline's note, always shown
+    assert "Dec 30, 2026" in text  # 90 days after Oct 1 (RPAPL § 1371(2), from the deed)
+    assert "90 days from delivery of the deed" in text  # the deadline's note, always shown
+    assert "N.Y. RPAPL § 1371" in text  # its citation
     assert "Confirm it with an attorney licensed in New York" in text
     assert "nycourts" in text or "https://" in text  # the rule's sources are listed
     assert "$59,500.00" in text
@@ -325,7 +326,7 @@ def test_a_sale_date_written_straight_to_the_db_breaks_no_page(client, owner, de
     assert summary.status_code == 200
     page = client.get(deficiency.get_absolute_url())
     assert page.status_code == 200
-    assert "No filing deadline is computed" in page.text
+    assert "No date is computed for 90 days from delivery of the deed" in page.text
     assert client.get(reverse("deficiencies:deadlines")).status_code == 200
     assert not deficiency.deadlines.exists()
 
