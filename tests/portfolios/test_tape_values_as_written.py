@@ -182,23 +182,19 @@ def test_unknown_codes_are_still_refused(parser, raw):
         parser(raw)
 
 
-@pytest.mark.django_db
 def test_a_second_home_is_not_owner_occupied_for_anti_deficiency_rules():
-    from deficiencies import rules
-    from deficiencies.models import StateRule
+    from deficiencies import provisions
 
-    rule = StateRule.objects.filter(purchase_money_owner_occupied_protected="true").first()
-    assert rule is not None
+    def held(occupancy, token):
+        facts = provisions.Facts(state_code="CA", state_name="California",
+                                 event_type="foreclosure_sale", event_date=date(2026, 1, 5),
+                                 occupancy=occupancy)  # fmt: skip
+        return provisions.condition(token, facts)[0]
 
-    def verdict(occupancy):
-        facts = rules.Facts(
-            state_code=rule.state_code, event_type="foreclosure_sale", event_date=date(2026, 1, 5),
-            sale_process="judicial", occupancy=occupancy, purchase_money="no", deficiency=D("1000"),
-        )  # fmt: skip
-        return rules.assess(rule, facts, date(2026, 1, 6)).verdict
-
-    assert verdict("second_home") == verdict("non_owner_occupied")
-    assert verdict("second_home") != verdict("owner_occupied")
+    for token in ("owner_occupied", "homestead"):
+        assert held("second_home", token) is False
+        assert held("non_owner_occupied", token) is False
+        assert held("owner_occupied", token) is True
 
 
 # --- through the import ---------------------------------------------------------------------
