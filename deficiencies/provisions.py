@@ -186,6 +186,8 @@ CONDITIONS: dict[str, tuple[str, object]] = {
         lambda f: f.lender_consented,
     ),
     "borrower_elected": ("the borrower elected the protection", lambda f: f.borrower_elected),
+    # A confirmation not yet recorded may still come: unknown, never "no".
+    "sale_confirmed": ("the court confirmed the sale", lambda f: True if f.confirmed_on else None),
 }
 _ACREAGE = re.compile(r"acreage_le_(\d+(?:\.\d+)?)", re.ASCII)
 _DATED = re.compile(r"(loan_on_or_after|loan_before):(\d{4}-\d{2}-\d{2})", re.ASCII)
@@ -434,6 +436,8 @@ def decide(provisions: list[Provision], facts: Facts, today: date) -> Decision:
                 decision.unknowns.extend(m for m in missing if m not in decision.unknowns)
         elif kind == "confirmation_required" and held:
             restrictions = True
+            if provision.window_number and not facts.confirmed_on:
+                _add_due(decision, provision, facts)  # the time to seek confirmation
             if facts.confirmed_on:
                 decision.reasons.append(
                     Reason(f"{provision.effect_note} The sale was confirmed on "
@@ -515,6 +519,7 @@ def decide(provisions: list[Provision], facts: Facts, today: date) -> Decision:
 
 _DUE_KINDS = {
     "filing_window": "filing",
+    "confirmation_required": "filing",
     "limitation_period": "limitations",
     "judgment_lifetime": "judgment_expiry",
     "judgment_renewal": "judgment_renewal",

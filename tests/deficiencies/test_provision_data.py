@@ -82,6 +82,8 @@ def _setting(token: str, hold: bool) -> dict | None:
         return {"units": 1 if hold else 12}
     if token == "single_family_or_duplex":
         return {"units": 1 if hold else 4}
+    if token == "sale_confirmed":  # recorded, or not yet: never "refused"
+        return {"confirmed_on": EVENT_DAY} if hold else None
     if token == "junior_lien":
         return {"lien_position": 2 if hold else 1}
     if token.startswith("acreage_le_"):
@@ -135,7 +137,10 @@ def _reached(decision, provision) -> bool:
 def test_a_provision_reaches_its_effect_when_its_conditions_hold(row):
     provision = _provision(row)
     facts = _facts(row, provision)
-    decision = engine.decide([provision], facts or _facts_any(row, provision), TODAY)
+    # A condition the facts cannot make hold: an "other:" one, or a sale's confirmation not
+    # yet recorded (it may still come).
+    pending = dataclasses.replace(_facts_any(row, provision), confirmed_on=None)
+    decision = engine.decide([provision], facts or pending, TODAY)
     if facts is None:
         # A condition only counsel can weigh ("other:"): a bar is then undetermined.
         if provision.kind == "bar":

@@ -273,3 +273,26 @@ def test_a_window_from_a_later_trigger_is_estimated_from_the_sale_until_it_is_re
     (due,) = p.decide(ny, recorded, TODAY).dues
     assert (due.due_on, due.estimated) == (date(2026, 6, 30), False)
     assert p.decide(ny, recorded, date(2026, 7, 1)).verdict == p.BARRED
+
+
+# O.C.G.A. § 44-14-161: no deficiency after a power-of-sale foreclosure unless the creditor
+# reports the sale to the court within 30 days and the court confirms it.
+GA = [
+    P("GA-161a", "confirmation_required", process="non_judicial", window_number=30,
+      window_unit="days", trigger="sale", citation="O.C.G.A. § 44-14-161(a)"),
+    P("GA-161b", "bar", process="non_judicial", conditions=("not:sale_confirmed",),
+      citation="O.C.G.A. § 44-14-161(b)-(c)"),
+]  # fmt: skip
+
+
+def test_a_georgia_sale_needs_its_confirmation_recorded_then_counts_it():
+    pending = p.decide(GA, F(state_code="GA", process="non_judicial"), date(2026, 2, 10))
+    assert pending.verdict == p.UNDETERMINED
+    assert pending.unknowns == ["not: the court confirmed the sale"]
+    (due,) = pending.dues
+    assert (due.kind, due.due_on) == ("filing", date(2026, 3, 3))  # 30 days from Feb 1
+    confirmed = F(state_code="GA", process="non_judicial", confirmed_on=date(2026, 2, 20))
+    decision = p.decide(GA, confirmed, date(2026, 4, 1))
+    assert decision.verdict == p.CONDITIONAL
+    assert decision.dues == []
+    assert "The sale was confirmed on Feb 20, 2026." in str(decision.reasons)
