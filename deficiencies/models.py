@@ -181,6 +181,27 @@ class Provision(models.Model):
     def sources(self) -> list[str]:
         return self.source_urls.split()
 
+    EVENT_LABELS = {
+        "foreclosure_sale": "foreclosure sales", "short_sale": "short sales",
+        "deed_in_lieu": "deeds in lieu",
+    }  # fmt: skip
+
+    @property
+    def events_label(self) -> str:
+        """'foreclosure sales, short sales'."""
+        return ", ".join(self.EVENT_LABELS.get(e, e) for e in self.events.split(";") if e)
+
+    @property
+    def window_label(self) -> str:
+        """'3 months from the sale' (the trigger as the engine names it)."""
+        from deficiencies.provisions import _TRIGGER_DATES
+
+        if not self.window_number:
+            return ""
+        unit = self.window_unit if self.window_number != 1 else self.window_unit.rstrip("s")
+        what = _TRIGGER_DATES.get(self.trigger, (self.trigger.removeprefix("other:").strip(),))[0]
+        return f"{self.window_number} {unit} from {what}"
+
     def engine(self):
         """The provision as deficiencies.provisions reads it."""
         from deficiencies import provisions

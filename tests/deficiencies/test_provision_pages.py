@@ -105,7 +105,8 @@ def test_an_edit_is_saved_with_its_history_and_clears_the_review(client, staff, 
     assert change.changes["window_number"] == [None, 3]
     assert change.changes["reviewed by counsel"][1] is None
     page = client.get(reverse("deficiencies:rule_detail", args=["CA"])).text
-    assert "3 months from closing" in page and "Not reviewed by counsel" in page
+    assert "3 months from the closing" in page and "Not reviewed by counsel" in page
+    assert "Short sales" in page
 
 
 def test_a_stale_edit_is_refused(client, staff, provision):
