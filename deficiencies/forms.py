@@ -495,6 +495,13 @@ class ProvisionForm(HygienicFormMixin, forms.ModelForm):
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # A period that is legal but unlikely (no state's limitation period reaches 30 years) is
+    # saved only once confirmed, never silently.
+    confirm_period = forms.BooleanField(
+        label="I confirm this period: it is longer than 30 years", required=False
+    )
+
+    PLAUSIBLE_YEARS = 30
 
     class Meta:
         model = Provision
@@ -532,6 +539,15 @@ class ProvisionForm(HygienicFormMixin, forms.ModelForm):
         row["rate_percent"] = "" if rate is None else rate
         for field, text in row_problems(row):
             self.add_error(field if field in self.fields else None, f"{text[0].upper()}{text[1:]}.")
+        years = {"days": Decimal(1) / 365, "months": Decimal(1) / 12, "years": Decimal(1)}
+        number, unit = data.get("window_number"), data.get("window_unit")
+        too_long = number and unit in years and number * years[unit] > self.PLAUSIBLE_YEARS
+        if too_long and not data.get("confirm_period"):
+            self.add_error(
+                "confirm_period",
+                f"{number} {unit} is longer than {self.PLAUSIBLE_YEARS} years, which no "
+                "state's period reaches: check it, then tick the box to save it as typed.",
+            )
         data["events"] = row["events"]
         data["conditions"] = ";".join(
             c.strip() for c in (data.get("conditions") or "").split(";") if c.strip()

@@ -143,3 +143,22 @@ def test_the_engine_reads_a_stored_provision(provision):
     assert engine.conditions == ("lender_consented", "units_1_4", "natural_person_borrower")
     provision.rate_percent = Decimal("6.5")
     assert provision.engine().rate_percent == Decimal("6.5")
+
+
+def test_a_period_above_30_years_is_saved_only_once_confirmed(client, staff, provision):
+    client.force_login(staff)
+    url = reverse("deficiencies:provision_edit", args=[provision.pk])
+    data = form_data(provision, kind="limitation_period", window_number="35",
+                     window_unit="years", trigger="default")  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "35 years is longer than 30 years" in response.text
+    provision.refresh_from_db()
+    assert provision.window_number is None
+    assert client.post(url, {**data, "confirm_period": "on"}).status_code == 302
+    provision.refresh_from_db()
+    assert (provision.kind, provision.window_number) == ("limitation_period", 35)
+    # 400 months is 33 years and 4 months: also asked.
+    data = form_data(provision, kind="limitation_period", window_number="400",
+                     window_unit="months", trigger="default")  # fmt: skip
+    assert client.post(url, data).status_code == 200
