@@ -505,6 +505,9 @@ def record_suit(*, deficiency: Deficiency, suit: DeficiencySuit, by) -> Deficien
     with transaction.atomic():
         locked = _locked(deficiency)
         _refuse_if_extinguished(locked, "suit")
+        stayed = stay_refusal(locked, suit=suit)
+        if stayed:
+            raise DeficiencyError(stayed)
         if locked.status == Status.OPEN:
             _move(locked, Status.PURSUING, by, "Pursuit started: suit filed.")
         if locked.status != Status.PURSUING:
@@ -586,32 +589,37 @@ def discharge_refusal(deficiency: Deficiency, bankruptcy: Bankruptcy) -> str:
 STAY = "11 U.S.C. § 362(a)"
 
 
-def stay_refusal(deficiency: Deficiency, recovery: Recovery | None = None) -> str:
-    """Why the automatic stay refuses this collection action (or, given one, this recovery),
-    or "": while a bankruptcy case is filed and neither discharged nor dismissed, nothing may
-    be collected outside the case. A distribution paid by the bankruptcy trustee is the
-    case's own, and money received before the petition was not collected under the stay."""
+def stay_refusal(deficiency: Deficiency, recovery: Recovery | None = None, suit=None) -> str:
+    """Why the automatic stay refuses this collection action (or, given one, this recovery
+    or this suit), or "": while a bankruptcy case is filed and neither discharged nor
+    dismissed, nothing may be collected outside the case, nor a suit begun (§ 362(a)(1),
+    (6)). A distribution paid by the bankruptcy trustee is the case's own, and money
+    received (or a suit filed) before the petition was not an act against the stay."""
     bankruptcy = getattr(deficiency, "bankruptcy", None)
     if bankruptcy is None or not bankruptcy.stays_collection:
         return ""
+    what, allowed = "collection action", ""
     if recovery is not None:
         if recovery.source == Recovery.Source.TRUSTEE:
             return ""
         if recovery.received_on and recovery.received_on < bankruptcy.filed_on:
             return ""
-    what = "recovery" if recovery is not None else "collection action"
-    allowed = (
-        " Only a distribution paid by the bankruptcy trustee may be recorded (or money "
-        "received before the case was filed)."
-        if recovery is not None
-        else ""
-    )
+        what = "recovery"
+        allowed = (
+            " Only a distribution paid by the bankruptcy trustee may be recorded (or money "
+            "received before the case was filed)."
+        )
+    elif suit is not None:
+        if suit.filed_on and suit.filed_on < bankruptcy.filed_on:
+            return ""
+        what = "suit"
+        allowed = " A suit filed before the case may be recorded."
+    filed = bankruptcy.filed_on
     return (
         f"Stayed: the Chapter {bankruptcy.chapter} case {bankruptcy.case_number} filed on "
-        f"{bankruptcy.filed_on:%b} {bankruptcy.filed_on.day}, {bankruptcy.filed_on.year} is "
-        f"open, and the automatic stay ({STAY}) bars collecting the deficiency while it lasts: "
-        f"no {what} was recorded.{allowed} Record the case's dismissal or discharge in the "
-        "Bankruptcy section when it comes."
+        f"{filed:%b} {filed.day}, {filed.year} is open, and the automatic stay ({STAY}) bars "
+        f"collecting the deficiency while it lasts: no {what} was recorded.{allowed} Record "
+        "the case's dismissal or discharge in the Bankruptcy section when it comes."
     )
 
 

@@ -84,6 +84,33 @@ def test_an_open_case_stays_a_collection_action(client, staff, deficiency):
     assert CollectionAction.objects.filter(deficiency=d).count() == 1  # the one before the case
 
 
+def suit_post(filed_on):
+    return {"suit-court": "Supreme Court", "suit-county": "Monroe", "suit-case_number": "E26-9",
+            "suit-filed_on": filed_on}  # fmt: skip
+
+
+def test_an_open_case_stays_a_suit_filed_after_it(client, staff, deficiency):
+    # 11 U.S.C. § 362(a)(1): no judicial proceeding against the debtor may begin.
+    client.force_login(staff)
+    file_case(client, deficiency)
+    assert "cannot be recorded while it lasts" in client.get(deficiency.get_absolute_url()).text
+    response = client.post(
+        reverse("deficiencies:suit", args=[deficiency.pk]), suit_post("2026-11-05")
+    )
+    assert response.status_code == 400
+    refusal = " ".join(response.context["suit_form"].non_field_errors())
+    assert "11 U.S.C. § 362(a)" in refusal and "no suit was recorded" in refusal
+    deficiency.refresh_from_db()
+    assert deficiency.status == "open" and not hasattr(deficiency, "suit")
+    # A suit filed before the petition is a fact to record (the case stays its pursuit).
+    response = client.post(
+        reverse("deficiencies:suit", args=[deficiency.pk]), suit_post("2026-10-20")
+    )
+    assert response.status_code == 302
+    deficiency.refresh_from_db()
+    assert deficiency.status == "suit_filed"
+
+
 def test_the_trustees_distribution_is_recorded_while_the_case_is_open(client, staff, deficiency):
     # A distribution under the plan is the case's own, not an act against the stay (§ 362(a)).
     client.force_login(staff)
