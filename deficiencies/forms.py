@@ -21,7 +21,7 @@ from deficiencies.models import (
     Status,
 )
 from noteinvest.dates import NEAR, RECENT_PAST, DateRange, around_today, years_from
-from noteinvest.forms import BoundedDateField, HygienicFormMixin, MultiLineField
+from noteinvest.forms import BoundedDateField, HygienicFormMixin, MoneyFormField, MultiLineField
 from noteinvest.money import format_money
 from portfolios.choices import STATE_CHOICES, YesNoUnknown
 
@@ -324,16 +324,41 @@ def _is_junior(loan) -> bool:
 
 
 class StatusForm(HygienicFormMixin, forms.Form):
+    """The statuses TRANSITIONS allows from here (Satisfied only once nothing is
+    outstanding); a write-off needs its reason, a settlement for less the amount agreed."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
     to = forms.ChoiceField(label="New status")
     note = MultiLineField(
-        max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
+        max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        help_text="Required for a write-off: say why.",
+    )  # fmt: skip
+    amount = MoneyFormField(
+        label="Amount agreed (a settlement for less)", required=False, min_value=Decimal("0.01"),
+        help_text="Required to mark it settled: what the holder agreed to take; the rest is "
+        "released.",
+    )  # fmt: skip
 
     def __init__(self, *args, deficiency, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = [(s, Status(s).label) for s in deficiency.allowed_statuses]
+        self.deficiency = deficiency
+        allowed = [
+            s for s in deficiency.allowed_statuses
+            if s != Status.SATISFIED or deficiency.outstanding <= 0
+        ]  # fmt: skip
+        self.fields["to"].choices = [(s, Status(s).label) for s in allowed]
         self.fields["version"].initial = deficiency.version
+
+    def clean(self):
+        from deficiencies.services import ending_refusal
+
+        data = super().clean()
+        to = data.get("to")
+        if to and "amount" not in self.errors:
+            refusal = ending_refusal(self.deficiency, to, data.get("note", ""), data.get("amount"))
+            if refusal:
+                self.add_error(*refusal)
+        return data
 
 
 class SuitForm(HygienicFormMixin, forms.ModelForm):

@@ -353,27 +353,35 @@ class Status(models.TextChoices):
     TIME_BARRED = "time_barred", "Time-barred"
     BARRED_BY_LAW = "barred_by_law", "Barred by law"
     WRITTEN_OFF = "written_off", "Written off"
+    SETTLED = "settled", "Settled for less"
 
 
 S = Status
-# The workflow: from each status, where it may go. Nothing else is allowed.
+# The workflow: from each status, where it may go. Nothing else is allowed. A recovery
+# that pays the outstanding balance in full satisfies the deficiency at any open stage
+# (services.add_recovery); Satisfied is offered by hand only once nothing is outstanding.
+# From every open stage it may also be written off (with a reason), waived, settled for
+# less (with the amount agreed) or discharged in bankruptcy.
+_ENDINGS = (S.SATISFIED, S.WAIVED, S.SETTLED, S.WRITTEN_OFF, S.DISCHARGED)
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    S.OPEN: (S.PURSUING, S.WAIVED, S.DISCHARGED, S.TIME_BARRED, S.BARRED_BY_LAW, S.WRITTEN_OFF),
-    S.PURSUING: (
-        S.SUIT_FILED, S.WAIVED, S.DISCHARGED, S.TIME_BARRED, S.BARRED_BY_LAW, S.WRITTEN_OFF,
-    ),
+    S.OPEN: (S.PURSUING, *_ENDINGS, S.TIME_BARRED, S.BARRED_BY_LAW),
+    S.PURSUING: (S.SUIT_FILED, *_ENDINGS, S.TIME_BARRED, S.BARRED_BY_LAW),
     # A bankruptcy discharge ends personal liability at any stage, a judgment included.
-    S.SUIT_FILED: (S.JUDGMENT_GRANTED, S.DISCHARGED),
-    S.JUDGMENT_GRANTED: (S.COLLECTING, S.DISCHARGED),
-    S.COLLECTING: (S.SATISFIED, S.DISCHARGED),
+    S.SUIT_FILED: (S.JUDGMENT_GRANTED, *_ENDINGS),
+    S.JUDGMENT_GRANTED: (S.COLLECTING, *_ENDINGS),
+    S.COLLECTING: _ENDINGS,
     S.SATISFIED: (),
     S.WAIVED: (),
     S.DISCHARGED: (),
     S.TIME_BARRED: (),
     S.BARRED_BY_LAW: (),
     S.WRITTEN_OFF: (),
+    S.SETTLED: (),
 }  # fmt: skip
-EXTINGUISHED = frozenset({S.WAIVED, S.DISCHARGED, S.TIME_BARRED, S.BARRED_BY_LAW})
+# The stages at which money may still come in (a payment in full satisfies them).
+OPEN_STAGES = frozenset({S.OPEN, S.PURSUING, S.SUIT_FILED, S.JUDGMENT_GRANTED, S.COLLECTING})
+# Settled: the holder agreed to take less and released the rest, so it is extinguished.
+EXTINGUISHED = frozenset({S.WAIVED, S.DISCHARGED, S.TIME_BARRED, S.BARRED_BY_LAW, S.SETTLED})
 CLOSED = EXTINGUISHED | {S.SATISFIED, S.WRITTEN_OFF}
 
 
@@ -504,6 +512,8 @@ class StatusChange(models.Model):
     )
     changed_at = models.DateTimeField(auto_now_add=True)
     note = models.TextField(blank=True)
+    # A settlement for less: the amount the holder agreed to take.
+    amount = money("amount agreed", null=True, blank=True)
 
     class Meta:
         ordering = ["changed_at", "pk"]
@@ -579,6 +589,8 @@ class Recovery(models.Model):
         LIEN = "lien", "Judgment lien payoff"
         PAYMENT = "payment", "Borrower payment"
         SETTLEMENT = "settlement", "Settlement"
+        # The one recovery the automatic stay allows while a case is open (11 U.S.C. § 362).
+        TRUSTEE = "trustee", "Paid by the bankruptcy trustee (a distribution in the case)"
         OTHER = "other", "Other"
 
     deficiency = models.ForeignKey(Deficiency, on_delete=models.CASCADE, related_name="recoveries")
@@ -605,6 +617,8 @@ class Recovery(models.Model):
 class Bankruptcy(models.Model):
     class Chapter(models.IntegerChoices):
         SEVEN = 7, "Chapter 7"
+        ELEVEN = 11, "Chapter 11"
+        TWELVE = 12, "Chapter 12"
         THIRTEEN = 13, "Chapter 13"
 
     deficiency = models.OneToOneField(
@@ -628,6 +642,12 @@ class Bankruptcy(models.Model):
 
     def __str__(self):
         return f"Chapter {self.chapter} case {self.case_number}"
+
+    @property
+    def stays_collection(self) -> bool:
+        """The automatic stay (11 U.S.C. § 362(a)) holds while the case is filed and
+        neither discharged (which extinguishes) nor dismissed (which lifts it)."""
+        return bool(self.filed_on) and not (self.discharged_on or self.dismissed_on)
 
 
 class Deadline(models.Model):

@@ -625,6 +625,7 @@ ENDED_BY_STATUS = {
     "waived": "The deficiency was waived.",
     "time_barred": "The deficiency was recorded as time-barred.",
     "barred_by_law": "The deficiency was recorded as barred by law.",
+    "settled": "The deficiency was settled.",
 }
 
 

@@ -19,6 +19,7 @@ from deficiencies import provisions as engine
 from deficiencies.models import (
     CLOSED,
     EXTINGUISHED,
+    OPEN_STAGES,
     TRANSITIONS,
     Bankruptcy,
     CalendarFeed,
@@ -357,15 +358,16 @@ def _bump(target: Deficiency, /, **fields) -> None:
     touch(target.portfolio_id)
 
 
-def _move(deficiency: Deficiency, to: str, by, note: str) -> None:
+def _move(deficiency: Deficiency, to: str, by, note: str, amount=None) -> None:
     if to not in TRANSITIONS[deficiency.status]:
         raise DeficiencyError(
             f"A deficiency that is “{Status(deficiency.status).label}” cannot become "
             f"“{Status(to).label}”."
         )
     StatusChange.objects.create(
-        deficiency=deficiency, from_status=deficiency.status, to_status=to, changed_by=by, note=note
-    )
+        deficiency=deficiency, from_status=deficiency.status, to_status=to, changed_by=by,
+        note=note, amount=amount,
+    )  # fmt: skip
     deficiency.status = to
     _bump(deficiency, status=to)
 
@@ -453,18 +455,59 @@ def update_liquidation(
     return locked
 
 
-def change_status(*, deficiency: Deficiency, to: str, by, note: str = "", expected_version=None):
+def change_status(
+    *, deficiency: Deficiency, to: str, by, note: str = "", expected_version=None, amount=None
+):
+    """Move the status by hand. A write-off needs its reason (`note`); a settlement for less
+    the amount agreed (`amount`, kept on the history row); Satisfied only once nothing is
+    outstanding (a recovery that pays in full moves it there by itself)."""
     with transaction.atomic():
         locked = _locked(deficiency, expected_version)
-        _move(locked, to, by, note)
+        if to in TRANSITIONS[locked.status]:
+            _check_ending(locked, to, note, amount)
+        _move(locked, to, by, note, amount=amount if to == Status.SETTLED else None)
         refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
     return locked
+
+
+def ending_refusal(deficiency: Deficiency, to: str, note: str = "", amount=None):
+    """Why this ending cannot be recorded as asked: (the field it concerns, the message), or
+    None. The status form shows the message beside that field."""
+    note = (note or "").strip()
+    if to == Status.WRITTEN_OFF and not note:
+        return "note", "Say why the deficiency is written off: a write-off needs its reason."
+    if to == Status.SATISFIED and deficiency.outstanding > ZERO:
+        return "to", (
+            f"{format_money(deficiency.outstanding)} is still outstanding: record the recovery "
+            "that pays it; a payment in full marks the deficiency satisfied."
+        )
+    if to == Status.SETTLED:
+        owed = deficiency.outstanding + deficiency.recovered  # the whole claim
+        if amount is None:
+            return "amount", "Enter the amount the holder agreed to take."
+        if amount <= ZERO:
+            return "amount", "Enter an amount above $0.00."
+        if amount >= owed:
+            return "amount", (
+                f"A settlement for less takes less than the {format_money(owed)} owed; "
+                "a payment of the whole is recorded as a recovery."
+            )
+    return None
+
+
+def _check_ending(deficiency: Deficiency, to: str, note: str, amount) -> None:
+    refusal = ending_refusal(deficiency, to, note, amount)
+    if refusal:
+        raise DeficiencyError(refusal[1])
 
 
 def record_suit(*, deficiency: Deficiency, suit: DeficiencySuit, by) -> Deficiency:
     with transaction.atomic():
         locked = _locked(deficiency)
         _refuse_if_extinguished(locked, "suit")
+        stayed = stay_refusal(locked, suit=suit)
+        if stayed:
+            raise DeficiencyError(stayed)
         if locked.status == Status.OPEN:
             _move(locked, Status.PURSUING, by, "Pursuit started: suit filed.")
         if locked.status != Status.PURSUING:
@@ -543,12 +586,52 @@ def discharge_refusal(deficiency: Deficiency, bankruptcy: Bankruptcy) -> str:
     return f"The deficiency stays “{label}”: a “{label}” deficiency cannot be marked discharged."
 
 
+STAY = "11 U.S.C. § 362(a)"
+
+
+def stay_refusal(deficiency: Deficiency, recovery: Recovery | None = None, suit=None) -> str:
+    """Why the automatic stay refuses this collection action (or, given one, this recovery
+    or this suit), or "": while a bankruptcy case is filed and neither discharged nor
+    dismissed, nothing may be collected outside the case, nor a suit begun (§ 362(a)(1),
+    (6)). A distribution paid by the bankruptcy trustee is the case's own, and money
+    received (or a suit filed) before the petition was not an act against the stay."""
+    bankruptcy = getattr(deficiency, "bankruptcy", None)
+    if bankruptcy is None or not bankruptcy.stays_collection:
+        return ""
+    what, allowed = "collection action", ""
+    if recovery is not None:
+        if recovery.source == Recovery.Source.TRUSTEE:
+            return ""
+        if recovery.received_on and recovery.received_on < bankruptcy.filed_on:
+            return ""
+        what = "recovery"
+        allowed = (
+            " Only a distribution paid by the bankruptcy trustee may be recorded (or money "
+            "received before the case was filed)."
+        )
+    elif suit is not None:
+        if suit.filed_on and suit.filed_on < bankruptcy.filed_on:
+            return ""
+        what = "suit"
+        allowed = " A suit filed before the case may be recorded."
+    filed = bankruptcy.filed_on
+    return (
+        f"Stayed: the Chapter {bankruptcy.chapter} case {bankruptcy.case_number} filed on "
+        f"{filed:%b} {filed.day}, {filed.year} is open, and the automatic stay ({STAY}) bars "
+        f"collecting the deficiency while it lasts: no {what} was recorded.{allowed} Record "
+        "the case's dismissal or discharge in the Bankruptcy section when it comes."
+    )
+
+
 def add_collection_action(*, deficiency: Deficiency, action: CollectionAction, by):
     with transaction.atomic():
         locked = _locked(deficiency)
         _refuse_if_extinguished(locked, "collection action")
         if locked.status in (Status.SATISFIED, Status.WRITTEN_OFF):
             raise DeficiencyError("This deficiency is closed: no collection action can start.")
+        stayed = stay_refusal(locked)
+        if stayed:
+            raise DeficiencyError(stayed)
         action.deficiency = locked
         action.save()
         if locked.status == Status.JUDGMENT_GRANTED:
@@ -559,12 +642,22 @@ def add_collection_action(*, deficiency: Deficiency, action: CollectionAction, b
 
 
 def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
-    """Record money received; never more than what is outstanding."""
+    """Record money received; never more than what is outstanding, never against the
+    automatic stay (stay_refusal). A recovery that pays the outstanding balance in full
+    satisfies the deficiency at any open stage, with a history row naming it."""
     with transaction.atomic():
         locked = _locked(deficiency)
         _refuse_if_extinguished(locked, "recovery")
         if recovery.amount is None or recovery.amount <= ZERO:
             raise DeficiencyError("A recovery must be more than $0.00.")
+        if recovery.source == Recovery.Source.TRUSTEE and not getattr(locked, "bankruptcy", None):
+            raise DeficiencyError(
+                "A distribution paid by the bankruptcy trustee needs the bankruptcy case: "
+                "record it in the Bankruptcy section first."
+            )
+        stayed = stay_refusal(locked, recovery)
+        if stayed:
+            raise DeficiencyError(stayed)
         if recovery.amount > locked.outstanding:
             raise DeficiencyError(
                 f"${recovery.amount:,.2f} is more than the ${locked.outstanding:,.2f} outstanding; "
@@ -574,8 +667,13 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
         recovery.recorded_by = by
         recovery.save()
         _bump(locked, recovered=F("recovered") + recovery.amount)
-        if locked.outstanding == ZERO and locked.status == Status.COLLECTING:
-            _move(locked, Status.SATISFIED, by, "Paid in full.")
+        if locked.outstanding == ZERO and locked.status in OPEN_STAGES:
+            paid = (
+                f"Paid in full by the recovery of {format_money(recovery.amount)} received on "
+                f"{recovery.received_on:%b} {recovery.received_on.day}, "
+                f"{recovery.received_on.year} ({recovery.get_source_display().lower()})."
+            )
+            _move(locked, Status.SATISFIED, by, paid)
             refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
     return recovery
 

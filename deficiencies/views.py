@@ -249,6 +249,7 @@ def change_status(request, pk):
             note=f.cleaned_data["note"],
             by=request.user,
             expected_version=f.cleaned_data["version"],
+            amount=f.cleaned_data.get("amount"),
         ),
         "Status changed.",
     )

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 
 from deficiencies import services
 from deficiencies.models import (
@@ -71,11 +72,21 @@ def test_filing_window_becomes_a_deadline(deficiency):
 def test_every_transition_is_allowed_or_refused_by_the_table(deficiency, staff, start, target):
     type(deficiency).objects.filter(pk=deficiency.pk).update(status=start)
     deficiency.refresh_from_db()
+    if target == Status.SATISFIED and target in TRANSITIONS[start]:
+        # Satisfied by hand only once nothing is outstanding (a payment in full moves it).
+        with pytest.raises(services.DeficiencyError, match="still outstanding"):
+            services.change_status(deficiency=deficiency, to=target, by=staff, note="test")
+        type(deficiency).objects.filter(pk=deficiency.pk).update(recovered=F("recoverable"))
+        deficiency.refresh_from_db()
     if target in TRANSITIONS[start]:
-        services.change_status(deficiency=deficiency, to=target, by=staff, note="test")
+        services.change_status(
+            deficiency=deficiency, to=target, by=staff, note="test", amount=D("1000.00")
+        )
         deficiency.refresh_from_db()
         assert deficiency.status == target
         assert deficiency.history.last().from_status == start
+        # The amount agreed is kept for a settlement only.
+        assert deficiency.history.last().amount == (D("1000.00") if target == "settled" else None)
     else:
         with pytest.raises(services.DeficiencyError, match="cannot become"):
             services.change_status(deficiency=deficiency, to=target, by=staff)
