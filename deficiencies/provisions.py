@@ -453,7 +453,11 @@ def decide(provisions: list[Provision], facts: Facts, today: date) -> Decision:
             decision.purchaser_cap = reason
             decision.reasons.append(reason)
         elif kind == "junior_lien_rule" and held:
-            decision.reasons.append(reason)
+            if provision.window_number:  # a sold-out junior's own window to sue
+                restrictions = True
+                _add_due(decision, provision, facts)
+            else:
+                decision.reasons.append(reason)
         elif kind == "judgment_interest" and held:
             decision.judgment_rate = provision.rate_percent
             decision.judgment_rate_reason = reason
@@ -520,6 +524,7 @@ def decide(provisions: list[Provision], facts: Facts, today: date) -> Decision:
 _DUE_KINDS = {
     "filing_window": "filing",
     "confirmation_required": "filing",
+    "junior_lien_rule": "filing",
     "limitation_period": "limitations",
     "judgment_lifetime": "judgment_expiry",
     "judgment_renewal": "judgment_renewal",

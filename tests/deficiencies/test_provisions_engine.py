@@ -296,3 +296,17 @@ def test_a_georgia_sale_needs_its_confirmation_recorded_then_counts_it():
     assert decision.verdict == p.CONDITIONAL
     assert decision.dues == []
     assert "The sale was confirmed on Feb 20, 2026." in str(decision.reasons)
+
+
+# Mass. Gen. Laws c. 244 § 17A: a note whose mortgage a prior mortgage's sale wiped out must be
+# sued on within 2 years of that sale.
+def test_a_sold_out_juniors_own_window_is_a_deadline():
+    ma = [P("MA-17A-junior", "junior_lien_rule", process="non_judicial",
+            conditions=("junior_lien",), window_number=2, window_unit="years", trigger="sale",
+            citation="Mass. Gen. Laws c. 244 § 17A")]  # fmt: skip
+    junior = F(state_code="MA", process="non_judicial", lien_position=2)
+    decision = p.decide(ma, junior, TODAY)
+    assert [(d.kind, d.due_on) for d in decision.dues] == [("filing", date(2028, 2, 1))]
+    assert decision.verdict == p.CONDITIONAL
+    first = p.decide(ma, F(state_code="MA", process="non_judicial"), TODAY)
+    assert first.dues == [] and first.verdict == p.PURSUABLE
