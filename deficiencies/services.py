@@ -566,10 +566,7 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
         if recovery.amount is None or recovery.amount <= ZERO:
             raise DeficiencyError("A recovery must be more than $0.00.")
         if recovery.amount > locked.outstanding:
-            raise DeficiencyError(
-                f"${recovery.amount:,.2f} is more than the ${locked.outstanding:,.2f} outstanding; "
-                "nothing was recorded."
-            )
+            raise DeficiencyError(_above_outstanding(locked, recovery.amount))
         recovery.deficiency = locked
         recovery.recorded_by = by
         recovery.save()
@@ -578,6 +575,23 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
             _move(locked, Status.SATISFIED, by, "Paid in full.")
             refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
     return recovery
+
+
+def _above_outstanding(deficiency: Deficiency, amount: Decimal) -> str:
+    """Why a recovery above what is outstanding is refused, naming the figures."""
+    judgment = getattr(deficiency, "judgment", None)
+    owed = format_money(deficiency.outstanding)
+    if judgment is None:
+        return f"{format_money(amount)} is more than the {owed} outstanding; nothing was recorded."
+    interest = judgment.interest_today
+    recovered = (
+        f", less {format_money(deficiency.recovered)} recovered" if deficiency.recovered else ""
+    )
+    return (
+        f"{format_money(amount)} is more than the {owed} outstanding (the judgment's "
+        f"{format_money(judgment.amount)} plus {format_money(interest)} post-judgment interest "
+        f"to today{recovered}); nothing was recorded."
+    )
 
 
 # --- state rules --------------------------------------------------------------------------------

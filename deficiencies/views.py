@@ -274,11 +274,22 @@ def record_judgment(request, pk):
         request,
         pk,
         "judgment_form",
-        lambda r, d: JudgmentForm(r.POST, prefix="judgment"),
-        lambda d, f: services.record_judgment(
-            deficiency=d, judgment=f.save(commit=False), by=request.user
-        ),
+        lambda r, d: JudgmentForm(r.POST, prefix="judgment", deficiency=d),
+        lambda d, f: _record_judgment(d, f, request.user),
         "Judgment recorded.",
+    )
+
+
+def _record_judgment(deficiency, form, by) -> str:
+    """Save the judgment; the note says when the rate is the state's fixed rate."""
+    judgment = form.save(commit=False)
+    services.record_judgment(deficiency=deficiency, judgment=judgment, by=by)
+    if not judgment.interest_rate_source:
+        return ""
+    return (
+        f"The rate was left blank: {judgment.interest_rate_source}, "
+        f"{judgment.interest_rate.normalize():f}% a year, is used. Correct it if the court set "
+        "another."
     )
 
 
