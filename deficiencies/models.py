@@ -482,6 +482,15 @@ class Deficiency(models.Model):
     def outstanding_on(self, day) -> Decimal:
         return max(self.claim_on(day) - self.recovered, Decimal("0.00"))
 
+    def owed_on(self, day) -> Decimal:
+        """What the loan owes after its sale, as totals count it: what is outstanding, or
+        $0.00 once closed, barred or extinguished."""
+        return self.outstanding_on(day) if self.counts_as_owed else Decimal("0.00")
+
+    @property
+    def owed(self) -> Decimal:
+        return self.owed_on(timezone.localdate())
+
     @property
     def counts_as_owed(self) -> bool:
         """Whether what is outstanding counts in totals: never once closed, barred or
