@@ -480,6 +480,8 @@ class Deficiency(models.Model):
         return self.outstanding_on(timezone.localdate())
 
     def outstanding_on(self, day) -> Decimal:
+        if self.status == Status.SATISFIED:
+            return Decimal("0.00")  # paid in full: interest stopped with the last payment
         return max(self.claim_on(day) - self.recovered, Decimal("0.00"))
 
     def owed_on(self, day) -> Decimal:

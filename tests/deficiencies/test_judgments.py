@@ -116,6 +116,21 @@ def test_a_levy_above_principal_and_interest_is_refused_naming_both(
     assert year_old_judgment.recovered == D("0.00")
 
 
+def test_paid_in_full_stays_paid_as_days_pass(year_old_judgment, staff):
+    from datetime import timedelta as td
+
+    d = year_old_judgment
+    services.change_status(deficiency=d, to="collecting", by=staff)
+    services.add_recovery(
+        deficiency=d,
+        recovery=Recovery(received_on=timezone.localdate(), amount=D("54500.00"), source="levy"),
+        by=staff,
+    )
+    d = Deficiency.objects.select_related("judgment").get(pk=d.pk)
+    assert d.status == "satisfied"
+    assert d.outstanding_on(timezone.localdate() + td(days=30)) == D("0.00")
+
+
 def test_the_page_shows_the_interest_and_the_outstanding_with_it(client, owner, year_old_judgment):
     client.force_login(owner)
     page = client.get(year_old_judgment.get_absolute_url()).text
@@ -171,6 +186,15 @@ def test_a_blank_rate_takes_the_states_fixed_rate_and_says_so(client, staff, sue
     assert "CPLR § 5004(a)" in judgment.interest_rate_source
     assert "The rate was left blank: New York&#x27;s fixed post-judgment rate" in response.text
     assert "9% a year, is used" in response.text
+
+
+def test_the_form_says_what_a_blank_rate_means(client, staff, sued):
+    client.force_login(staff)
+    page = client.get(sued.get_absolute_url()).text
+    assert "Left blank, the rate is New York's fixed post-judgment rate, 9% a year" in page
+    Provision.objects.filter(state_code="NY", kind="judgment_interest").delete()
+    page = client.get(sued.get_absolute_url()).text
+    assert "set no fixed post-judgment rate: enter the rate the court set" in page
 
 
 def test_a_blank_rate_without_a_state_rate_is_refused_beside_the_field(client, staff, sued):
