@@ -8,16 +8,18 @@ class DeficienciesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from deficiencies import views
+        from deficiencies import services, views
         from deficiencies.reference import ensure_provisions, ensure_state_rules
         from noteinvest.access import Role
         from noteinvest.navigation import register
-        from portfolios.panels import loan_panel, portfolio_links
+        from portfolios.panels import after_sale, liquidated_on, loan_panel, portfolio_links
 
         post_migrate.connect(ensure_state_rules, sender=self)
         post_migrate.connect(ensure_provisions, sender=self)
         loan_panel(views.loan_panel)
         portfolio_links(views.portfolio_links)
+        after_sale(services.AFTER_SALE_FIELDS)(services.owed_after_sale)
+        liquidated_on(services.liquidated_on)
         register(
             order=20, label="Deadlines", url_name="deficiencies:deadlines", key="deadlines",
             roles={Role.INVESTOR, Role.STAFF},

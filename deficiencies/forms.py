@@ -51,6 +51,8 @@ SALE_DATES = ("confirmed_on", "deed_delivered_on", "certificate_on", "redemption
 PLAUSIBLE_DEBT_MULTIPLE = 2  # a bid or net proceeds above twice the total debt
 PLAUSIBLE_VALUE_SHARE = Decimal("0.10")  # a fair market value below 10% of the UPB
 PLAUSIBLE_VALUE_MULTIPLE = 3  # ... or above 3 times it
+PLAUSIBLE_RATE = 30  # the judgment form warns above 30 % a year post-judgment interest
+PLAUSIBLE_LIFE_YEARS = 30  # ... and on an expiry more than 30 years after entry
 
 
 def bound_dates(fields, ranges: dict[str, DateRange]) -> None:
@@ -93,7 +95,29 @@ class RateField(forms.DecimalField):
         return super().to_python(value)
 
 
-class LiquidationForm(HygienicFormMixin, forms.ModelForm):
+class ConfirmFiguresMixin:
+    """Figures that are legal but unlikely are shown again with `warnings`, and saved only
+    once "I confirm these figures" (the form's `confirm_figures` field) is ticked for
+    exactly these warnings: its value is their digest, so a box ticked for other figures
+    confirms nothing."""
+
+    CONFIRM_MESSAGE = (
+        "These figures are unusual (see the warning above): check them, then tick "
+        "“I confirm these figures” to save them as typed."
+    )
+
+    @property
+    def warnings_digest(self) -> str:
+        return hashlib.sha256("\n".join(self.warnings).encode()).hexdigest()[:32]
+
+    def require_confirmation(self, data, warnings: list[str]) -> None:
+        self.warnings = warnings
+        if not warnings or data.get("confirm_figures") == self.warnings_digest:
+            return
+        self.add_error("confirm_figures", self.CONFIRM_MESSAGE)
+
+
+class LiquidationForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
     """Record or correct a liquidation. Fields that do not belong to the chosen kind are
     cleared, not stored. Figures that are legal but unlikely (PLAUSIBILITY) are shown
     again with a warning, and saved only once "I confirm these figures" is ticked."""
@@ -167,10 +191,6 @@ class LiquidationForm(HygienicFormMixin, forms.ModelForm):
         """A junior lien's form asks for the senior debt; another shows it only to say why
         what was typed there is refused."""
         return self.junior or bool(self.errors.get("senior_debt"))
-
-    @property
-    def warnings_digest(self) -> str:
-        return hashlib.sha256("\n".join(self.warnings).encode()).hexdigest()[:32]
 
     def clean(self):
         data = super().clean()
@@ -259,14 +279,7 @@ class LiquidationForm(HygienicFormMixin, forms.ModelForm):
     def _check_plausible(self, data) -> None:
         """Figures that are legal but unlikely: warn, and require the confirmation box
         ticked for exactly these warnings."""
-        self.warnings = plausibility_warnings(self.loan, data)
-        if not self.warnings or data.get("confirm_figures") == self.warnings_digest:
-            return
-        self.add_error(
-            "confirm_figures",
-            "These figures are unusual (see the warning above): check them, then tick "
-            "“I confirm these figures” to save them as typed.",
-        )
+        self.require_confirmation(data, plausibility_warnings(self.loan, data))
 
 
 def plausibility_warnings(loan, data) -> list[str]:
@@ -371,19 +384,31 @@ class SuitForm(HygienicFormMixin, forms.ModelForm):
         bound_dates(self.fields, {"filed_on": EVENT_DATES})
 
 
-class JudgmentForm(HygienicFormMixin, forms.ModelForm):
+class JudgmentForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
+    """Record a judgment. A rate left blank is the state's fixed post-judgment rate from its
+    provisions (said so, and kept with its citation); without one, the rate the court set
+    must be typed. A rate above PLAUSIBLE_RATE or an expiry more than PLAUSIBLE_LIFE_YEARS
+    after entry is saved only once confirmed."""
+
+    confirm_figures = forms.CharField(required=False, strip=True)
+
     class Meta:
         model = Judgment
         fields = ["granted_on", "amount", "interest_rate", "expires_on"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, deficiency=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.deficiency = deficiency
+        self.warnings: list[str] = []
+        self.rate_source = ""
         bound_dates(self.fields, {"granted_on": EVENT_DATES, "expires_on": EXPIRY_DATES})
-        old = self.fields["interest_rate"]
         self.fields["interest_rate"] = RateField(
-            label=old.label, required=old.required, initial=old.initial, min_value=0,
+            label="Post-judgment interest (% a year)", required=False, min_value=0,
             max_value=RATE_MAX, max_digits=7, decimal_places=4,
+            help_text="Simple interest from entry, as the court set it. Left blank: the "
+            "state's fixed post-judgment rate, where its law sets one.",
         )  # fmt: skip
+        self.fields["confirm_figures"].label = "I confirm these figures"
 
     def clean(self):
         data = super().clean()
@@ -398,7 +423,54 @@ class JudgmentForm(HygienicFormMixin, forms.ModelForm):
                     f"(here {years_from(granted, JUDGMENT_LIFE_YEARS):%Y-%m-%d}); enter the "
                     "current expiry and record a renewal when it is granted.",
                 )
+        if data.get("interest_rate") is None and "interest_rate" not in self.errors:
+            self._state_rate(data)
+        self.require_confirmation(data, self._plausibility(data))
         return data
+
+    def _state_rate(self, data) -> None:
+        """The rate left blank: the state's fixed rate from its provisions, else an error."""
+        from deficiencies.services import assessment_for
+
+        decision = assessment_for(self.deficiency) if self.deficiency else None
+        rate = decision.judgment_rate if decision else None
+        state = self.deficiency.loan.state_name if self.deficiency else "the state"
+        if rate is None:
+            self.add_error(
+                "interest_rate",
+                f"No rate: enter the rate the court set ({state}'s provisions set no fixed "
+                "post-judgment rate).",
+            )
+            return
+        reason = decision.judgment_rate_reason
+        citation = f", {reason.citation}" if reason and reason.citation else ""
+        data["interest_rate"] = rate
+        self.rate_source = f"{state}'s fixed post-judgment rate{citation}"[:300]
+
+    def _plausibility(self, data) -> list[str]:
+        warnings = []
+        rate, granted, expires = (
+            data.get("interest_rate"), data.get("granted_on"), data.get("expires_on")
+        )  # fmt: skip
+        if rate is not None and rate > PLAUSIBLE_RATE:
+            warnings.append(
+                f"The post-judgment rate ({rate.normalize():f}% a year) is above "
+                f"{PLAUSIBLE_RATE}% a year."
+            )
+        if granted and expires and expires > years_from(granted, PLAUSIBLE_LIFE_YEARS):
+            warnings.append(
+                f"The expiry ({expires:%b} {expires.day}, {expires.year}) is more than "
+                f"{PLAUSIBLE_LIFE_YEARS} years after the entry ({granted:%b} {granted.day}, "
+                f"{granted.year})."
+            )
+        return warnings
+
+    def save(self, commit=True):
+        judgment = super().save(commit=False)
+        judgment.interest_rate_source = self.rate_source
+        if commit:
+            judgment.save()
+        return judgment
 
 
 class BankruptcyForm(HygienicFormMixin, forms.ModelForm):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from noteinvest.access import Role, roles_of
 from noteinvest.money import money_field as money
@@ -394,6 +395,10 @@ class Verdict(models.TextChoices):
     UNDETERMINED = "undetermined", "Undetermined: facts or data missing"
 
 
+# Verdicts whose balance is never counted as recoverable (totals, summaries).
+NOT_RECOVERABLE = frozenset({Verdict.BARRED, Verdict.EXTINGUISHED})
+
+
 # settlements.models.Status.IN_REVIEW (settlements imports this module, so not imported).
 AGREEMENT_IN_REVIEW = "in_review"
 
@@ -490,13 +495,38 @@ class Deficiency(models.Model):
 
     @property
     def claim(self) -> Decimal:
-        """What the holder claims: the judgment's amount once granted, else the estimate."""
+        """What the holder claims today: the judgment's amount with its post-judgment interest
+        to today once granted, else the estimate."""
+        return self.claim_on(timezone.localdate())
+
+    def claim_on(self, day) -> Decimal:
         judgment = getattr(self, "judgment", None)
-        return judgment.amount if judgment else self.recoverable
+        return judgment.amount + judgment.interest_to(day) if judgment else self.recoverable
 
     @property
     def outstanding(self) -> Decimal:
-        return max(self.claim - self.recovered, Decimal("0.00"))
+        """The claim (with the judgment's interest to today) less what was recovered."""
+        return self.outstanding_on(timezone.localdate())
+
+    def outstanding_on(self, day) -> Decimal:
+        if self.status == Status.SATISFIED:
+            return Decimal("0.00")  # paid in full: interest stopped with the last payment
+        return max(self.claim_on(day) - self.recovered, Decimal("0.00"))
+
+    def owed_on(self, day) -> Decimal:
+        """What the loan owes after its sale, as totals count it: what is outstanding, or
+        $0.00 once closed, barred or extinguished."""
+        return self.outstanding_on(day) if self.counts_as_owed else Decimal("0.00")
+
+    @property
+    def owed(self) -> Decimal:
+        return self.owed_on(timezone.localdate())
+
+    @property
+    def counts_as_owed(self) -> bool:
+        """Whether what is outstanding counts in totals: never once closed, barred or
+        extinguished (their balance cannot be recovered)."""
+        return self.status not in CLOSED and self.verdict not in NOT_RECOVERABLE
 
     @property
     def allowed_statuses(self) -> tuple[str, ...]:
@@ -542,6 +572,9 @@ class Judgment(models.Model):
         validators=non_negative(), default=Decimal("0"),
     )  # fmt: skip
     expires_on = models.DateField("expires on (as entered)", null=True, blank=True)
+    # Where the rate came from when the form left it blank: the state's fixed rate and its
+    # citation ("" when the rate was typed as the court set it).
+    interest_rate_source = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [
@@ -553,6 +586,20 @@ class Judgment(models.Model):
 
     def __str__(self):
         return f"Judgment of {self.granted_on}"
+
+    def interest_to(self, day) -> Decimal:
+        """Post-judgment interest accrued from entry to `day` (simple, actual/365)."""
+        from deficiencies.calculations import judgment_interest
+
+        return judgment_interest(self.amount, self.interest_rate, self.granted_on, day)
+
+    @property
+    def interest_today(self) -> Decimal:
+        return self.interest_to(timezone.localdate())
+
+    @property
+    def interest_days(self) -> int:
+        return max((timezone.localdate() - self.granted_on).days, 0)
 
 
 class CollectionAction(models.Model):

@@ -19,6 +19,7 @@ from deficiencies import provisions as engine
 from deficiencies.models import (
     CLOSED,
     EXTINGUISHED,
+    NOT_RECOVERABLE,
     OPEN_STAGES,
     TRANSITIONS,
     Bankruptcy,
@@ -40,7 +41,7 @@ from deficiencies.models import (
 )
 from noteinvest.money import ZERO, MoneyError, check_fits, format_money
 from portfolios.choices import US_STATES
-from portfolios.models import Loan, yes_no
+from portfolios.models import Loan, Portfolio, yes_no
 from portfolios.payoff import payoff
 
 
@@ -293,9 +294,48 @@ def _deadline_rows(deficiency: Deficiency, decision) -> list[Deadline]:
     return rows
 
 
+# What a liquidated loan owes after its sale, read with the loan in the portfolio totals'
+# query (portfolios.panels.AFTER_SALE): the Loan lookups, then the figure.
+AFTER_SALE_FIELDS = (
+    "deficiency__id", "deficiency__status", "deficiency__verdict", "deficiency__recoverable",
+    "deficiency__recovered", "deficiency__judgment__amount",
+    "deficiency__judgment__interest_rate", "deficiency__judgment__granted_on",
+)  # fmt: skip
+
+
+def owed_after_sale(values: dict, as_of: date) -> Decimal | None:
+    """Deficiency.owed_on from a loan's values (AFTER_SALE_FIELDS): what is outstanding (the
+    judgment with its interest to `as_of`, else the recoverable estimate, less recovered),
+    $0.00 once closed, barred or extinguished; None when no liquidation is recorded."""
+    if values["deficiency__id"] is None:
+        return None
+    if values["deficiency__status"] in CLOSED or values["deficiency__verdict"] in NOT_RECOVERABLE:
+        return ZERO
+    amount = values["deficiency__judgment__amount"]
+    if amount is None:
+        claim = values["deficiency__recoverable"]
+    else:
+        claim = amount + calc.judgment_interest(
+            amount, values["deficiency__judgment__interest_rate"],
+            values["deficiency__judgment__granted_on"], as_of,
+        )  # fmt: skip
+    return max(claim - values["deficiency__recovered"], ZERO)
+
+
+def liquidated_on(loan) -> date | None:
+    """The date of the loan's recorded liquidation (None: none is recorded)."""
+    return (
+        LiquidationEvent.objects.filter(loan_id=loan.pk)
+        .values_list("event_date", flat=True)
+        .first()
+    )
+
+
 def touch(*portfolio_ids) -> None:
-    """Record that deficiencies of these portfolios changed (their summaries are stale)."""
+    """Record that deficiencies of these portfolios changed (their summaries are stale, and
+    so are their portfolio totals: a liquidated loan counts at what its sale left)."""
     ids = set(portfolio_ids)
+    Portfolio.touch_loans(*ids)
     PortfolioStamp.objects.bulk_create(
         [PortfolioStamp(portfolio_id=pk) for pk in ids], ignore_conflicts=True
     )
@@ -659,10 +699,7 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
         if stayed:
             raise DeficiencyError(stayed)
         if recovery.amount > locked.outstanding:
-            raise DeficiencyError(
-                f"${recovery.amount:,.2f} is more than the ${locked.outstanding:,.2f} outstanding; "
-                "nothing was recorded."
-            )
+            raise DeficiencyError(_above_outstanding(locked, recovery.amount))
         recovery.deficiency = locked
         recovery.recorded_by = by
         recovery.save()
@@ -676,6 +713,23 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
             _move(locked, Status.SATISFIED, by, paid)
             refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
     return recovery
+
+
+def _above_outstanding(deficiency: Deficiency, amount: Decimal) -> str:
+    """Why a recovery above what is outstanding is refused, naming the figures."""
+    judgment = getattr(deficiency, "judgment", None)
+    owed = format_money(deficiency.outstanding)
+    if judgment is None:
+        return f"{format_money(amount)} is more than the {owed} outstanding; nothing was recorded."
+    interest = judgment.interest_today
+    recovered = (
+        f", less {format_money(deficiency.recovered)} recovered" if deficiency.recovered else ""
+    )
+    return (
+        f"{format_money(amount)} is more than the {owed} outstanding (the judgment's "
+        f"{format_money(judgment.amount)} plus {format_money(interest)} post-judgment interest "
+        f"to today{recovered}); nothing was recorded."
+    )
 
 
 # --- state rules --------------------------------------------------------------------------------

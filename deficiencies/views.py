@@ -38,6 +38,7 @@ from deficiencies.forms import (
 )
 from deficiencies.ics import calendar_for
 from deficiencies.models import (
+    CLOSED,
     EXTINGUISHED,
     CalendarFeed,
     Deadline,
@@ -72,15 +73,17 @@ def _deficiency(request, pk) -> Deficiency:
 
 def loan_panel(request, loan) -> str:
     deficiency = (
-        Deficiency.objects.filter(loan=loan).select_related("event").first()
+        Deficiency.objects.filter(loan=loan).select_related("event", "judgment").first()
         if hasattr(loan, "pk")
         else None
     )
     if deficiency is None and not has_role(request.user, Role.STAFF):
         return ""
-    return render_to_string(
-        "deficiencies/_loan_panel.html", {"loan": loan, "deficiency": deficiency}, request=request
-    )
+    context = {"loan": loan, "deficiency": deficiency}
+    if deficiency is not None:
+        context["judgment"] = getattr(deficiency, "judgment", None)
+        context["owed"] = deficiency.owed
+    return render_to_string("deficiencies/_loan_panel.html", context, request=request)
 
 
 def portfolio_links(request, portfolio) -> list[tuple[str, str]]:
@@ -275,11 +278,22 @@ def record_judgment(request, pk):
         request,
         pk,
         "judgment_form",
-        lambda r, d: JudgmentForm(r.POST, prefix="judgment"),
-        lambda d, f: services.record_judgment(
-            deficiency=d, judgment=f.save(commit=False), by=request.user
-        ),
+        lambda r, d: JudgmentForm(r.POST, prefix="judgment", deficiency=d),
+        lambda d, f: _record_judgment(d, f, request.user),
         "Judgment recorded.",
+    )
+
+
+def _record_judgment(deficiency, form, by) -> str:
+    """Save the judgment; the note says when the rate is the state's fixed rate."""
+    judgment = form.save(commit=False)
+    services.record_judgment(deficiency=deficiency, judgment=judgment, by=by)
+    if not judgment.interest_rate_source:
+        return ""
+    return (
+        f"The rate was left blank: {judgment.interest_rate_source}, "
+        f"{judgment.interest_rate.normalize():f}% a year, is used. Correct it if the court set "
+        "another."
     )
 
 
@@ -336,26 +350,41 @@ def add_recovery(request, pk):
 
 
 def _summary(deficiencies):
-    """Totals by verdict, by regime and overall, from one grouped query."""
+    """Totals by verdict, by regime and overall, from one grouped query.
+
+    Barred and extinguished deficiencies, and closed ones, are never summed as recoverable:
+    `total` (and each regime's) counts the others only; the barred and the extinguished
+    (by their verdict or their status) have their own count and amount, the extinguished
+    one being what was left to recover when it ended (estimate less recovered)."""
     zero = Decimal("0.00")
     by_verdict: dict = {}
     by_regime: dict = {}
-    totals = {"n": 0, "total": zero, "recovered": zero, "extinguished": zero}
+    totals = {
+        "n": 0, "total": zero, "recovered": zero, "extinguished": zero, "extinguished_n": 0,
+        "barred": zero, "barred_n": 0,
+    }  # fmt: skip
     groups = (
         deficiencies.order_by()
         .values("verdict", "regime", "status")
         .annotate(n=Count("pk"), total=Sum("recoverable"), recovered=Sum("recovered"))
     )
     for g in groups:
-        for table, key in ((by_verdict, g["verdict"]), (by_regime, g["regime"])):
-            row = table.setdefault(key, {"n": 0, "total": zero})
-            row["n"] += g["n"]
-            row["total"] += g["total"]
+        row = by_verdict.setdefault(g["verdict"], {"n": 0, "total": zero})
+        row["n"] += g["n"]
+        row["total"] += g["total"]
         totals["n"] += g["n"]
-        totals["total"] += g["total"]
         totals["recovered"] += g["recovered"]
-        if g["status"] in EXTINGUISHED:
-            totals["extinguished"] += g["total"]
+        regime = by_regime.setdefault(g["regime"], {"n": 0, "total": zero})
+        regime["n"] += g["n"]
+        if g["verdict"] == Verdict.EXTINGUISHED or g["status"] in EXTINGUISHED:
+            totals["extinguished_n"] += g["n"]
+            totals["extinguished"] += max(g["total"] - g["recovered"], zero)
+        elif g["verdict"] == Verdict.BARRED:
+            totals["barred_n"] += g["n"]
+            totals["barred"] += g["total"]
+        elif g["status"] not in CLOSED:
+            totals["total"] += g["total"]
+            regime["total"] += g["total"]
     return by_verdict, by_regime, totals
 
 

@@ -19,3 +19,39 @@ def loan_panel(fn: Callable) -> Callable:
 def portfolio_links(fn: Callable) -> Callable:
     PORTFOLIO_LINKS.append(fn)
     return fn
+
+
+# A liquidated loan owes what its sale left (deficiencies registers it), not its pre-sale
+# payoff: each entry is (fields, fn), `fields` the Loan lookups read with the loan's payoff
+# fields in the same query, fn(values by field, as_of) -> what the loan owes after its sale,
+# or None when it has none recorded. Totals and the loan table use it.
+AFTER_SALE: list[tuple[tuple[str, ...], Callable]] = []
+# The loan page's payoff panel: fn(loan) -> the date of its recorded liquidation, or None.
+LIQUIDATED_ON: list[Callable] = []
+
+
+def after_sale(fields: tuple[str, ...]) -> Callable:
+    def register(fn: Callable) -> Callable:
+        AFTER_SALE.append((tuple(fields), fn))
+        return fn
+
+    return register
+
+
+def liquidated_on(fn: Callable) -> Callable:
+    LIQUIDATED_ON.append(fn)
+    return fn
+
+
+def after_sale_fields() -> tuple[str, ...]:
+    return tuple(f for fields, _ in AFTER_SALE for f in fields)
+
+
+def owed_after_sale(values: dict, as_of):
+    """What the loan owes after its sale (from `values`, which hold after_sale_fields()), or
+    None when no liquidation is recorded for it."""
+    for _fields, fn in AFTER_SALE:
+        owed = fn(values, as_of)
+        if owed is not None:
+            return owed
+    return None

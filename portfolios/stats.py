@@ -4,7 +4,8 @@ Total debt needs each loan's accrued interest, so it is computed in Python with 
 payoff functions (exact Decimal, never SQL floats). The result is cached per portfolio
 under its `loans_changed_at` stamp, which every change to its loans moves forward (the
 import and the edit services touch it; signals cover single saves and deletes), so a
-page showing the totals of 10,000 loans pays for them once per change and per day.
+page showing the totals of 10,000 loans pays for them once per change and per day. (A
+deficiency's change moves the stamp too: a liquidated loan counts at what its sale left.)
 """
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from decimal import Decimal
 from django.core.cache import cache
 
 from noteinvest.money import ZERO
+from portfolios.panels import after_sale_fields, owed_after_sale
 from portfolios.payoff import payoff
 
 PAYOFF_FIELDS = (
@@ -50,14 +52,22 @@ class _Row:
 
 
 def compute_totals(loans, as_of: date) -> dict[int, LoanTotals]:
-    """Totals per portfolio id of the loans in `loans` (a Loan queryset), uncached."""
+    """Totals per portfolio id of the loans in `loans` (a Loan queryset), uncached.
+
+    A liquidated loan counts at what it owes after its sale (portfolios.panels.AFTER_SALE:
+    the deficiency outstanding, 0 when barred, extinguished or closed), read in the same
+    query, not at its pre-sale payoff."""
     sums: dict[int, LoanTotals] = {}
     n = len(PAYOFF_FIELDS)
-    fields = (*PAYOFF_FIELDS, "purchase_price", "portfolio_id")
+    extra = after_sale_fields()
+    fields = (*PAYOFF_FIELDS, "purchase_price", "portfolio_id", *extra)
     for values in loans.order_by().values_list(*fields).iterator(chunk_size=2000):
         row = _Row(values[:n])
-        one = LoanTotals(1, row.upb, payoff(row, as_of).total, values[n] or ZERO)
-        sums[values[-1]] = sums.get(values[-1], EMPTY) + one
+        debt = owed_after_sale(dict(zip(extra, values[n + 2 :], strict=True)), as_of)
+        if debt is None:
+            debt = payoff(row, as_of).total
+        one = LoanTotals(1, row.upb, debt, values[n] or ZERO)
+        sums[values[n + 1]] = sums.get(values[n + 1], EMPTY) + one
     return sums
 
 

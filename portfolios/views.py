@@ -48,7 +48,13 @@ from portfolios.models import (
     SellerColumnMapping,
     TapeImport,
 )
-from portfolios.panels import LOAN_PANELS, PORTFOLIO_LINKS
+from portfolios.panels import (
+    LIQUIDATED_ON,
+    LOAN_PANELS,
+    PORTFOLIO_LINKS,
+    after_sale_fields,
+    owed_after_sale,
+)
 from portfolios.payoff import Payoff, payoff
 from portfolios.stats import PAYOFF_FIELDS, grand_total, portfolio_totals
 from portfolios.tape.columns import BY_KEY, COLUMNS
@@ -98,7 +104,8 @@ def filter_selects(filters) -> dict[str, str]:
 
 def loan_rows(loans, as_of: date) -> list[LoanRow]:
     """Rows for a page of `loans` (a sliced Loan queryset): two queries, whatever the page."""
-    page = [SimpleNamespace(**values) for values in loans.values(*TABLE_FIELDS)]
+    extra = after_sale_fields()  # a liquidated loan shows what its sale left
+    page = [SimpleNamespace(**values) for values in loans.values(*TABLE_FIELDS, *extra)]
     names: dict[int, list[str]] = {}
     for loan_id, name in (
         Borrower.objects.filter(loan_id__in=[loan.pk for loan in page])
@@ -111,6 +118,7 @@ def loan_rows(loans, as_of: date) -> list[LoanRow]:
     rows = []
     for loan in page:
         figures = payoff(loan, as_of)
+        owed = owed_after_sale({f: getattr(loan, f) for f in extra}, as_of) if extra else None
         rows.append(
             LoanRow(
                 loan=loan,
@@ -124,7 +132,7 @@ def loan_rows(loans, as_of: date) -> list[LoanRow]:
                 rate=percent(loan.note_rate),
                 paid_to=loan.paid_to_date.strftime("%m/%d/%Y"),
                 payoff=figures,
-                payoff_total=format_money(figures.total),
+                payoff_total=format_money(figures.total if owed is None else owed),
             )
         )
     return rows
@@ -233,13 +241,17 @@ def loan_detail(request, pk):
         Loan.objects.select_related("portfolio").prefetch_related("borrowers"), request.user, pk=pk
     )
     as_of, date_form = _as_of(request)
+    # A liquidated loan no longer accrues: its payoff is the debt at the sale, and what it
+    # owes is the deficiency (its panel).
+    sold_on = next((day for fn in LIQUIDATED_ON if (day := fn(loan))), None)
     return render(
         request,
         "portfolios/loan_detail.html",
         {
             "loan": loan,
             "portfolio": loan.portfolio,
-            "payoff": payoff(loan, as_of),
+            "payoff": payoff(loan, sold_on or as_of),
+            "sold_on": sold_on,
             "panels": [html for panel in LOAN_PANELS if (html := panel(request, loan))],
             "date_form": date_form,
             # What the user typed stays in the box, even when it is not a date.

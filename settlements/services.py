@@ -122,10 +122,15 @@ def _highest_used(prefix: str) -> int:
 
 
 def deficiency_owed(deficiency) -> Decimal:
-    """What the borrower still owes after a liquidation: the judgment if one was granted,
-    else the deficiency balance (debt less the credit), less what was recovered since."""
+    """What the borrower still owes after a liquidation: the judgment with its post-judgment
+    interest to today if one was granted, else the deficiency balance (debt less the
+    credit), less what was recovered since."""
     judgment = getattr(deficiency, "judgment", None)
-    claim = judgment.amount if judgment else deficiency.deficiency
+    claim = (
+        judgment.amount + judgment.interest_to(timezone.localdate())
+        if judgment
+        else deficiency.deficiency
+    )
     return max(claim - deficiency.recovered, Decimal("0.00"))
 
 

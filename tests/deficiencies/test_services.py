@@ -5,8 +5,10 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import F
+from django.utils import timezone
 
 from deficiencies import services
+from deficiencies.calculations import judgment_interest
 from deficiencies.models import (
     TRANSITIONS,
     Bankruptcy,
@@ -148,10 +150,14 @@ def test_suit_judgment_collection_and_two_recoveries_to_satisfied(deficiency, st
         by=staff,
     )
     d.refresh_from_db()
-    assert d.outstanding == D("600.00")
+    # The judgment's post-judgment interest (9 %, simple, from Nov 10) counts in what is owed.
+    interest = judgment_interest(D("1000.00"), D("9"), date(2026, 11, 10), timezone.localdate())
+    assert d.outstanding == D("600.00") + interest
     services.add_recovery(
         deficiency=d,
-        recovery=Recovery(received_on=date(2026, 11, 27), amount=D("600.00"), source="garnishment"),
+        recovery=Recovery(
+            received_on=date(2026, 11, 27), amount=D("600.00") + interest, source="garnishment"
+        ),
         by=staff,
     )
     d.refresh_from_db()

@@ -265,12 +265,18 @@ def test_settled_for_less_from_judgment_granted(client, staff, deficiency):
 @pytest.mark.parametrize(
     ("amount", "message"),
     [("", "Enter the amount the holder agreed to take."),
-     ("59500.00", "A settlement for less takes less than the $59,500.00 owed")],
+     ("CLAIM", "A settlement for less takes less than the {claim} owed")],
 )  # fmt: skip
 def test_a_settlement_needs_an_amount_below_the_claim_beside_its_field(
     client, staff, deficiency, amount, message
 ):
+    from noteinvest.money import format_money
+
     d = judgment_path(deficiency, staff)
+    # What is owed: the judgment with its post-judgment interest to today.
+    claim = d.claim
+    amount = f"{claim:.2f}" if amount == "CLAIM" else amount
+    message = message.format(claim=format_money(claim))
     client.force_login(staff)
     response = client.post(
         reverse("deficiencies:status", args=[d.pk]), status_post(d, "settled", amount=amount)

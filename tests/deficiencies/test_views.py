@@ -206,9 +206,37 @@ def test_portfolio_summary_splits_by_verdict_and_regime(client, owner, portfolio
     verdicts = {v.value: row for v, row in response.context["verdict_rows"]}
     assert verdicts["conditional"]["n"] == 1 and verdicts["barred"]["n"] == 1
     regimes = {r.value: row for r, row in response.context["regime_rows"]}
-    assert regimes["prohibited"]["total"] == Decimal("59500.00")
-    assert response.context["totals"]["total"] == Decimal("119000.00")
+    # The barred CA deficiency (a prohibited regime) is not summed as recoverable (issue 10).
+    assert regimes["prohibited"]["n"] == 1 and regimes["prohibited"]["total"] == Decimal("0.00")
+    assert regimes["restricted"]["total"] == Decimal("59500.00")
+    assert response.context["totals"]["total"] == Decimal("59500.00")
+    assert response.context["totals"]["barred_n"] == 1
     assert "Not legal advice" in response.text
+
+
+def test_summary_tiles_count_the_extinguished_and_never_sum_barred_as_recoverable(
+    client, owner, portfolio, staff
+):
+    record_sale(make_loan(portfolio, "NY-1"), staff)  # conditional: 59,500 recoverable
+    record_sale(
+        make_loan(portfolio, "CA-1", property_state="CA"), staff, process="non_judicial"
+    )  # barred (CCP 580d): 59,500 not recoverable
+    waived = record_sale(make_loan(portfolio, "NY-2"), staff)  # 59,500, then waived
+    change_status(deficiency=waived, to="waived", by=staff, note="Borrower deceased.")
+    covered = record_sale(make_loan(portfolio, "NY-3"), staff, price="300000.00")
+    assert covered.verdict == "extinguished"  # the bid covers the debt: nothing left
+    client.force_login(owner)
+    response = client.get(reverse("deficiencies:portfolio", args=[portfolio.pk]))
+    totals = response.context["totals"]
+    assert totals["total"] == Decimal("59500.00")
+    assert totals["extinguished_n"] == 2
+    assert totals["extinguished"] == Decimal("59500.00")
+    assert (totals["barred_n"], totals["barred"]) == (1, Decimal("59500.00"))
+    page = response.text
+    assert 'data-testid="tile-recoverable">$59,500.00<' in page
+    assert 'data-testid="tile-extinguished">2<' in page
+    assert "$59,500.00 extinguished" in page
+    assert "1 barred ($59,500.00)" in page
 
 
 def make_deficiencies(portfolio, staff, count, start=0):

@@ -1,0 +1,262 @@
+"""Judgments that grow: post-judgment interest (simple, actual/365, from entry) in what is
+outstanding and what a recovery may reach; the state's fixed rate when the form leaves it
+blank; unlikely rates and lifetimes confirmed before they are saved."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from deficiencies import services
+from deficiencies.calculations import judgment_interest
+from deficiencies.models import Deficiency, DeficiencySuit, Judgment, Provision, Recovery
+from tests.factories import make_loan, record_sale
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+# --- the figure, by hand ---------------------------------------------------------------------
+
+
+def test_fifty_thousand_at_nine_percent_for_365_days_is_4500():
+    # 50,000 × 9 % × 365 / 365 = 4,500.00
+    assert judgment_interest(D("50000.00"), D("9"), date(2025, 3, 1), date(2026, 3, 1)) == D(
+        "4500.00"
+    )
+
+
+def test_a_leap_year_span_counts_its_366_days_over_365():
+    # Mar 1, 2023 -> Mar 1, 2024 holds Feb 29, 2024: 366 days.
+    # 50,000 × 0.09 × 366 / 365 = 4,512.328767... -> 4,512.33 (half-up, once).
+    assert judgment_interest(D("50000.00"), D("9"), date(2023, 3, 1), date(2024, 3, 1)) == D(
+        "4512.33"
+    )
+    # Feb 28 -> Mar 1, 2024: two days (the 29th counts). 50,000 × 0.09 × 2 / 365 = 24.657... -> 24.66
+    assert judgment_interest(D("50000.00"), D("9"), date(2024, 2, 28), date(2024, 3, 1)) == D(
+        "24.66"
+    )
+
+
+def test_no_interest_on_the_day_of_entry_before_it_or_without_a_rate():
+    day = date(2026, 1, 10)
+    assert judgment_interest(D("50000.00"), D("9"), day, day) == D("0")
+    assert judgment_interest(D("50000.00"), D("9"), day, day - timedelta(days=5)) == D("0")
+    assert judgment_interest(D("50000.00"), D("0"), day, day + timedelta(days=30)) == D("0")
+
+
+def test_half_up_to_the_cent_once():
+    # 1,000 × 0.10 × 1 / 365 = 0.27397... -> 0.27; 1,825 × 0.10 / 365 = 0.5 exactly -> 0.50
+    assert judgment_interest(D("1000.00"), D("10"), date(2026, 1, 1), date(2026, 1, 2)) == D("0.27")
+    assert judgment_interest(D("18.25"), D("10"), date(2026, 1, 1), date(2026, 1, 2)) == D("0.01")
+
+
+# --- a judgment granted a year ago ----------------------------------------------------------
+
+
+@pytest.fixture
+def year_old_judgment(portfolio, staff):
+    """A $50,000 judgment at 9 % entered 365 days ago: $4,500.00 of interest today."""
+    today = timezone.localdate()
+    loan = make_loan(portfolio, "J-1")
+    deficiency = record_sale(loan, staff, on=today - timedelta(days=500))
+    services.record_suit(
+        deficiency=deficiency,
+        suit=DeficiencySuit(court="Supreme Court", case_number="J-1",
+                            filed_on=today - timedelta(days=450)),
+        by=staff,
+    )  # fmt: skip
+    services.record_judgment(
+        deficiency=deficiency,
+        judgment=Judgment(granted_on=today - timedelta(days=365), amount=D("50000.00"),
+                          interest_rate=D("9")),
+        by=staff,
+    )  # fmt: skip
+    return Deficiency.objects.select_related("judgment").get(pk=deficiency.pk)
+
+
+def test_outstanding_is_the_judgment_with_its_interest_less_recovered(year_old_judgment, staff):
+    d = year_old_judgment
+    assert d.claim == D("54500.00")
+    assert d.outstanding == D("54500.00")
+    services.add_recovery(
+        deficiency=d,
+        recovery=Recovery(received_on=timezone.localdate(), amount=D("1000.00"), source="levy"),
+        by=staff,
+    )
+    d = Deficiency.objects.select_related("judgment").get(pk=d.pk)
+    assert d.outstanding == D("53500.00")
+
+
+def test_a_levy_above_the_principal_but_within_the_interest_is_recorded(year_old_judgment, staff):
+    services.add_recovery(
+        deficiency=year_old_judgment,
+        recovery=Recovery(received_on=timezone.localdate(), amount=D("52000.00"), source="levy"),
+        by=staff,
+    )
+    year_old_judgment.refresh_from_db()
+    assert year_old_judgment.recovered == D("52000.00")
+
+
+def test_a_levy_above_principal_and_interest_is_refused_naming_both(
+    client, staff, year_old_judgment
+):
+    client.force_login(staff)
+    response = client.post(
+        reverse("deficiencies:recovery", args=[year_old_judgment.pk]),
+        {"recovery-received_on": timezone.localdate().isoformat(),
+         "recovery-amount": "54500.01", "recovery-source": "levy"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "more than the $54,500.00 outstanding" in response.text
+    assert "judgment&#x27;s $50,000.00 plus $4,500.00 post-judgment interest" in response.text
+    year_old_judgment.refresh_from_db()
+    assert year_old_judgment.recovered == D("0.00")
+
+
+def test_paid_in_full_stays_paid_as_days_pass(year_old_judgment, staff):
+    from datetime import timedelta as td
+
+    d = year_old_judgment
+    services.change_status(deficiency=d, to="collecting", by=staff)
+    services.add_recovery(
+        deficiency=d,
+        recovery=Recovery(received_on=timezone.localdate(), amount=D("54500.00"), source="levy"),
+        by=staff,
+    )
+    d = Deficiency.objects.select_related("judgment").get(pk=d.pk)
+    assert d.status == "satisfied"
+    assert d.outstanding_on(timezone.localdate() + td(days=30)) == D("0.00")
+
+
+def test_the_page_shows_the_interest_and_the_outstanding_with_it(client, owner, year_old_judgment):
+    client.force_login(owner)
+    page = client.get(year_old_judgment.get_absolute_url()).text
+    assert 'data-testid="judgment-interest">$4,500.00<' in page
+    assert "365 days at 9% from" in page
+    assert 'data-testid="outstanding">$54,500.00<' in page
+    assert "shown as a rate, not added" not in page
+
+
+def test_the_settlement_snapshot_owes_the_judgment_with_its_interest(year_old_judgment):
+    from settlements.services import deficiency_owed
+
+    assert deficiency_owed(year_old_judgment) == D("54500.00")
+
+
+# --- the judgment form ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sued(portfolio, staff):
+    today = timezone.localdate()
+    deficiency = record_sale(make_loan(portfolio, "J-2"), staff, on=today - timedelta(days=200))
+    services.record_suit(
+        deficiency=deficiency,
+        suit=DeficiencySuit(court="Supreme Court", case_number="J-2",
+                            filed_on=today - timedelta(days=100)),
+        by=staff,
+    )  # fmt: skip
+    return deficiency
+
+
+def judgment_post(**overrides):
+    today = timezone.localdate()
+    data = {
+        "judgment-granted_on": (today - timedelta(days=10)).isoformat(),
+        "judgment-amount": "50000.00",
+        "judgment-interest_rate": "9",
+        "judgment-expires_on": "",
+    }
+    data.update({f"judgment-{k}": v for k, v in overrides.items()})
+    return data
+
+
+def test_a_blank_rate_takes_the_states_fixed_rate_and_says_so(client, staff, sued):
+    # N.Y. CPLR § 5004(a): judgments bear 9 % a year.
+    client.force_login(staff)
+    response = client.post(
+        reverse("deficiencies:judgment", args=[sued.pk]), judgment_post(interest_rate=""),
+        follow=True,
+    )  # fmt: skip
+    judgment = Judgment.objects.get(deficiency=sued)
+    assert judgment.interest_rate == D("9")
+    assert "CPLR § 5004(a)" in judgment.interest_rate_source
+    assert "The rate was left blank: New York&#x27;s fixed post-judgment rate" in response.text
+    assert "9% a year, is used" in response.text
+
+
+def test_the_form_says_what_a_blank_rate_means(client, staff, sued):
+    client.force_login(staff)
+    page = client.get(sued.get_absolute_url()).text
+    assert "Left blank, the rate is New York's fixed post-judgment rate, 9% a year" in page
+    Provision.objects.filter(state_code="NY", kind="judgment_interest").delete()
+    page = client.get(sued.get_absolute_url()).text
+    assert "set no fixed post-judgment rate: enter the rate the court set" in page
+
+
+def test_a_blank_rate_without_a_state_rate_is_refused_beside_the_field(client, staff, sued):
+    Provision.objects.filter(state_code="NY", kind="judgment_interest").delete()
+    client.force_login(staff)
+    response = client.post(
+        reverse("deficiencies:judgment", args=[sued.pk]),
+        judgment_post(interest_rate="", amount="51234.56"),
+    )
+    assert response.status_code == 400
+    assert "No rate: enter the rate the court set" in response.text
+    assert 'value="51234.56"' in response.text
+    assert not Judgment.objects.filter(deficiency=sued).exists()
+
+
+def test_a_typed_rate_is_kept_as_the_courts(client, staff, sued):
+    client.force_login(staff)
+    client.post(
+        reverse("deficiencies:judgment", args=[sued.pk]), judgment_post(interest_rate="7.5")
+    )
+    judgment = Judgment.objects.get(deficiency=sued)
+    assert judgment.interest_rate == D("7.5")
+    assert judgment.interest_rate_source == ""
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warning"),
+    [
+        ({"interest_rate": "35"}, "The post-judgment rate (35% a year) is above 30% a year."),
+        ({"expires_on": "+31y"}, "more than 30 years after the entry"),
+    ],
+)
+def test_an_unlikely_rate_or_lifetime_is_saved_only_once_confirmed(
+    client, staff, sued, overrides, warning
+):
+    from noteinvest.dates import years_from
+
+    granted = timezone.localdate() - timedelta(days=10)
+    if overrides.get("expires_on") == "+31y":
+        overrides = {"expires_on": years_from(granted, 31).isoformat()}
+    client.force_login(staff)
+    url = reverse("deficiencies:judgment", args=[sued.pk])
+    first = client.post(url, judgment_post(**overrides))
+    assert first.status_code == 400
+    assert warning in first.text
+    assert "I confirm these figures" in first.text
+    assert not Judgment.objects.filter(deficiency=sued).exists()
+    digest = first.context["judgment_form"].warnings_digest
+    wrong = client.post(url, judgment_post(**overrides, confirm_figures="not-the-digest"))
+    assert wrong.status_code == 400
+    assert not Judgment.objects.filter(deficiency=sued).exists()
+    client.post(url, judgment_post(**overrides, confirm_figures=digest))
+    assert Judgment.objects.filter(deficiency=sued).exists()
+
+
+def test_a_plausible_rate_and_lifetime_need_no_confirmation(client, staff, sued):
+    from noteinvest.dates import years_from
+
+    granted = timezone.localdate() - timedelta(days=10)
+    client.force_login(staff)
+    client.post(
+        reverse("deficiencies:judgment", args=[sued.pk]),
+        judgment_post(interest_rate="30", expires_on=years_from(granted, 30).isoformat()),
+    )
+    assert Judgment.objects.filter(deficiency=sued).exists()
