@@ -655,6 +655,9 @@ def assess(provisions: list[Provision], facts: Facts, *, status: str, amount: De
             reasons=[Reason("The credited amount covers the total debt: there is no deficiency.")],
         )
     decision = decide(provisions, facts, today)
+    if facts.suit_filed_on or facts.judgment_granted_on:
+        # Filed: the windows to file and the limitation period no longer run.
+        decision.dues = [d for d in decision.dues if d.kind not in ("filing", "limitations")]
     if facts.judgment_granted_on:
         expiry = next((d for d in decision.dues if d.kind == "judgment_expiry"), None)
         if expiry and today > expiry.due_on:

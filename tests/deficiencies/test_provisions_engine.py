@@ -310,3 +310,13 @@ def test_a_sold_out_juniors_own_window_is_a_deadline():
     assert decision.verdict == p.CONDITIONAL
     first = p.decide(ma, F(state_code="MA", process="non_judicial"), TODAY)
     assert first.dues == [] and first.verdict == p.PURSUABLE
+
+
+def test_once_suit_is_filed_the_filing_and_limitation_dates_are_no_longer_shown():
+    rows = [*CA, P("XX-lim", "limitation_period", window_number=4, window_unit="years",
+                   trigger="default")]  # fmt: skip
+    before = p.assess(rows, F(), status="open", amount=Decimal("10"), today=date(2026, 3, 1))
+    assert {d.kind for d in before.dues} == {"filing", "limitations"}
+    filed = F(suit_filed_on=date(2026, 4, 1))
+    after = p.assess(rows, filed, status="suit_filed", amount=Decimal("10"), today=date(2026, 5, 1))
+    assert after.dues == []
