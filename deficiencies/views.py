@@ -83,6 +83,11 @@ def loan_panel(request, loan) -> str:
     if deficiency is not None:
         context["judgment"] = getattr(deficiency, "judgment", None)
         context["owed"] = deficiency.owed
+        # The reason that decided the verdict, with the section it rests on.
+        decision = services.assessment_for(deficiency)
+        context["why"] = next((r for r in decision.reasons if r.citation), None) or (
+            decision.reasons[0] if decision.reasons else None
+        )
     return render_to_string("deficiencies/_loan_panel.html", context, request=request)
 
 

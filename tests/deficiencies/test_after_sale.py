@@ -56,6 +56,9 @@ def test_a_barred_deficiency_owes_nothing_on_the_loan_page(client, owner, portfo
     page = client.get(reverse("portfolios:loan_detail", args=[loan.pk])).text
     assert 'Owed after the sale, today: <strong class="num">$0.00</strong>' in page
     assert "nothing is recoverable: barred; $59,500.00 was left unpaid" in page
+    # Why, with the section it rests on, and the attorney to confirm it with.
+    assert "(Cal. Civ. Proc. Code § 580d)" in page.split('data-testid="loan-why"')[1][:600]
+    assert "confirm it with an attorney licensed in California" in page
 
 
 def test_a_loan_without_a_liquidation_still_shows_its_payoff(client, owner, portfolio):
