@@ -173,3 +173,88 @@ def test_a_provision_does_not_apply_when_a_condition_fails(row, token):
     assert any(r.provision_id == provision.provision_id for r in decision.considered), row[
         "citation"
     ]
+
+
+# --- per state: a provision's effect reached, and one that does not apply ---------------------
+
+REACHABLE = ("bar", "fair_value_credit", "filing_window", "confirmation_required",
+             "purchaser_cap", "limitation_period", "judgment_lifetime", "enforcement_cutoff")  # fmt: skip
+JUDGMENT_DUES = {"judgment_lifetime": "judgment_expiry", "enforcement_cutoff": "enforcement_cutoff"}
+
+
+def _state_rows(state):
+    return [r for r in ROWS if r["state_code"] == state and r["kind"] in REACHABLE]
+
+
+def _effect(decision, provision) -> bool:
+    kind = {"limitation_period": "limitations", "filing_window": "filing", **JUDGMENT_DUES}.get(
+        provision.kind
+    )
+    if kind:
+        return any(d.kind == kind and d.citation == provision.citation for d in decision.dues)
+    return _reached(decision, provision)
+
+
+def _reach(row, provision, everything) -> bool:
+    """Whether the state's provisions, on facts that make this one hold, reach its effect.
+    A bar whose condition only counsel can weigh ("other:") reaches "undetermined"."""
+    facts = _facts(row, provision)
+    if provision.kind in JUDGMENT_DUES and facts is not None:
+        facts = dataclasses.replace(facts, judgment_granted_on=EVENT_DAY)
+    if facts is None:
+        if provision.kind != "bar":
+            return False
+        pending = dataclasses.replace(_facts_any(row, provision), confirmed_on=None)
+        return engine.decide([provision], pending, TODAY).verdict == engine.UNDETERMINED
+    return _effect(engine.decide(everything, facts, TODAY), provision)
+
+
+@pytest.mark.parametrize("state", sorted(JURISDICTIONS))
+def test_each_state_reaches_a_provisions_effect_and_shows_one_not_applying(state):
+    rows = _state_rows(state)
+    everything = [_provision(r) for r in ROWS if r["state_code"] == state]
+    reached = [r for r in rows if _reach(r, _provision(r), everything)]
+    assert reached, f"no provision of {state} reaches its effect"
+
+    for row in rows:
+        provision = _provision(row)
+        failable = [c for c in provision.conditions if _setting(c, False) is not None]
+        if failable:
+            facts = _facts(row, provision, failing=failable[0])
+            if facts is not None and engine.condition(failable[0], facts)[0] is False:
+                decision = engine.decide([provision], facts, TODAY)
+                assert not _effect(decision, provision), row["citation"]
+                assert any(r.provision_id == provision.provision_id for r in decision.considered)
+                return
+        facts = _facts(row, provision)
+        if facts is None:
+            continue
+        if provision.process != "any" and "foreclosure_sale" in provision.events:
+            other = "non_judicial" if provision.process == "judicial" else "judicial"
+            facts = dataclasses.replace(facts, event_type="foreclosure_sale", process=other)
+            assert not _effect(engine.decide([provision], facts, TODAY), provision), row["citation"]
+            return
+        missing = [e for e in engine.EVENTS if e not in provision.events]
+        if missing:
+            facts = dataclasses.replace(facts, event_type=missing[0], process="")
+            assert not _effect(engine.decide([provision], facts, TODAY), provision), row["citation"]
+            return
+        if provision.kind in JUDGMENT_DUES:
+            # No judgment entered: its lifetime or cutoff does not run.
+            assert not _effect(engine.decide([provision], facts, TODAY), provision), row["citation"]
+            return
+    # A state whose provisions apply to every case (DE, RI: ordinary procedure): the limitation
+    # period bars only once it has run.
+    for row in rows:
+        provision = _provision(row)
+        if provision.kind == "limitation_period" and provision.trigger in (
+            "default",
+            "acceleration",
+        ):
+            facts = _facts(row, provision)
+            (due,) = engine.decide([provision], facts, TODAY).dues
+            assert engine.decide([provision], facts, due.due_on).verdict == engine.PURSUABLE
+            later = due.due_on + timedelta(days=1)
+            assert engine.decide([provision], facts, later).verdict == engine.LIKELY_BARRED
+            return
+    pytest.fail(f"no provision of {state} has a condition, process, event or trigger to fail")
