@@ -45,7 +45,7 @@ REDEMPTION_DATES: DateRange = around_today(30, 3)
 """The end of a redemption period after a sale: it may lie ahead (at most 3 years after
 the sale, checked by the form)."""
 REDEMPTION_YEARS_MAX = 3  # the longest redemption periods after a sale are two years
-ANSWERS = ("buyer", "lender_consented")  # who bought, the short sale's consent
+ANSWERS = ("buyer", "lender_consented", "borrower_elected")  # yes / no / unknown answers
 SALE_DATES = ("confirmed_on", "deed_delivered_on", "certificate_on", "redemption_ends_on")
 # Plausibility (the liquidation form warns, and saves once the user confirms):
 PLAUSIBLE_DEBT_MULTIPLE = 2  # a bid or net proceeds above twice the total debt
@@ -132,7 +132,8 @@ class LiquidationForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
         fields = [
             "event_type", "event_date", "sale_process", "sale_price", "credit_bid", "buyer",
             "senior_debt", "confirmed_on", "deed_delivered_on", "certificate_on",
-            "redemption_ends_on", "gross_price", "net_proceeds", "lender_consented",
+            "redemption_ends_on", "borrower_elected", "gross_price", "net_proceeds",
+            "lender_consented",
             "fair_market_value", "value_source", "value_date",
         ]  # fmt: skip
         help_texts = {
@@ -153,6 +154,8 @@ class LiquidationForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
             "redemption_ends_on": "The last day the borrower may redeem, where the state "
             "gives a redemption period after the sale. Some states count their windows "
             "from it.",
+            "borrower_elected": "Whether the borrower made an election a statute offers (such "
+            "as Oklahoma's homestead election under 46 O.S. § 43). Unknown until said.",
             "lender_consented": "Whether the holder agreed to the short sale in writing. "
             "Some states' rules depend on it.",
             "fair_market_value": "Required for a deed in lieu; optional otherwise (it may limit "
@@ -175,6 +178,7 @@ class LiquidationForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
         # new event), and is shown again as stored beside any error (a select with no
         # choice would show its first one). Sent blank: unknown.
         self.fields["buyer"].required = self.fields["lender_consented"].required = False
+        self.fields["borrower_elected"].required = False
         missing = [n for n in ANSWERS if self.is_bound and self.add_prefix(n) not in self.data]
         if missing:
             self.data = self.data.copy()
@@ -235,6 +239,7 @@ class LiquidationForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
         if kind != EventType.FORECLOSURE_SALE:
             data["sale_process"], data["sale_price"], data["credit_bid"] = "", None, False
             data["buyer"], data["senior_debt"] = Buyer.UNKNOWN, None
+            data["borrower_elected"] = YesNoUnknown.UNKNOWN
             for name in SALE_DATES:
                 data[name] = None
         if kind != EventType.SHORT_SALE:

@@ -293,6 +293,12 @@ class LiquidationEvent(models.Model):
         "the holder consented to the short sale in writing", max_length=10,
         choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN,
     )  # fmt: skip
+    # A foreclosure sale: did the borrower elect a statutory protection (Oklahoma's homestead
+    # election, 46 O.S. § 43; Indiana's waiver, IC 32-29-7-5)?
+    borrower_elected = models.CharField(
+        "the borrower elected a statutory protection", max_length=10,
+        choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN,
+    )  # fmt: skip
     gross_price = money("gross sale price", null=True, blank=True)
     net_proceeds = money("net proceeds paid to the holder", null=True, blank=True)
     fair_market_value = money("fair market value", null=True, blank=True)
@@ -332,6 +338,14 @@ class LiquidationEvent(models.Model):
         if self.buyer == Buyer.THIRD_PARTY:
             return False
         return None
+
+    @property
+    def borrower_elected_flag(self) -> bool | None:
+        """Whether the borrower elected a statutory protection at a foreclosure sale (None:
+        not known, or not a sale)."""
+        if self.event_type != EventType.FORECLOSURE_SALE:
+            return None
+        return yes_no(self.borrower_elected)
 
     @property
     def lender_consented_flag(self) -> bool | None:

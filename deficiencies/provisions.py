@@ -83,6 +83,8 @@ class Facts:
     home_equity_loan: bool | None = None
     high_cost_loan: bool | None = None
     lien_position: int = 1
+    # A junior lien whose security a senior's sale wiped out (senior debt paid from the sale).
+    senior_sale: bool = False
     creditor_is_purchaser: bool | None = None
     lender_consented: bool | None = None
     borrower_elected: bool | None = None
@@ -96,6 +98,7 @@ class Facts:
     # Proceedings.
     suit_filed_on: date | None = None
     judgment_granted_on: date | None = None
+    judgment_expires_on: date | None = None  # as entered (the court's date wins)
     bankruptcy_filed_on: date | None = None
     bankruptcy_ended_on: date | None = None  # dismissed or closed without discharge
     discharged_on: date | None = None
@@ -177,6 +180,10 @@ CONDITIONS: dict[str, tuple[str, object]] = {
     "home_equity_loan": ("the loan is a home-equity loan", lambda f: f.home_equity_loan),
     "high_cost_loan": ("the loan is a high-cost loan", lambda f: f.high_cost_loan),
     "junior_lien": ("the loan is a junior lien", lambda f: f.lien_position > 1),
+    "sold_out_junior": (
+        "a senior lienholder's sale wiped out the loan's security (a sold-out junior)",
+        lambda f: f.lien_position > 1 and f.senior_sale,
+    ),
     "creditor_is_purchaser": (
         "the foreclosing creditor bought at the sale",
         lambda f: f.creditor_is_purchaser,
@@ -196,9 +203,15 @@ _DATED = re.compile(r"(loan_on_or_after|loan_before):(\d{4}-\d{2}-\d{2})", re.AS
 def known_condition(token: str) -> bool:
     """Whether a condition token is in the vocabulary (negated with `not:` or not)."""
     token = token.removeprefix("not:")
+    if match := _DATED.fullmatch(token):
+        try:
+            date.fromisoformat(match[2])
+        except ValueError:
+            return False  # 2099-13-45 is no date
+        return True
     return (
         token in CONDITIONS
-        or bool(_ACREAGE.fullmatch(token) or _DATED.fullmatch(token))
+        or bool(_ACREAGE.fullmatch(token))
         or (token.startswith("other:") and len(token) > len("other:"))
     )
 
@@ -228,9 +241,23 @@ def condition(token: str, facts: Facts) -> tuple[bool | None, str]:
     else:
         raise ValueError(f"Unknown condition {token!r}")
     if negated:
-        label = f"not: {label}"
+        label = NEGATED.get(token, f"not: {label}")
         held = None if held is None else not held
     return held, label
+
+
+# How a negated condition reads ("not:sale_confirmed").
+NEGATED = {
+    "sale_confirmed": "the court has not confirmed the sale",
+    "refinanced": "the loan did not refinance an earlier loan",
+    "junior_lien": "the loan is a first lien",
+    "sold_out_junior": "the holder's own sale (not a senior's) ended the security",
+    "borrower_elected": "the borrower did not elect the protection",
+    "purchase_money": "the loan did not pay for the property",
+    "creditor_is_purchaser": "a third party bought at the sale",
+    "owner_occupied": "the borrower did not occupy the property",
+    "homestead": "the property was not the borrower's homestead",
+}
 
 
 # --- provisions -------------------------------------------------------------------------------
@@ -658,7 +685,20 @@ def assess(provisions: list[Provision], facts: Facts, *, status: str, amount: De
     if facts.suit_filed_on or facts.judgment_granted_on:
         # Filed: the windows to file and the limitation period no longer run.
         decision.dues = [d for d in decision.dues if d.kind not in ("filing", "limitations")]
-    if facts.judgment_granted_on:
+    if facts.judgment_granted_on and facts.judgment_expires_on:
+        # The expiry the court's judgment states wins over the statute's default lifetime.
+        decision.dues = [d for d in decision.dues if d.kind != "judgment_expiry"]
+        decision.dues.append(
+            Due("judgment_expiry", facts.judgment_expires_on, "as entered from the judgment")
+        )
+    if facts.judgment_granted_on and decision.verdict == BARRED:
+        # A statute bars it: a judgment recorded here does not make it pursuable.
+        decision.reasons.append(
+            Reason(f"A judgment is recorded (granted on {_d(facts.judgment_granted_on)}), but "
+                   "the provision above bars the deficiency: have counsel review the judgment "
+                   "before collecting on it.")
+        )  # fmt: skip
+    elif facts.judgment_granted_on:
         expiry = next((d for d in decision.dues if d.kind == "judgment_expiry"), None)
         if expiry and today > expiry.due_on:
             decision.verdict = BARRED

@@ -467,3 +467,27 @@ def test_an_answer_not_sent_is_shown_again_as_stored_not_as_the_first_choice(cli
     response = record(client, new, sale_price="-1")
     assert '<option value="unknown" selected>' in str(response.context["form"]["buyer"])
     assert '<option value="unknown" selected>' in str(response.context["form"]["lender_consented"])
+
+
+def test_an_oklahoma_homestead_election_is_recorded_and_decides(client, staff, portfolio):
+    # 46 O.S. § 43: after a power-of-sale foreclosure of a homestead whose owner elected the
+    # protection, no deficiency; without the election, the fair-value rule and window apply.
+    loan = make_loan(portfolio, "OK-1", property_state="OK", occupancy="owner_occupied")
+    client.force_login(staff)
+    response = record(client, loan, sale_process="non_judicial", borrower_elected="yes")
+    assert response.status_code == 302
+    d = Deficiency.objects.get(loan=loan)
+    assert d.event.borrower_elected_flag is True
+    assert d.verdict == "barred"
+    assert "46 O.S." in client.get(d.get_absolute_url()).text
+    other = make_loan(portfolio, "OK-2", property_state="OK", occupancy="owner_occupied")
+    record(client, other, sale_process="non_judicial", borrower_elected="no")
+    assert Deficiency.objects.get(loan=other).verdict != "barred"
+
+
+def test_an_election_belongs_to_a_foreclosure_sale_only(client, staff, loan):
+    client.force_login(staff)
+    record(client, loan, event_type="deed_in_lieu", sale_process="", sale_price="",
+           fair_market_value="150000.00", value_source="bpo", value_date="2026-09-01",
+           borrower_elected="yes")  # fmt: skip
+    assert LiquidationEvent.objects.get(loan=loan).borrower_elected == "unknown"

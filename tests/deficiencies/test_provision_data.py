@@ -84,6 +84,8 @@ def _setting(token: str, hold: bool) -> dict | None:
         return {"units": 1 if hold else 4}
     if token == "sale_confirmed":  # recorded, or not yet: never "refused"
         return {"confirmed_on": EVENT_DAY} if hold else None
+    if token == "sold_out_junior":
+        return {"lien_position": 2, "senior_sale": True} if hold else {"lien_position": 1}
     if token == "junior_lien":
         return {"lien_position": 2 if hold else 1}
     if token.startswith("acreage_le_"):

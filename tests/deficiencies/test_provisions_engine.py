@@ -288,7 +288,7 @@ GA = [
 def test_a_georgia_sale_needs_its_confirmation_recorded_then_counts_it():
     pending = p.decide(GA, F(state_code="GA", process="non_judicial"), date(2026, 2, 10))
     assert pending.verdict == p.UNDETERMINED
-    assert pending.unknowns == ["not: the court confirmed the sale"]
+    assert pending.unknowns == ["the court has not confirmed the sale"]
     (due,) = pending.dues
     assert (due.kind, due.due_on) == ("filing", date(2026, 3, 3))  # 30 days from Feb 1
     confirmed = F(state_code="GA", process="non_judicial", confirmed_on=date(2026, 2, 20))
@@ -320,3 +320,53 @@ def test_once_suit_is_filed_the_filing_and_limitation_dates_are_no_longer_shown(
     filed = F(suit_filed_on=date(2026, 4, 1))
     after = p.assess(rows, filed, status="suit_filed", amount=Decimal("10"), today=date(2026, 5, 1))
     assert after.dues == []
+
+
+# --- found by a review: a judgment, a sold-out junior, a typed expiry, a bad date ---------------
+
+CA_BAR = [P("CA-580d", "bar", process="non_judicial", conditions=("not:sold_out_junior",),
+            citation="Cal. Civ. Proc. Code § 580d")]  # fmt: skip
+
+
+def test_a_judgment_does_not_make_a_barred_deficiency_pursuable():
+    facts = F(process="non_judicial", suit_filed_on=date(2026, 3, 1),
+              judgment_granted_on=date(2026, 6, 1))  # fmt: skip
+    decision = p.assess(CA_BAR, facts, status="judgment_granted", amount=Decimal("10"),
+                        today=TODAY)  # fmt: skip
+    assert decision.verdict == p.BARRED
+    assert "have counsel review the judgment" in str(decision.reasons)
+
+
+def test_a_junior_sold_out_by_a_senior_trustee_sale_is_not_barred_by_580d():
+    # Cal. Civ. Proc. Code § 580d protects against the deed of trust sold, not a sold-out junior.
+    sold_out = F(process="non_judicial", lien_position=2, senior_sale=True)
+    assert p.decide(CA_BAR, sold_out, TODAY).verdict == p.PURSUABLE
+    own_sale = F(process="non_judicial", lien_position=2, senior_sale=False)
+    assert p.decide(CA_BAR, own_sale, TODAY).verdict == p.BARRED
+    held, label = p.condition("not:sold_out_junior", own_sale)
+    assert (held, label) == (True, "the holder's own sale (not a senior's) ended the security")
+
+
+def test_the_expiry_the_judgment_states_wins_over_the_statutes_lifetime():
+    rows = [P("XX-life", "judgment_lifetime", window_number=10, window_unit="years",
+              trigger="judgment")]  # fmt: skip
+    facts = F(judgment_granted_on=date(2026, 7, 1), judgment_expires_on=date(2026, 11, 15))
+    decision = p.assess(rows, facts, status="collecting", amount=Decimal("10"), today=TODAY)
+    assert [(d.kind, d.due_on) for d in decision.dues] == [("judgment_expiry", date(2026, 11, 15))]
+    assert decision.verdict == p.BARRED
+    assert "The judgment expired on Nov 15, 2026" in str(decision.reasons[0])
+
+
+def test_a_condition_dated_on_no_calendar_day_is_refused():
+    assert not p.known_condition("loan_on_or_after:2099-13-45")
+    assert p.row_problems({"kind": "other", "events": "short_sale", "effect_note": "x",
+                           "conditions": "loan_on_or_after:2099-13-45"}) == [
+        ("conditions", "“loan_on_or_after:2099-13-45” is not in the conditions' vocabulary")
+    ]  # fmt: skip
+
+
+def test_a_negated_condition_reads_as_a_sentence():
+    assert p.condition("not:sale_confirmed", F())[1] == "the court has not confirmed the sale"
+    assert p.condition("not:refinanced", F(refinanced=False)) == (
+        True, "the loan did not refinance an earlier loan"
+    )  # fmt: skip

@@ -317,7 +317,7 @@ def test_loan_page_shows_the_verdict_with_the_attorney_warning(client, owner, de
     client.force_login(owner)
     text = client.get(deficiency.loan.get_absolute_url()).text
     assert "Pursuable with conditions" in text
-    assert "confirm with an attorney licensed in New York" in text
+    assert "confirm it with an attorney licensed in New York" in text
 
 
 def test_deadline_within_30_days_is_highlighted(client, owner, portfolio, staff):
