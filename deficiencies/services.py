@@ -753,18 +753,24 @@ RULE_FIELDS = [
 ]
 
 
+def _apply(record, data: dict, fields) -> dict:
+    """Set each of `fields` from `data` on the record; returns {field: [old, new]} changed."""
+    changes = {}
+    for name in fields:
+        old, new = getattr(record, name), data.get(name)
+        if old != new:
+            changes[name] = [_plain(old), _plain(new)]
+            setattr(record, name, new)
+    return changes
+
+
 def update_state_rule(*, rule: StateRule, data: dict, expected_version: int, by, note: str = ""):
     """Save an edited rule, keep every change (who, when, old and new), re-assess its state."""
     with transaction.atomic():
         locked = StateRule.objects.select_for_update().get(pk=rule.pk)
         if locked.version != expected_version:
             raise StaleEdit("state rule")
-        changes = {}
-        for name in RULE_FIELDS:
-            old, new = getattr(locked, name), data.get(name)
-            if old != new:
-                changes[name] = [_plain(old), _plain(new)]
-                setattr(locked, name, new)
+        changes = _apply(locked, data, RULE_FIELDS)
         if not changes:
             return locked, {}
         locked.version += 1
@@ -788,12 +794,7 @@ def update_provision(*, provision, data: dict, expected_version: int, by, note: 
         locked = Provision.objects.select_for_update().get(pk=provision.pk)
         if locked.version != expected_version:
             raise StaleEdit("provision")
-        changes = {}
-        for name in PROVISION_FIELDS:
-            old, new = getattr(locked, name), data.get(name)
-            if old != new:
-                changes[name] = [_plain(old), _plain(new)]
-                setattr(locked, name, new)
+        changes = _apply(locked, data, PROVISION_FIELDS)
         if not changes:
             return locked, {}
         if locked.reviewed_on:
