@@ -508,6 +508,12 @@ def change_status(
         locked = _locked(deficiency, expected_version)
         if to in TRANSITIONS[locked.status]:
             _check_ending(locked, to, note, amount)
+        if to == Status.PURSUING:
+            # Pursuing is an act against the stay while a case is open, and pointless
+            # against a bar.
+            refusal = stay_refusal(locked) or barred_refusal(locked, "pursuit")
+            if refusal:
+                raise DeficiencyError(refusal.replace("collection action", "pursuit"))
         _move(locked, to, by, note, amount=amount if to == Status.SETTLED else None)
         refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
     return locked
@@ -551,6 +557,9 @@ def record_suit(*, deficiency: Deficiency, suit: DeficiencySuit, by) -> Deficien
         stayed = stay_refusal(locked, suit=suit)
         if stayed:
             raise DeficiencyError(stayed)
+        barred = barred_refusal(locked, "suit")
+        if barred:
+            raise DeficiencyError(barred)
         if locked.status == Status.OPEN:
             _move(locked, Status.PURSUING, by, "Pursuit started: suit filed.")
         if locked.status != Status.PURSUING:
@@ -666,10 +675,34 @@ def stay_refusal(deficiency: Deficiency, recovery: Recovery | None = None, suit=
     )
 
 
+# Recoveries taken by enforcement: a barred deficiency may not be pursued by them.
+ENFORCED = {Recovery.Source.GARNISHMENT, Recovery.Source.LEVY, Recovery.Source.LIEN}
+
+
+def barred_refusal(deficiency: Deficiency, what: str) -> str:
+    """Why a barred deficiency refuses this act of pursuit (a collection action, a suit, an
+    enforced recovery, pursuing it), naming the reason and its section; "" otherwise. A
+    borrower's voluntary payment or a settlement is not pursuit and is accepted."""
+    if deficiency.verdict != engine.BARRED:
+        return ""
+    decision = assessment_for(deficiency)
+    if decision.verdict != engine.BARRED:
+        return ""
+    why = next((r for r in decision.reasons if r.citation), decision.reasons[0])
+    return (
+        f"The deficiency is barred: {why}. No {what} was recorded. If counsel concludes the "
+        "bar does not apply, correct the loan's or the liquidation's facts (or the state's "
+        "provision) first."
+    )
+
+
 def add_collection_action(*, deficiency: Deficiency, action: CollectionAction, by):
     with transaction.atomic():
         locked = _locked(deficiency)
         _refuse_if_extinguished(locked, "collection action")
+        barred = barred_refusal(locked, "collection action")
+        if barred:
+            raise DeficiencyError(barred)
         if locked.status in (Status.SATISFIED, Status.WRITTEN_OFF):
             raise DeficiencyError("This deficiency is closed: no collection action can start.")
         stayed = stay_refusal(locked)
@@ -701,6 +734,9 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
         stayed = stay_refusal(locked, recovery)
         if stayed:
             raise DeficiencyError(stayed)
+        barred = recovery.source in ENFORCED and barred_refusal(locked, "enforced recovery")
+        if barred:
+            raise DeficiencyError(barred)
         if recovery.amount > locked.outstanding:
             raise DeficiencyError(_above_outstanding(locked, recovery.amount))
         recovery.deficiency = locked

@@ -16,6 +16,7 @@ from deficiencies.models import (
     Bankruptcy,
     CollectionAction,
     Deficiency,
+    DeficiencySuit,
     Recovery,
     Status,
 )
@@ -342,3 +343,55 @@ def test_the_trustees_payment_in_full_satisfies_it_during_the_case(deficiency, s
     )
     deficiency.refresh_from_db()
     assert deficiency.status == "satisfied"
+
+
+# --- a barred deficiency is not pursued (found by a review) ----------------------------------
+
+
+@pytest.fixture
+def barred(portfolio, staff):
+    # Cal. Civ. Proc. Code § 580d: no deficiency after a trustee sale.
+    from tests.factories import make_loan, record_sale
+
+    loan = make_loan(portfolio, "CA-BAR", property_state="CA")
+    deficiency = record_sale(loan, staff, process="non_judicial")
+    assert deficiency.verdict == "barred"
+    return deficiency
+
+
+def test_a_barred_deficiency_refuses_actions_suits_enforced_recoveries_and_pursuit(
+    client, staff, barred
+):
+    client.force_login(staff)
+    response = client.post(reverse("deficiencies:action", args=[barred.pk]), action_post())
+    assert "The deficiency is barred" in response.content.decode()
+    assert "Cal. Civ. Proc. Code § 580d" in response.content.decode()
+    assert not barred.actions.exists()
+    garnished = client.post(reverse("deficiencies:recovery", args=[barred.pk]),
+                            recovery_post(source="garnishment"))  # fmt: skip
+    assert "No enforced recovery was recorded" in garnished.content.decode()
+    with pytest.raises(services.DeficiencyError, match="No suit was recorded"):
+        services.record_suit(
+            deficiency=barred, by=staff,
+            suit=DeficiencySuit(court="Superior Court", case_number="1", filed_on=date(2026, 11, 2)),
+        )  # fmt: skip
+    with pytest.raises(services.DeficiencyError, match="No pursuit was recorded"):
+        services.change_status(deficiency=barred, to="pursuing", by=staff)
+    barred.refresh_from_db()
+    assert (barred.status, barred.recovered) == ("open", D("0.00"))
+
+
+def test_a_barred_deficiency_still_takes_a_voluntary_payment(staff, barred):
+    services.add_recovery(
+        deficiency=barred, by=staff,
+        recovery=Recovery(received_on=date(2026, 11, 20), amount=D("100.00"), source="payment"),
+    )  # fmt: skip
+    barred.refresh_from_db()
+    assert barred.recovered == D("100.00")
+
+
+def test_an_open_case_refuses_pursuit(client, staff, deficiency):
+    client.force_login(staff)
+    file_case(client, deficiency)
+    with pytest.raises(services.DeficiencyError, match="Stayed"):
+        services.change_status(deficiency=deficiency, to="pursuing", by=staff)
