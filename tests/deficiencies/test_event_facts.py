@@ -491,3 +491,10 @@ def test_an_election_belongs_to_a_foreclosure_sale_only(client, staff, loan):
            fair_market_value="150000.00", value_source="bpo", value_date="2026-09-01",
            borrower_elected="yes")  # fmt: skip
     assert LiquidationEvent.objects.get(loan=loan).borrower_elected == "unknown"
+
+
+def test_the_form_offers_the_borrowers_election(client, staff, loan):
+    client.force_login(staff)
+    page = client.get(reverse("deficiencies:record", args=[loan.pk])).text
+    assert 'name="borrower_elected"' in page
+    assert "46 O.S. § 43" in page
