@@ -68,9 +68,14 @@ def test_log_out_from_the_user_menu_on_a_phone(browser, live_server, demo):
     page = context.new_page()
     log_in(page, live_server.url, "staff@example.com")
     page.get_by_role("button", name="Toggle navigation").click()
+    # The menu opens with an animation: wait for each step (a loaded machine is slow).
+    expect(page.locator("#userMenu")).to_be_visible()
     page.locator("#userMenu").click()
-    page.get_by_role("button", name="Log out").click()
-    expect(page.get_by_role("heading", name="You are logged out")).to_be_visible()
+    log_out = page.get_by_role("button", name="Log out")
+    expect(log_out).to_be_visible()
+    with page.expect_navigation():
+        log_out.click()
+    expect(page.get_by_role("heading", name="You are logged out")).to_be_visible(timeout=15_000)
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
     context.close()
