@@ -195,33 +195,21 @@ class Provision(models.Model):
     @property
     def window_label(self) -> str:
         """'3 months from the sale' (the trigger as the engine names it)."""
-        from deficiencies.provisions import _TRIGGER_DATES
-
-        if not self.window_number:
-            return ""
-        unit = self.window_unit if self.window_number != 1 else self.window_unit.rstrip("s")
-        what = _TRIGGER_DATES.get(self.trigger, (self.trigger.removeprefix("other:").strip(),))[0]
-        return f"{self.window_number} {unit} from {what}"
+        return self.engine().window_text
 
     def engine(self):
         """The provision as deficiencies.provisions reads it."""
         from deficiencies import provisions
 
-        return provisions.Provision(
-            provision_id=self.provision_id,
-            kind=self.kind,
-            events=tuple(e for e in self.events.split(";") if e),
-            process=self.process,
-            conditions=tuple(c for c in self.conditions.split(";") if c),
-            window_number=self.window_number,
-            window_unit=self.window_unit,
-            trigger=self.trigger,
-            rate_percent=self.rate_percent,
-            effect_note=self.effect_note,
-            citation=self.citation,
-            confidence=self.confidence,
-            verified=self.verified,
+        return provisions.Provision.from_text(
+            {f: getattr(self, f) for f in ENGINE_FIELDS} | {"verified": self.verified}
         )
+
+
+ENGINE_FIELDS = (
+    "provision_id", "kind", "events", "process", "conditions", "window_number", "window_unit",
+    "trigger", "rate_percent", "effect_note", "citation", "confidence",
+)  # fmt: skip
 
 
 class ProvisionChange(models.Model):

@@ -286,6 +286,31 @@ class Provision:
         unit = self.window_unit if self.window_number != 1 else self.window_unit.rstrip("s")
         return f"{self.window_number} {unit}"
 
+    @property
+    def window_text(self) -> str:
+        """'3 months from the sale'."""
+        return f"{self.window} from {trigger_label(self.trigger)}" if self.window else ""
+
+    @classmethod
+    def from_text(cls, row: dict) -> "Provision":
+        """A provision from its written form (a data file's row, a stored provision's
+        fields): ;-separated events and conditions, numbers as text or numbers."""
+
+        def split(text) -> tuple[str, ...]:
+            return tuple(t.strip() for t in (text or "").split(";") if t.strip())
+
+        number, rate = row.get("window_number"), row.get("rate_percent")
+        return cls(
+            provision_id=row["provision_id"], kind=row["kind"], events=split(row["events"]),
+            process=row.get("process") or "any", conditions=split(row.get("conditions")),
+            window_number=int(number) if number not in (None, "") else None,
+            window_unit=row.get("window_unit") or "", trigger=row.get("trigger") or "",
+            rate_percent=Decimal(str(rate)) if rate not in (None, "") else None,
+            effect_note=row.get("effect_note") or "", citation=row.get("citation") or "",
+            confidence=row.get("confidence") or "",
+            verified=row.get("verified") in (True, "yes"),
+        )  # fmt: skip
+
     def covers(self, facts: Facts) -> bool | None:
         """Whether it covers this event and process (None: the process is not recorded)."""
         if facts.event_type not in self.events:
@@ -376,6 +401,21 @@ _ESTIMATED_FROM_EVENT = {
     "confirmation", "deed_delivery", "certificate_of_title", "redemption_end", "default",
     "acceleration",
 }  # fmt: skip
+
+
+def trigger_label(trigger: str) -> str:
+    """How a window's trigger reads: 'the sale', 'delivery of the deed', or other: text."""
+    if trigger.startswith("other:"):
+        return trigger.removeprefix("other:").strip()
+    return _TRIGGER_DATES.get(trigger, (trigger or "the sale",))[0]
+
+
+_NO_FACTS = Facts(state_code="", state_name="", event_type="", event_date=date.min)
+
+
+def condition_label(token: str) -> str:
+    """A condition in words, whatever the facts ("the borrower is a natural person")."""
+    return condition(token, _NO_FACTS)[1]
 
 
 def _trigger(provision: Provision, facts: Facts) -> tuple[date | None, str, bool]:

@@ -7,7 +7,7 @@ investors read their own; everyone reads the state rules.
 
 import re
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -643,10 +643,9 @@ def rule_detail(request, code):
 
 def explain_conditions(provision) -> list[str]:
     """A provision's conditions as sentences ("the borrower occupied the property")."""
-    from deficiencies import provisions as engine
+    from deficiencies.provisions import condition_label
 
-    facts = engine.Facts(state_code="", state_name="", event_type="", event_date=date.min)
-    return [engine.condition(token, facts)[1] for token in provision.engine().conditions]
+    return [condition_label(token) for token in provision.engine().conditions]
 
 
 @role_required(Role.STAFF)

@@ -52,15 +52,7 @@ TODAY = date(2026, 3, 10)
 
 
 def _provision(row) -> engine.Provision:
-    return engine.Provision(
-        provision_id=row["provision_id"], kind=row["kind"],
-        events=tuple(e for e in row["events"].split(";") if e), process=row["process"] or "any",
-        conditions=tuple(c.strip() for c in row["conditions"].split(";") if c.strip()),
-        window_number=int(row["window_number"]) if row["window_number"] else None,
-        window_unit=row["window_unit"], trigger=row["trigger"],
-        rate_percent=Decimal(row["rate_percent"]) if row["rate_percent"] else None,
-        effect_note=row["effect_note"], citation=row["citation"],
-    )  # fmt: skip
+    return engine.Provision.from_text(row)
 
 
 def _setting(token: str, hold: bool) -> dict | None:
