@@ -544,9 +544,10 @@ class StateRuleForm(HygienicFormMixin, forms.ModelForm):
             "primary_foreclosure_process", "deficiency_regime", "nonjudicial_bars_deficiency",
             "purchase_money_owner_occupied_protected", "fair_value_limit",
             "filing_deadline_days_after_sale", "filing_deadline_note",
-            "statute_of_limitations_years", "notes", "source_urls", "last_reviewed_by_counsel",
-            "reviewed_by",
+            "statute_of_limitations_years", "notes", "source_urls",
         ]  # fmt: skip
+        # The reviewed-by-counsel mark is not here: only an attorney sets it
+        # (services.review_state_rule), and a staff edit clears it.
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 5}),
             "filing_deadline_note": forms.Textarea(attrs={"rows": 2}),
@@ -556,7 +557,6 @@ class StateRuleForm(HygienicFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
-        bound_dates(self.fields, {"last_reviewed_by_counsel": EVENT_DATES})
         bound_integer(self.fields, "filing_deadline_days_after_sale", 1, FILING_DAYS_MAX)
         bound_integer(self.fields, "statute_of_limitations_years", 1, LIMITATIONS_YEARS_MAX)
         cap_length(self.fields["filing_deadline_note"], NOTE_MAX)

@@ -784,8 +784,6 @@ RULE_FIELDS = [
     "statute_of_limitations_years",
     "notes",
     "source_urls",
-    "last_reviewed_by_counsel",
-    "reviewed_by",
 ]
 
 
@@ -809,6 +807,11 @@ def update_state_rule(*, rule: StateRule, data: dict, expected_version: int, by,
         changes = _apply(locked, data, RULE_FIELDS)
         if not changes:
             return locked, {}
+        if locked.last_reviewed_by_counsel:
+            # What counsel reviewed has changed: the mark goes (and the history says so).
+            reviewed = f"{locked.last_reviewed_by_counsel.isoformat()} {locked.reviewed_by}"
+            changes["reviewed by counsel"] = [reviewed.strip(), None]
+            locked.last_reviewed_by_counsel, locked.reviewed_by = None, ""
         locked.version += 1
         locked.save()
         StateRuleChange.objects.create(rule=locked, changed_by=by, changes=changes, note=note)
@@ -866,6 +869,33 @@ def review_provision(*, provision, expected_version: int, by, note: str = "") ->
         locked.reviewed_by, locked.reviewed_on = by, today
         locked.version += 1
         locked.save(update_fields=["reviewed_by", "reviewed_on", "version", "updated_at"])
+    return locked
+
+
+def review_state_rule(*, rule: StateRule, expected_version: int, by, note: str = ""):
+    """Counsel (an attorney) marks the state's rule reviewed as it reads now: today's date
+    and the attorney's name, with a history row. Only an attorney can set it; a staff edit
+    clears it (update_state_rule)."""
+    from noteinvest.access import Role, has_role
+
+    if not has_role(by, Role.ATTORNEY):
+        raise DeficiencyError("Only an attorney can mark a state rule reviewed by counsel.")
+    with transaction.atomic():
+        locked = StateRule.objects.select_for_update().get(pk=rule.pk)
+        if locked.version != expected_version:
+            raise StaleEdit("state rule")
+        today = timezone.localdate()
+        name = (by.get_full_name() or by.email)[:120]
+        reviewer = f"{name} <{by.email}>" if name != by.email else by.email
+        StateRuleChange.objects.create(
+            rule=locked, changed_by=by, note=note or "Reviewed by counsel.",
+            changes={"reviewed by counsel": [None, f"{today.isoformat()} {reviewer}"]},
+        )  # fmt: skip
+        locked.last_reviewed_by_counsel, locked.reviewed_by = today, reviewer[:200]
+        locked.version += 1
+        locked.save(
+            update_fields=["last_reviewed_by_counsel", "reviewed_by", "version", "updated_at"]
+        )
     return locked
 
 

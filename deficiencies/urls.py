@@ -21,6 +21,7 @@ urlpatterns = [
     path("rules/", views.rule_list, name="rules"),
     path("rules/<str:code>/", views.rule_detail, name="rule_detail"),
     path("rules/<str:code>/edit/", views.rule_edit, name="rule_edit"),
+    path("rules/<str:code>/review/", views.rule_review, name="rule_review"),
     path("provisions/<int:pk>/edit/", views.provision_edit, name="provision_edit"),
     path("provisions/<int:pk>/review/", views.provision_review, name="provision_review"),
 ]

@@ -699,6 +699,23 @@ def provision_review(request, pk):
     return redirect(provision)
 
 
+@role_required(Role.ATTORNEY)
+@require_POST
+def rule_review(request, code):
+    rule = get_object_or_404(StateRule, state_code=code.upper())
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        services.review_state_rule(rule=rule, expected_version=version, by=request.user)
+    except services.DeficiencyError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{rule.state_name}'s rule marked reviewed by counsel.")
+    return redirect(rule)
+
+
 @role_required(Role.STAFF)
 @require_http_methods(["GET", "POST"])
 def rule_edit(request, code):

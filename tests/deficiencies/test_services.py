@@ -270,7 +270,6 @@ def test_editing_a_state_rule_keeps_history_and_reassesses(deficiency, staff):
     data.update(
         deficiency_regime="permissive",
         filing_deadline_days_after_sale=None,
-        last_reviewed_by_counsel=date(2026, 11, 1),
     )
     rule, changes = services.update_state_rule(
         rule=rule, data=data, expected_version=rule.version, by=staff, note="Counsel review"

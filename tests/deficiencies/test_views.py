@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.timezone import localdate as today
 
 from deficiencies.models import CalendarFeed, Deficiency, LiquidationEvent, StateRule
 from deficiencies.services import change_status
@@ -175,12 +176,57 @@ def test_everyone_reads_state_rules_only_staff_edit(client, owner, attorney, sta
     rule = StateRule.objects.get(state_code="NY")
     form = client.get(url).context["form"]
     data = {k: ("" if v is None else v) for k, v in form.initial.items()}
-    data.update(version=rule.version, last_reviewed_by_counsel="2026-11-02", reviewed_by="J. Counsel, Esq.",
-                change_note="Reviewed")  # fmt: skip
+    data.update(version=rule.version, notes="Counsel's memo of Nov 2.", change_note="Memo")
     assert client.post(url, data).status_code == 302
     page = client.get(reverse("deficiencies:rule_detail", args=["NY"])).text
-    assert "Last reviewed by counsel on Nov 2, 2026" in page
+    assert "Counsel&#x27;s memo of Nov 2." in page
     assert "staff-member@example.com" in page  # who changed it, in the history
+
+
+def test_only_an_attorney_marks_a_state_rule_reviewed_and_a_staff_edit_clears_it(
+    client, owner, staff, attorney
+):
+    rule = StateRule.objects.get(state_code="NY")
+    detail = reverse("deficiencies:rule_detail", args=["NY"])
+    review = reverse("deficiencies:rule_review", args=["NY"])
+    # Staff cannot set the mark: not in their form, and the review action answers 403.
+    client.force_login(staff)
+    form = client.get(reverse("deficiencies:rule_edit", args=["NY"])).context["form"]
+    assert "last_reviewed_by_counsel" not in form.fields and "reviewed_by" not in form.fields
+    assert "Mark this rule reviewed" not in client.get(detail).text
+    data = {k: ("" if v is None else v) for k, v in form.initial.items()}
+    forged = dict(data, version=rule.version, last_reviewed_by_counsel="2026-11-02",
+                  reviewed_by="J. Counsel, Esq.")  # fmt: skip
+    client.post(reverse("deficiencies:rule_edit", args=["NY"]), forged)
+    rule.refresh_from_db()
+    assert rule.last_reviewed_by_counsel is None and rule.reviewed_by == ""
+    for user in (staff, owner):
+        client.force_login(user)
+        assert client.post(review, {"version": rule.version}).status_code == 403
+    rule.refresh_from_db()
+    assert rule.last_reviewed_by_counsel is None
+    # The attorney marks it: today's date and their name, with a history row.
+    client.force_login(attorney)
+    page = client.get(detail).text
+    assert "Mark this rule reviewed by counsel" in page
+    assert client.post(review, {"version": rule.version}).status_code == 302
+    rule.refresh_from_db()
+    assert rule.last_reviewed_by_counsel == today()
+    assert attorney.email in rule.reviewed_by
+    page = client.get(detail).text
+    assert f"Last reviewed by counsel on {today():%b} {today().day}, {today().year}" in page
+    assert rule.changes.filter(changed_by=attorney).exists()
+    # A stale version is refused without a change.
+    assert client.post(review, {"version": rule.version - 1}).status_code == 302
+    assert StateRule.objects.get(pk=rule.pk).version == rule.version
+    # A staff edit changes what counsel reviewed: the mark is cleared, and the history says so.
+    client.force_login(staff)
+    data.update(version=rule.version, notes="Amended after a new case.", change_note="Case")
+    assert client.post(reverse("deficiencies:rule_edit", args=["NY"]), data).status_code == 302
+    rule.refresh_from_db()
+    assert rule.last_reviewed_by_counsel is None and rule.reviewed_by == ""
+    cleared = rule.changes.filter(changed_by=staff).order_by("-pk").first()
+    assert cleared.changes["reviewed by counsel"][1] is None
 
 
 def test_rule_edit_refuses_a_non_web_source(client, staff):

@@ -412,6 +412,14 @@ CASES = [
         post=STAFF_FORM,
     ),
     Case(
+        "deficiencies:rule_review",
+        sided=False,
+        kwargs=lambda w, s: {"code": "NY"},
+        data={"version": "1"},
+        get=ATTORNEY_POST_ONLY_GET,
+        post=expect(logged_in(F403), attorney=OK, other_attorney=OK, inv_att=OK, staff_att=OK),
+    ),
+    Case(
         "deficiencies:provision_edit",
         sided=False,
         kwargs=lambda w, s: {"pk": _provision().pk},
