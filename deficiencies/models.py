@@ -577,6 +577,9 @@ class Judgment(models.Model):
     # Where the rate came from when the form left it blank: the state's fixed rate and its
     # citation ("" when the rate was typed as the court set it).
     interest_rate_source = models.CharField(max_length=300, blank=True)
+    # When it stops being enforceable: the expiry as entered, else the state's judgment
+    # lifetime from its provisions (kept by services.refresh). Interest stops there.
+    lapses_on = models.DateField("lapses on", null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -590,10 +593,20 @@ class Judgment(models.Model):
         return f"Judgment of {self.granted_on}"
 
     def interest_to(self, day) -> Decimal:
-        """Post-judgment interest accrued from entry to `day` (simple, actual/365)."""
+        """Post-judgment interest accrued from entry to `day` (simple, actual/365), never
+        past the day the judgment lapses."""
         from deficiencies.calculations import judgment_interest
 
-        return judgment_interest(self.amount, self.interest_rate, self.granted_on, day)
+        return judgment_interest(self.amount, self.interest_rate, self.granted_on,
+                                 self.accrues_to(day))  # fmt: skip
+
+    def accrues_to(self, day):
+        """The last day interest runs to: `day`, or the day the judgment lapsed before it."""
+        return min(day, self.lapses_on) if self.lapses_on else day
+
+    @property
+    def lapsed(self) -> bool:
+        return bool(self.lapses_on and self.lapses_on < timezone.localdate())
 
     @property
     def interest_today(self) -> Decimal:
@@ -601,7 +614,7 @@ class Judgment(models.Model):
 
     @property
     def interest_days(self) -> int:
-        return max((timezone.localdate() - self.granted_on).days, 0)
+        return max((self.accrues_to(timezone.localdate()) - self.granted_on).days, 0)
 
 
 class CollectionAction(models.Model):

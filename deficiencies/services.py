@@ -303,6 +303,7 @@ AFTER_SALE_FIELDS = (
     "deficiency__id", "deficiency__status", "deficiency__verdict", "deficiency__recoverable",
     "deficiency__recovered", "deficiency__judgment__amount",
     "deficiency__judgment__interest_rate", "deficiency__judgment__granted_on",
+    "deficiency__judgment__lapses_on",
 )  # fmt: skip
 
 
@@ -318,9 +319,11 @@ def owed_after_sale(values: dict, as_of: date) -> Decimal | None:
     if amount is None:
         claim = values["deficiency__recoverable"]
     else:
+        lapses_on = values["deficiency__judgment__lapses_on"]
         claim = amount + calc.judgment_interest(
             amount, values["deficiency__judgment__interest_rate"],
-            values["deficiency__judgment__granted_on"], as_of,
+            values["deficiency__judgment__granted_on"],
+            min(as_of, lapses_on) if lapses_on else as_of,
         )  # fmt: skip
     return max(claim - values["deficiency__recovered"], ZERO)
 
@@ -355,15 +358,23 @@ def refresh(deficiencies, today: date | None = None) -> None:
     by_state = provisions_for(*states)
     regime = dict(StateRule.objects.filter(state_code__in=states).values_list(
         "state_code", "deficiency_regime"))  # fmt: skip
-    deadlines = []
+    deadlines, lapsing = [], []
     for d in deficiencies:
         state = d.loan.property_state
         decision = _decision(d, by_state[state], today)
         d.verdict, d.regime, d.assessed_on = decision.verdict, regime.get(state, ""), today
         deadlines.extend(_deadline_rows(d, decision))
+        judgment = getattr(d, "judgment", None)
+        if judgment is not None:
+            expiry = next((x for x in decision.dues if x.kind == "judgment_expiry"), None)
+            lapses_on = judgment.expires_on or (expiry.due_on if expiry else None)
+            if judgment.lapses_on != lapses_on:
+                judgment.lapses_on = lapses_on
+                lapsing.append(judgment)
     Deficiency.objects.bulk_update(
         deficiencies, ["verdict", "regime", "assessed_on"], batch_size=500
     )
+    Judgment.objects.bulk_update(lapsing, ["lapses_on"], batch_size=500)
     Deadline.objects.filter(deficiency__in=[d.pk for d in deficiencies]).delete()
     Deadline.objects.bulk_create(deadlines, batch_size=1000)
     touch(*{d.portfolio_id for d in deficiencies})

@@ -260,3 +260,96 @@ def test_a_plausible_rate_and_lifetime_need_no_confirmation(client, staff, sued)
         judgment_post(interest_rate="30", expires_on=years_from(granted, 30).isoformat()),
     )
     assert Judgment.objects.filter(deficiency=sued).exists()
+
+
+# --- a judgment that lapsed -------------------------------------------------------------------
+
+
+@pytest.fixture
+def lapsed_judgment(portfolio, staff):
+    """A $10,000 judgment at 10 % entered Jan 1, 2024 whose expiry, as entered, was
+    Jan 1, 2025: 366 days of interest (2024 is a leap year), then none."""
+    loan = make_loan(portfolio, "J-LAPSED")
+    deficiency = record_sale(loan, staff, on=date(2023, 6, 1))
+    services.record_suit(
+        deficiency=deficiency,
+        suit=DeficiencySuit(court="Supreme Court", case_number="J-L", filed_on=date(2023, 7, 1)),
+        by=staff,
+    )
+    services.record_judgment(
+        deficiency=deficiency,
+        judgment=Judgment(granted_on=date(2024, 1, 1), amount=D("10000.00"),
+                          interest_rate=D("10"), expires_on=date(2025, 1, 1)),
+        by=staff,
+    )  # fmt: skip
+    return Deficiency.objects.select_related("judgment").get(pk=deficiency.pk)
+
+
+def test_interest_stops_the_day_the_judgment_lapses(lapsed_judgment):
+    d = lapsed_judgment
+    assert d.judgment.lapses_on == date(2025, 1, 1)
+    # 10,000 × 0.10 × 366 / 365 = 1,002.739... -> 1,002.74, whatever day it is asked on.
+    assert d.judgment.interest_today == D("1002.74")
+    assert d.judgment.interest_to(date(2030, 6, 1)) == D("1002.74")
+    assert d.judgment.interest_days == 366
+    assert d.claim == D("11002.74")
+    # Before the lapse it still runs: 10,000 × 0.10 × 182 / 365 = 498.63 to Jul 1, 2024.
+    assert d.judgment.interest_to(date(2024, 7, 1)) == D("498.63")
+
+
+def test_a_lapsed_judgment_is_barred_and_refuses_pursuit_but_takes_a_voluntary_payment(
+    lapsed_judgment, staff
+):
+    from deficiencies.models import CollectionAction
+
+    d = lapsed_judgment
+    assert d.verdict == "barred"
+    with pytest.raises(services.DeficiencyError, match="The judgment expired on Jan 1, 2025"):
+        services.add_collection_action(
+            deficiency=d,
+            action=CollectionAction(kind="bank_levy", started_on=timezone.localdate()),
+            by=staff,
+        )
+    with pytest.raises(services.DeficiencyError, match="No enforced recovery was recorded"):
+        services.add_recovery(
+            deficiency=d,
+            recovery=Recovery(received_on=timezone.localdate(), amount=D("100.00"), source="levy"),
+            by=staff,
+        )
+    services.add_recovery(
+        deficiency=d,
+        recovery=Recovery(received_on=timezone.localdate(), amount=D("100.00"), source="voluntary"),
+        by=staff,
+    )
+    d.refresh_from_db()
+    assert d.recovered == D("100.00")
+    # Never counted as owed: the loan's totals leave a barred deficiency out.
+    assert d.owed == D("0.00")
+
+
+def test_the_statutes_lifetime_sets_the_lapse_when_none_was_entered(portfolio, staff):
+    # NY: a money judgment is presumed paid after 20 years (N.Y. C.P.L.R. 211(b)); the lapse
+    # is the statute's date, kept on the judgment, and interest runs until then.
+    loan = make_loan(portfolio, "J-NY")
+    deficiency = record_sale(loan, staff, on=date(2025, 1, 10))
+    services.record_suit(
+        deficiency=deficiency,
+        suit=DeficiencySuit(court="Supreme Court", case_number="J-NY", filed_on=date(2025, 2, 1)),
+        by=staff,
+    )
+    services.record_judgment(
+        deficiency=deficiency,
+        judgment=Judgment(granted_on=date(2025, 6, 2), amount=D("20000.00"), interest_rate=D("9")),
+        by=staff,
+    )
+    judgment = Judgment.objects.get(deficiency=deficiency)
+    assert judgment.lapses_on is not None and judgment.lapses_on > date(2040, 1, 1)
+    assert judgment.expires_on is None
+
+
+def test_the_page_says_the_judgment_lapsed_and_interest_stopped(client, owner, lapsed_judgment):
+    client.force_login(owner)
+    page = client.get(reverse("deficiencies:detail", args=[lapsed_judgment.pk])).text
+    assert "It lapsed on Jan 1, 2025: it can no longer be enforced" in page
+    assert "to its lapse on 01/01/2025" in page
+    assert "$1,002.74" in page
