@@ -53,6 +53,7 @@ PLAUSIBLE_VALUE_SHARE = Decimal("0.10")  # a fair market value below 10% of the 
 PLAUSIBLE_VALUE_MULTIPLE = 3  # ... or above 3 times it
 PLAUSIBLE_RATE = 30  # the judgment form warns above 30 % a year post-judgment interest
 PLAUSIBLE_LIFE_YEARS = 30  # ... and on an expiry more than 30 years after entry
+PLAUSIBLE_JUDGMENT_MULTIPLE = Decimal("1.5")  # ... and on an amount above 1.5 × the deficiency
 
 
 def bound_dates(fields, ranges: dict[str, DateRange]) -> None:
@@ -379,14 +380,43 @@ class StatusForm(HygienicFormMixin, forms.Form):
         return data
 
 
+def _d(day) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def before_the_sale(deficiency, day, what: str) -> str:
+    """Why `what` dated `day` cannot come before the liquidation, or "": a deficiency is
+    claimed from what the sale left, so its suit and judgment follow it, except in a judicial
+    foreclosure, where the complaint (and, in some states, a judgment on the note) comes first
+    and the sale's proceeds are credited after it."""
+    event = deficiency.event if deficiency else None
+    if event is None or day is None or day >= event.event_date:
+        return ""
+    if event.event_type == "foreclosure_sale" and event.sale_process == "judicial":
+        return ""
+    return (
+        f"The {what} is dated before the {event.get_event_type_display().lower()} on "
+        f"{_d(event.event_date)}: a deficiency is claimed from what it left, so the {what} "
+        "comes after it. Check the date."
+    )
+
+
 class SuitForm(HygienicFormMixin, forms.ModelForm):
     class Meta:
         model = DeficiencySuit
         fields = ["court", "county", "case_number", "filed_on"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, deficiency=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.deficiency = deficiency
         bound_dates(self.fields, {"filed_on": EVENT_DATES})
+
+    def clean_filed_on(self):
+        filed = self.cleaned_data["filed_on"]
+        problem = before_the_sale(self.deficiency, filed, "suit")
+        if problem:
+            raise forms.ValidationError(problem)
+        return filed
 
 
 class JudgmentForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
@@ -428,10 +458,28 @@ class JudgmentForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
                     f"(here {years_from(granted, JUDGMENT_LIFE_YEARS):%Y-%m-%d}); enter the "
                     "current expiry and record a renewal when it is granted.",
                 )
+        self._check_order(granted)
         if data.get("interest_rate") is None and "interest_rate" not in self.errors:
             self._state_rate(data)
         self.require_confirmation(data, self._plausibility(data))
         return data
+
+    def _check_order(self, granted) -> None:
+        """A judgment is granted on or after its suit was filed, and after the sale (except
+        in a judicial foreclosure: before_the_sale)."""
+        if not granted or "granted_on" in self.errors:
+            return
+        suit = getattr(self.deficiency, "suit", None) if self.deficiency else None
+        if suit is not None and granted < suit.filed_on:
+            self.add_error(
+                "granted_on",
+                f"The judgment is dated before the suit was filed ({_d(suit.filed_on)}): a "
+                "judgment comes on or after its suit. Check the date.",
+            )
+            return
+        problem = before_the_sale(self.deficiency, granted, "judgment")
+        if problem:
+            self.add_error("granted_on", problem)
 
     def _state_rate(self, data) -> None:
         """The rate left blank: the state's fixed rate from its provisions, else an error."""
@@ -461,6 +509,14 @@ class JudgmentForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
             warnings.append(
                 f"The post-judgment rate ({rate.normalize():f}% a year) is above "
                 f"{PLAUSIBLE_RATE}% a year."
+            )
+        amount, base = data.get("amount"), self.deficiency.deficiency if self.deficiency else None
+        if amount and base and amount > base * PLAUSIBLE_JUDGMENT_MULTIPLE:
+            warnings.append(
+                f"The judgment ({format_money(amount)}) is more than "
+                f"{PLAUSIBLE_JUDGMENT_MULTIPLE.normalize():f} times the deficiency figured from "
+                f"the sale ({format_money(base)}): check the amount before you confirm it; what is "
+                "outstanding is counted from the judgment."
             )
         if granted and expires and expires > years_from(granted, PLAUSIBLE_LIFE_YEARS):
             warnings.append(

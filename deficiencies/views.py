@@ -270,7 +270,7 @@ def record_suit(request, pk):
         request,
         pk,
         "suit_form",
-        lambda r, d: SuitForm(r.POST, prefix="suit"),
+        lambda r, d: SuitForm(r.POST, prefix="suit", deficiency=d),
         lambda d, f: services.record_suit(deficiency=d, suit=f.save(commit=False), by=request.user),
         "Suit recorded.",
     )

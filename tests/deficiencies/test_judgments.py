@@ -225,6 +225,7 @@ def test_a_typed_rate_is_kept_as_the_courts(client, staff, sued):
     [
         ({"interest_rate": "35"}, "The post-judgment rate (35% a year) is above 30% a year."),
         ({"expires_on": "+31y"}, "more than 30 years after the entry"),
+        ({"amount": "+150%"}, "times the deficiency figured from the sale"),
     ],
 )
 def test_an_unlikely_rate_or_lifetime_is_saved_only_once_confirmed(
@@ -235,6 +236,9 @@ def test_an_unlikely_rate_or_lifetime_is_saved_only_once_confirmed(
     granted = timezone.localdate() - timedelta(days=10)
     if overrides.get("expires_on") == "+31y":
         overrides = {"expires_on": years_from(granted, 31).isoformat()}
+    if overrides.get("amount") == "+150%":
+        # A cent above 1.5 times the deficiency the sale left.
+        overrides = {"amount": str((sued.deficiency * D("1.5")).quantize(D("0.01")) + D("0.01"))}
     client.force_login(staff)
     url = reverse("deficiencies:judgment", args=[sued.pk])
     first = client.post(url, judgment_post(**overrides))
@@ -353,3 +357,60 @@ def test_the_page_says_the_judgment_lapsed_and_interest_stopped(client, owner, l
     assert "It lapsed on Jan 1, 2025: it can no longer be enforced" in page
     assert "to its lapse on 01/01/2025" in page
     assert "$1,002.74" in page
+
+
+# --- dates in order: the sale, the suit, the judgment -------------------------------------------
+
+
+def test_a_judgment_at_one_and_a_half_times_the_deficiency_needs_no_confirmation(
+    client, staff, sued
+):
+    client.force_login(staff)
+    client.post(
+        reverse("deficiencies:judgment", args=[sued.pk]),
+        judgment_post(amount=str((sued.deficiency * D("1.5")).quantize(D("0.01"), "ROUND_DOWN"))),
+    )
+    assert Judgment.objects.filter(deficiency=sued).exists()
+
+
+def test_a_judgment_before_its_suit_is_refused_beside_the_field(client, staff, sued):
+    client.force_login(staff)
+    filed = sued.suit.filed_on
+    response = client.post(
+        reverse("deficiencies:judgment", args=[sued.pk]),
+        judgment_post(granted_on=(filed - timedelta(days=1)).isoformat()),
+    )
+    assert response.status_code == 400
+    errors = " ".join(response.context["judgment_form"].errors["granted_on"])
+    assert "dated before the suit was filed" in errors
+    assert not Judgment.objects.filter(deficiency=sued).exists()
+    # The day the suit was filed is accepted (a judgment by default or consent).
+    client.post(
+        reverse("deficiencies:judgment", args=[sued.pk]),
+        judgment_post(granted_on=filed.isoformat()),
+    )
+    assert Judgment.objects.filter(deficiency=sued).exists()
+
+
+def test_a_suit_before_a_trustee_sale_is_refused_but_a_judicial_foreclosure_may_precede_it(
+    client, staff, portfolio
+):
+    today = timezone.localdate()
+    sale_day = today - timedelta(days=60)
+    trustee = record_sale(make_loan(portfolio, "J-T"), staff, on=sale_day, process="non_judicial")
+    judicial = record_sale(make_loan(portfolio, "J-J"), staff, on=sale_day, process="judicial")
+    client.force_login(staff)
+    suit = {"suit-court": "Superior Court", "suit-case_number": "S-1",
+            "suit-filed_on": (sale_day - timedelta(days=1)).isoformat()}  # fmt: skip
+    response = client.post(reverse("deficiencies:suit", args=[trustee.pk]), suit)
+    assert response.status_code == 400
+    errors = " ".join(response.context["suit_form"].errors["filed_on"])
+    assert "dated before the foreclosure sale on" in errors
+    assert not DeficiencySuit.objects.filter(deficiency=trustee).exists()
+    # A judicial foreclosure's complaint, which claims the deficiency, comes before the sale.
+    client.post(reverse("deficiencies:suit", args=[judicial.pk]), suit)
+    assert DeficiencySuit.objects.filter(deficiency=judicial).exists()
+    # After the trustee's sale, the suit is recorded.
+    client.post(reverse("deficiencies:suit", args=[trustee.pk]),
+                dict(suit, **{"suit-filed_on": sale_day.isoformat()}))  # fmt: skip
+    assert DeficiencySuit.objects.filter(deficiency=trustee).exists()
