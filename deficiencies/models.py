@@ -460,6 +460,9 @@ class Deficiency(models.Model):
     regime = models.CharField(max_length=12, choices=Regime.choices, blank=True)
     assessed_on = models.DateField(null=True, blank=True)
     recovered = money("recovered to date", default=Decimal("0.00"))
+    # A settlement for less: what the holder agreed to take in all (what was recovered before
+    # counts toward it); the rest was released. Payments under it are recoveries.
+    settled_for = money("settled for (in all)", null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -511,13 +514,25 @@ class Deficiency(models.Model):
         return self.outstanding_on(timezone.localdate())
 
     def outstanding_on(self, day) -> Decimal:
+        """What is left to receive: the claim less what was recovered; once settled for
+        less, what the settlement still has to pay; $0.00 once satisfied."""
         if self.status == Status.SATISFIED:
             return Decimal("0.00")  # paid in full: interest stopped with the last payment
+        if self.status == Status.SETTLED and self.settled_for is not None:
+            return max(self.settled_for - self.recovered, Decimal("0.00"))
         return max(self.claim_on(day) - self.recovered, Decimal("0.00"))
 
+    @property
+    def settlement_due(self) -> Decimal | None:
+        """What a settlement for less still has to pay (None: not settled for an amount)."""
+        if self.status != Status.SETTLED or self.settled_for is None:
+            return None
+        return max(self.settled_for - self.recovered, Decimal("0.00"))
+
     def owed_on(self, day) -> Decimal:
-        """What the loan owes after its sale, as totals count it: what is outstanding, or
-        $0.00 once closed, barred or extinguished."""
+        """What the loan owes after its sale, as totals count it: what is outstanding (for a
+        settlement for less, what it still has to pay), or $0.00 once closed, barred or
+        extinguished."""
         return self.outstanding_on(day) if self.counts_as_owed else Decimal("0.00")
 
     @property
@@ -527,7 +542,10 @@ class Deficiency(models.Model):
     @property
     def counts_as_owed(self) -> bool:
         """Whether what is outstanding counts in totals: never once closed, barred or
-        extinguished (their balance cannot be recovered)."""
+        extinguished (their balance cannot be recovered), except what a settlement for less
+        still has to pay (the holder's by the settlement)."""
+        if self.settlement_due is not None:
+            return True
         return self.status not in CLOSED and self.verdict not in NOT_RECOVERABLE
 
     @property

@@ -303,29 +303,46 @@ AFTER_SALE_FIELDS = (
     "deficiency__id", "deficiency__status", "deficiency__verdict", "deficiency__recoverable",
     "deficiency__recovered", "deficiency__judgment__amount",
     "deficiency__judgment__interest_rate", "deficiency__judgment__granted_on",
-    "deficiency__judgment__lapses_on",
+    "deficiency__judgment__lapses_on", "deficiency__settled_for",
 )  # fmt: skip
 
 
-def owed_after_sale(values: dict, as_of: date) -> Decimal | None:
-    """Deficiency.owed_on from a loan's values (AFTER_SALE_FIELDS): what is outstanding (the
-    judgment with its interest to `as_of`, else the recoverable estimate, less recovered),
-    $0.00 once closed, barred or extinguished; None when no liquidation is recorded."""
-    if values["deficiency__id"] is None:
-        return None
-    if values["deficiency__status"] in CLOSED or values["deficiency__verdict"] in NOT_RECOVERABLE:
+def outstanding_from(values: dict, as_of: date, prefix: str = "deficiency__") -> Decimal:
+    """Deficiency.outstanding_on from a row of values (the fields of AFTER_SALE_FIELDS, under
+    `prefix`): the judgment with its interest to `as_of` (never past its lapse), else the
+    recoverable estimate, less recovered; a settlement for less, what it still has to pay;
+    $0.00 once satisfied."""
+    status, recovered = values[f"{prefix}status"], values[f"{prefix}recovered"]
+    if status == Status.SATISFIED:
         return ZERO
-    amount = values["deficiency__judgment__amount"]
+    if status == Status.SETTLED and values[f"{prefix}settled_for"] is not None:
+        return max(values[f"{prefix}settled_for"] - recovered, ZERO)
+    amount = values[f"{prefix}judgment__amount"]
     if amount is None:
-        claim = values["deficiency__recoverable"]
+        claim = values[f"{prefix}recoverable"]
     else:
-        lapses_on = values["deficiency__judgment__lapses_on"]
+        lapses_on = values[f"{prefix}judgment__lapses_on"]
         claim = amount + calc.judgment_interest(
-            amount, values["deficiency__judgment__interest_rate"],
-            values["deficiency__judgment__granted_on"],
+            amount, values[f"{prefix}judgment__interest_rate"],
+            values[f"{prefix}judgment__granted_on"],
             min(as_of, lapses_on) if lapses_on else as_of,
         )  # fmt: skip
-    return max(claim - values["deficiency__recovered"], ZERO)
+    return max(claim - recovered, ZERO)
+
+
+def owed_after_sale(values: dict, as_of: date) -> Decimal | None:
+    """Deficiency.owed_on from a loan's values (AFTER_SALE_FIELDS): what is outstanding
+    (outstanding_from), $0.00 once closed, barred or extinguished except what a settlement for
+    less still has to pay; None when no liquidation is recorded."""
+    if values["deficiency__id"] is None:
+        return None
+    settled = (values["deficiency__status"] == Status.SETTLED
+               and values["deficiency__settled_for"] is not None)  # fmt: skip
+    if not settled and (
+        values["deficiency__status"] in CLOSED or values["deficiency__verdict"] in NOT_RECOVERABLE
+    ):
+        return ZERO
+    return outstanding_from(values, as_of)
 
 
 def liquidated_on(loan) -> date | None:
@@ -526,6 +543,8 @@ def change_status(
             if refusal:
                 raise DeficiencyError(refusal.replace("collection action", "pursuit"))
         _move(locked, to, by, note, amount=amount if to == Status.SETTLED else None)
+        if to == Status.SETTLED:
+            _bump(locked, settled_for=amount)
         refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
     return locked
 
@@ -551,6 +570,11 @@ def ending_refusal(deficiency: Deficiency, to: str, note: str = "", amount=None)
             return "amount", (
                 f"A settlement for less takes less than the {format_money(owed)} owed; "
                 "a payment of the whole is recorded as a recovery."
+            )
+        if amount < deficiency.recovered:
+            return "amount", (
+                f"The amount agreed counts what was already recovered "
+                f"({format_money(deficiency.recovered)}): enter at least that much."
             )
     return None
 
@@ -734,7 +758,8 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
     satisfies the deficiency at any open stage, with a history row naming it."""
     with transaction.atomic():
         locked = _locked(deficiency)
-        _refuse_if_extinguished(locked, "recovery")
+        if not locked.settlement_due:
+            _refuse_if_extinguished(locked, "recovery")
         if recovery.amount is None or recovery.amount <= ZERO:
             raise DeficiencyError("A recovery must be more than $0.00.")
         if recovery.source == Recovery.Source.TRUSTEE and not getattr(locked, "bankruptcy", None):
@@ -769,6 +794,12 @@ def _above_outstanding(deficiency: Deficiency, amount: Decimal) -> str:
     """Why a recovery above what is outstanding is refused, naming the figures."""
     judgment = getattr(deficiency, "judgment", None)
     owed = format_money(deficiency.outstanding)
+    if deficiency.settlement_due is not None:
+        return (
+            f"{format_money(amount)} is more than the {owed} the settlement still has to pay "
+            f"(settled for {format_money(deficiency.settled_for)} in all, less "
+            f"{format_money(deficiency.recovered)} recovered); nothing was recorded."
+        )
     if judgment is None:
         return f"{format_money(amount)} is more than the {owed} outstanding; nothing was recorded."
     interest = judgment.interest_today

@@ -14,7 +14,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Greatest
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -38,7 +39,6 @@ from deficiencies.forms import (
 )
 from deficiencies.ics import calendar_for
 from deficiencies.models import (
-    CLOSED,
     EXTINGUISHED,
     CalendarFeed,
     Deadline,
@@ -354,42 +354,78 @@ def add_recovery(request, pk):
 # --- a portfolio's deficiencies -------------------------------------------------------------------
 
 
-def _summary(deficiencies):
-    """Totals by verdict, by regime and overall, from one grouped query.
+# A deficiency whose outstanding figure needs more than its own columns: a judgment (its
+# interest to today) or a settlement for less (what it still has to pay).
+FIGURED_ONE_BY_ONE = Q(judgment__isnull=False) | Q(status=Status.SETTLED, settled_for__isnull=False)
+SUMMARY_FIELDS = (
+    "verdict", "regime", "status", "recoverable", "recovered", "judgment__amount",
+    "judgment__interest_rate", "judgment__granted_on", "judgment__lapses_on", "settled_for",
+)  # fmt: skip
+
+
+def _summary(deficiencies, today):
+    """Totals by verdict, by regime and overall, of what is outstanding today: the
+    recoverable estimate less recovered, or a judgment with its interest to today less
+    recovered (services.outstanding_from). One grouped query for the plain ones, one row
+    each for those with a judgment or a settlement for less.
 
     Barred and extinguished deficiencies, and closed ones, are never summed as recoverable:
-    `total` (and each regime's) counts the others only; the barred and the extinguished
-    (by their verdict or their status) have their own count and amount, the extinguished
-    one being what was left to recover when it ended (estimate less recovered)."""
+    `total` counts the others (and what settlements for less still have to pay, apart in
+    `settlements`), and equals the sum of the by-verdict amounts of the recoverable verdicts
+    plus `settlements`. Each verdict's amount leaves out the satisfied and written-off ones;
+    the barred and the extinguished are counted apart (an extinguished one's amount being
+    what was left to recover when it ended)."""
     zero = Decimal("0.00")
     by_verdict: dict = {}
     by_regime: dict = {}
     totals = {
         "n": 0, "total": zero, "recovered": zero, "extinguished": zero, "extinguished_n": 0,
-        "barred": zero, "barred_n": 0,
+        "barred": zero, "barred_n": 0, "settlements": zero, "settlements_n": 0,
     }  # fmt: skip
+
+    def add(verdict, regime, status, n, outstanding, recovered, settled=False):
+        row = by_verdict.setdefault(verdict, {"n": 0, "total": zero})
+        regime_row = by_regime.setdefault(regime, {"n": 0, "total": zero})
+        row["n"] += n
+        regime_row["n"] += n
+        totals["n"] += n
+        totals["recovered"] += recovered
+        if settled:  # the holder's by the settlement: counted apart, and in the total
+            totals["settlements_n"] += n
+            totals["settlements"] += outstanding
+            totals["total"] += outstanding
+            regime_row["total"] += outstanding
+            totals["extinguished_n"] += n  # the rest was released
+            return
+        if status in (Status.SATISFIED, Status.WRITTEN_OFF):
+            return
+        row["total"] += outstanding
+        if verdict == Verdict.EXTINGUISHED or status in EXTINGUISHED:
+            totals["extinguished_n"] += n
+            totals["extinguished"] += outstanding
+        elif verdict == Verdict.BARRED:
+            totals["barred_n"] += n
+            totals["barred"] += outstanding
+        else:
+            totals["total"] += outstanding
+            regime_row["total"] += outstanding
+
     groups = (
-        deficiencies.order_by()
+        deficiencies.exclude(FIGURED_ONE_BY_ONE)
+        .order_by()
         .values("verdict", "regime", "status")
-        .annotate(n=Count("pk"), total=Sum("recoverable"), recovered=Sum("recovered"))
+        .annotate(
+            n=Count("pk"),
+            outstanding=Sum(Greatest(F("recoverable") - F("recovered"), Value(zero))),
+            recovered=Sum("recovered"),
+        )
     )
     for g in groups:
-        row = by_verdict.setdefault(g["verdict"], {"n": 0, "total": zero})
-        row["n"] += g["n"]
-        row["total"] += g["total"]
-        totals["n"] += g["n"]
-        totals["recovered"] += g["recovered"]
-        regime = by_regime.setdefault(g["regime"], {"n": 0, "total": zero})
-        regime["n"] += g["n"]
-        if g["verdict"] == Verdict.EXTINGUISHED or g["status"] in EXTINGUISHED:
-            totals["extinguished_n"] += g["n"]
-            totals["extinguished"] += max(g["total"] - g["recovered"], zero)
-        elif g["verdict"] == Verdict.BARRED:
-            totals["barred_n"] += g["n"]
-            totals["barred"] += g["total"]
-        elif g["status"] not in CLOSED:
-            totals["total"] += g["total"]
-            regime["total"] += g["total"]
+        add(g["verdict"], g["regime"], g["status"], g["n"], g["outstanding"], g["recovered"])
+    for r in deficiencies.filter(FIGURED_ONE_BY_ONE).order_by().values(*SUMMARY_FIELDS):
+        outstanding = services.outstanding_from(r, today, prefix="")
+        settled = r["status"] == Status.SETTLED and r["settled_for"] is not None
+        add(r["verdict"], r["regime"], r["status"], 1, outstanding, r["recovered"], settled)
     return by_verdict, by_regime, totals
 
 
@@ -407,7 +443,7 @@ def portfolio_deficiencies(request, pk):
     key = f"deficiency-summary:{portfolio.pk}:{stamp.changed_at}:{today}".replace(" ", "T")
     summary = cache.get(key)
     if summary is None:
-        summary = _summary(every)
+        summary = _summary(every, today)
         cache.set(key, summary, timeout=6 * 3600)
     by_verdict, by_regime, totals = summary
     filters = DeficiencyFilterForm(request.GET or None)

@@ -395,3 +395,58 @@ def test_an_open_case_refuses_pursuit(client, staff, deficiency):
     file_case(client, deficiency)
     with pytest.raises(services.DeficiencyError, match="Stayed"):
         services.change_status(deficiency=deficiency, to="pursuing", by=staff)
+
+
+def test_a_settlement_for_less_takes_its_payments_and_no_more(client, staff, deficiency):
+    # 59,500 owed; 5,000 recovered; settled for 20,000 in all: 15,000 still due under it.
+    from django.utils import timezone
+
+    from deficiencies.models import Recovery
+
+    today = timezone.localdate().isoformat()
+    client.force_login(staff)
+    client.post(reverse("deficiencies:recovery", args=[deficiency.pk]),
+                recovery_post(amount="5000.00", received_on=today))  # fmt: skip
+    deficiency.refresh_from_db()
+    too_low = client.post(
+        reverse("deficiencies:status", args=[deficiency.pk]),
+        status_post(deficiency, "settled", amount="4000.00"),
+    )
+    assert "counts what was already recovered ($5,000.00)" in " ".join(
+        too_low.context["status_form"].errors["amount"]
+    )
+    response = client.post(
+        reverse("deficiencies:status", args=[deficiency.pk]),
+        status_post(deficiency, "settled", amount="20,000.00", note="Paid over three months."),
+    )
+    assert response.status_code == 302
+    d = Deficiency.objects.get(pk=deficiency.pk)
+    assert d.status == "settled" and d.settled_for == D("20000.00")
+    assert d.outstanding == D("15000.00") and d.owed == D("15000.00")
+    # A payment under the settlement is recorded, the loan owes the rest of it.
+    ok = client.post(reverse("deficiencies:recovery", args=[d.pk]),
+                     recovery_post(amount="6000.00", received_on=today))  # fmt: skip
+    assert ok.status_code == 302
+    d = Deficiency.objects.get(pk=d.pk)
+    assert d.recovered == D("11000.00") and d.outstanding == D("9000.00")
+    assert "$9,000.00" in client.get(d.loan.get_absolute_url()).text
+    page = client.get(d.get_absolute_url()).text
+    assert "$9,000.00 is still due under the settlement" in page
+    assert "Record a payment under the settlement" in page
+    # More than the settlement still has to pay is refused, naming the figures.
+    above = client.post(reverse("deficiencies:recovery", args=[d.pk]),
+                        recovery_post(amount="9000.01", received_on=today))  # fmt: skip
+    assert above.status_code == 400
+    assert "more than the $9,000.00 the settlement still has to pay" in above.text
+    assert Recovery.objects.filter(deficiency=d).count() == 2
+    # Paid: nothing is owed, and a further payment is refused as extinguished.
+    client.post(reverse("deficiencies:recovery", args=[d.pk]),
+                recovery_post(amount="9000.00", received_on=today))  # fmt: skip
+    d = Deficiency.objects.get(pk=d.pk)
+    assert d.outstanding == D("0.00") and d.owed == D("0.00")
+    with pytest.raises(services.DeficiencyError, match="extinguished"):
+        services.add_recovery(
+            deficiency=d,
+            recovery=Recovery(received_on=timezone.localdate(), amount=D("1.00"), source="payment"),
+            by=staff,
+        )

@@ -557,3 +557,62 @@ def test_an_investor_reads_the_deficiency_history_without_staff_addresses(
     assert "by NoteInvest staff" in page.text and "Demand sent." in page.text
     client.force_login(staff)
     assert staff.email in client.get(deficiency.get_absolute_url()).text
+
+
+def test_the_recoverable_tile_is_what_is_outstanding_and_agrees_with_the_verdict_rows(
+    client, owner, portfolio, staff
+):
+    from deficiencies import services
+    from deficiencies.models import DeficiencySuit, Judgment, Recovery
+
+    day = today()
+
+    def paid(deficiency, amount):
+        services.add_recovery(
+            deficiency=deficiency,
+            recovery=Recovery(received_on=day, amount=Decimal(amount), source="payment"),
+            by=staff,
+        )
+
+    plain = record_sale(make_loan(portfolio, "NY-1"), staff)  # conditional: 59,500
+    paid(plain, "9500.00")  # 59,500 − 9,500 = 50,000 outstanding
+    judged = record_sale(make_loan(portfolio, "NY-J"), staff, on=day - timedelta(days=500))
+    services.record_suit(
+        deficiency=judged,
+        suit=DeficiencySuit(
+            court="Supreme Court", case_number="J", filed_on=day - timedelta(days=400)
+        ),
+        by=staff,
+    )
+    services.record_judgment(
+        deficiency=judged,
+        judgment=Judgment(granted_on=day - timedelta(days=365), amount=Decimal("40000.00"),
+                          interest_rate=Decimal("9")),
+        by=staff,
+    )  # fmt: skip
+    paid(judged, "600.00")  # 40,000 + 40,000 × 9% × 365/365 (3,600) − 600 = 43,000
+    written = record_sale(make_loan(portfolio, "NY-W"), staff)
+    change_status(deficiency=written, to="written_off", by=staff, note="Uncollectible.")
+    record_sale(make_loan(portfolio, "CA-1", property_state="CA"), staff, process="non_judicial")
+    settled = record_sale(make_loan(portfolio, "NY-S"), staff)
+    paid(settled, "5000.00")
+    change_status(deficiency=settled, to="settled", by=staff, amount=Decimal("20000.00"))
+    # 20,000 agreed in all − 5,000 recovered = 15,000 still due under the settlement.
+
+    client.force_login(owner)
+    response = client.get(reverse("deficiencies:portfolio", args=[portfolio.pk]))
+    totals, rows = response.context["totals"], dict(response.context["verdict_rows"])
+    by_verdict = {v.value: (row or {}).get("total", Decimal("0")) for v, row in rows.items()}
+    assert by_verdict["conditional"] == Decimal("50000.00")
+    assert by_verdict["pursuable"] == Decimal("43000.00")
+    assert totals["settlements"] == Decimal("15000.00") and totals["settlements_n"] == 1
+    # 50,000 + 43,000 + 15,000: the written off and the barred are not in it.
+    assert totals["total"] == Decimal("108000.00")
+    recoverable = [v for v in by_verdict if v not in ("barred", "extinguished")]
+    assert sum(by_verdict[v] for v in recoverable) + totals["settlements"] == totals["total"]
+    assert (totals["barred_n"], totals["barred"]) == (1, Decimal("59500.00"))
+    regimes = [row for _, row in response.context["regime_rows"] if row]
+    assert sum(row["total"] for row in regimes) == totals["total"]
+    page = response.text
+    assert 'data-testid="tile-recoverable">$108,000.00<' in page
+    assert "$15,000.00 of it still due under 1 settlement for less" in page
