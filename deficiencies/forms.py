@@ -534,6 +534,52 @@ class JudgmentForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
         return judgment
 
 
+class JudgmentRenewalForm(HygienicFormMixin, forms.Form):
+    """Record a renewal (revival, extension) the court granted: when, and the renewed
+    judgment's new expiry, later than the one it replaces."""
+
+    renewed_on = forms.DateField(label="Renewed on")
+    expires_on = forms.DateField(label="Renewed judgment expires on")
+
+    def __init__(self, *args, judgment=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.judgment = judgment
+        bound_dates(self.fields, {"renewed_on": EVENT_DATES, "expires_on": EXPIRY_DATES})
+        self.fields["expires_on"].help_text = (
+            "As the renewal order (or the state's renewal statute) sets it; the judgment's "
+            "interest runs until then."
+        )
+
+    def clean(self):
+        data = super().clean()
+        renewed, expires, judgment = data.get("renewed_on"), data.get("expires_on"), self.judgment
+        if judgment is None:
+            raise forms.ValidationError("Record the judgment first: there is nothing to renew.")
+        if renewed and renewed < judgment.granted_on:
+            self.add_error(
+                "renewed_on",
+                "The renewal is dated before the judgment was granted "
+                f"({_d(judgment.granted_on)}).",
+            )
+        if expires:
+            current = judgment.lapses_on
+            if current and expires <= current:
+                self.add_error(
+                    "expires_on",
+                    f"A renewal extends the judgment: enter an expiry after the current one "
+                    f"({_d(current)}).",
+                )
+            elif renewed and expires <= renewed:
+                self.add_error("expires_on", "The expiry must come after the renewal.")
+            elif renewed and expires > years_from(renewed, JUDGMENT_LIFE_YEARS):
+                self.add_error(
+                    "expires_on",
+                    f"A renewed judgment's expiry is at most {JUDGMENT_LIFE_YEARS} years after "
+                    "the renewal.",
+                )
+        return data
+
+
 class BankruptcyForm(HygienicFormMixin, forms.ModelForm):
     class Meta:
         model = Bankruptcy

@@ -598,6 +598,9 @@ class Judgment(models.Model):
     # When it stops being enforceable: the expiry as entered, else the state's judgment
     # lifetime from its provisions (kept by services.refresh). Interest stops there.
     lapses_on = models.DateField("lapses on", null=True, blank=True, editable=False)
+    # The latest renewal (revival, extension) the court granted: `expires_on` is then the
+    # renewed judgment's expiry.
+    renewed_on = models.DateField("renewed on", null=True, blank=True)
 
     class Meta:
         constraints = [

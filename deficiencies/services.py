@@ -277,6 +277,9 @@ def _deadline_rows(deficiency: Deficiency, decision) -> list[Deadline]:
     for due in decision.dues:
         if due.kind in ("filing", "limitations") and suit:
             continue  # filed: those windows no longer run
+        renewed_on = judgment.renewed_on if judgment else None
+        if due.kind == "judgment_renewal" and renewed_on and due.due_on <= renewed_on:
+            continue  # renewed: that window was met (the new expiry is the next date)
         if due.kind not in earliest or due.due_on < earliest[due.kind].due_on:
             earliest[due.kind] = due
     rows = []
@@ -616,6 +619,31 @@ def record_judgment(*, deficiency: Deficiency, judgment: Judgment, by) -> Defici
         judgment.deficiency = locked
         judgment.save()
         _move(locked, Status.JUDGMENT_GRANTED, by, f"Judgment for ${judgment.amount:,.2f}.")
+        refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
+    return locked
+
+
+def renew_judgment(*, deficiency: Deficiency, renewed_on: date, expires_on: date, by):
+    """Record a renewal the court granted: the judgment's expiry becomes the renewed one (its
+    interest runs until then), with a history row; refused once the deficiency is closed."""
+    with transaction.atomic():
+        locked = _locked(deficiency)
+        judgment = getattr(locked, "judgment", None)
+        if judgment is None:
+            raise DeficiencyError("Record the judgment first: there is nothing to renew.")
+        if locked.status in CLOSED:
+            label = Status(locked.status).label.lower()
+            raise DeficiencyError(f"This deficiency is {label}: its judgment is not renewed here.")
+        before = judgment.lapses_on
+        judgment.renewed_on, judgment.expires_on = renewed_on, expires_on
+        judgment.save(update_fields=["renewed_on", "expires_on"])
+        was = f" (it was to lapse on {before:%b} {before.day}, {before.year})" if before else ""
+        StatusChange.objects.create(
+            deficiency=locked, from_status=locked.status, to_status=locked.status, changed_by=by,
+            note=f"Judgment renewed on {renewed_on:%b} {renewed_on.day}, {renewed_on.year}; "
+                 f"it now expires on {expires_on:%b} {expires_on.day}, {expires_on.year}{was}.",
+        )  # fmt: skip
+        _bump(locked)
         refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
     return locked
 

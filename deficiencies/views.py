@@ -30,6 +30,7 @@ from deficiencies.forms import (
     CollectionActionForm,
     DeficiencyFilterForm,
     JudgmentForm,
+    JudgmentRenewalForm,
     LiquidationForm,
     ProvisionForm,
     RecoveryForm,
@@ -201,6 +202,8 @@ def _detail_context(request, deficiency, **forms):
             status_form=forms.get("status_form") or StatusForm(deficiency=deficiency),
             suit_form=forms.get("suit_form") or SuitForm(prefix="suit"),
             judgment_form=forms.get("judgment_form") or JudgmentForm(prefix="judgment"),
+            renewal_form=forms.get("renewal_form")
+            or JudgmentRenewalForm(prefix="renewal", judgment=context["judgment"]),
             bankruptcy_form=forms.get("bankruptcy_form")
             or BankruptcyForm(prefix="bk", instance=context["bankruptcy"]),
             action_form=forms.get("action_form") or CollectionActionForm(prefix="action"),
@@ -286,6 +289,26 @@ def record_judgment(request, pk):
         lambda r, d: JudgmentForm(r.POST, prefix="judgment", deficiency=d),
         lambda d, f: _record_judgment(d, f, request.user),
         "Judgment recorded.",
+    )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def renew_judgment(request, pk):
+    return _act(
+        request,
+        pk,
+        "renewal_form",
+        lambda r, d: JudgmentRenewalForm(
+            r.POST, prefix="renewal", judgment=getattr(d, "judgment", None)
+        ),
+        lambda d, f: services.renew_judgment(
+            deficiency=d,
+            renewed_on=f.cleaned_data["renewed_on"],
+            expires_on=f.cleaned_data["expires_on"],
+            by=request.user,
+        ),  # fmt: skip
+        "Renewal recorded.",
     )
 
 

@@ -414,3 +414,63 @@ def test_a_suit_before_a_trustee_sale_is_refused_but_a_judicial_foreclosure_may_
     client.post(reverse("deficiencies:suit", args=[trustee.pk]),
                 dict(suit, **{"suit-filed_on": sale_day.isoformat()}))  # fmt: skip
     assert DeficiencySuit.objects.filter(deficiency=trustee).exists()
+
+
+# --- a renewal the court granted ------------------------------------------------------------
+
+
+def renewal_post(renewed_on, expires_on):
+    return {"renewal-renewed_on": str(renewed_on), "renewal-expires_on": str(expires_on)}
+
+
+def test_a_renewal_moves_the_expiry_and_the_interest_runs_on(client, staff, lapsed_judgment):
+    # Lapsed on Jan 1, 2025 as entered; the court revived it on Dec 15, 2024 to Jan 1, 2035.
+    d = lapsed_judgment
+    client.force_login(staff)
+    url = reverse("deficiencies:judgment_renewal", args=[d.pk])
+    assert client.post(url, renewal_post("2024-12-15", "2035-01-01")).status_code == 302
+    judgment = Judgment.objects.get(deficiency=d)
+    assert judgment.renewed_on == date(2024, 12, 15)
+    assert (judgment.expires_on, judgment.lapses_on) == (date(2035, 1, 1), date(2035, 1, 1))
+    d = Deficiency.objects.select_related("judgment").get(pk=d.pk)
+    assert d.verdict == "pursuable"  # enforceable again until 2035
+    # Interest runs to today: 10,000 × 10% × days / 365, past the old lapse.
+    days = (timezone.localdate() - date(2024, 1, 1)).days
+    assert d.judgment.interest_days == days
+    assert d.judgment.interest_today == judgment_interest(
+        D("10000.00"), D("10"), date(2024, 1, 1), timezone.localdate()
+    )
+    assert d.deadlines.filter(kind="judgment_expiry", due_on=date(2035, 1, 1)).exists()
+    page = client.get(d.get_absolute_url()).text
+    assert "Renewed on Dec 15, 2024." in page
+    assert "Judgment renewed on Dec 15, 2024; it now expires on Jan 1, 2035" in page
+
+
+@pytest.mark.parametrize(
+    ("renewed", "expires", "field", "message"),
+    [
+        ("2023-12-31", "2035-01-01", "renewed_on", "before the judgment was granted (Jan 1, 2024)"),
+        ("2024-12-15", "2024-12-31", "expires_on", "after the current one (Jan 1, 2025)"),
+        ("2024-12-15", "9999-12-31", "expires_on", ""),
+    ],
+)
+def test_a_renewal_out_of_order_is_refused_beside_its_field(
+    client, staff, lapsed_judgment, renewed, expires, field, message
+):
+    client.force_login(staff)
+    response = client.post(
+        reverse("deficiencies:judgment_renewal", args=[lapsed_judgment.pk]),
+        renewal_post(renewed, expires),
+    )
+    assert response.status_code == 400
+    errors = " ".join(response.context["renewal_form"].errors[field])
+    assert message in errors and errors
+    judgment = Judgment.objects.get(deficiency=lapsed_judgment)
+    assert judgment.renewed_on is None and judgment.expires_on == date(2025, 1, 1)
+
+
+def test_a_renewal_without_a_judgment_is_refused(staff, sued):
+    with pytest.raises(services.DeficiencyError, match="nothing to renew"):
+        services.renew_judgment(
+            deficiency=sued, renewed_on=date(2026, 1, 1), expires_on=date(2036, 1, 1), by=staff
+        )

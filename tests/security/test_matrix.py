@@ -350,7 +350,15 @@ CASES = [
             get=STAFF_POST_ONLY_GET,
             post=STAFF_FORM,
         )
-        for name in ("status", "suit", "judgment", "bankruptcy", "action", "recovery")
+        for name in (
+            "status",
+            "suit",
+            "judgment",
+            "judgment_renewal",
+            "bankruptcy",
+            "action",
+            "recovery",
+        )
     ),
     Case(
         "deficiencies:portfolio",
