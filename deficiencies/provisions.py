@@ -351,6 +351,7 @@ class Decision:
     reasons: list[Reason] = field(default_factory=list)
     considered: list[Reason] = field(default_factory=list)  # covered, conditions not met
     unknowns: list[str] = field(default_factory=list)  # facts that would decide
+    for_counsel: list[str] = field(default_factory=list)  # conditions the app cannot record
     dues: list[Due] = field(default_factory=list)
     fair_value: Reason | None = None  # the fair-value credit that applies
     fair_value_unknown: str = ""  # why it may or may not apply
@@ -363,6 +364,32 @@ class Decision:
 
 def _d(day: date) -> str:
     return f"{day:%b} {day.day}, {day.year}"
+
+
+def _split(provision: Provision, missing: list[str]) -> tuple[list[str], list[str]]:
+    """(facts the user can record, conditions only counsel can weigh) among `missing`."""
+    counsel = {
+        condition(token, _NO_FACTS)[1] for token in provision.conditions
+        if token.removeprefix("not:").startswith("other:")
+    }  # fmt: skip
+    return [m for m in missing if m not in counsel], [m for m in missing if m in counsel]
+
+
+def _what_to_do(recordable: list[str], counsel: list[str]) -> str:
+    if recordable and counsel:
+        return "record the facts asked, and counsel decides the rest, to get a verdict"
+    if counsel:
+        return "the app does not record this; counsel decides whether it holds"
+    return "record it to get a verdict"
+
+
+def _note_missing(decision: "Decision", provision: Provision, missing: list[str]) -> str:
+    """Add what is missing to the decision (facts to record, conditions for counsel) and say
+    what to do about it."""
+    recordable, counsel = _split(provision, missing)
+    decision.unknowns.extend(m for m in recordable if m not in decision.unknowns)
+    decision.for_counsel.extend(m for m in counsel if m not in decision.for_counsel)
+    return _what_to_do(recordable, counsel)
 
 
 def _held(provision: Provision, facts: Facts) -> tuple[bool | None, list[str], list[str]]:
@@ -496,11 +523,11 @@ def decide(provisions: list[Provision], facts: Facts, today: date) -> Decision:
             if held:
                 decision.fair_value = reason
             else:
+                todo = _note_missing(decision, provision, missing)
                 decision.fair_value_unknown = (
                     f"A fair-value credit applies if {', and '.join(missing)} "
-                    f"({provision.citation}): record it."
+                    f"({provision.citation}): {todo}."
                 )
-                decision.unknowns.extend(m for m in missing if m not in decision.unknowns)
         elif kind == "confirmation_required" and held:
             restrictions = True
             if provision.window_number and not facts.confirmed_on:
@@ -545,12 +572,11 @@ def decide(provisions: list[Provision], facts: Facts, today: date) -> Decision:
         return decision
     if bars_unknown or process_unknown:
         for provision, missing in bars_unknown:
-            decision.unknowns.extend(m for m in missing if m not in decision.unknowns)
+            todo = _note_missing(decision, provision, missing)
             decision.reasons.insert(
                 0,
                 Reason(f"{provision.effect_note} It applies if {', and '.join(missing)}: "
-                       "record it to get a verdict.", provision.citation,
-                       provision.provision_id),
+                       f"{todo}.", provision.citation, provision.provision_id),
             )  # fmt: skip
         if process_unknown:
             decision.unknowns.append("the foreclosure process of the sale")
@@ -610,10 +636,14 @@ def _add_due(decision: Decision, provision: Provision, facts: Facts) -> None:
     if start is None:
         if kind.startswith("judgment") or kind == "enforcement_cutoff":
             return  # no judgment yet: nothing runs
+        todo = (
+            "the app does not record that date, so counsel computes this deadline"
+            if provision.trigger.startswith("other:")
+            else "record its date to compute the deadline"
+        )
         decision.reasons.append(
-            Reason(f"{provision.effect_note} It runs {provision.window} from {what}: record "
-                   "its date to compute the deadline.", provision.citation,
-                   provision.provision_id)
+            Reason(f"{provision.effect_note} It runs {provision.window} from {what}: {todo}.",
+                   provision.citation, provision.provision_id)
         )  # fmt: skip
         return
     end = _period_end(start, provision)

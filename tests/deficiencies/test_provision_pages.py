@@ -162,3 +162,18 @@ def test_a_period_above_30_years_is_saved_only_once_confirmed(client, staff, pro
     data = form_data(provision, kind="limitation_period", window_number="400",
                      window_unit="months", trigger="default")  # fmt: skip
     assert client.post(url, data).status_code == 200
+
+
+def test_the_page_leaves_what_the_app_cannot_record_to_counsel(client, owner, portfolio, staff):
+    # 735 ILCS 5/15-1508(e): personal service or an appearance, not a fact the app records.
+    from tests.factories import make_loan, record_sale
+
+    loan = make_loan(portfolio, "IL-1", property_state="IL", borrower_type="individual")
+    deficiency = record_sale(loan, staff, process="judicial")
+    client.force_login(owner)
+    page = client.get(reverse("deficiencies:detail", args=[deficiency.pk])).text
+    assert "For counsel to decide:" in page
+    assert "an attorney licensed in the state decides whether it holds" in page
+    assert "counsel decides whether it holds" in page
+    needed = page.split("Needed for a verdict:")[1][:300] if "Needed for a verdict:" in page else ""
+    assert "served" not in needed  # never asked to "record" what no field holds

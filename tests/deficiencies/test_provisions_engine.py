@@ -370,3 +370,36 @@ def test_a_negated_condition_reads_as_a_sentence():
     assert p.condition("not:refinanced", F(refinanced=False)) == (
         True, "the loan did not refinance an earlier loan"
     )  # fmt: skip
+
+
+# --- what the app cannot record is for counsel, never "record it" -----------------------------
+
+
+def test_a_condition_the_app_cannot_record_is_left_to_counsel_not_asked_for():
+    # 735 ILCS 5/15-1508(e): no personal deficiency without personal (or abode) service or an
+    # appearance, a fact the app does not record.
+    bar = P("IL-1508e", "bar", citation="735 ILCS 5/15-1508(e)",
+            conditions=("natural_person_borrower", "other:mortgagor neither served nor appeared"))  # fmt: skip
+    facts = F(state_code="IL", state_name="Illinois")
+    decision = p.decide([bar], facts, TODAY)
+    assert decision.verdict == p.UNDETERMINED
+    assert decision.unknowns == ["the borrower is a natural person"]
+    assert decision.for_counsel == ["mortgagor neither served nor appeared"]
+    assert "record the facts asked, and counsel decides the rest" in str(decision.reasons[0])
+    # With the borrower's type recorded, only counsel's condition is left: no "record it".
+    decision = p.decide([bar], F(state_code="IL", natural_person_borrower=True), TODAY)
+    assert decision.unknowns == []
+    assert decision.for_counsel == ["mortgagor neither served nor appeared"]
+    reason = str(decision.reasons[0])
+    assert "the app does not record this; counsel decides whether it holds" in reason
+    assert "record it" not in reason
+
+
+def test_a_window_from_a_date_the_app_does_not_record_is_for_counsel():
+    # O.C.G.A. § 9-3-24: runs from the day the obligation became due, not recorded here.
+    period = P("GA-x", "limitation_period", window_number=6, window_unit="years",
+               trigger="other:date the obligation became due and payable",
+               citation="O.C.G.A. § 9-3-24")  # fmt: skip
+    reasons = " ".join(str(r) for r in p.decide([period], F(state_code="GA"), TODAY).reasons)
+    assert "the app does not record that date, so counsel computes this deadline" in reasons
+    assert "record its date" not in reasons
