@@ -688,12 +688,24 @@ def rule_list(request):
 def rule_detail(request, code):
     rule = get_object_or_404(StateRule, state_code=code.upper())
     provisions = Provision.objects.filter(state_code=rule.state_code).select_related("reviewed_by")
+    filing_windows = []
+    for provision in provisions:
+        read = provision.engine()
+        if read.kind == "filing_window" and read.window:
+            process = {"judicial": "judicial sales", "non_judicial": "trustee sales"}
+            covers = process.get(read.process) or ", ".join(
+                e.replace("_", " ") + "s" for e in read.events
+            )
+            filing_windows.append(
+                {"text": read.window_text, "covers": covers, "citation": read.citation}
+            )
     return render(
         request,
         "deficiencies/rule_detail.html",
         {
             "rule": rule,
             "provisions": [(p, explain_conditions(p)) for p in provisions],
+            "filing_windows": filing_windows,
             "changes": rule.changes.select_related("changed_by")[:50],
             "active_nav": "rules",
         },

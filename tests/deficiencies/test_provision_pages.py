@@ -177,3 +177,12 @@ def test_the_page_leaves_what_the_app_cannot_record_to_counsel(client, owner, po
     assert "counsel decides whether it holds" in page
     needed = page.split("Needed for a verdict:")[1][:300] if "Needed for a verdict:" in page else ""
     assert "served" not in needed  # never asked to "record" what no field holds
+
+
+def test_the_state_page_gives_filing_windows_in_the_statutes_own_unit(client, owner):
+    # Cal. Civ. Proc. Code § 726(b): 3 months after a judicial sale, not "90 days".
+    client.force_login(owner)
+    page = client.get(reverse("deficiencies:rule_detail", args=["CA"])).text
+    windows = page.split('data-testid="filing-windows">')[1].split("</ul>")[0]
+    assert "3 months from the sale (judicial sales; Cal. Civ. Proc. Code § 726(b)" in windows
+    assert "the provisions below decide every verdict and deadline" in page
