@@ -485,7 +485,7 @@ def portfolio_deficiencies(request, pk):
     page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
     listed = ordered.values(
         "pk", "loan__loan_number", "loan__property_state", "event__event_type",
-        "event__event_date", "verdict", "status", "recoverable", "recovered",
+        "event__event_date", *SUMMARY_FIELDS,
     )  # fmt: skip
     rows = listed[page.start_index() - 1 : page.end_index()] if page.paginator.count else []
     query = request.GET.copy()
@@ -500,7 +500,7 @@ def portfolio_deficiencies(request, pk):
             "totals": totals,
             "filters": filters,
             "page": page,
-            "rows": deficiency_rows(rows),
+            "rows": deficiency_rows(rows, today),
             "query": query.urlencode(),
             "active_nav": "portfolios",
         },
@@ -512,8 +512,9 @@ STATUS_LABELS = dict(Status.choices)
 EVENT_LABELS = dict(EventType.choices)
 
 
-def deficiency_rows(rows) -> list[dict]:
-    """The summary's table rows, formatted once in Python."""
+def deficiency_rows(rows, today) -> list[dict]:
+    """The summary's table rows, formatted once in Python (what is outstanding today as the
+    tiles count it: services.outstanding_from)."""
     url_prefix = reverse("deficiencies:detail", args=[0]).removesuffix("0/")
     rule_prefix = reverse("deficiencies:rule_detail", args=["XX"]).removesuffix("XX/")
     out = []
@@ -532,6 +533,7 @@ def deficiency_rows(rows) -> list[dict]:
                 "status": STATUS_LABELS.get(r["status"], r["status"]),
                 "recoverable": format_money(r["recoverable"]),
                 "recovered": format_money(r["recovered"]),
+                "outstanding": format_money(services.outstanding_from(r, today, prefix="")),
             }
         )
     return out

@@ -615,4 +615,8 @@ def test_the_recoverable_tile_is_what_is_outstanding_and_agrees_with_the_verdict
     assert sum(row["total"] for row in regimes) == totals["total"]
     page = response.text
     assert 'data-testid="tile-recoverable">$108,000.00<' in page
+    # Each row's outstanding, as the tiles count it.
+    outstanding = {r["loan_number"]: r["outstanding"] for r in response.context["rows"]}
+    assert outstanding["NY-1"] == "$50,000.00" and outstanding["NY-J"] == "$43,000.00"
+    assert outstanding["NY-S"] == "$15,000.00"
     assert "$15,000.00 of it still due under 1 settlement for less" in page
