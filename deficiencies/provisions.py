@@ -732,7 +732,7 @@ ENDED_BY_STATUS = {
 
 
 def assess(provisions: list[Provision], facts: Facts, *, status: str, amount: Decimal,
-           today: date) -> Decision:  # fmt: skip
+           today: date, balance: Decimal | None = None) -> Decision:  # fmt: skip
     """A recorded deficiency's verdict: a discharge, a waiver or a zero balance extinguishes
     it whatever the state's law; a judgment is pursued until it expires; otherwise the
     provisions decide (`decide`)."""
@@ -746,12 +746,25 @@ def assess(provisions: list[Provision], facts: Facts, *, status: str, amount: De
         )  # fmt: skip
     if status in ENDED_BY_STATUS:
         return Decision(verdict=EXTINGUISHED, reasons=[Reason(ENDED_BY_STATUS[status])])
-    if amount <= 0:
+    # `balance`: the debt less what the sale credited; `amount`: what is recoverable (after
+    # a fair-value credit, a purchaser's cap). A credit that covers the debt leaves nothing;
+    # a fair-value credit that does is weighed after the bars (a barred deficiency is barred
+    # whatever the value).
+    if (amount if balance is None else balance) <= 0:
         return Decision(
             verdict=EXTINGUISHED,
             reasons=[Reason("The credited amount covers the total debt: there is no deficiency.")],
         )
     decision = decide(provisions, facts, today)
+    if amount <= 0 and decision.verdict != BARRED:
+        limit = decision.purchaser_cap or decision.fair_value
+        what = "the fair-value credit" if limit is decision.fair_value else "the purchaser's cap"
+        decision.verdict = EXTINGUISHED
+        decision.reasons.insert(
+            0, Reason(f"With {what}, nothing is recoverable: the deficiency the sale left "
+                      f"(${balance:,.2f}) is covered.", limit.citation if limit else ""),
+        )  # fmt: skip
+        return decision
     if facts.suit_filed_on or facts.judgment_granted_on:
         # Filed: the windows to file and the limitation period no longer run.
         decision.dues = [d for d in decision.dues if d.kind not in ("filing", "limitations")]

@@ -240,7 +240,7 @@ def facts_for(deficiency: Deficiency):
 def _decision(deficiency: Deficiency, state_provisions, today: date):
     return engine.assess(
         state_provisions, facts_for(deficiency), status=deficiency.status,
-        amount=deficiency.recoverable, today=today,
+        amount=deficiency.recoverable, balance=deficiency.deficiency, today=today,
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from deficiencies import services
 from deficiencies.forms import LiquidationForm
 from deficiencies.models import Deficiency, LiquidationEvent
 from deficiencies.services import DeficiencyError, figures_for, rule_for
@@ -498,3 +499,35 @@ def test_the_form_offers_the_borrowers_election(client, staff, loan):
     page = client.get(reverse("deficiencies:record", args=[loan.pk])).text
     assert 'name="borrower_elected"' in page
     assert "46 O.S. § 43" in page
+
+
+# --- found by counsel's review: a value above the bid never hides a bar ----------------------
+
+
+def test_a_california_trustee_sale_valued_above_the_bid_is_barred_not_extinguished(
+    portfolio, staff
+):
+    # Cal. Civ. Proc. Code § 580d: no deficiency after a trustee's sale. The $250,000 value
+    # (580a's fair-value credit) covers the debt, but the sale left a balance: barred.
+    loan = make_loan(portfolio, "CA-BPO", property_state="CA")
+    deficiency = record_sale(loan, staff, process="non_judicial", price="110000.00",
+                             fair_market_value=Decimal("250000.00"), value_source="bpo")  # fmt: skip
+    assert deficiency.deficiency > 0 and deficiency.recoverable == Decimal("0.00")
+    assert deficiency.verdict == "barred"
+    decision = services.assessment_for(deficiency)
+    assert "Cal. Civ. Proc. Code § 580d" in " ".join(r.citation for r in decision.reasons)
+    assert "covers the total debt" not in " ".join(str(r) for r in decision.reasons)
+
+
+def test_a_fair_value_credit_that_covers_the_balance_extinguishes_where_nothing_bars(
+    portfolio, staff
+):
+    # N.Y. RPAPL § 1371(2): the deficiency is the debt less the greater of the price and the
+    # fair market value; a value above the debt leaves nothing (a judicial sale: no bar).
+    loan = make_loan(portfolio, "NY-FMV")
+    deficiency = record_sale(loan, staff, process="judicial", price="100000.00",
+                             fair_market_value=Decimal("400000.00"), value_source="appraisal")  # fmt: skip
+    assert deficiency.deficiency > 0 and deficiency.recoverable == Decimal("0.00")
+    assert deficiency.verdict == "extinguished"
+    first = services.assessment_for(deficiency).reasons[0]
+    assert "With the fair-value credit, nothing is recoverable" in str(first)
