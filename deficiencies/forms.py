@@ -13,6 +13,7 @@ from deficiencies.models import (
     CollectionAction,
     DeficiencySuit,
     EventType,
+    ForeclosedBy,
     Judgment,
     LiquidationEvent,
     Provision,
@@ -132,7 +133,7 @@ class LiquidationForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
         model = LiquidationEvent
         fields = [
             "event_type", "event_date", "sale_process", "sale_price", "credit_bid", "buyer",
-            "senior_debt", "confirmed_on", "deed_delivered_on", "certificate_on",
+            "foreclosed_by", "senior_debt", "confirmed_on", "deed_delivered_on", "certificate_on",
             "redemption_ends_on", "borrower_elected", "gross_price", "net_proceeds",
             "lender_consented",
             "fair_market_value", "value_source", "value_date",
@@ -143,9 +144,12 @@ class LiquidationForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
             "the buyer.",
             "buyer": "Who bought at the sale, from the trustee's or sheriff's report. Some "
             "states' rules depend on whether the foreclosing holder bought.",
-            "senior_debt": "For a junior lien: what the sale paid on the senior lien(s) before "
-            "this one, from the trustee's or sheriff's report. The junior is credited with "
-            "what the bid left above it.",
+            "foreclosed_by": "For a junior lien: a senior lienholder's sale sells this loan out "
+            "(it is credited only what the bid left above the senior debt); the holder's own "
+            "sale is made subject to the senior lien (it is credited the whole bid).",
+            "senior_debt": "For a junior lien, from the trustee's or sheriff's report: what a "
+            "senior's sale paid on the senior lien(s); on the holder's own sale, what the "
+            "property stays subject to (optional: it lowers the value of what was sold).",
             "confirmed_on": "The date a court confirmed (or ratified) the sale, where it did. "
             "Some states count their windows from it.",
             "deed_delivered_on": "The date the trustee's or sheriff's deed was delivered, "
@@ -180,7 +184,8 @@ class LiquidationForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
         # choice would show its first one). Sent blank: unknown.
         self.fields["buyer"].required = self.fields["lender_consented"].required = False
         self.fields["borrower_elected"].required = False
-        missing = [n for n in ANSWERS if self.is_bound and self.add_prefix(n) not in self.data]
+        kept = (*ANSWERS, "foreclosed_by")
+        missing = [n for n in kept if self.is_bound and self.add_prefix(n) not in self.data]
         if missing:
             self.data = self.data.copy()
             for name in missing:
@@ -230,6 +235,12 @@ class LiquidationForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
             and "value_date" not in self.errors
         ):
             self.add_error("value_date", "Give the date of the fair market value.")
+        if not self.junior and data.get("foreclosed_by"):
+            self.add_error(
+                "foreclosed_by",
+                f"Loan {self.loan.loan_number} is a first lien: its sale is its holder's own. "
+                "Leave this empty (or correct the loan's lien position).",
+            )
         if not self.junior and data.get("senior_debt") is not None:
             self.add_error(
                 "senior_debt",
@@ -240,6 +251,7 @@ class LiquidationForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
         if kind != EventType.FORECLOSURE_SALE:
             data["sale_process"], data["sale_price"], data["credit_bid"] = "", None, False
             data["buyer"], data["senior_debt"] = Buyer.UNKNOWN, None
+            data["foreclosed_by"] = ""
             data["borrower_elected"] = YesNoUnknown.UNKNOWN
             for name in SALE_DATES:
                 data[name] = None
@@ -263,12 +275,22 @@ class LiquidationForm(HygienicFormMixin, ConfirmFiguresMixin, forms.ModelForm):
                 )
             elif data.get("buyer") == Buyer.UNKNOWN:
                 data["buyer"] = Buyer.HOLDER
-        if self.junior and data.get("senior_debt") is None and "senior_debt" not in self.errors:
+        whose = data.get("foreclosed_by")
+        if self.junior and not whose and "foreclosed_by" not in self.errors:
+            self.add_error(
+                "foreclosed_by",
+                f"Loan {self.loan.loan_number} is a junior lien (position "
+                f"{self.loan.lien_position}): say whose sale it was, a senior lienholder's or "
+                "the holder's own.",
+            )
+        if (
+            self.junior and whose == ForeclosedBy.SENIOR and data.get("senior_debt") is None
+            and "senior_debt" not in self.errors
+        ):  # fmt: skip
             self.add_error(
                 "senior_debt",
-                f"Loan {self.loan.loan_number} is a junior lien (position "
-                f"{self.loan.lien_position}): enter the senior debt paid from the sale, from the "
-                "trustee's or sheriff's report ($0.00 if none was).",
+                f"Loan {self.loan.loan_number} was sold out by a senior's sale: enter the senior "
+                "debt paid from the sale, from the trustee's or sheriff's report.",
             )
         day = data.get("event_date")
         for name in ("confirmed_on", "deed_delivered_on", "certificate_on", "redemption_ends_on"):

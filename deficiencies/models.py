@@ -256,6 +256,13 @@ class Buyer(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+class ForeclosedBy(models.TextChoices):
+    """Whose foreclosure sale ended a junior lien's security."""
+
+    HOLDER = "holder", "This loan's holder, foreclosing its own lien"
+    SENIOR = "senior", "A senior lienholder (this loan was sold out)"
+
+
 class LiquidationEvent(models.Model):
     loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="liquidation")
     event_type = models.CharField(max_length=20, choices=EventType.choices)
@@ -269,8 +276,15 @@ class LiquidationEvent(models.Model):
     buyer = models.CharField(
         "who bought at the sale", max_length=12, choices=Buyer.choices, default=Buyer.UNKNOWN
     )
-    # A junior lien's foreclosure sale: the senior debt paid from the sale first.
-    senior_debt = money("senior debt paid from the sale", null=True, blank=True)
+    # A junior lien's foreclosure sale: whose sale it was. A senior's sale sells the junior
+    # out (it is credited only what the bid left above the senior debt paid from it); the
+    # junior's own sale is made subject to the senior lien (credited the whole bid).
+    foreclosed_by = models.CharField(
+        "whose foreclosure sale", max_length=10, choices=ForeclosedBy.choices, blank=True
+    )
+    # The senior debt: paid from a senior's sale; on the junior's own sale, what the property
+    # stays subject to (it lowers the value of what was sold, for a fair-value credit).
+    senior_debt = money("senior debt", null=True, blank=True)
     # Dates that start a state's windows (a foreclosure sale's), when they are known.
     confirmed_on = models.DateField("sale confirmed by the court on", null=True, blank=True)
     deed_delivered_on = models.DateField("deed delivered on", null=True, blank=True)
@@ -326,6 +340,16 @@ class LiquidationEvent(models.Model):
         if self.buyer == Buyer.THIRD_PARTY:
             return False
         return None
+
+    def sold_out(self, lien_position) -> bool:
+        """Whether this sale sold out a junior lien (at `lien_position`, the loan's): a senior
+        lienholder's foreclosure sale (an event stored before `foreclosed_by` existed: one
+        that paid a senior debt above zero)."""
+        if self.event_type != EventType.FORECLOSURE_SALE or (lien_position or 1) < 2:
+            return False
+        if self.foreclosed_by:
+            return self.foreclosed_by == ForeclosedBy.SENIOR
+        return bool(self.senior_debt)
 
     @property
     def borrower_elected_flag(self) -> bool | None:

@@ -28,6 +28,7 @@ from deficiencies.models import (
     Deadline,
     Deficiency,
     DeficiencySuit,
+    ForeclosedBy,
     Judgment,
     LiquidationEvent,
     PortfolioStamp,
@@ -101,12 +102,14 @@ def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
         net_proceeds=event.net_proceeds,
         fair_market_value=event.fair_market_value,
     )
-    if event.event_type == calc.FORECLOSURE_SALE and (loan.lien_position or 1) > 1:
-        if event.senior_debt is None:
-            raise DeficiencyError(
-                f"Loan {loan.loan_number} is a junior lien: enter the senior debt paid from the "
-                "sale (from the trustee's or sheriff's report) to compute its credit."
-            )
+    junior_sale = event.event_type == calc.FORECLOSURE_SALE and (loan.lien_position or 1) > 1
+    if junior_sale and event.foreclosed_by != ForeclosedBy.HOLDER and event.senior_debt is None:
+        raise DeficiencyError(
+            f"Loan {loan.loan_number} is a junior lien sold out by a senior's sale: enter the "
+            "senior debt paid from the sale (from the trustee's or sheriff's report) to compute "
+            "its credit."
+        )
+    if event.sold_out(loan.lien_position):
         credited = calc.junior_credit(credited, event.senior_debt)
     balance = calc.deficiency_balance(debt.total, credited)
     surplus = ZERO
@@ -115,7 +118,7 @@ def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
     fair_value = None
     if event.fair_market_value is not None and event.event_type != calc.DEED_IN_LIEU:
         value = event.fair_market_value
-        if event.event_type == calc.FORECLOSURE_SALE and (loan.lien_position or 1) > 1:
+        if junior_sale and event.senior_debt is not None:
             value = calc.junior_credit(value, event.senior_debt)  # the equity above the senior
         fair_value = calc.fair_value_deficiency(debt.total, credited, value)
     # What the state's provisions let the holder recover: the fair-value deficiency where a
@@ -214,7 +217,7 @@ def event_facts(loan, event: LiquidationEvent, deficiency: Deficiency | None = N
         home_equity_loan=yes_no(loan.home_equity_loan),
         high_cost_loan=yes_no(loan.high_cost_loan),
         lien_position=loan.lien_position,
-        senior_sale=getattr(event, "senior_debt", None) is not None,
+        senior_sale=event.sold_out(loan.lien_position),
         creditor_is_purchaser=buyer,
         lender_consented=getattr(event, "lender_consented_flag", None),
         borrower_elected=getattr(event, "borrower_elected_flag", None),

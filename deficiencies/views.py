@@ -192,6 +192,7 @@ def _detail_context(request, deficiency, **forms):
         "actions": deficiency.actions.all(),
         "recoveries": deficiency.recoveries.select_related("recorded_by"),
         "suit": getattr(deficiency, "suit", None),
+        "sold_out": deficiency.event.sold_out(deficiency.loan.lien_position),
         "judgment": getattr(deficiency, "judgment", None),
         "bankruptcy": getattr(deficiency, "bankruptcy", None),
         "staff": staff,

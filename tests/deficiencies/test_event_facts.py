@@ -38,6 +38,8 @@ def second(portfolio):
 
 
 def record(client, loan, **overrides):
+    if overrides.get("senior_debt") and "foreclosed_by" not in overrides:
+        overrides["foreclosed_by"] = "senior"  # a senior debt paid from the sale: its sale
     return client.post(reverse("deficiencies:record", args=[loan.pk]), sale_post(**overrides))
 
 
@@ -111,7 +113,11 @@ def test_a_juniors_sale_needs_the_senior_debt_beside_its_field(client, staff, se
     assert 'name="senior_debt"' in page and "junior lien" in page
     response = record(client, second, sale_price="210000")
     assert response.status_code == 200
-    assert "is a junior lien (position 2): enter the senior debt" in field_errors(
+    assert "is a junior lien (position 2): say whose sale it was" in field_errors(
+        response, "foreclosed_by"
+    )
+    response = record(client, second, sale_price="210000", foreclosed_by="senior")
+    assert "sold out by a senior's sale: enter the senior debt" in field_errors(
         response, "senior_debt"
     )
     assert 'value="210000"' in response.text
@@ -148,7 +154,7 @@ def test_figures_for_a_junior_without_its_senior_debt_are_refused_by_the_service
         loan=second, event_type="foreclosure_sale", event_date=date(2026, 10, 1),
         sale_process="non_judicial", sale_price=D("210000"),
     )  # fmt: skip
-    with pytest.raises(DeficiencyError, match="junior lien: enter the senior debt"):
+    with pytest.raises(DeficiencyError, match="sold out by a senior's sale: enter the senior"):
         figures_for(second, event, rule_for("CA"))
 
 
@@ -531,3 +537,63 @@ def test_a_fair_value_credit_that_covers_the_balance_extinguishes_where_nothing_
     assert deficiency.verdict == "extinguished"
     first = services.assessment_for(deficiency).reasons[0]
     assert "With the fair-value credit, nothing is recoverable" in str(first)
+
+
+# --- found by counsel's review: the junior's own sale is not a sell-out -----------------------
+
+
+def test_a_juniors_own_trustee_sale_credits_the_whole_bid_and_is_barred_in_california(
+    client, staff, second
+):
+    # The holder of the second forecloses its own deed of trust, subject to the first: the
+    # buyer takes subject to the senior lien, so the whole $10,000 bid is credited, and
+    # Cal. Civ. Proc. Code § 580d bars a deficiency after the holder's own trustee's sale.
+    client.force_login(staff)
+    response = record(client, second, sale_price="10000", foreclosed_by="holder")
+    assert response.status_code == 302
+    d = Deficiency.objects.get(loan=second)
+    assert (d.credited, d.deficiency) == (D("10000.00"), D("50953.00"))
+    assert d.verdict == "barred"
+    page = text(client.get(d.get_absolute_url()))
+    assert "This loan's holder, foreclosing its own lien" in page
+    assert "senior debt" not in page.split("Less credited")[1][:200]
+
+
+def test_a_juniors_own_sale_weighs_the_value_above_the_senior_lien_it_stays_subject_to(
+    staff, second
+):
+    # A judicial sale in New York of the holder's own second, subject to a $190,000 first:
+    # value $230,000, so the equity sold is worth $40,000; bid $10,000. Fair-value deficiency
+    # (N.Y. RPAPL § 1371(2)): 60,953 - max(10,000, 40,000) = 20,953.
+    second.property_state = "NY"
+    second.save()
+    event = LiquidationEvent(
+        loan=second, event_type="foreclosure_sale", event_date=date(2026, 10, 1),
+        sale_process="judicial", sale_price=D("10000"), foreclosed_by="holder",
+        senior_debt=D("190000"), fair_market_value=D("230000"), value_source="appraisal",
+        value_date=date(2026, 9, 1),
+    )  # fmt: skip
+    figures = figures_for(second, event, rule_for("NY"))
+    assert figures["credited"] == D("10000.00")
+    assert figures["fair_value_deficiency"] == D("20953.00")
+
+
+def test_a_first_lien_refuses_whose_sale_beside_its_field(client, staff, loan):
+    client.force_login(staff)
+    response = record(client, loan, foreclosed_by="senior")
+    assert "is a first lien: its sale is its holder's own" in field_errors(
+        response, "foreclosed_by"
+    )
+    assert not LiquidationEvent.objects.exists()
+
+
+def test_a_sold_out_junior_and_the_juniors_own_sale_read_differently_in_the_engine(staff, second):
+    from deficiencies.services import event_facts
+
+    own = LiquidationEvent(loan=second, event_type="foreclosure_sale", event_date=date(2026, 10, 1),
+                           sale_process="non_judicial", sale_price=D("1"), foreclosed_by="holder")  # fmt: skip
+    sold_out = LiquidationEvent(loan=second, event_type="foreclosure_sale",
+                                event_date=date(2026, 10, 1), sale_process="non_judicial",
+                                sale_price=D("1"), foreclosed_by="senior", senior_debt=D("0"))  # fmt: skip
+    assert event_facts(second, own).senior_sale is False
+    assert event_facts(second, sold_out).senior_sale is True
