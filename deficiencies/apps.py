@@ -12,7 +12,13 @@ class DeficienciesConfig(AppConfig):
         from deficiencies.reference import ensure_provisions, ensure_state_rules
         from noteinvest.access import Role
         from noteinvest.navigation import register
-        from portfolios.panels import after_sale, liquidated_on, loan_panel, portfolio_links
+        from portfolios.panels import (
+            after_sale,
+            freshen,
+            liquidated_on,
+            loan_panel,
+            portfolio_links,
+        )
 
         post_migrate.connect(ensure_state_rules, sender=self)
         post_migrate.connect(ensure_provisions, sender=self)
@@ -20,6 +26,7 @@ class DeficienciesConfig(AppConfig):
         portfolio_links(views.portfolio_links)
         after_sale(services.AFTER_SALE_FIELDS)(services.owed_after_sale)
         liquidated_on(services.liquidated_on)
+        freshen(services.assess_today)
         register(
             order=20, label="Deadlines", url_name="deficiencies:deadlines", key="deadlines",
             roles={Role.INVESTOR, Role.STAFF},

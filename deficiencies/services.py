@@ -417,12 +417,47 @@ def refresh_stale(queryset, today: date | None = None) -> int:
     return len(stale)
 
 
+def assess_today(portfolio_ids, today: date | None = None) -> set[int]:
+    """Bring these portfolios' verdicts up to date once a day (a filing window closes, a
+    judgment lapses as days pass): refresh those not assessed today, mark each portfolio
+    assessed. Returns the ids of the portfolios whose deficiencies were refreshed (their
+    totals moved). One query when all are current."""
+    today = today or timezone.localdate()
+    ids = set(portfolio_ids)
+    if not ids:
+        return set()
+    current = set(
+        PortfolioStamp.objects.filter(pk__in=ids, assessed_on=today).values_list("pk", flat=True)
+    )
+    stale = ids - current
+    if not stale:
+        return set()
+    deficiencies = list(with_relations(
+        Deficiency.objects.filter(portfolio_id__in=stale)
+        .filter(Q(assessed_on__lt=today) | Q(assessed_on__isnull=True))
+    ))  # fmt: skip
+    refresh(deficiencies, today)
+    refreshed = {d.portfolio_id for d in deficiencies}
+    PortfolioStamp.objects.bulk_create(
+        [PortfolioStamp(portfolio_id=pk) for pk in stale], ignore_conflicts=True
+    )
+    PortfolioStamp.objects.filter(pk__in=stale).update(assessed_on=today)
+    return refreshed
+
+
 def _locked(deficiency: Deficiency, expected_version: int | None = None) -> Deficiency:
     locked = with_relations(Deficiency.objects.select_for_update(of=("self",))).get(
         pk=deficiency.pk
     )
     if expected_version is not None and locked.version != expected_version:
         raise StaleEdit()
+    if locked.assessed_on != timezone.localdate():
+        # Its verdict may have moved since (a window closed, a judgment lapsed): decide on
+        # today's, not the stored one.
+        refresh([locked])
+        locked = with_relations(Deficiency.objects.select_for_update(of=("self",))).get(
+            pk=deficiency.pk
+        )
     return locked
 
 
@@ -745,21 +780,24 @@ def stay_refusal(deficiency: Deficiency, recovery: Recovery | None = None, suit=
 ENFORCED = {Recovery.Source.GARNISHMENT, Recovery.Source.LEVY, Recovery.Source.LIEN}
 
 
-def barred_refusal(deficiency: Deficiency, what: str) -> str:
+def barred_refusal(deficiency: Deficiency, what: str, as_of: date | None = None) -> str:
     """Why a barred deficiency refuses this act of pursuit (a collection action, a suit, an
-    enforced recovery, pursuing it), naming the reason and its section; "" otherwise. A
+    enforced recovery, pursuing it), naming the reason and its section; "" otherwise. Decided
+    on the assessment as of `as_of` (today; a recovery's own date: money levied while the
+    judgment was enforceable is recorded after it lapsed), never on a stored verdict. A
     borrower's voluntary payment or a settlement is not pursuit and is accepted."""
-    if deficiency.verdict != engine.BARRED:
-        return ""
-    decision = assessment_for(deficiency)
+    decision = assessment_for(deficiency, today=as_of)
     if decision.verdict != engine.BARRED:
         return ""
     why = next((r for r in decision.reasons if r.citation), decision.reasons[0])
-    return (
-        f"The deficiency is barred: {why}. No {what} was recorded. If counsel concludes the "
-        "bar does not apply, correct the loan's or the liquidation's facts (or the state's "
-        "provision) first."
+    lapsed = str(why).startswith("The judgment expired")
+    fix = (
+        "Record the renewal if the court renewed the judgment before it lapsed."
+        if lapsed
+        else "If counsel concludes the bar does not apply, correct the loan's or the "
+        "liquidation's facts (or the state's provision) first."
     )
+    return f"The deficiency is barred: {str(why).rstrip('.')}. No {what} was recorded. {fix}"
 
 
 def add_collection_action(*, deficiency: Deficiency, action: CollectionAction, by):
@@ -801,7 +839,9 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
         stayed = stay_refusal(locked, recovery)
         if stayed:
             raise DeficiencyError(stayed)
-        barred = recovery.source in ENFORCED and barred_refusal(locked, "enforced recovery")
+        barred = recovery.source in ENFORCED and barred_refusal(
+            locked, "enforced recovery", as_of=recovery.received_on
+        )
         if barred:
             raise DeficiencyError(barred)
         if recovery.amount > locked.outstanding:

@@ -62,11 +62,14 @@ PAGE_SIZE = 50
 
 
 def _deficiency(request, pk) -> Deficiency:
-    return get_visible_or_404(
+    deficiency = get_visible_or_404(
         services.with_relations(Deficiency.objects).select_related("loan__portfolio"),
         request.user,
         pk=pk,
     )
+    if deficiency.assessed_on != timezone.localdate():
+        services.refresh([deficiency])  # its verdict as of today, not as last stored
+    return deficiency
 
 
 # --- the loan page's panel ----------------------------------------------------------------------
@@ -80,6 +83,8 @@ def loan_panel(request, loan) -> str:
     )
     if deficiency is None and not has_role(request.user, Role.STAFF):
         return ""
+    if deficiency is not None and deficiency.assessed_on != timezone.localdate():
+        services.refresh([deficiency])  # its verdict as of today, not as last stored
     context = {"loan": loan, "deficiency": deficiency}
     if deficiency is not None:
         context["judgment"] = getattr(deficiency, "judgment", None)
@@ -458,12 +463,9 @@ def portfolio_deficiencies(request, pk):
     portfolio = get_visible_or_404(Portfolio.objects, request.user, pk=pk)
     today = timezone.localdate()
     every = Deficiency.objects.filter(portfolio=portfolio)
-    stamp, _ = PortfolioStamp.objects.get_or_create(portfolio=portfolio)
-    if stamp.assessed_on != today:
-        # Filing windows close as days pass: re-assess once a day, then note it.
-        services.refresh_stale(every, today)
-        PortfolioStamp.objects.filter(pk=portfolio.pk).update(assessed_on=today)
-        stamp.refresh_from_db()
+    # Filing windows close and judgments lapse as days pass: re-assessed once a day.
+    services.assess_today([portfolio.pk], today)
+    stamp = PortfolioStamp.objects.get(pk=portfolio.pk)
     key = f"deficiency-summary:{portfolio.pk}:{stamp.changed_at}:{today}".replace(" ", "T")
     summary = cache.get(key)
     if summary is None:
@@ -610,6 +612,7 @@ def _deadline_filters(query, portfolios) -> tuple[str, str, list[str]]:
 def deadlines(request):
     today = timezone.localdate()
     portfolios = list(Portfolio.objects.visible_to(request.user).only("pk", "name"))
+    services.assess_today([p.pk for p in portfolios], today)  # windows close as days pass
     rows = deadlines_for(request.user, portfolios)
     portfolio_id, state, filter_problems = _deadline_filters(request.GET, portfolios)
     if portfolio_id:
@@ -670,7 +673,9 @@ def calendar(request, token):
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
     if feed is None or not feed.user.is_active:
         raise Http404("No such calendar.")
-    rows = deadlines_for(feed.user).order_by("due_on")[:2000]
+    portfolios = list(Portfolio.objects.visible_to(feed.user).only("pk"))
+    services.assess_today([p.pk for p in portfolios])  # windows close as days pass
+    rows = deadlines_for(feed.user, portfolios).order_by("due_on")[:2000]
     response = HttpResponse(
         calendar_for(rows, request), content_type="text/calendar; charset=utf-8"
     )

@@ -55,3 +55,21 @@ def owed_after_sale(values: dict, as_of):
         if owed is not None:
             return owed
     return None
+
+
+# Figures that change as days pass (a deficiency's verdict once a window closes or a judgment
+# lapses): fn(portfolio ids, as_of) brings them up to date before totals are read, and returns
+# the ids of the portfolios it changed (their cached totals are then stale).
+FRESHEN: list[Callable] = []
+
+
+def freshen(fn: Callable) -> Callable:
+    FRESHEN.append(fn)
+    return fn
+
+
+def freshen_portfolios(portfolio_ids, as_of) -> set[int]:
+    changed: set[int] = set()
+    for fn in FRESHEN:
+        changed |= set(fn(list(portfolio_ids), as_of) or ())
+    return changed

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.core.cache import cache
 
 from noteinvest.money import ZERO
-from portfolios.panels import after_sale_fields, owed_after_sale
+from portfolios.panels import after_sale_fields, freshen_portfolios, owed_after_sale
 from portfolios.payoff import payoff
 
 PAYOFF_FIELDS = (
@@ -78,9 +78,17 @@ def _key(portfolio, as_of: date) -> str:
 
 def portfolio_totals(portfolios, as_of: date) -> dict[int, LoanTotals]:
     """Totals for each portfolio (by pk); cached, computed in one query for those missing."""
-    from portfolios.models import Loan
+    from portfolios.models import Loan, Portfolio
 
     portfolios = list(portfolios)
+    changed = freshen_portfolios([p.pk for p in portfolios], as_of)
+    if changed:  # their loans' figures moved: read their new stamps
+        stamps = dict(
+            Portfolio.objects.filter(pk__in=changed).values_list("pk", "loans_changed_at")
+        )
+        for p in portfolios:
+            if p.pk in stamps:
+                p.loans_changed_at = stamps[p.pk]
     keys = {p.pk: _key(p, as_of) for p in portfolios}
     found = cache.get_many(list(keys.values()))
     result = {pk: found[key] for pk, key in keys.items() if key in found}

@@ -474,3 +474,99 @@ def test_a_renewal_without_a_judgment_is_refused(staff, sued):
         services.renew_judgment(
             deficiency=sued, renewed_on=date(2026, 1, 1), expires_on=date(2036, 1, 1), by=staff
         )
+
+
+# --- a lapse takes effect on the day, whatever page is opened first ----------------------------
+
+
+def test_a_lapse_takes_effect_on_every_page_and_action_the_day_it_comes(
+    client, monkeypatch, staff, owner, portfolio
+):
+    from django.utils import timezone as tz
+
+    from portfolios.models import Portfolio
+    from portfolios.stats import portfolio_totals
+
+    start = tz.localdate()
+    loan = make_loan(portfolio, "J-SOON")
+    deficiency = record_sale(loan, staff, on=start - timedelta(days=200))
+    services.record_suit(
+        deficiency=deficiency,
+        suit=DeficiencySuit(court="C", case_number="S", filed_on=start - timedelta(days=150)),
+        by=staff,
+    )
+    services.record_judgment(
+        deficiency=deficiency,
+        judgment=Judgment(granted_on=start - timedelta(days=100), amount=D("20000.00"),
+                          interest_rate=D("9"), expires_on=start + timedelta(days=2)),
+        by=staff,
+    )  # fmt: skip
+    before = portfolio_totals([Portfolio.objects.get(pk=portfolio.pk)], start)[portfolio.pk]
+    # Ten days later, nothing opened in between: the first page or action decides on today's.
+    later = start + timedelta(days=10)
+    monkeypatch.setattr(tz, "localdate", lambda *a: later)
+    after = portfolio_totals([Portfolio.objects.get(pk=portfolio.pk)], later)[portfolio.pk]
+    assert after.total_debt < before.total_debt  # the lapsed judgment is owed no more
+    d = Deficiency.objects.get(pk=deficiency.pk)
+    assert (d.verdict, d.assessed_on) == ("barred", later)
+    client.force_login(staff)
+    refused = client.post(
+        reverse("deficiencies:action", args=[d.pk]),
+        {"action-kind": "bank_levy", "action-started_on": later.isoformat(),
+         "action-state": "active"},
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert "The judgment expired on" in refused.text
+    assert "Record the renewal if the court renewed the judgment" in refused.text
+
+    # A garnishment received while it was still enforceable is recorded; one after, refused.
+    def garnish(day):
+        return client.post(
+            reverse("deficiencies:recovery", args=[d.pk]),
+            {"recovery-received_on": day.isoformat(), "recovery-amount": "100.00",
+             "recovery-source": "garnishment"},
+        )  # fmt: skip
+
+    assert garnish(start + timedelta(days=1)).status_code == 302
+    assert garnish(later).status_code == 400
+    assert Recovery.objects.filter(deficiency=d).count() == 1
+    client.force_login(owner)
+    page = client.get(reverse("deficiencies:deadlines")).text
+    assert "J-SOON" not in page  # a barred deficiency has no deadlines left
+
+
+def test_a_stored_verdict_a_day_old_is_refreshed_before_an_action(monkeypatch, staff, portfolio):
+    # A filing window that closed overnight (N.Y. RPAPL § 1371(2): 90 days after the deed's
+    # delivery): the suit is refused on today's verdict, not yesterday's stored one.
+    from django.utils import timezone as tz
+
+    start = tz.localdate()
+    sale = start - timedelta(days=90)
+    deficiency = record_sale(make_loan(portfolio, "NY-W"), staff, on=sale, deed_delivered_on=sale)
+    assert deficiency.verdict != "barred"
+    monkeypatch.setattr(tz, "localdate", lambda *a: start + timedelta(days=1))
+    with pytest.raises(services.DeficiencyError, match="barred"):
+        services.record_suit(
+            deficiency=deficiency,
+            suit=DeficiencySuit(court="C", case_number="S", filed_on=start + timedelta(days=1)),
+            by=staff,
+        )
+
+
+def test_the_nightly_command_reassesses_what_was_not_assessed_today(monkeypatch, staff, portfolio):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone as tz
+
+    start = tz.localdate()
+    deficiency = record_sale(make_loan(portfolio, "N-1"), staff, on=start - timedelta(days=30))
+    monkeypatch.setattr(tz, "localdate", lambda *a: start + timedelta(days=1))
+    out = StringIO()
+    call_command("reassess_deficiencies", stdout=out)
+    assert "re-assessed the deficiencies of 1" in out.getvalue()
+    deficiency.refresh_from_db()
+    assert deficiency.assessed_on == start + timedelta(days=1)
+    out = StringIO()
+    call_command("reassess_deficiencies", stdout=out)  # already current: nothing to do
+    assert "re-assessed the deficiencies of 0" in out.getvalue()
