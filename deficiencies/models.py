@@ -487,6 +487,8 @@ class Deficiency(models.Model):
     # A settlement for less: what the holder agreed to take in all (what was recovered before
     # counts toward it); the rest was released. Payments under it are recoveries.
     settled_for = money("settled for (in all)", null=True, blank=True)
+    # ... and what it released: what was owed when it was settled, less `settled_for`.
+    released = money("released by the settlement", null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -543,13 +545,17 @@ class Deficiency(models.Model):
         if self.status == Status.SATISFIED:
             return Decimal("0.00")  # paid in full: interest stopped with the last payment
         if self.status == Status.SETTLED and self.settled_for is not None:
-            return max(self.settled_for - self.recovered, Decimal("0.00"))
+            return self.settlement_due or Decimal("0.00")
         return max(self.claim_on(day) - self.recovered, Decimal("0.00"))
 
     @property
     def settlement_due(self) -> Decimal | None:
-        """What a settlement for less still has to pay (None: not settled for an amount)."""
+        """What a settlement for less still has to pay (None: not settled for an amount, or
+        a bankruptcy discharge ended the borrower's liability for it, 11 U.S.C. § 524(a))."""
         if self.status != Status.SETTLED or self.settled_for is None:
+            return None
+        bankruptcy = getattr(self, "bankruptcy", None)
+        if bankruptcy is not None and bankruptcy.discharged_on:
             return None
         return max(self.settled_for - self.recovered, Decimal("0.00"))
 

@@ -310,6 +310,7 @@ AFTER_SALE_FIELDS = (
     "deficiency__recovered", "deficiency__judgment__amount",
     "deficiency__judgment__interest_rate", "deficiency__judgment__granted_on",
     "deficiency__judgment__lapses_on", "deficiency__settled_for",
+    "deficiency__bankruptcy__discharged_on",
 )  # fmt: skip
 
 
@@ -322,6 +323,8 @@ def outstanding_from(values: dict, as_of: date, prefix: str = "deficiency__") ->
     if status == Status.SATISFIED:
         return ZERO
     if status == Status.SETTLED and values[f"{prefix}settled_for"] is not None:
+        if values[f"{prefix}bankruptcy__discharged_on"]:
+            return ZERO  # discharged: the borrower owes nothing more (11 U.S.C. § 524(a))
         return max(values[f"{prefix}settled_for"] - recovered, ZERO)
     amount = values[f"{prefix}judgment__amount"]
     if amount is None:
@@ -585,7 +588,8 @@ def change_status(
                 raise DeficiencyError(refusal.replace("collection action", "pursuit"))
         _move(locked, to, by, note, amount=amount if to == Status.SETTLED else None)
         if to == Status.SETTLED:
-            _bump(locked, settled_for=amount)
+            owed = locked.outstanding + locked.recovered  # the whole claim, as agreed from
+            _bump(locked, settled_for=amount, released=max(owed - amount, ZERO))
         refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
     return locked
 
@@ -829,6 +833,12 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
         locked = _locked(deficiency)
         if not locked.settlement_due:
             _refuse_if_extinguished(locked, "recovery")
+        elif recovery.source in ENFORCED:
+            raise DeficiencyError(
+                "A settlement's payments are the borrower's: an enforced recovery (garnishment, "
+                "levy, lien) is not one, and the settlement released the rest of the claim. "
+                "Nothing was recorded."
+            )
         if recovery.amount is None or recovery.amount <= ZERO:
             raise DeficiencyError("A recovery must be more than $0.00.")
         if recovery.source == Recovery.Source.TRUSTEE and not getattr(locked, "bankruptcy", None):

@@ -77,7 +77,9 @@ def _deficiency(request, pk) -> Deficiency:
 
 def loan_panel(request, loan) -> str:
     deficiency = (
-        Deficiency.objects.filter(loan=loan).select_related("event", "judgment").first()
+        Deficiency.objects.filter(loan=loan)
+        .select_related("event", "judgment", "bankruptcy")
+        .first()
         if hasattr(loan, "pk")
         else None
     )
@@ -389,6 +391,7 @@ FIGURED_ONE_BY_ONE = Q(judgment__isnull=False) | Q(status=Status.SETTLED, settle
 SUMMARY_FIELDS = (
     "verdict", "regime", "status", "recoverable", "recovered", "judgment__amount",
     "judgment__interest_rate", "judgment__granted_on", "judgment__lapses_on", "settled_for",
+    "released", "bankruptcy__discharged_on",
 )  # fmt: skip
 
 
@@ -412,7 +415,7 @@ def _summary(deficiencies, today):
         "barred": zero, "barred_n": 0, "settlements": zero, "settlements_n": 0,
     }  # fmt: skip
 
-    def add(verdict, regime, status, n, outstanding, recovered, settled=False):
+    def add(verdict, regime, status, n, outstanding, recovered, settled=False, released=zero):
         row = by_verdict.setdefault(verdict, {"n": 0, "total": zero})
         regime_row = by_regime.setdefault(regime, {"n": 0, "total": zero})
         row["n"] += n
@@ -425,6 +428,7 @@ def _summary(deficiencies, today):
             totals["total"] += outstanding
             regime_row["total"] += outstanding
             totals["extinguished_n"] += n  # the rest was released
+            totals["extinguished"] += released
             return
         if status in (Status.SATISFIED, Status.WRITTEN_OFF):
             return
@@ -454,7 +458,8 @@ def _summary(deficiencies, today):
     for r in deficiencies.filter(FIGURED_ONE_BY_ONE).order_by().values(*SUMMARY_FIELDS):
         outstanding = services.outstanding_from(r, today, prefix="")
         settled = r["status"] == Status.SETTLED and r["settled_for"] is not None
-        add(r["verdict"], r["regime"], r["status"], 1, outstanding, r["recovered"], settled)
+        add(r["verdict"], r["regime"], r["status"], 1, outstanding, r["recovered"], settled,
+            r["released"] or zero)  # fmt: skip
     return by_verdict, by_regime, totals
 
 

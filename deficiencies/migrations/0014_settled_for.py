@@ -19,15 +19,3 @@ class Migration(migrations.Migration):
         ),
     ]
 
-
-def settled_amounts(apps, schema_editor):
-    """A deficiency already settled for less takes the amount its history row kept."""
-    Deficiency = apps.get_model("deficiencies", "Deficiency")
-    StatusChange = apps.get_model("deficiencies", "StatusChange")
-    for change in StatusChange.objects.filter(to_status="settled", amount__isnull=False):
-        Deficiency.objects.filter(pk=change.deficiency_id).update(settled_for=change.amount)
-
-
-Migration.operations.append(
-    migrations.RunPython(settled_amounts, migrations.RunPython.noop, elidable=True)
-)

@@ -450,3 +450,47 @@ def test_a_settlement_for_less_takes_its_payments_and_no_more(client, staff, def
             recovery=Recovery(received_on=timezone.localdate(), amount=D("1.00"), source="payment"),
             by=staff,
         )
+
+
+def test_a_settlement_takes_no_enforced_recovery_and_a_discharge_ends_what_it_still_owed(
+    client, staff, owner, deficiency
+):
+    # 59,500 owed; settled for 20,000 in all: 39,500 released, 20,000 due under it.
+    from django.utils import timezone
+
+    from deficiencies.models import Bankruptcy, Recovery
+
+    today = timezone.localdate()
+    services.change_status(deficiency=deficiency, to="settled", by=staff, amount=D("20000.00"))
+    d = Deficiency.objects.get(pk=deficiency.pk)
+    assert (d.settled_for, d.released, d.settlement_due) == (
+        D("20000.00"),
+        D("39500.00"),
+        D("20000.00"),
+    )
+    with pytest.raises(services.DeficiencyError, match="an enforced recovery"):
+        services.add_recovery(
+            deficiency=d,
+            recovery=Recovery(received_on=today, amount=D("100.00"), source="garnishment"),
+            by=staff,
+        )
+    client.force_login(owner)
+    totals = client.get(reverse("deficiencies:portfolio", args=[d.portfolio_id])).context["totals"]
+    assert totals["extinguished"] == D("39500.00") and totals["settlements"] == D("20000.00")
+    # A Chapter 7 discharge afterwards: the borrower owes nothing more (11 U.S.C. § 524(a)).
+    services.record_bankruptcy(
+        deficiency=d,
+        bankruptcy=Bankruptcy(chapter="7", case_number="26-1", district="W.D.N.Y.",
+                              filed_on=today, discharged_on=today),
+        by=staff,
+    )  # fmt: skip
+    d = services.with_relations(Deficiency.objects).get(pk=d.pk)
+    assert d.settlement_due is None and d.outstanding == D("0.00") and d.owed == D("0.00")
+    with pytest.raises(services.DeficiencyError, match="extinguished"):
+        services.add_recovery(
+            deficiency=d,
+            recovery=Recovery(received_on=today, amount=D("100.00"), source="payment"),
+            by=staff,
+        )
+    totals = client.get(reverse("deficiencies:portfolio", args=[d.portfolio_id])).context["totals"]
+    assert totals["settlements"] == D("0.00") and totals["total"] == D("0.00")
