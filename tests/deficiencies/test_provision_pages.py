@@ -165,10 +165,11 @@ def test_a_period_above_30_years_is_saved_only_once_confirmed(client, staff, pro
 
 
 def test_the_page_leaves_what_the_app_cannot_record_to_counsel(client, owner, portfolio, staff):
-    # 735 ILCS 5/15-1508(e): personal service or an appearance, not a fact the app records.
+    # K.S.A. §§ 60-303, 60-307: no personal deficiency judgment after service by publication
+    # alone, a fact the app does not record.
     from tests.factories import make_loan, record_sale
 
-    loan = make_loan(portfolio, "IL-1", property_state="IL", borrower_type="individual")
+    loan = make_loan(portfolio, "KS-1", property_state="KS", borrower_type="individual")
     deficiency = record_sale(loan, staff, process="judicial")
     client.force_login(owner)
     page = client.get(reverse("deficiencies:detail", args=[deficiency.pk])).text
@@ -176,7 +177,7 @@ def test_the_page_leaves_what_the_app_cannot_record_to_counsel(client, owner, po
     assert "an attorney licensed in the state decides whether it holds" in page
     assert "counsel decides whether it holds" in page
     needed = page.split("Needed for a verdict:")[1][:300] if "Needed for a verdict:" in page else ""
-    assert "served" not in needed  # never asked to "record" what no field holds
+    assert "publication" not in needed  # never asked to "record" what no field holds
 
 
 def test_the_state_page_gives_filing_windows_in_the_statutes_own_unit(client, owner):
