@@ -577,6 +577,12 @@ class JudgmentRenewalForm(HygienicFormMixin, forms.Form):
         renewed, expires, judgment = data.get("renewed_on"), data.get("expires_on"), self.judgment
         if judgment is None:
             raise forms.ValidationError("Record the judgment first: there is nothing to renew.")
+        if renewed and judgment.lapses_on and renewed > judgment.lapses_on:
+            self.add_error(
+                "renewed_on",
+                f"The judgment lapsed on {_d(judgment.lapses_on)}: a renewal is granted before "
+                "the lapse.",
+            )
         if renewed and renewed < judgment.granted_on:
             self.add_error(
                 "renewed_on",

@@ -280,9 +280,8 @@ def _deadline_rows(deficiency: Deficiency, decision) -> list[Deadline]:
     for due in decision.dues:
         if due.kind in ("filing", "limitations") and suit:
             continue  # filed: those windows no longer run
-        renewed_on = judgment.renewed_on if judgment else None
-        if due.kind == "judgment_renewal" and renewed_on and due.due_on <= renewed_on:
-            continue  # renewed: that window was met (the new expiry is the next date)
+        if due.kind == "judgment_renewal" and judgment and judgment.renewed_on:
+            continue  # renewed: that window was met; the new expiry is the next date
         if due.kind not in earliest or due.due_on < earliest[due.kind].due_on:
             earliest[due.kind] = due
     rows = []
@@ -677,6 +676,23 @@ def renew_judgment(*, deficiency: Deficiency, renewed_on: date, expires_on: date
             label = Status(locked.status).label.lower()
             raise DeficiencyError(f"This deficiency is {label}: its judgment is not renewed here.")
         before = judgment.lapses_on
+        # Checked again under the lock: another renewal may have been saved meanwhile.
+        if before and expires_on <= before:
+            raise DeficiencyError(
+                f"The judgment already runs to {before:%b} {before.day}, {before.year} (a "
+                "renewal saved a moment ago, perhaps by someone else): a renewal extends it. "
+                "Nothing was saved."
+            )
+        if before and renewed_on > before:
+            raise DeficiencyError(
+                f"The judgment lapsed on {before:%b} {before.day}, {before.year}: a renewal is "
+                "granted before the lapse. Nothing was saved."
+            )
+        if judgment.renewed_on and renewed_on < judgment.renewed_on:
+            raise DeficiencyError(
+                f"A later renewal is recorded (on {judgment.renewed_on:%b} "
+                f"{judgment.renewed_on.day}, {judgment.renewed_on.year}). Nothing was saved."
+            )
         judgment.renewed_on, judgment.expires_on = renewed_on, expires_on
         judgment.save(update_fields=["renewed_on", "expires_on"])
         was = f" (it was to lapse on {before:%b} {before.day}, {before.year})" if before else ""
@@ -856,6 +872,10 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
             raise DeficiencyError(barred)
         if recovery.amount > locked.outstanding:
             raise DeficiencyError(_above_outstanding(locked, recovery.amount))
+        try:
+            check_fits(locked.recovered + recovery.amount, "The total recovered")
+        except MoneyError as exc:
+            raise DeficiencyError(f"{exc} Nothing was recorded.") from exc
         recovery.deficiency = locked
         recovery.recorded_by = by
         recovery.save()

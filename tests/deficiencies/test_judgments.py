@@ -570,3 +570,74 @@ def test_the_nightly_command_reassesses_what_was_not_assessed_today(monkeypatch,
     out = StringIO()
     call_command("reassess_deficiencies", stdout=out)  # already current: nothing to do
     assert "re-assessed the deficiencies of 0" in out.getvalue()
+
+
+def test_a_second_renewal_saved_meanwhile_is_not_shortened_by_a_stale_one(staff, lapsed_judgment):
+    # Two staff renew at once: the form of each checked the judgment as it was; the service
+    # checks again under the lock, so the later-read shorter expiry is refused.
+    d = lapsed_judgment
+    services.renew_judgment(deficiency=d, renewed_on=date(2024, 12, 1),
+                            expires_on=date(2049, 1, 1), by=staff)  # fmt: skip
+    with pytest.raises(services.DeficiencyError, match="already runs to Jan 1, 2049"):
+        services.renew_judgment(deficiency=d, renewed_on=date(2024, 12, 2),
+                                expires_on=date(2045, 1, 1), by=staff)  # fmt: skip
+    with pytest.raises(services.DeficiencyError, match="A later renewal is recorded"):
+        services.renew_judgment(deficiency=d, renewed_on=date(2024, 6, 1),
+                                expires_on=date(2050, 1, 1), by=staff)  # fmt: skip
+    assert Judgment.objects.get(deficiency=d).expires_on == date(2049, 1, 1)
+
+
+def test_a_renewal_after_the_lapse_is_refused(client, staff, lapsed_judgment):
+    client.force_login(staff)
+    response = client.post(
+        reverse("deficiencies:judgment_renewal", args=[lapsed_judgment.pk]),
+        renewal_post("2025-02-01", "2035-01-01"),
+    )
+    assert response.status_code == 400
+    assert "lapsed on Jan 1, 2025: a renewal is granted before the lapse" in " ".join(
+        response.context["renewal_form"].errors["renewed_on"]
+    )
+    with pytest.raises(services.DeficiencyError, match="granted before the lapse"):
+        services.renew_judgment(deficiency=lapsed_judgment, renewed_on=date(2025, 2, 1),
+                                expires_on=date(2035, 1, 1), by=staff)  # fmt: skip
+
+
+def test_once_renewed_the_old_renewal_window_leaves_the_deadlines(staff, portfolio):
+    # Mich. Comp. Laws § 600.5809(3): a judgment runs 10 years and may be renewed within them.
+    loan = make_loan(portfolio, "MI-R", property_state="MI")
+    deficiency = record_sale(loan, staff, on=date(2025, 1, 10))
+    services.record_suit(
+        deficiency=deficiency,
+        suit=DeficiencySuit(court="C", case_number="M", filed_on=date(2025, 2, 1)),
+        by=staff,
+    )
+    services.record_judgment(
+        deficiency=deficiency,
+        judgment=Judgment(granted_on=date(2025, 6, 2), amount=D("20000.00"), interest_rate=D("5")),
+        by=staff,
+    )
+    kinds = set(deficiency.deadlines.values_list("kind", flat=True))
+    assert "judgment_renewal" in kinds
+    services.renew_judgment(deficiency=deficiency, renewed_on=date(2026, 1, 5),
+                            expires_on=date(2045, 6, 2), by=staff)  # fmt: skip
+    rows = dict(deficiency.deadlines.values_list("kind", "due_on"))
+    assert "judgment_renewal" not in rows
+    assert rows["judgment_expiry"] == date(2045, 6, 2)
+
+
+def test_recoveries_whose_total_would_not_fit_are_refused_with_a_message(staff, portfolio):
+    from deficiencies.models import Recovery
+
+    deficiency = record_sale(make_loan(portfolio, "BIG"), staff, on=date(2026, 1, 10))
+    Deficiency.objects.filter(pk=deficiency.pk).update(
+        recoverable=D("999999999999.99"), recovered=D("999999999999.99"),
+        deficiency=D("999999999999.99"),
+    )  # fmt: skip
+    Judgment.objects.create(deficiency=deficiency, granted_on=date(2026, 2, 1),
+                            amount=D("999999999999.99"), interest_rate=D("9"))  # fmt: skip
+    with pytest.raises(services.DeficiencyError, match="The total recovered would be"):
+        services.add_recovery(
+            deficiency=deficiency,
+            recovery=Recovery(received_on=date(2026, 11, 1), amount=D("1.00"), source="payment"),
+            by=staff,
+        )
