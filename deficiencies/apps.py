@@ -6,7 +6,7 @@ class DeficienciesConfig(AppConfig):
     verbose_name = "Deficiencies"
 
     def ready(self):
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_migrate, post_save
 
         from deficiencies import services, views
         from deficiencies.reference import ensure_provisions, ensure_state_rules
@@ -22,6 +22,10 @@ class DeficienciesConfig(AppConfig):
 
         post_migrate.connect(ensure_state_rules, sender=self)
         post_migrate.connect(ensure_provisions, sender=self)
+        # A loan's facts (state, occupancy, lien position, units...) decide its deficiency's
+        # verdict: a saved loan is re-assessed at once.
+        post_save.connect(services.loan_saved, sender="portfolios.Loan",
+                          dispatch_uid="deficiencies.loan_saved")  # fmt: skip
         loan_panel(views.loan_panel)
         portfolio_links(views.portfolio_links)
         after_sale(services.AFTER_SALE_FIELDS)(services.owed_after_sale)

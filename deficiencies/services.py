@@ -405,6 +405,13 @@ def refresh(deficiencies, today: date | None = None) -> None:
     touch(*{d.portfolio_id for d in deficiencies})
 
 
+def loan_saved(sender, instance, created=False, raw=False, **kwargs) -> None:
+    """post_save of a Loan: its deficiency (if any) is re-assessed on its new facts."""
+    if created or raw:
+        return
+    refresh(with_relations(Deficiency.objects.filter(loan_id=instance.pk)))
+
+
 def with_relations(queryset):
     return queryset.select_related("loan", "event", "bankruptcy", "suit", "judgment")
 

@@ -307,3 +307,19 @@ def test_stale_verdicts_are_refreshed_when_the_day_turns(deficiency):
     deficiency.refresh_from_db()
     # Feb 1, 2027 is past the Dec 30, 2026 window.
     assert deficiency.verdict == "likely_barred"
+
+
+def test_a_loan_edit_reassesses_its_deficiency_at_once(staff, portfolio):
+    # Cal. Civ. Proc. Code § 580d bars a deficiency after a trustee's sale; a loan whose
+    # state is corrected to Texas (Tex. Prop. Code § 51.003: a fair-value credit, no bar) is
+    # re-assessed on save, its deadlines with it.
+    from tests.factories import make_loan, record_sale
+
+    loan = make_loan(portfolio, "CA-TX", property_state="CA")
+    deficiency = record_sale(loan, staff, process="non_judicial")
+    assert deficiency.verdict == "barred" and not deficiency.deadlines.exists()
+    loan.property_state = "TX"
+    loan.save()
+    deficiency.refresh_from_db()
+    assert deficiency.verdict != "barred"
+    assert deficiency.deadlines.filter(kind="filing").exists()
