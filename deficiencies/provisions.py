@@ -555,6 +555,17 @@ def decide(provisions: list[Provision], facts: Facts, today: date) -> Decision:
         elif kind == "judgment_interest" and held:
             decision.judgment_rate = provision.rate_percent
             decision.judgment_rate_reason = reason
+        elif kind in ("filing_window", "limitation_period", "enforcement_cutoff",
+                      "confirmation_required") and held is None and provision.window_number:  # fmt: skip
+            # A window whose conditions are not all known: kept as a possible date (missing
+            # it costs the claim), with what decides it, never as a sure bar.
+            todo = _note_missing(decision, provision, missing)
+            restrictions |= kind in ("filing_window", "confirmation_required")
+            _add_due(decision, provision, facts, if_=", and ".join(missing))
+            decision.reasons.append(
+                Reason(f"{provision.effect_note} It applies if {', and '.join(missing)}: "
+                       f"{todo}.", provision.citation, provision.provision_id)
+            )  # fmt: skip
         elif kind in ("filing_window", "limitation_period", "judgment_lifetime",
                       "judgment_renewal", "enforcement_cutoff") and held:  # fmt: skip
             restrictions |= kind == "filing_window"
@@ -569,6 +580,13 @@ def decide(provisions: list[Provision], facts: Facts, today: date) -> Decision:
             decision.reasons.insert(
                 0, Reason(provision.effect_note, provision.citation, provision.provision_id)
             )
+        return decision
+    unconfirmed = _confirmation_lapsed(decision, bars_unknown, facts, today)
+    if unconfirmed and not process_unknown:
+        # Georgia's kind of rule: no deficiency unless the sale is confirmed, and the time to
+        # ask for confirmation passed with none recorded.
+        decision.verdict = LIKELY_BARRED
+        decision.reasons.insert(0, unconfirmed)
         return decision
     if bars_unknown or process_unknown:
         for provision, missing in bars_unknown:
@@ -589,8 +607,12 @@ def decide(provisions: list[Provision], facts: Facts, today: date) -> Decision:
         decision.verdict = UNDETERMINED
         return decision
 
-    # 2. Windows that closed with no suit.
+    # 2. Windows that closed with no suit, and enforcement cutoffs that passed.
     verdict = CONDITIONAL if restrictions else PURSUABLE
+    cutoff = _cutoff_passed(decision, today)
+    if cutoff:
+        verdict = BARRED if not cutoff[1] else LIKELY_BARRED
+        decision.reasons.insert(0, cutoff[0])
     for due in decision.dues:
         if due.kind not in ("filing", "limitations") or facts.suit_filed_on:
             continue
@@ -614,6 +636,44 @@ def decide(provisions: list[Provision], facts: Facts, today: date) -> Decision:
     return decision
 
 
+def _cutoff_passed(decision: Decision, today: date) -> tuple[Reason, bool] | None:
+    """(why, estimated) when an enforcement cutoff (Ohio R.C. 2329.08, Iowa Code 615.1) has
+    passed: no deficiency judgment can be enforced after it; None otherwise."""
+    passed = [d for d in decision.dues if d.kind == "enforcement_cutoff" and today > d.due_on]
+    if not passed:
+        return None
+    due = min(passed, key=lambda d: d.due_on)
+    return (
+        Reason(f"The enforcement cutoff passed on {_d(due.due_on)} ({due.note}): a deficiency "
+               "judgment can no longer be enforced.", due.citation),
+        due.estimated,
+    )  # fmt: skip
+
+
+def _confirmation_lapsed(decision: Decision, bars_unknown, facts: Facts, today: date):
+    """A Reason when the only open question of the bars is whether the court confirmed the
+    sale, and the time to seek a confirmation ended with none recorded; else None."""
+    if facts.confirmed_on or not bars_unknown:
+        return None
+    label = NEGATED["sale_confirmed"]
+    if any(missing != [label] for _p, missing in bars_unknown):
+        return None
+    if decision.confirmation_needed is None:
+        return None
+    window = decision.confirmation_needed.citation
+    due = next(
+        (d for d in decision.dues if d.kind == "filing" and d.citation == window), None
+    )  # fmt: skip
+    if due is None or today <= due.due_on:
+        return None
+    return Reason(
+        f"No confirmation of the sale is recorded, and the time to seek one ended on "
+        f"{_d(due.due_on)} ({due.note}): without it no deficiency may be had. Record the "
+        "confirmation if the court confirmed the sale.",
+        window,
+    )
+
+
 _DUE_KINDS = {
     "filing_window": "filing",
     "confirmation_required": "filing",
@@ -625,7 +685,9 @@ _DUE_KINDS = {
 }
 
 
-def _add_due(decision: Decision, provision: Provision, facts: Facts) -> None:
+def _add_due(decision: Decision, provision: Provision, facts: Facts, if_: str = "") -> None:
+    """Add the provision's window as a date the law sets. `if_`: the conditions not yet
+    known on which it depends (the date is then kept as an estimate, never a sure bar)."""
     kind = _DUE_KINDS[provision.kind]
     if not provision.window_number:
         decision.reasons.append(
@@ -657,6 +719,9 @@ def _add_due(decision: Decision, provision: Provision, facts: Facts) -> None:
     if estimated:
         event = facts.event_type.replace("_", " ")
         note += f" (estimated from the {event}: record the date of {what})"
+    if if_:
+        note += f"; it applies if {if_}"
+        estimated = True
     if kind in ("filing", "limitations"):
         tolled, toll_note = _tolled(end, facts)
         if tolled is None:
@@ -774,7 +839,10 @@ def assess(provisions: list[Provision], facts: Facts, *, status: str, amount: De
         decision.dues.append(
             Due("judgment_expiry", facts.judgment_expires_on, "as entered from the judgment")
         )
-    if facts.judgment_granted_on and decision.verdict == BARRED:
+    cut = _cutoff_passed(decision, today) is not None  # decide() said so already
+    if facts.judgment_granted_on and cut:
+        pass
+    elif facts.judgment_granted_on and decision.verdict == BARRED:
         # A statute bars it: a judgment recorded here does not make it pursuable.
         decision.reasons.append(
             Reason(f"A judgment is recorded (granted on {_d(facts.judgment_granted_on)}), but "

@@ -393,6 +393,10 @@ def refresh(deficiencies, today: date | None = None) -> None:
         if judgment is not None:
             expiry = next((x for x in decision.dues if x.kind == "judgment_expiry"), None)
             lapses_on = judgment.expires_on or (expiry.due_on if expiry else None)
+            cutoffs = [x.due_on for x in decision.dues
+                       if x.kind == "enforcement_cutoff" and not x.estimated]  # fmt: skip
+            if cutoffs:  # no longer enforceable after it (Ohio R.C. 2329.08, Iowa Code 615.1)
+                lapses_on = min([lapses_on, *cutoffs] if lapses_on else cutoffs)
             if judgment.lapses_on != lapses_on:
                 judgment.lapses_on = lapses_on
                 lapsing.append(judgment)

@@ -403,3 +403,72 @@ def test_a_window_from_a_date_the_app_does_not_record_is_for_counsel():
     reasons = " ".join(str(r) for r in p.decide([period], F(state_code="GA"), TODAY).reasons)
     assert "the app does not record that date, so counsel computes this deadline" in reasons
     assert "record its date" not in reasons
+
+
+# --- found by counsel's review: cutoffs, confirmations and windows that depend on a fact -------
+
+
+IA_CUTOFF = P("IA-615.1", "enforcement_cutoff", window_number=2, window_unit="years",
+              trigger="sale", conditions=("owner_occupied",), citation="Iowa Code § 615.1")  # fmt: skip
+
+
+def test_an_enforcement_cutoff_that_passed_bars_even_a_granted_judgment():
+    # Iowa Code § 615.1: a judgment on a mortgage of the owner's home is void two years after
+    # the sale (here Feb 1, 2026 -> Feb 1, 2028).
+    judged = F(state_code="IA", judgment_granted_on=date(2026, 6, 1))
+    before = p.assess([IA_CUTOFF], judged, status="judgment_granted", amount=Decimal("10"),
+                      today=date(2028, 2, 1))  # fmt: skip
+    assert before.verdict == p.PURSUABLE
+    after = p.assess([IA_CUTOFF], judged, status="judgment_granted", amount=Decimal("10"),
+                     today=date(2028, 2, 2))  # fmt: skip
+    assert after.verdict == p.BARRED
+    assert "The enforcement cutoff passed on Feb 1, 2028" in str(after.reasons[0])
+    assert after.reasons[0].citation == "Iowa Code § 615.1"
+    # Without a judgment, none can be enforced after it either.
+    plain = p.decide([IA_CUTOFF], F(state_code="IA"), date(2028, 2, 2))
+    assert plain.verdict == p.BARRED
+    # A rented property: the cutoff does not apply.
+    rented = p.decide(
+        [IA_CUTOFF], F(state_code="IA", occupancy="non_owner_occupied"), date(2028, 2, 2)
+    )
+    assert rented.verdict == p.PURSUABLE
+
+
+GA = [
+    P("GA-conf", "confirmation_required", process="non_judicial", window_number=30,
+      window_unit="days", trigger="sale", citation="O.C.G.A. § 44-14-161(a)"),
+    P("GA-bar", "bar", process="non_judicial", conditions=("not:sale_confirmed",),
+      citation="O.C.G.A. § 44-14-161(a)"),
+]  # fmt: skip
+
+
+def test_georgia_without_a_confirmation_after_its_30_days_is_likely_barred():
+    # O.C.G.A. § 44-14-161(a): no deficiency after a power-of-sale foreclosure unless the sale
+    # is reported to the court within 30 days and confirmed. Sale Feb 1, 2026 -> Mar 3.
+    facts = F(state_code="GA", process="non_judicial")
+    assert p.decide(GA, facts, date(2026, 3, 3)).verdict == p.UNDETERMINED
+    late = p.decide(GA, facts, date(2026, 3, 4))
+    assert late.verdict == p.LIKELY_BARRED
+    assert "the time to seek one ended on Mar 3, 2026" in str(late.reasons[0])
+    confirmed = p.decide(GA, F(state_code="GA", process="non_judicial",
+                               confirmed_on=date(2026, 2, 20)), date(2026, 3, 4))  # fmt: skip
+    assert confirmed.verdict == p.CONDITIONAL
+
+
+def test_a_window_whose_condition_is_unknown_is_kept_as_a_possible_date_never_a_sure_bar():
+    # 42 Pa.C.S. § 5522(b)(2): a petition for a deficiency judgment within 6 months, where the
+    # creditor bought the property. Who bought is not recorded: the date is kept, estimated.
+    window = P("PA-5522", "filing_window", window_number=6, window_unit="months",
+               trigger="sale", conditions=("creditor_is_purchaser",),
+               citation="42 Pa.C.S. § 5522(b)(2)")  # fmt: skip
+    facts = F(state_code="PA", creditor_is_purchaser=None)
+    decision = p.decide([window], facts, date(2026, 3, 1))
+    assert [(d.kind, d.due_on, d.estimated) for d in decision.dues] == [
+        ("filing", date(2026, 8, 1), True)
+    ]
+    assert "it applies if the foreclosing creditor bought at the sale" in decision.dues[0].note
+    assert "record it" in " ".join(str(r) for r in decision.reasons)
+    after = p.decide([window], facts, date(2026, 8, 2))
+    assert after.verdict == p.LIKELY_BARRED  # not barred: whether it applies is not known
+    bought = p.decide([window], F(state_code="PA", creditor_is_purchaser=True), date(2026, 8, 2))
+    assert bought.verdict == p.BARRED
