@@ -75,8 +75,8 @@ def surplus(credited, total_debt) -> Decimal:
 
 
 def capped(amount, cap) -> Decimal:
-    """`amount`, no more than `cap` when there is one (a purchaser of the debt capped at what
-    it paid: NRS 40.459(1)(c))."""
+    """`amount`, no more than `cap` when there is one (a purchaser of the debt: NRS
+    40.459(3)(c), 40.4636(2); the cap is services.purchaser_cap)."""
     amount = to_decimal(amount)
     return amount if cap is None else min(amount, max(to_decimal(cap), ZERO))
 

@@ -73,6 +73,8 @@ class Facts:
     occupancy: str = "unknown"  # owner_occupied, non_owner_occupied, second_home, vacant
     purchase_money: bool | None = None
     seller_financed: bool | None = None
+    # The holder bought the loan from a prior holder (a purchase price is recorded).
+    acquired_from_prior_holder: bool | None = None
     units: int | None = None  # dwelling units, when known exactly
     property_type: str = ""  # portfolios.choices.PropertyType
     acreage: Decimal | None = None
@@ -163,6 +165,10 @@ CONDITIONS: dict[str, tuple[str, object]] = {
         lambda f: f.purchase_money,
     ),
     "seller_financed": ("the seller financed the purchase", lambda f: f.seller_financed),
+    "acquired_from_prior_holder": (
+        "the holder acquired the loan from a prior holder",
+        lambda f: f.acquired_from_prior_holder,
+    ),
     "units_1_4": ("the property has one to four dwelling units", _units_between(1, 4)),
     "single_family_or_duplex": (
         "the property is a one- or two-family dwelling",
@@ -555,8 +561,7 @@ def decide(provisions: list[Provision], facts: Facts, today: date) -> Decision:
         elif kind == "judgment_interest" and held:
             decision.judgment_rate = provision.rate_percent
             decision.judgment_rate_reason = reason
-        elif kind in ("filing_window", "limitation_period", "enforcement_cutoff",
-                      "confirmation_required") and held is None and provision.window_number:  # fmt: skip
+        elif kind in CONDITIONAL_DUES and held is None and provision.window_number:
             # A window whose conditions are not all known: kept as a possible date (missing
             # it costs the claim), with what decides it, never as a sure bar.
             todo = _note_missing(decision, provision, missing)
@@ -634,6 +639,15 @@ def decide(provisions: list[Provision], facts: Facts, today: date) -> Decision:
         )  # fmt: skip
     decision.verdict = verdict
     return decision
+
+
+# Windows kept as possible dates while their conditions are not all known.
+CONDITIONAL_DUES = (
+    "filing_window",
+    "limitation_period",
+    "enforcement_cutoff",
+    "confirmation_required",
+)
 
 
 def _cutoff_passed(decision: Decision, today: date) -> tuple[Reason, bool] | None:

@@ -124,7 +124,7 @@ def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
     # What the state's provisions let the holder recover: the fair-value deficiency where a
     # fair-value credit applies to this sale (to every sale, or only to one the creditor
     # bought, and to short sales only where the statute says so), at most what the holder
-    # paid for the loan where a purchaser cap applies (NRS 40.459(1)(c)).
+    # paid for the loan where a purchaser cap applies (NRS 40.459(3)(c), 40.4636(2)).
     state = loan.property_state
     decision = engine.decide(
         provisions_for(state)[state], event_facts(loan, event), timezone.localdate()
@@ -133,7 +133,9 @@ def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
     if fair_value is not None and decision.fair_value is not None:
         recoverable = fair_value
     if decision.purchaser_cap is not None and loan.purchase_price is not None:
-        recoverable = calc.capped(recoverable, loan.purchase_price)
+        recoverable = calc.capped(
+            recoverable, purchaser_cap(loan, credited, event.fair_market_value)
+        )
     _check_figures(debt, balance, fair_value, surplus)
     return {
         "debt_as_of": event.event_date,
@@ -153,6 +155,18 @@ def figures_for(loan, event: LiquidationEvent, rule: StateRule) -> dict:
         "recoverable": recoverable,
         "surplus": surplus,
     }
+
+
+def purchaser_cap(loan, credited, fair_market_value) -> Decimal:
+    """What a holder that bought the loan may recover at most (Nevada): for a junior lien,
+    what it paid (NRS 40.4636(2)); otherwise what it paid less the greater of the fair market
+    value and what the sale brought (NRS 40.459(3)(c)), never below zero. The statutes add
+    interest from the sale (the junior: from the purchase) and reasonable costs, which are
+    not counted here: the cap shown is the least the holder may recover under them."""
+    paid = loan.purchase_price
+    if (loan.lien_position or 1) > 1:
+        return paid
+    return max(paid - max(fair_market_value or ZERO, credited), ZERO)
 
 
 def _check_figures(debt, balance, fair_value, surplus=ZERO) -> None:
@@ -207,6 +221,7 @@ def event_facts(loan, event: LiquidationEvent, deficiency: Deficiency | None = N
         occupancy=loan.occupancy,
         purchase_money=yes_no(loan.purchase_money),
         seller_financed=loan.seller_financed,
+        acquired_from_prior_holder=True if loan.purchase_price is not None else None,
         units=loan.units,
         property_type=loan.property_type,
         acreage=loan.acreage,

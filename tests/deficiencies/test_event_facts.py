@@ -597,3 +597,47 @@ def test_a_sold_out_junior_and_the_juniors_own_sale_read_differently_in_the_engi
                                 sale_price=D("1"), foreclosed_by="senior", senior_debt=D("0"))  # fmt: skip
     assert event_facts(second, own).senior_sale is False
     assert event_facts(second, sold_out).senior_sale is True
+
+
+# --- Nevada: a holder that bought the loan recovers at most what the statutes leave ---------
+
+
+@pytest.mark.parametrize(
+    ("paid", "price", "value", "expected"),
+    [
+        # NRS 40.459(3)(c): paid 150,000 − the greater of the value 120,000 and the price
+        # 100,000 = 30,000, below the fair-value deficiency (debt − 120,000): 30,000.
+        ("150000.00", "100000.00", "120000.00", "30000.00"),
+        # Paid 80,000 − 120,000 is below zero: nothing is recoverable.
+        ("80000.00", "100000.00", "120000.00", "0.00"),
+    ],
+)
+def test_nevada_caps_a_buyer_of_the_loan_at_price_paid_less_the_greater_of_value_and_price(
+    portfolio, staff, paid, price, value, expected
+):
+    loan = make_loan(portfolio, f"NV-{paid}", property_state="NV", occupancy="owner_occupied",
+                     units=1, purchase_price=D(paid))  # fmt: skip
+    deficiency = record_sale(loan, staff, process="non_judicial", price=price,
+                             fair_market_value=D(value), value_source="appraisal",
+                             value_date=date(2026, 9, 1))  # fmt: skip
+    assert deficiency.deficiency > D(expected)
+    assert deficiency.recoverable == D(expected)
+    reasons = " ".join(r.citation for r in services.assessment_for(deficiency).reasons)
+    assert "40.459" in reasons
+
+
+def test_nevada_caps_a_bought_junior_at_what_was_paid(portfolio, staff):
+    # NRS 40.4636(2): a bought junior lien on the debtor's home: at most the price paid.
+    loan = make_loan(portfolio, "NV-J", property_state="NV", occupancy="owner_occupied", units=1,
+                     lien_position=2, upb=D("60000.00"), purchase_price=D("5000.00"))  # fmt: skip
+    deficiency = record_sale(loan, staff, process="non_judicial", price="200000.00",
+                             foreclosed_by="senior", senior_debt=D("200000.00"))  # fmt: skip
+    assert deficiency.credited == D("0.00")
+    assert deficiency.recoverable == D("5000.00")
+
+
+def test_nevada_does_not_cap_a_loan_the_holder_originated(portfolio, staff):
+    loan = make_loan(portfolio, "NV-O", property_state="NV", occupancy="owner_occupied", units=1,
+                     purchase_price=None)  # fmt: skip
+    deficiency = record_sale(loan, staff, process="non_judicial", price="100000.00")
+    assert deficiency.recoverable == deficiency.deficiency

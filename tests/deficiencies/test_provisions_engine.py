@@ -252,7 +252,7 @@ def test_a_junior_is_credited_only_the_surplus_above_the_senior_debt():
 def test_a_purchaser_of_the_debt_is_capped_at_what_it_paid():
     from deficiencies import calculations as calc
 
-    # NRS 40.459(1)(c): the deficiency a buyer of the debt recovers is capped at its price.
+    # A cap (NRS 40.459(3)(c), 40.4636(2)): the deficiency recovered is at most the cap.
     assert calc.capped(Decimal("80000.00"), Decimal("35000.00")) == Decimal("35000.00")
     assert calc.capped(Decimal("20000.00"), Decimal("35000.00")) == Decimal("20000.00")
     assert calc.capped(Decimal("20000.00"), None) == Decimal("20000.00")
