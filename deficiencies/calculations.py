@@ -95,3 +95,38 @@ def judgment_interest(amount, rate_percent, granted_on, to_day) -> Decimal:
     days = (to_day - granted_on).days
     raw = to_decimal(amount) * to_decimal(rate_percent) / 100 * days / JUDGMENT_DAY_COUNT
     return round_cents(raw)
+
+
+def judgment_balance(amount, rate_percent, granted_on, payments, lapses_on=None):
+    """A judgment's balance after its payments, payments applied to accrued interest first,
+    then to principal (the United States rule): interest runs only on the unpaid principal.
+    `payments`: (date received, amount), in order; a payment before entry goes to principal
+    at entry; interest never runs past `lapses_on`. Returns (principal still due, interest
+    accrued in all to the last payment, the last payment's date: where interest resumes).
+
+    $10,000 at 10 % from Jan 1, 2026, $5,000 paid Jul 1 (181 days: $495.89 of interest):
+    $495.89 to interest, $4,504.11 to principal, $5,495.89 principal left."""
+    principal, accrued, carried, last = to_decimal(amount), ZERO, ZERO, granted_on
+    for day, paid in payments:
+        day = max(day, granted_on)
+        if lapses_on is not None:
+            day = min(day, lapses_on)
+        if day > last:
+            interest = judgment_interest(principal, rate_percent, last, day)
+            accrued, carried, last = accrued + interest, carried + interest, day
+        to_interest = min(to_decimal(paid), carried)
+        carried -= to_interest
+        principal -= to_decimal(paid) - to_interest
+    return principal, accrued, last
+
+
+def judgment_interest_to(amount, rate_percent, granted_on, day, *, principal_due=None,
+                         accrued=None, balance_on=None, lapses_on=None) -> Decimal:  # fmt: skip
+    """Interest accrued on a judgment from entry to `day` (never past `lapses_on`): with its
+    payments' balance (judgment_balance), what accrued to the last payment plus interest on
+    the principal still due since; without one, simple interest on the whole amount."""
+    if lapses_on is not None:
+        day = min(day, lapses_on)
+    if principal_due is None or balance_on is None:
+        return judgment_interest(amount, rate_percent, granted_on, day)
+    return accrued + judgment_interest(max(principal_due, ZERO), rate_percent, balance_on, day)

@@ -631,6 +631,13 @@ class Judgment(models.Model):
     # The latest renewal (revival, extension) the court granted: `expires_on` is then the
     # renewed judgment's expiry.
     renewed_on = models.DateField("renewed on", null=True, blank=True)
+    # Its balance after the payments received (services.rebalance; payments go to interest
+    # first, calculations.judgment_balance): the principal still due, the interest accrued
+    # in all to the last payment, and that payment's date. Empty: nothing paid yet.
+    principal_due = money("principal still due", null=True, blank=True, editable=False)
+    interest_accrued = money("interest accrued to the last payment", null=True, blank=True,
+                             editable=False)  # fmt: skip
+    balance_on = models.DateField("balance as of", null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -645,11 +652,15 @@ class Judgment(models.Model):
 
     def interest_to(self, day) -> Decimal:
         """Post-judgment interest accrued from entry to `day` (simple, actual/365), never
-        past the day the judgment lapses."""
-        from deficiencies.calculations import judgment_interest
+        past the day the judgment lapses; once payments were received, on the principal
+        still due (they go to interest first)."""
+        from deficiencies.calculations import judgment_interest_to
 
-        return judgment_interest(self.amount, self.interest_rate, self.granted_on,
-                                 self.accrues_to(day))  # fmt: skip
+        return judgment_interest_to(
+            self.amount, self.interest_rate, self.granted_on, self.accrues_to(day),
+            principal_due=self.principal_due, accrued=self.interest_accrued,
+            balance_on=self.balance_on,
+        )  # fmt: skip
 
     def accrues_to(self, day):
         """The last day interest runs to: `day`, or the day the judgment lapsed before it."""

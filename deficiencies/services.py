@@ -323,7 +323,9 @@ AFTER_SALE_FIELDS = (
     "deficiency__id", "deficiency__status", "deficiency__verdict", "deficiency__recoverable",
     "deficiency__recovered", "deficiency__judgment__amount",
     "deficiency__judgment__interest_rate", "deficiency__judgment__granted_on",
-    "deficiency__judgment__lapses_on", "deficiency__settled_for",
+    "deficiency__judgment__lapses_on", "deficiency__judgment__principal_due",
+    "deficiency__judgment__interest_accrued", "deficiency__judgment__balance_on",
+    "deficiency__settled_for",
     "deficiency__bankruptcy__discharged_on",
 )  # fmt: skip
 
@@ -344,11 +346,13 @@ def outstanding_from(values: dict, as_of: date, prefix: str = "deficiency__") ->
     if amount is None:
         claim = values[f"{prefix}recoverable"]
     else:
-        lapses_on = values[f"{prefix}judgment__lapses_on"]
-        claim = amount + calc.judgment_interest(
+        claim = amount + calc.judgment_interest_to(
             amount, values[f"{prefix}judgment__interest_rate"],
-            values[f"{prefix}judgment__granted_on"],
-            min(as_of, lapses_on) if lapses_on else as_of,
+            values[f"{prefix}judgment__granted_on"], as_of,
+            principal_due=values[f"{prefix}judgment__principal_due"],
+            accrued=values[f"{prefix}judgment__interest_accrued"],
+            balance_on=values[f"{prefix}judgment__balance_on"],
+            lapses_on=values[f"{prefix}judgment__lapses_on"],
         )  # fmt: skip
     return max(claim - recovered, ZERO)
 
@@ -419,9 +423,39 @@ def refresh(deficiencies, today: date | None = None) -> None:
         deficiencies, ["verdict", "regime", "assessed_on"], batch_size=500
     )
     Judgment.objects.bulk_update(lapsing, ["lapses_on"], batch_size=500)
+    for judgment in lapsing:  # interest runs to the new lapse: the balance moves with it
+        if judgment.balance_on is not None:
+            rebalance(judgment.deficiency)
     Deadline.objects.filter(deficiency__in=[d.pk for d in deficiencies]).delete()
     Deadline.objects.bulk_create(deadlines, batch_size=1000)
     touch(*{d.portfolio_id for d in deficiencies})
+
+
+def rebalance(deficiency: Deficiency) -> None:
+    """Recompute its judgment's balance from the payments received (to interest first), after
+    a recovery, the judgment's entry or a change of its lapse."""
+    judgment = Judgment.objects.filter(deficiency_id=deficiency.pk).first()
+    if judgment is None:
+        return
+    payments = list(
+        Recovery.objects.filter(deficiency_id=deficiency.pk)
+        .order_by("received_on", "pk")
+        .values_list("received_on", "amount")
+    )
+    if payments:
+        principal, accrued, last = calc.judgment_balance(
+            judgment.amount, judgment.interest_rate, judgment.granted_on, payments,
+            judgment.lapses_on,
+        )  # fmt: skip
+    else:
+        principal, accrued, last = None, None, None
+    Judgment.objects.filter(pk=judgment.pk).update(
+        principal_due=principal, interest_accrued=accrued, balance_on=last
+    )
+    if getattr(deficiency, "judgment", None) is not None:
+        deficiency.judgment.principal_due = principal
+        deficiency.judgment.interest_accrued = accrued
+        deficiency.judgment.balance_on = last
 
 
 def loan_saved(sender, instance, created=False, raw=False, **kwargs) -> None:
@@ -687,6 +721,7 @@ def record_judgment(*, deficiency: Deficiency, judgment: Judgment, by) -> Defici
         judgment.save()
         _move(locked, Status.JUDGMENT_GRANTED, by, f"Judgment for ${judgment.amount:,.2f}.")
         refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
+        rebalance(locked)
     return locked
 
 
@@ -729,6 +764,7 @@ def renew_judgment(*, deficiency: Deficiency, renewed_on: date, expires_on: date
         )  # fmt: skip
         _bump(locked)
         refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
+        rebalance(locked)
     return locked
 
 
@@ -905,6 +941,7 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
         recovery.deficiency = locked
         recovery.recorded_by = by
         recovery.save()
+        rebalance(locked)
         _bump(locked, recovered=F("recovered") + recovery.amount)
         if locked.outstanding == ZERO and locked.status in OPEN_STAGES:
             paid = (

@@ -388,11 +388,14 @@ def add_recovery(request, pk):
 # A deficiency whose outstanding figure needs more than its own columns: a judgment (its
 # interest to today) or a settlement for less (what it still has to pay).
 FIGURED_ONE_BY_ONE = Q(judgment__isnull=False) | Q(status=Status.SETTLED, settled_for__isnull=False)
+# The fields services.outstanding_from reads (its AFTER_SALE_FIELDS, on the deficiency
+# itself), with the verdict, the regime and what a settlement released.
 SUMMARY_FIELDS = (
-    "verdict", "regime", "status", "recoverable", "recovered", "judgment__amount",
-    "judgment__interest_rate", "judgment__granted_on", "judgment__lapses_on", "settled_for",
-    "released", "bankruptcy__discharged_on",
-)  # fmt: skip
+    "verdict",
+    "regime",
+    "released",
+    *(f.removeprefix("deficiency__") for f in services.AFTER_SALE_FIELDS if f != "deficiency__id"),
+)
 
 
 def _summary(deficiencies, today):

@@ -641,3 +641,68 @@ def test_recoveries_whose_total_would_not_fit_are_refused_with_a_message(staff, 
             recovery=Recovery(received_on=date(2026, 11, 1), amount=D("1.00"), source="payment"),
             by=staff,
         )
+
+
+# --- payments go to interest first (the United States rule) -----------------------------------
+
+
+def test_a_payment_goes_to_interest_first_and_interest_then_runs_on_what_principal_is_left(
+    client, owner, portfolio, staff
+):
+    # $63,114.18 at 9 % from Jan 15, 2026; a $60,000 levy on Feb 15 (31 days).
+    # Interest to Feb 15: 63,114.18 × 0.09 × 31 / 365 = 482.4345... -> 482.43, paid first;
+    # principal: 63,114.18 − (60,000 − 482.43) = 3,596.61.
+    # To Nov 30 (288 days): 3,596.61 × 0.09 × 288 / 365 = 255.4086... -> 255.41.
+    # Owed on Nov 30: 3,596.61 + 255.41 = 3,852.02 (simple interest on the whole judgment,
+    # less the payment, would say 63,114.18 + 4,964.41 − 60,000 = 8,078.59).
+    loan = make_loan(portfolio, "IL-US")
+    deficiency = record_sale(loan, staff, on=date(2025, 9, 10))
+    services.record_suit(
+        deficiency=deficiency,
+        suit=DeficiencySuit(court="C", case_number="U", filed_on=date(2025, 10, 20)),
+        by=staff,
+    )
+    services.record_judgment(
+        deficiency=deficiency,
+        judgment=Judgment(granted_on=date(2026, 1, 15), amount=D("63114.18"),
+                          interest_rate=D("9"), expires_on=date(2033, 1, 15)),
+        by=staff,
+    )  # fmt: skip
+    services.add_recovery(
+        deficiency=deficiency,
+        recovery=Recovery(received_on=date(2026, 2, 15), amount=D("60000.00"), source="levy"),
+        by=staff,
+    )
+    d = Deficiency.objects.select_related("judgment").get(pk=deficiency.pk)
+    assert d.judgment.principal_due == D("3596.61")
+    assert d.judgment.interest_accrued == D("482.43")
+    assert d.judgment.balance_on == date(2026, 2, 15)
+    assert d.judgment.interest_to(date(2026, 11, 30)) == D("737.84")  # 482.43 + 255.41
+    assert d.outstanding_on(date(2026, 11, 30)) == D("3852.02")
+    # The summary and the loan's totals read the same figure.
+    values = {f"deficiency__{k}": v for k, v in Deficiency.objects.filter(pk=d.pk).values(
+        *[f.removeprefix("deficiency__") for f in services.AFTER_SALE_FIELDS]).get().items()}  # fmt: skip
+    assert services.outstanding_from(values, date(2026, 11, 30)) == D("3852.02")
+
+
+def test_judgment_balance_by_hand():
+    from deficiencies.calculations import judgment_balance
+
+    # 10,000 × 0.10 × 181 / 365 = 495.89 to Jul 1; 5,000 pays it, 4,504.11 to principal.
+    assert judgment_balance(D("10000.00"), D("10"), date(2026, 1, 1),
+                            [(date(2026, 7, 1), D("5000.00"))]) == (
+        D("5495.89"), D("495.89"), date(2026, 7, 1))  # fmt: skip
+    # A payment smaller than the interest leaves the principal whole and carries the rest.
+    principal, accrued, _ = judgment_balance(
+        D("10000.00"), D("10"), date(2026, 1, 1),
+        [(date(2026, 7, 1), D("100.00")), (date(2026, 7, 2), D("1000.00"))],
+    )  # fmt: skip
+    # Jul 1: 495.89 accrued, 100 paid (395.89 carried); Jul 2: +2.74; 1,000 pays 398.63
+    # of interest and 601.37 of principal.
+    assert (principal, accrued) == (D("9398.63"), D("498.63"))
+    # A payment before entry goes to principal at entry; none runs past the lapse.
+    assert judgment_balance(D("1000.00"), D("10"), date(2026, 1, 1),
+                            [(date(2025, 12, 1), D("100.00"))]) == (
+        D("900.00"), D("0"), date(2026, 1, 1))  # fmt: skip
+    assert judgment_balance(D("1000.00"), D("10"), date(2026, 1, 1),
+                            [(date(2026, 12, 31), D("10.00"))], date(2026, 1, 11))[1] == D("2.74")  # fmt: skip

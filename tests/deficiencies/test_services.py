@@ -150,14 +150,19 @@ def test_suit_judgment_collection_and_two_recoveries_to_satisfied(deficiency, st
         by=staff,
     )
     d.refresh_from_db()
-    # The judgment's post-judgment interest (9 %, simple, from Nov 10) counts in what is owed.
-    interest = judgment_interest(D("1000.00"), D("9"), date(2026, 11, 10), timezone.localdate())
-    assert d.outstanding == D("600.00") + interest
+    # The judgment's post-judgment interest (9 %, simple, from Nov 10) counts in what is owed;
+    # the $400 paid on Nov 20 goes to the 10 days' interest first ($2.47), the rest
+    # ($397.53) to principal, which then bears the interest: $602.47 from Nov 20.
+    first = judgment_interest(D("1000.00"), D("9"), date(2026, 11, 10), date(2026, 11, 20))
+    assert first == D("2.47")
+    principal = D("1000.00") - (D("400.00") - first)
+    owed = principal + judgment_interest(
+        principal, D("9"), date(2026, 11, 20), timezone.localdate()
+    )
+    assert d.outstanding == owed
     services.add_recovery(
         deficiency=d,
-        recovery=Recovery(
-            received_on=date(2026, 11, 27), amount=D("600.00") + interest, source="garnishment"
-        ),
+        recovery=Recovery(received_on=date(2026, 11, 27), amount=owed, source="garnishment"),
         by=staff,
     )
     d.refresh_from_db()
