@@ -608,6 +608,31 @@ class JudgmentRenewalForm(HygienicFormMixin, forms.Form):
         return data
 
 
+class ConditionAnswerForm(HygienicFormMixin, forms.Form):
+    """Counsel's answer to a condition the app cannot read: holds, does not hold, or clear
+    the answer; its basis is required to answer."""
+
+    condition = forms.CharField(max_length=500, widget=forms.HiddenInput)
+    answer = forms.ChoiceField(
+        label="Answer",
+        choices=[("yes", "It holds"), ("no", "It does not hold"), ("clear", "Clear the answer")],
+    )
+    note = MultiLineField(
+        label="Basis (counsel's advice, the case file)", max_length=NOTE_MAX, required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer") in ("yes", "no") and not (data.get("note") or "").strip():
+            self.add_error("note", "Say on what basis: counsel's advice or the case file.")
+        return data
+
+    @property
+    def holds(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data["answer"])
+
+
 class BankruptcyForm(HygienicFormMixin, forms.ModelForm):
     class Meta:
         model = Bankruptcy

@@ -706,6 +706,31 @@ class CollectionAction(models.Model):
         return f"{self.get_kind_display()} from {self.started_on}"
 
 
+class ConditionAnswer(models.Model):
+    """Counsel's answer, for one deficiency, to a condition of its state's provisions that
+    the app cannot read from the loan or the sale (an `other:` condition: "served only by
+    publication", "the mortgagee waived the deficiency in the complaint"): whether it holds,
+    who recorded it, when, and on what basis."""
+
+    deficiency = models.ForeignKey(Deficiency, on_delete=models.CASCADE, related_name="answers")
+    condition = models.CharField(max_length=500)
+    holds = models.BooleanField()
+    note = models.TextField("basis (counsel's advice, the case file)")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["condition"]
+        constraints = [
+            models.UniqueConstraint(fields=["deficiency", "condition"], name="one_answer_each")
+        ]
+
+    def __str__(self):
+        return f"{self.condition}: {'yes' if self.holds else 'no'}"
+
+
 class Recovery(models.Model):
     class Source(models.TextChoices):
         GARNISHMENT = "garnishment", "Wage garnishment"

@@ -73,6 +73,9 @@ class Facts:
     occupancy: str = "unknown"  # owner_occupied, non_owner_occupied, second_home, vacant
     purchase_money: bool | None = None
     seller_financed: bool | None = None
+    # Counsel's answers to the conditions the app cannot read (an `other:` condition's text ->
+    # whether it holds for this deficiency), recorded on the deficiency's page.
+    answers: dict = field(default_factory=dict)
     # The holder bought the loan from a prior holder (a purchase price is recorded).
     acquired_from_prior_holder: bool | None = None
     units: int | None = None  # dwelling units, when known exactly
@@ -243,7 +246,8 @@ def condition(token: str, facts: Facts) -> tuple[bool | None, str]:
         else:
             held = facts.loan_date >= day if after else facts.loan_date < day
     elif token.startswith("other:"):
-        label, held = token.removeprefix("other:").strip(), None
+        label = token.removeprefix("other:").strip()
+        held = facts.answers.get(label)
     else:
         raise ValueError(f"Unknown condition {token!r}")
     if negated:

@@ -25,6 +25,7 @@ from deficiencies.models import (
     Bankruptcy,
     CalendarFeed,
     CollectionAction,
+    ConditionAnswer,
     Deadline,
     Deficiency,
     DeficiencySuit,
@@ -248,7 +249,18 @@ def event_facts(loan, event: LiquidationEvent, deficiency: Deficiency | None = N
         bankruptcy_ended_on=bankruptcy.dismissed_on if bankruptcy else None,
         discharged_on=bankruptcy.discharged_on if bankruptcy else None,
         chapter=bankruptcy.chapter if bankruptcy else None,
+        answers=answers_for(deficiency) if deficiency else {},
     )
+
+
+def answers_for(deficiency: Deficiency) -> dict:
+    """Counsel's answers recorded for the deficiency ({condition: holds}); `refresh` loads
+    them for many deficiencies in one query (`_answers`)."""
+    cached = getattr(deficiency, "_answers", None)
+    if cached is None:
+        cached = dict(deficiency.answers.values_list("condition", "holds"))
+        deficiency._answers = cached
+    return cached
 
 
 def facts_for(deficiency: Deficiency):
@@ -403,7 +415,13 @@ def refresh(deficiencies, today: date | None = None) -> None:
     regime = dict(StateRule.objects.filter(state_code__in=states).values_list(
         "state_code", "deficiency_regime"))  # fmt: skip
     deadlines, lapsing = [], []
+    answers: dict[int, dict] = {}
+    for pk, text, holds in ConditionAnswer.objects.filter(
+        deficiency__in=[d.pk for d in deficiencies]
+    ).values_list("deficiency_id", "condition", "holds"):
+        answers.setdefault(pk, {})[text] = holds
     for d in deficiencies:
+        d._answers = answers.get(d.pk, {})
         state = d.loan.property_state
         decision = _decision(d, by_state[state], today)
         d.verdict, d.regime, d.assessed_on = decision.verdict, regime.get(state, ""), today
@@ -429,6 +447,46 @@ def refresh(deficiencies, today: date | None = None) -> None:
     Deadline.objects.filter(deficiency__in=[d.pk for d in deficiencies]).delete()
     Deadline.objects.bulk_create(deadlines, batch_size=1000)
     touch(*{d.portfolio_id for d in deficiencies})
+
+
+def counsel_conditions(deficiency: Deficiency) -> list[str]:
+    """The conditions of its state's provisions the app cannot read (`other:`) that bear on
+    this deficiency: those the engine left to counsel, and those already answered."""
+    decision = assessment_for(deficiency)
+    return sorted(set(decision.for_counsel) | set(answers_for(deficiency)))
+
+
+def answer_condition(*, deficiency: Deficiency, condition: str, holds: bool | None, note: str,
+                     by) -> Deficiency:  # fmt: skip
+    """Record counsel's answer (holds or not; None clears it) to one condition left to
+    counsel, with its basis; the deficiency is re-assessed at once."""
+    with transaction.atomic():
+        locked = _locked(deficiency)
+        if condition not in counsel_conditions(locked):
+            raise DeficiencyError(
+                "That condition is not one this deficiency's provisions leave to counsel "
+                "(the provisions may have changed): reload the page."
+            )
+        if holds is None:
+            ConditionAnswer.objects.filter(deficiency=locked, condition=condition).delete()
+            what = "cleared"
+        else:
+            if not (note or "").strip():
+                raise DeficiencyError("Say on what basis (counsel's advice, the case file).")
+            ConditionAnswer.objects.update_or_create(
+                deficiency=locked, condition=condition,
+                defaults={"holds": holds, "note": note.strip(), "answered_by": by},
+            )  # fmt: skip
+            what = "holds" if holds else "does not hold"
+        basis = f" {note.strip()}" if (note or "").strip() else ""
+        StatusChange.objects.create(
+            deficiency=locked, from_status=locked.status, to_status=locked.status, changed_by=by,
+            note=f"For counsel: “{condition[:200]}” — {what}.{basis}",
+        )  # fmt: skip
+        _bump(locked)
+        locked._answers = None
+        refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
+    return locked
 
 
 def rebalance(deficiency: Deficiency) -> None:

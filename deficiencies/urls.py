@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/suit/", views.record_suit, name="suit"),
     path("<int:pk>/judgment/", views.record_judgment, name="judgment"),
     path("<int:pk>/judgment/renewal/", views.renew_judgment, name="judgment_renewal"),
+    path("<int:pk>/counsel/", views.answer_condition, name="answer"),
     path("<int:pk>/bankruptcy/", views.record_bankruptcy, name="bankruptcy"),
     path("<int:pk>/actions/", views.add_action, name="action"),
     path("<int:pk>/recoveries/", views.add_recovery, name="recovery"),

@@ -28,6 +28,7 @@ from deficiencies import services
 from deficiencies.forms import (
     BankruptcyForm,
     CollectionActionForm,
+    ConditionAnswerForm,
     DeficiencyFilterForm,
     JudgmentForm,
     JudgmentRenewalForm,
@@ -205,6 +206,10 @@ def _detail_context(request, deficiency, **forms):
         "staff": staff,
         "active_nav": "portfolios",
     }
+    answers = {a.condition: a for a in deficiency.answers.select_related("answered_by")}
+    conditions = sorted(set(context["assessment"].for_counsel) | set(answers))
+    context["counsel"] = [(c, answers.get(c)) for c in conditions]
+    context["answer_form"] = forms.get("answer_form")
     if staff:
         context.update(
             status_form=forms.get("status_form") or StatusForm(deficiency=deficiency),
@@ -297,6 +302,25 @@ def record_judgment(request, pk):
         lambda r, d: JudgmentForm(r.POST, prefix="judgment", deficiency=d),
         lambda d, f: _record_judgment(d, f, request.user),
         "Judgment recorded.",
+    )
+
+
+@role_required(Role.STAFF)
+@require_POST
+def answer_condition(request, pk):
+    return _act(
+        request,
+        pk,
+        "answer_form",
+        lambda r, d: ConditionAnswerForm(r.POST, prefix="answer"),
+        lambda d, f: services.answer_condition(
+            deficiency=d,
+            condition=f.cleaned_data["condition"],
+            holds=f.holds,
+            note=f.cleaned_data.get("note", ""),
+            by=request.user,
+        ),  # fmt: skip
+        "Counsel's answer recorded; the deficiency was re-assessed.",
     )
 
 

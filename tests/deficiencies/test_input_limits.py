@@ -331,7 +331,7 @@ def test_every_form_is_hygienic_and_every_date_is_bounded(deficiency):
         if isinstance(c, type) and issubclass(c, django_forms.BaseForm)
         and c.__module__ == forms.__name__ and c is not forms.DeficiencyFilterForm
     ]  # fmt: skip
-    assert len(classes) == 10
+    assert len(classes) == 11
     for cls in classes:
         assert cls.__mro__[1] is HygienicFormMixin, cls
         form = cls(**extra.get(cls, {}))

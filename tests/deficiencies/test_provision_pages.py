@@ -187,3 +187,48 @@ def test_the_state_page_gives_filing_windows_in_the_statutes_own_unit(client, ow
     windows = page.split('data-testid="filing-windows">')[1].split("</ul>")[0]
     assert "3 months from the sale (judicial sales; Cal. Civ. Proc. Code § 726(b)" in windows
     assert "the provisions below decide every verdict and deadline" in page
+
+
+def test_counsels_answer_to_a_condition_decides_the_verdict(client, owner, staff, portfolio):
+    # K.S.A. §§ 60-303, 60-307: no personal deficiency judgment after service by publication
+    # alone. The app does not record how the borrower was served: counsel answers it.
+    from deficiencies.models import ConditionAnswer, Deficiency
+    from tests.factories import make_loan, record_sale
+
+    loan = make_loan(portfolio, "KS-2", property_state="KS", borrower_type="individual")
+    deficiency = record_sale(loan, staff, process="judicial")
+    assert deficiency.verdict == "undetermined"
+    condition = "borrower served only by publication (no personal service or appearance)"
+    url = reverse("deficiencies:answer", args=[deficiency.pk])
+    client.force_login(staff)
+    page = client.get(deficiency.get_absolute_url()).text
+    assert 'data-testid="counsel-answers"' in page and "not answered" in page
+    # An answer needs its basis, shown beside the field; nothing is saved.
+    refused = client.post(url, {"answer-condition": condition, "answer-answer": "no"})
+    assert refused.status_code == 400
+    assert "Say on what basis" in refused.text
+    assert not ConditionAnswer.objects.exists()
+    # Personally served: the bar does not apply, and the verdict is decided.
+    done = client.post(url, {"answer-condition": condition, "answer-answer": "no",
+                             "answer-note": "Return of service in the file: personal service."})  # fmt: skip
+    assert done.status_code == 302
+    deficiency = Deficiency.objects.get(pk=deficiency.pk)
+    assert deficiency.verdict not in ("undetermined", "barred")
+    page = client.get(deficiency.get_absolute_url()).text
+    assert "does not hold" in page and "Return of service in the file" in page
+    assert "For counsel: “borrower served only by publication" in page  # the history row
+    # Served by publication only: barred, citing the section.
+    client.post(url, {"answer-condition": condition, "answer-answer": "yes",
+                      "answer-note": "Counsel's memo: publication only."})  # fmt: skip
+    assert Deficiency.objects.get(pk=deficiency.pk).verdict == "barred"
+    # Cleared: undetermined again.
+    client.post(url, {"answer-condition": condition, "answer-answer": "clear"})
+    assert Deficiency.objects.get(pk=deficiency.pk).verdict == "undetermined"
+    # A condition the provisions do not leave to counsel is refused; investors cannot answer.
+    forged = client.post(url, {"answer-condition": "anything at all", "answer-answer": "yes",
+                               "answer-note": "x"})  # fmt: skip
+    assert forged.status_code == 400 and "not one this deficiency" in forged.text
+    client.force_login(owner)
+    assert client.post(url, {"answer-condition": condition, "answer-answer": "yes",
+                             "answer-note": "x"}).status_code == 403  # fmt: skip
+    assert "not answered" in client.get(deficiency.get_absolute_url()).text

@@ -355,6 +355,7 @@ CASES = [
             "suit",
             "judgment",
             "judgment_renewal",
+            "answer",
             "bankruptcy",
             "action",
             "recovery",
