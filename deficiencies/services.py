@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -546,10 +547,17 @@ def assess_today(portfolio_ids, today: date | None = None) -> set[int]:
     ids = set(portfolio_ids)
     if not ids:
         return set()
+    # A marker per portfolio and day in the cache spares the query once it was checked.
+    keys = {pk: f"assessed:{pk}:{today.isoformat()}" for pk in ids}
+    marked = cache.get_many(list(keys.values()))
+    ids = {pk for pk in ids if keys[pk] not in marked}
+    if not ids:
+        return set()
     current = set(
         PortfolioStamp.objects.filter(pk__in=ids, assessed_on=today).values_list("pk", flat=True)
     )
     stale = ids - current
+    cache.set_many({keys[pk]: True for pk in current}, timeout=26 * 3600)
     if not stale:
         return set()
     deficiencies = list(with_relations(
@@ -562,6 +570,7 @@ def assess_today(portfolio_ids, today: date | None = None) -> set[int]:
         [PortfolioStamp(portfolio_id=pk) for pk in stale], ignore_conflicts=True
     )
     PortfolioStamp.objects.filter(pk__in=stale).update(assessed_on=today)
+    cache.set_many({keys[pk]: True for pk in stale}, timeout=26 * 3600)
     return refreshed
 
 

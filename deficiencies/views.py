@@ -496,8 +496,10 @@ def portfolio_deficiencies(request, pk):
     today = timezone.localdate()
     every = Deficiency.objects.filter(portfolio=portfolio)
     # Filing windows close and judgments lapse as days pass: re-assessed once a day.
-    services.assess_today([portfolio.pk], today)
-    stamp = PortfolioStamp.objects.get(pk=portfolio.pk)
+    stamp = PortfolioStamp.objects.filter(pk=portfolio.pk).first()
+    if stamp is None or stamp.assessed_on != today:
+        services.assess_today([portfolio.pk], today)
+        stamp = PortfolioStamp.objects.get(pk=portfolio.pk)
     key = f"deficiency-summary:{portfolio.pk}:{stamp.changed_at}:{today}".replace(" ", "T")
     summary = cache.get(key)
     if summary is None:

@@ -68,3 +68,11 @@ def pytest_report_header(config):
 def _imports_run_inline(settings):
     # Browser imports normally run in a background thread; tests want the outcome at once.
     settings.TAPE_IMPORT_INLINE = True
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Each test's database starts empty: so does the cache (totals, daily-assessment marks).
+    from django.core.cache import cache
+
+    cache.clear()
