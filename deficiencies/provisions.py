@@ -843,6 +843,7 @@ def assess(provisions: list[Provision], facts: Facts, *, status: str, amount: De
         limit = decision.purchaser_cap or decision.fair_value
         what = "the fair-value credit" if limit is decision.fair_value else "the purchaser's cap"
         decision.verdict = EXTINGUISHED
+        decision.dues = []  # nothing to recover: no date to keep
         decision.reasons.insert(
             0, Reason(f"With {what}, nothing is recoverable: the deficiency the sale left "
                       f"(${balance:,.2f}) is covered.", limit.citation if limit else ""),

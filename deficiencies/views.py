@@ -206,6 +206,14 @@ def _detail_context(request, deficiency, **forms):
         "staff": staff,
         "active_nav": "portfolios",
     }
+    assessment = context["assessment"]
+    context["purchaser_cap"] = (
+        services.purchaser_cap(
+            deficiency.loan, deficiency.credited, deficiency.event.fair_market_value
+        )
+        if assessment.purchaser_cap is not None and deficiency.loan.purchase_price is not None
+        else None
+    )
     answers = {a.condition: a for a in deficiency.answers.select_related("answered_by")}
     conditions = sorted(set(context["assessment"].for_counsel) | set(answers))
     context["counsel"] = [(c, answers.get(c)) for c in conditions]

@@ -641,3 +641,20 @@ def test_nevada_does_not_cap_a_loan_the_holder_originated(portfolio, staff):
                      purchase_price=None)  # fmt: skip
     deficiency = record_sale(loan, staff, process="non_judicial", price="100000.00")
     assert deficiency.recoverable == deficiency.deficiency
+
+
+def test_the_page_shows_the_purchasers_cap_and_no_deadline_when_it_leaves_nothing(
+    client, staff, portfolio
+):
+    # NRS 40.459(3)(c): paid 80,000 − max(120,000 value, 100,000 price) < 0: nothing.
+    loan = make_loan(portfolio, "NV-P", property_state="NV", occupancy="owner_occupied", units=1,
+                     purchase_price=D("80000.00"))  # fmt: skip
+    deficiency = record_sale(loan, staff, process="non_judicial", price="100000.00",
+                             fair_market_value=D("120000.00"), value_source="appraisal",
+                             value_date=date(2026, 9, 1))  # fmt: skip
+    client.force_login(staff)
+    page = text(client.get(deficiency.get_absolute_url()))
+    assert "Purchaser's cap: the $80,000.00 paid for the loan less the greater of the value" in page
+    assert 'data-testid="purchaser-cap">$0.00<' in page
+    assert "(the purchaser's cap)" in page
+    assert "Filing deadline" not in page.split("Can it be pursued?")[1].split("Figures")[0]
