@@ -658,3 +658,52 @@ def test_the_page_shows_the_purchasers_cap_and_no_deadline_when_it_leaves_nothin
     assert 'data-testid="purchaser-cap">$0.00<' in page
     assert "(the purchaser's cap)" in page
     assert "Filing deadline" not in page.split("Can it be pursued?")[1].split("Figures")[0]
+
+
+# --- hand-checked figures: who bought, and short sales in fair-value states --------------------
+# The loan: $200,000 UPB at 6 % (30/360) paid to Jan 1, 2026, $500 fees. On Oct 1, 2026 the
+# debt is 200,000 + 200,000 × 0.06 × 270 / 360 (9,000) + 500 = $209,500.00.
+
+
+@pytest.mark.parametrize(
+    ("buyer", "credit_bid", "expected"),
+    [
+        # 42 Pa.C.S. § 8103(a): fair value limits the deficiency only where the creditor
+        # bought: a third party's $150,000 bid leaves 209,500 − 150,000 = 59,500.
+        ("third_party", False, "59500.00"),
+        # The holder's $150,000 credit bid, value $180,000: 209,500 − 180,000 = 29,500.
+        ("holder", True, "29500.00"),
+    ],
+)
+def test_pennsylvania_credits_fair_value_only_when_the_creditor_buys(
+    portfolio, staff, buyer, credit_bid, expected
+):
+    loan = make_loan(portfolio, f"PA-{buyer}", property_state="PA")
+    deficiency = record_sale(loan, staff, price="150000.00", buyer=buyer, credit_bid=credit_bid,
+                             fair_market_value=D("180000.00"), value_source="appraisal",
+                             value_date=date(2026, 9, 1))  # fmt: skip
+    assert (deficiency.total_debt, deficiency.deficiency) == (D("209500.00"), D("59500.00"))
+    assert deficiency.recoverable == D(expected)
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ("FL", "29500.00"),  # Fla. Stat. § 702.06 reaches a short sale: 209,500 − 180,000
+        ("TX", "59500.00"),  # Tex. Prop. Code § 51.003 speaks of foreclosure sales only
+    ],
+)
+def test_a_short_sale_is_credited_fair_value_only_where_the_statute_reaches_it(
+    portfolio, staff, state, expected
+):
+    from deficiencies.services import record_liquidation
+
+    loan = make_loan(portfolio, f"SS-{state}", property_state=state, occupancy="owner_occupied")
+    event = LiquidationEvent(
+        event_type="short_sale", event_date=date(2026, 10, 1), gross_price=D("160000.00"),
+        net_proceeds=D("150000.00"), lender_consented="yes", fair_market_value=D("180000.00"),
+        value_source="bpo", value_date=date(2026, 9, 1),
+    )  # fmt: skip
+    deficiency = record_liquidation(loan=loan, event=event, by=staff)
+    assert deficiency.deficiency == D("59500.00")
+    assert deficiency.recoverable == D(expected)
