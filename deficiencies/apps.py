@@ -17,6 +17,7 @@ class DeficienciesConfig(AppConfig):
             freshen,
             liquidated_on,
             loan_panel,
+            loans_changed,
             portfolio_links,
         )
 
@@ -31,6 +32,7 @@ class DeficienciesConfig(AppConfig):
         after_sale(services.AFTER_SALE_FIELDS)(services.owed_after_sale)
         liquidated_on(services.liquidated_on)
         freshen(services.assess_today)
+        loans_changed(services.loans_changed)
         register(
             order=20, label="Deadlines", url_name="deficiencies:deadlines", key="deadlines",
             roles={Role.INVESTOR, Role.STAFF},

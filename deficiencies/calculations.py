@@ -112,7 +112,7 @@ def judgment_balance(amount, rate_percent, granted_on, payments, lapses_on=None)
         if lapses_on is not None:
             day = min(day, lapses_on)
         if day > last:
-            interest = judgment_interest(principal, rate_percent, last, day)
+            interest = judgment_interest(max(principal, ZERO), rate_percent, last, day)
             accrued, carried, last = accrued + interest, carried + interest, day
         to_interest = min(to_decimal(paid), carried)
         carried -= to_interest

@@ -613,6 +613,7 @@ class ConditionAnswerForm(HygienicFormMixin, forms.Form):
     the answer; its basis is required to answer."""
 
     condition = forms.CharField(max_length=500, widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
     answer = forms.ChoiceField(
         label="Answer",
         choices=[("yes", "It holds"), ("no", "It does not hold"), ("clear", "Clear the answer")],
@@ -624,7 +625,8 @@ class ConditionAnswerForm(HygienicFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("answer") in ("yes", "no") and not (data.get("note") or "").strip():
+        visible = any(c.isprintable() and not c.isspace() for c in data.get("note") or "")
+        if data.get("answer") in ("yes", "no") and not visible:
             self.add_error("note", "Say on what basis: counsel's advice or the case file.")
         return data
 

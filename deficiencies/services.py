@@ -450,19 +450,43 @@ def refresh(deficiencies, today: date | None = None) -> None:
     touch(*{d.portfolio_id for d in deficiencies})
 
 
-def counsel_conditions(deficiency: Deficiency) -> list[str]:
+def counsel_labels(state_code: str) -> set[str]:
+    """The conditions of a state's provisions the app cannot read (their `other:` texts)."""
+    return {
+        engine.condition_label(token)
+        for provision in provisions_for(state_code)[state_code]
+        for token in provision.conditions
+        if token.removeprefix("not:").startswith("other:")
+    }
+
+
+def counsel_conditions(deficiency: Deficiency, decision=None) -> list[str]:
     """The conditions of its state's provisions the app cannot read (`other:`) that bear on
-    this deficiency: those the engine left to counsel, and those already answered."""
-    decision = assessment_for(deficiency)
-    return sorted(set(decision.for_counsel) | set(answers_for(deficiency)))
+    this deficiency: those the engine left to counsel, and those already answered that its
+    state's provisions still ask (an answer kept from another state is not shown)."""
+    decision = decision or assessment_for(deficiency)
+    asked = counsel_labels(deficiency.loan.property_state)
+    answered = {c for c in answers_for(deficiency) if c in asked}
+    return sorted(set(decision.for_counsel) | answered)
+
+
+def _visible(text: str) -> bool:
+    """Whether a text has a character one can see (not only spaces or zero-width marks)."""
+    return any(ch.isprintable() and not ch.isspace() for ch in text or "")
 
 
 def answer_condition(*, deficiency: Deficiency, condition: str, holds: bool | None, note: str,
-                     by) -> Deficiency:  # fmt: skip
+                     by, expected_version: int | None = None) -> Deficiency:  # fmt: skip
     """Record counsel's answer (holds or not; None clears it) to one condition left to
-    counsel, with its basis; the deficiency is re-assessed at once."""
+    counsel, with its basis; the deficiency is re-assessed at once. A stale page (someone
+    answered meanwhile) is refused; a closed deficiency takes no answer."""
     with transaction.atomic():
-        locked = _locked(deficiency)
+        locked = _locked(deficiency, expected_version)
+        if locked.status in CLOSED:
+            raise DeficiencyError(
+                f"This deficiency is {Status(locked.status).label.lower()}: its verdict no "
+                "longer turns on counsel's answers. Nothing was recorded."
+            )
         if condition not in counsel_conditions(locked):
             raise DeficiencyError(
                 "That condition is not one this deficiency's provisions leave to counsel "
@@ -472,7 +496,7 @@ def answer_condition(*, deficiency: Deficiency, condition: str, holds: bool | No
             ConditionAnswer.objects.filter(deficiency=locked, condition=condition).delete()
             what = "cleared"
         else:
-            if not (note or "").strip():
+            if not _visible(note):
                 raise DeficiencyError("Say on what basis (counsel's advice, the case file).")
             ConditionAnswer.objects.update_or_create(
                 deficiency=locked, condition=condition,
@@ -506,6 +530,11 @@ def rebalance(deficiency: Deficiency) -> None:
             judgment.amount, judgment.interest_rate, judgment.granted_on, payments,
             judgment.lapses_on,
         )  # fmt: skip
+        try:
+            check_fits(principal, "The judgment's principal still due")
+            check_fits(accrued, "The judgment's interest")
+        except MoneyError as exc:
+            raise DeficiencyError(f"{exc} Nothing was recorded.") from exc
     else:
         principal, accrued, last = None, None, None
     Judgment.objects.filter(pk=judgment.pk).update(
@@ -515,6 +544,11 @@ def rebalance(deficiency: Deficiency) -> None:
         deficiency.judgment.principal_due = principal
         deficiency.judgment.interest_accrued = accrued
         deficiency.judgment.balance_on = last
+
+
+def loans_changed(loan_ids) -> None:
+    """Loans changed in bulk (a tape re-import): their deficiencies are re-assessed."""
+    refresh(with_relations(Deficiency.objects.filter(loan_id__in=list(loan_ids))))
 
 
 def loan_saved(sender, instance, created=False, raw=False, **kwargs) -> None:
@@ -1001,6 +1035,7 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
             raise DeficiencyError(barred)
         if recovery.amount > locked.outstanding:
             raise DeficiencyError(_above_outstanding(locked, recovery.amount))
+        _refuse_out_of_order(locked, recovery)
         try:
             check_fits(locked.recovered + recovery.amount, "The total recovered")
         except MoneyError as exc:
@@ -1019,6 +1054,68 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
             _move(locked, Status.SATISFIED, by, paid)
             refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
     return recovery
+
+
+def _refuse_out_of_order(deficiency: Deficiency, recovery: Recovery) -> None:
+    """A recovery dated before the liquidation is part of the payoff, not of the deficiency;
+    a garnishment, levy or lien enforces a judgment, so it needs one, and comes on or after
+    its entry; and with a judgment, the payments in date order may never pay more than was
+    owed on the day each came (payments go to interest first)."""
+    event_date = deficiency.event.event_date
+    day = recovery.received_on
+    if day < event_date:
+        raise DeficiencyError(
+            f"The recovery is dated before the {deficiency.event.get_event_type_display().lower()}"
+            f" on {event_date:%b} {event_date.day}, {event_date.year}: money received before it "
+            "paid the loan, not the deficiency. Nothing was recorded."
+        )
+    judgment = getattr(deficiency, "judgment", None)
+    if recovery.source in ENFORCED:
+        if judgment is None:
+            raise DeficiencyError(
+                f"A {recovery.get_source_display().lower()} enforces a judgment: record the "
+                "judgment first (a voluntary payment needs none). Nothing was recorded."
+            )
+        if day < judgment.granted_on:
+            granted = judgment.granted_on
+            raise DeficiencyError(
+                f"The {recovery.get_source_display().lower()} is dated before the judgment it "
+                f"enforces (entered {granted:%b} {granted.day}, {granted.year}). Nothing was "
+                "recorded."
+            )
+    if judgment is not None:
+        recorded = list(
+            Recovery.objects.filter(deficiency_id=deficiency.pk)
+            .order_by("received_on", "pk")
+            .values_list("received_on", "amount")
+        )
+        payments = sorted([*recorded, (day, recovery.amount)], key=lambda p: p[0])
+        principal, _accrued, _last = calc.judgment_balance(
+            judgment.amount, judgment.interest_rate, judgment.granted_on, payments,
+            judgment.lapses_on,
+        )  # fmt: skip
+        if principal < ZERO:
+            before = [p for p in recorded if p[0] <= day]
+            then = judgment.amount + calc.judgment_interest_to(
+                judgment.amount, judgment.interest_rate, judgment.granted_on, day,
+                lapses_on=judgment.lapses_on, **_balance_of(judgment, before),
+            ) - sum((p[1] for p in before), ZERO)  # fmt: skip
+            raise DeficiencyError(
+                f"{format_money(recovery.amount)} dated {day:%b} {day.day}, {day.year} pays more "
+                f"than the judgment was owed then ({format_money(max(then, ZERO))} with its "
+                "interest, after the payments recorded before it; each payment goes to interest "
+                "first). Nothing was recorded."
+            )
+
+
+def _balance_of(judgment, payments) -> dict:
+    """judgment_interest_to's balance arguments after `payments` (none: no balance)."""
+    if not payments:
+        return {}
+    principal, accrued, last = calc.judgment_balance(
+        judgment.amount, judgment.interest_rate, judgment.granted_on, payments, judgment.lapses_on
+    )
+    return {"principal_due": principal, "accrued": accrued, "balance_on": last}
 
 
 def _above_outstanding(deficiency: Deficiency, amount: Decimal) -> str:

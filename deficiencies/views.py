@@ -215,7 +215,7 @@ def _detail_context(request, deficiency, **forms):
         else None
     )
     answers = {a.condition: a for a in deficiency.answers.select_related("answered_by")}
-    conditions = sorted(set(context["assessment"].for_counsel) | set(answers))
+    conditions = services.counsel_conditions(deficiency, assessment)
     context["counsel"] = [(c, answers.get(c)) for c in conditions]
     context["answer_form"] = forms.get("answer_form")
     if staff:
@@ -327,6 +327,7 @@ def answer_condition(request, pk):
             holds=f.holds,
             note=f.cleaned_data.get("note", ""),
             by=request.user,
+            expected_version=f.cleaned_data["version"],
         ),  # fmt: skip
         "Counsel's answer recorded; the deficiency was re-assessed.",
     )

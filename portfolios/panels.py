@@ -73,3 +73,20 @@ def freshen_portfolios(portfolio_ids, as_of) -> set[int]:
     for fn in FRESHEN:
         changed |= set(fn(list(portfolio_ids), as_of) or ())
     return changed
+
+
+# Loans whose facts changed in bulk (a tape re-import): fn(loan ids) brings what depends on them
+# up to date (a deficiency's verdict). A single save sends Django's post_save instead.
+LOANS_CHANGED: list[Callable] = []
+
+
+def loans_changed(fn: Callable) -> Callable:
+    LOANS_CHANGED.append(fn)
+    return fn
+
+
+def notify_loans_changed(loan_ids) -> None:
+    ids = list(loan_ids)
+    if ids:
+        for fn in LOANS_CHANGED:
+            fn(ids)

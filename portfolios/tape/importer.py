@@ -871,6 +871,10 @@ def apply_tape(
         Borrower.objects.bulk_create(borrower_objs, batch_size=BATCH)
         if to_create or to_update:
             Portfolio.touch_loans(portfolio.pk)
+        if to_update:
+            from portfolios.panels import notify_loans_changed
+
+            notify_loans_changed(loan.pk for loan in to_update)
         if before_commit:
             before_commit(counts)
         return counts

@@ -67,10 +67,14 @@ def test_log_out_from_the_user_menu_on_a_phone(browser, live_server, demo):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     log_in(page, live_server.url, "staff@example.com")
+    page.wait_for_load_state("load")  # Bootstrap's script runs at the end of the page
     page.get_by_role("button", name="Toggle navigation").click()
-    # The menu opens with an animation: wait for each step (a loaded machine is slow).
-    expect(page.locator("#userMenu")).to_be_visible()
+    # The menu opens with an animation: wait until it is done (a loaded machine is slow),
+    # since a click on the user menu while the panel still slides open is lost.
+    expect(page.locator(".navbar-collapse.show")).to_be_visible()
+    expect(page.locator(".navbar-collapse.collapsing")).to_have_count(0)
     page.locator("#userMenu").click()
+    expect(page.locator("#userMenu")).to_have_attribute("aria-expanded", "true")
     log_out = page.get_by_role("button", name="Log out")
     expect(log_out).to_be_visible()
     with page.expect_navigation():

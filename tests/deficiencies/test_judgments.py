@@ -706,3 +706,100 @@ def test_judgment_balance_by_hand():
         D("900.00"), D("0"), date(2026, 1, 1))  # fmt: skip
     assert judgment_balance(D("1000.00"), D("10"), date(2026, 1, 1),
                             [(date(2026, 12, 31), D("10.00"))], date(2026, 1, 11))[1] == D("2.74")  # fmt: skip
+
+
+# --- recoveries in their order: after the sale, enforcement after the judgment -----------------
+
+
+def test_a_recovery_before_the_sale_or_an_enforcement_without_its_judgment_is_refused(
+    client, staff, portfolio
+):
+    deficiency = record_sale(make_loan(portfolio, "R-1"), staff, on=date(2026, 6, 1))
+    client.force_login(staff)
+
+    def recover(day, source):
+        return client.post(
+            reverse("deficiencies:recovery", args=[deficiency.pk]),
+            {"recovery-received_on": str(day), "recovery-amount": "100.00",
+             "recovery-source": source},
+        )  # fmt: skip
+
+    before = recover(date(2026, 5, 31), "payment")
+    assert before.status_code == 400
+    assert "dated before the foreclosure sale on Jun 1, 2026" in before.text
+    levy = recover(date(2026, 7, 1), "levy")
+    assert levy.status_code == 400 and "enforces a judgment: record the judgment first" in levy.text
+    assert recover(date(2026, 7, 1), "payment").status_code == 302  # a voluntary payment
+    services.change_status(deficiency=deficiency, to="pursuing", by=staff)
+    services.record_suit(
+        deficiency=deficiency,
+        suit=DeficiencySuit(court="C", case_number="R", filed_on=date(2026, 7, 15)),
+        by=staff,
+    )
+    services.record_judgment(
+        deficiency=deficiency,
+        judgment=Judgment(granted_on=date(2026, 9, 1), amount=D("50000.00"), interest_rate=D("9")),
+        by=staff,
+    )
+    early = recover(date(2026, 8, 31), "garnishment")
+    assert early.status_code == 400
+    assert "dated before the judgment it enforces (entered Sep 1, 2026)" in early.text
+    assert recover(date(2026, 9, 1), "garnishment").status_code == 302
+    assert Recovery.objects.filter(deficiency=deficiency).count() == 2
+
+
+def test_a_backdated_payment_may_not_pay_more_than_was_owed_on_its_day(staff, portfolio):
+    # $10,000 at 30 % entered Jan 2, 2026: owed on entry $10,000.00 exactly.
+    deficiency = record_sale(make_loan(portfolio, "R-2"), staff, on=date(2025, 11, 1))
+    services.record_suit(
+        deficiency=deficiency,
+        suit=DeficiencySuit(court="C", case_number="R2", filed_on=date(2025, 12, 1)),
+        by=staff,
+    )
+    services.record_judgment(
+        deficiency=deficiency,
+        judgment=Judgment(granted_on=date(2026, 1, 2), amount=D("10000.00"),
+                          interest_rate=D("30")),
+        by=staff,
+    )  # fmt: skip
+    with pytest.raises(services.DeficiencyError, match=r"owed then \(\$10,000.00"):
+        services.add_recovery(
+            deficiency=deficiency,
+            recovery=Recovery(received_on=date(2026, 1, 2), amount=D("10000.01"),
+                              source="payment"),
+            by=staff,
+        )  # fmt: skip
+    services.add_recovery(
+        deficiency=deficiency,
+        recovery=Recovery(received_on=date(2026, 1, 2), amount=D("10000.00"), source="payment"),
+        by=staff,
+    )
+    d = Deficiency.objects.select_related("judgment").get(pk=deficiency.pk)
+    assert d.judgment.principal_due == D("0.00") and d.status == "satisfied"
+
+
+def test_interest_never_runs_on_a_negative_principal():
+    from deficiencies.calculations import judgment_balance
+
+    principal, accrued, _ = judgment_balance(
+        D("1000.00"), D("10"), date(2026, 1, 1),
+        [(date(2026, 1, 1), D("1100.00")), (date(2026, 12, 31), D("1.00"))],
+    )  # fmt: skip
+    assert accrued == D("0.00") and principal == D("-101.00")
+
+
+def test_a_balance_beyond_the_money_columns_is_refused_with_a_message(staff, portfolio):
+    deficiency = record_sale(make_loan(portfolio, "R-3"), staff, on=date(2016, 1, 10))
+    Deficiency.objects.filter(pk=deficiency.pk).update(
+        recoverable=D("999999999999.99"), deficiency=D("999999999999.99")
+    )
+    Judgment.objects.create(deficiency=deficiency, granted_on=date(2017, 1, 2),
+                            amount=D("999999999999.99"), interest_rate=D("50"))  # fmt: skip
+    with pytest.raises(services.DeficiencyError, match="beyond the largest amount"):
+        services.add_recovery(
+            deficiency=deficiency,
+            recovery=Recovery(received_on=date(2026, 11, 1), amount=D("1000.00"),
+                              source="payment"),
+            by=staff,
+        )  # fmt: skip
+    assert not Recovery.objects.filter(deficiency=deficiency).exists()

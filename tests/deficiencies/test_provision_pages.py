@@ -200,17 +200,25 @@ def test_counsels_answer_to_a_condition_decides_the_verdict(client, owner, staff
     assert deficiency.verdict == "undetermined"
     condition = "borrower served only by publication (no personal service or appearance)"
     url = reverse("deficiencies:answer", args=[deficiency.pk])
+
+    def answer(**data):
+        version = Deficiency.objects.get(pk=deficiency.pk).version
+        return client.post(
+            url, {"answer-version": version, **{f"answer-{k}": v for k, v in data.items()}}
+        )
+
     client.force_login(staff)
     page = client.get(deficiency.get_absolute_url()).text
     assert 'data-testid="counsel-answers"' in page and "not answered" in page
     # An answer needs its basis, shown beside the field; nothing is saved.
-    refused = client.post(url, {"answer-condition": condition, "answer-answer": "no"})
+    refused = answer(condition=condition, answer="no")
     assert refused.status_code == 400
     assert "Say on what basis" in refused.text
     assert not ConditionAnswer.objects.exists()
     # Personally served: the bar does not apply, and the verdict is decided.
-    done = client.post(url, {"answer-condition": condition, "answer-answer": "no",
-                             "answer-note": "Return of service in the file: personal service."})  # fmt: skip
+    done = answer(
+        condition=condition, answer="no", note="Return of service in the file: personal service."
+    )
     assert done.status_code == 302
     deficiency = Deficiency.objects.get(pk=deficiency.pk)
     assert deficiency.verdict not in ("undetermined", "barred")
@@ -218,17 +226,67 @@ def test_counsels_answer_to_a_condition_decides_the_verdict(client, owner, staff
     assert "does not hold" in page and "Return of service in the file" in page
     assert "For counsel: “borrower served only by publication" in page  # the history row
     # Served by publication only: barred, citing the section.
-    client.post(url, {"answer-condition": condition, "answer-answer": "yes",
-                      "answer-note": "Counsel's memo: publication only."})  # fmt: skip
+    answer(condition=condition, answer="yes", note="Counsel's memo: publication only.")
     assert Deficiency.objects.get(pk=deficiency.pk).verdict == "barred"
     # Cleared: undetermined again.
-    client.post(url, {"answer-condition": condition, "answer-answer": "clear"})
+    answer(condition=condition, answer="clear")
     assert Deficiency.objects.get(pk=deficiency.pk).verdict == "undetermined"
     # A condition the provisions do not leave to counsel is refused; investors cannot answer.
-    forged = client.post(url, {"answer-condition": "anything at all", "answer-answer": "yes",
-                               "answer-note": "x"})  # fmt: skip
+    forged = answer(condition="anything at all", answer="yes", note="x")
     assert forged.status_code == 400 and "not one this deficiency" in forged.text
     client.force_login(owner)
-    assert client.post(url, {"answer-condition": condition, "answer-answer": "yes",
-                             "answer-note": "x"}).status_code == 403  # fmt: skip
+    assert answer(condition=condition, answer="yes", note="x").status_code == 403
     assert "not answered" in client.get(deficiency.get_absolute_url()).text
+
+
+def test_counsels_answers_refuse_a_stale_page_an_invisible_basis_and_a_closed_deficiency(
+    client, staff, portfolio
+):
+    # K.S.A. §§ 60-303, 60-307, as above.
+    from deficiencies.models import ConditionAnswer, Deficiency
+    from deficiencies.services import change_status
+    from tests.factories import make_loan, record_sale
+
+    loan = make_loan(portfolio, "KS-3", property_state="KS", borrower_type="individual")
+    deficiency = record_sale(loan, staff, process="judicial")
+    condition = "borrower served only by publication (no personal service or appearance)"
+    url = reverse("deficiencies:answer", args=[deficiency.pk])
+    client.force_login(staff)
+    stale = deficiency.version
+    ok = client.post(url, {"answer-version": stale, "answer-condition": condition,
+                           "answer-answer": "no", "answer-note": "Personal service."})  # fmt: skip
+    assert ok.status_code == 302
+    # A second page opened before the first answer: refused, the first answer stands.
+    late = client.post(url, {"answer-version": stale, "answer-condition": condition,
+                             "answer-answer": "yes", "answer-note": "Publication."})  # fmt: skip
+    assert late.status_code == 400 and "Someone else changed this deficiency" in late.text
+    assert ConditionAnswer.objects.get().holds is False
+    # A basis of zero-width characters only is no basis.
+    version = Deficiency.objects.get(pk=deficiency.pk).version
+    blank = client.post(url, {"answer-version": version, "answer-condition": condition,
+                              "answer-answer": "yes", "answer-note": "\u200b\u2060\ufeff"})  # fmt: skip
+    assert blank.status_code == 400 and "Say on what basis" in blank.text
+    # Waived: no more answers.
+    change_status(deficiency=Deficiency.objects.get(pk=deficiency.pk), to="waived", by=staff)
+    version = Deficiency.objects.get(pk=deficiency.pk).version
+    closed = client.post(url, {"answer-version": version, "answer-condition": condition,
+                               "answer-answer": "yes", "answer-note": "Publication."})  # fmt: skip
+    assert closed.status_code == 400 and "no longer turns on counsel" in closed.text
+    assert ConditionAnswer.objects.get().holds is False
+
+
+def test_an_answer_from_another_states_provisions_is_not_listed(client, staff, portfolio):
+    from deficiencies.models import Deficiency
+    from deficiencies.services import answer_condition
+    from tests.factories import make_loan, record_sale
+
+    loan = make_loan(portfolio, "KS-4", property_state="KS", borrower_type="individual")
+    deficiency = record_sale(loan, staff, process="judicial")
+    condition = "borrower served only by publication (no personal service or appearance)"
+    answer_condition(deficiency=deficiency, condition=condition, holds=False, note="Served.",
+                     by=staff)  # fmt: skip
+    loan.property_state = "NY"
+    loan.save()
+    client.force_login(staff)
+    page = client.get(Deficiency.objects.get(pk=deficiency.pk).get_absolute_url()).text
+    assert "served only by publication" not in page.split("Status and history")[0]

@@ -160,9 +160,18 @@ def test_suit_judgment_collection_and_two_recoveries_to_satisfied(deficiency, st
         principal, D("9"), date(2026, 11, 20), timezone.localdate()
     )
     assert d.outstanding == owed
+    # Paid in full on Nov 27: what was owed that day (principal and 7 days' interest).
+    on_27 = principal + judgment_interest(principal, D("9"), date(2026, 11, 20), date(2026, 11, 27))
+    with pytest.raises(services.DeficiencyError, match="pays more than the judgment was owed then"):
+        services.add_recovery(
+            deficiency=d,
+            recovery=Recovery(received_on=date(2026, 11, 27), amount=on_27 + D("0.01"),
+                              source="garnishment"),
+            by=staff,
+        )  # fmt: skip
     services.add_recovery(
         deficiency=d,
-        recovery=Recovery(received_on=date(2026, 11, 27), amount=owed, source="garnishment"),
+        recovery=Recovery(received_on=date(2026, 11, 27), amount=on_27, source="garnishment"),
         by=staff,
     )
     d.refresh_from_db()
@@ -328,3 +337,31 @@ def test_a_loan_edit_reassesses_its_deficiency_at_once(staff, portfolio):
     deficiency.refresh_from_db()
     assert deficiency.verdict != "barred"
     assert deficiency.deadlines.filter(kind="filing").exists()
+
+
+def test_a_tape_reimport_reassesses_the_deficiencies_of_the_loans_it_changed(staff, portfolio):
+    # A sold loan re-imported as a Texas loan (Tex. Prop. Code § 51.003: no bar) after its
+    # California trustee's sale (Cal. Civ. Proc. Code § 580d: barred): re-assessed at once.
+    import csv
+    import io
+
+    from portfolios.services import process_tape
+    from portfolios.tape.columns import auto_map
+    from portfolios.tape.readers import open_tape
+    from tests.factories import make_loan, record_sale
+
+    loan = make_loan(portfolio, "CA-T", property_state="CA")
+    deficiency = record_sale(loan, staff, process="non_judicial")
+    assert deficiency.verdict == "barred"
+    out = io.StringIO()
+    csv.writer(out).writerows([
+        ["Loan Number", "Borrower Name", "Property State", "UPB", "Note Rate", "Paid To Date",
+         "Origination Date"],
+        ["CA-T", "Borrower CA-T", "TX", "200,000.00", "6", "2026-01-01", "2010-05-01"],
+    ])  # fmt: skip
+    tape = open_tape("tape.csv", out.getvalue().encode())
+    outcome = process_tape(portfolio=portfolio, tape=tape, mapping=auto_map(tape.headers),
+                           default_day_count="30/360", dry_run=False)  # fmt: skip
+    assert outcome.problems == []
+    deficiency.refresh_from_db()
+    assert deficiency.verdict != "barred"
