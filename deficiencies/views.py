@@ -804,38 +804,40 @@ def provision_edit(request, pk):
     )
 
 
-@role_required(Role.ATTORNEY)
-@require_POST
-def provision_review(request, pk):
-    provision = get_object_or_404(Provision, pk=pk)
+def _mark_reviewed(request, record, review, label: str):
+    """Counsel's review mark on a provision or a state's rule: the posted version must be
+    the current one (a stale page is refused with a message)."""
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
         version = -1
     try:
-        services.review_provision(provision=provision, expected_version=version, by=request.user)
+        review(record, expected_version=version, by=request.user)
     except services.DeficiencyError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{provision.provision_id} marked reviewed by counsel.")
-    return redirect(provision)
+        messages.success(request, f"{label} marked reviewed by counsel.")
+    return redirect(record)
+
+
+@role_required(Role.ATTORNEY)
+@require_POST
+def provision_review(request, pk):
+    provision = get_object_or_404(Provision, pk=pk)
+    return _mark_reviewed(
+        request, provision, lambda p, **kw: services.review_provision(provision=p, **kw),
+        provision.provision_id,
+    )  # fmt: skip
 
 
 @role_required(Role.ATTORNEY)
 @require_POST
 def rule_review(request, code):
     rule = get_object_or_404(StateRule, state_code=code.upper())
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = -1
-    try:
-        services.review_state_rule(rule=rule, expected_version=version, by=request.user)
-    except services.DeficiencyError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{rule.state_name}'s rule marked reviewed by counsel.")
-    return redirect(rule)
+    return _mark_reviewed(
+        request, rule, lambda r, **kw: services.review_state_rule(rule=r, **kw),
+        f"{rule.state_name}'s rule",
+    )  # fmt: skip
 
 
 @role_required(Role.STAFF)
