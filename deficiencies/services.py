@@ -514,6 +514,103 @@ def answer_condition(*, deficiency: Deficiency, condition: str, holds: bool | No
     return locked
 
 
+# --- what a settlement agreement does to the deficiency (settlements calls these) ------------
+
+# settlements.models.Status.SIGNED (settlements imports this app, never the reverse).
+AGREEMENT_SIGNED = "signed"
+
+
+def agreement_refusal(deficiency: Deficiency, what: str) -> str:
+    """Why a signed settlement agreement on the deficiency suspends this act of pursuit, or "":
+    while the borrower performs it, the holder does not sue or enforce (a default restores
+    the rights)."""
+    live = deficiency.agreements.filter(status=AGREEMENT_SIGNED).values_list("number", flat=True)
+    number = next(iter(live), None)
+    if number is None:
+        return ""
+    return (
+        f"Suspended: settlement agreement {number} is signed and in effect, so no {what} "
+        "may be recorded while the borrower performs it. If the borrower defaults, mark the "
+        "agreement defaulted: that restores the holder's rights."
+    )
+
+
+def forgiven_split(*, principal: Decimal, other: Decimal, credits: Decimal,
+                   forgiven: Decimal) -> tuple[Decimal, Decimal]:  # fmt: skip
+    """The forgiven amount's principal and the rest (interest, fees, costs): the claim is
+    `principal` + `other`; what was credited or paid (`credits`) goes to interest, fees, costs
+    and advances first, then principal, as most notes apply payments; the principal left
+    unpaid is forgiven first."""
+    principal_paid = max(credits - max(other, ZERO), ZERO)
+    principal_unpaid = max(principal - principal_paid, ZERO)
+    forgiven_principal = min(forgiven, principal_unpaid)
+    return forgiven_principal, forgiven - forgiven_principal
+
+
+def deficiency_forgiven_split(deficiency: Deficiency, day: date, received: Decimal,
+                              forgiven: Decimal) -> tuple[Decimal, Decimal]:  # fmt: skip
+    """forgiven_split for a deficiency on `day`: its claim is the debt at the sale (principal;
+    interest, fees, costs and advances) plus, once judged, what the judgment adds and its
+    interest; its credits are the sale's credit, any fair-value or purchaser's-cap reduction,
+    the recoveries and `received`."""
+    judgment = getattr(deficiency, "judgment", None)
+    other = deficiency.total_debt - deficiency.principal
+    if judgment is not None:
+        other += judgment.amount - deficiency.recoverable + judgment.interest_to(day)
+    credits = deficiency.total_debt - deficiency.recoverable + deficiency.recovered + received
+    return forgiven_split(
+        principal=deficiency.principal, other=other, credits=credits, forgiven=forgiven
+    )
+
+
+def settle_by_agreement(*, deficiency: Deficiency, received: Decimal, received_on: date,
+                        agreement_number: str, by) -> dict:  # fmt: skip
+    """A completed settlement agreement settles the deficiency, in the caller's transaction:
+    what it paid is recorded as a recovery (source: settlement), and what was still owed that
+    day beyond it is waived, with a history row naming the agreement and the forgiven amount
+    (principal apart from interest, fees and costs). Paying all that was owed satisfies it
+    instead. Returns {"forgiven", "principal", "other", "as_of"}."""
+    locked = _locked(deficiency)
+    if locked.status in CLOSED:
+        label = Status(locked.status).label.lower()
+        raise DeficiencyError(f"The deficiency is already {label}: nothing is left to settle.")
+    owed = locked.outstanding_on(received_on)
+    amount = min(received, owed)
+    forgiven = max(owed - amount, ZERO)
+    principal, other = deficiency_forgiven_split(locked, received_on, amount, forgiven)
+    if amount > ZERO:
+        add_recovery(
+            deficiency=locked,
+            recovery=Recovery(received_on=received_on, amount=amount,
+                              source=Recovery.Source.SETTLEMENT,
+                              note=f"Settlement agreement {agreement_number}."[:300]),
+            by=by,
+        )  # fmt: skip
+    locked = _locked(deficiency)
+    if locked.status not in CLOSED:
+        day = f"{received_on:%b} {received_on.day}, {received_on.year}"
+        _move(
+            locked, Status.WAIVED, by,
+            f"Waived by settlement agreement {agreement_number}, completed on {day}: "
+            f"{format_money(amount)} received, {format_money(forgiven)} forgiven "
+            f"({format_money(principal)} principal; {format_money(other)} interest, fees and "
+            "costs).",
+        )  # fmt: skip
+        refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
+    return {"forgiven": forgiven, "principal": principal, "other": other, "as_of": received_on}
+
+
+def note_agreement_default(*, deficiency: Deficiency, agreement_number: str, by) -> None:
+    """A defaulted agreement restores the rights it suspended: a history row says so."""
+    locked = _locked(deficiency)
+    StatusChange.objects.create(
+        deficiency=locked, from_status=locked.status, to_status=locked.status, changed_by=by,
+        note=f"Settlement agreement {agreement_number} defaulted: the holder's rights it "
+             "suspended are restored.",
+    )  # fmt: skip
+    _bump(locked)
+
+
 def rebalance(deficiency: Deficiency) -> None:
     """Recompute its judgment's balance from the payments received (to interest first), after
     a recovery, the judgment's entry or a change of its lapse."""
@@ -743,7 +840,11 @@ def change_status(
         if to == Status.PURSUING:
             # Pursuing is an act against the stay while a case is open, and pointless
             # against a bar.
-            refusal = stay_refusal(locked) or barred_refusal(locked, "pursuit")
+            refusal = (
+                stay_refusal(locked)
+                or barred_refusal(locked, "pursuit")
+                or agreement_refusal(locked, "pursuit")
+            )
             if refusal:
                 raise DeficiencyError(refusal.replace("collection action", "pursuit"))
         _move(locked, to, by, note, amount=amount if to == Status.SETTLED else None)
@@ -797,7 +898,7 @@ def record_suit(*, deficiency: Deficiency, suit: DeficiencySuit, by) -> Deficien
         stayed = stay_refusal(locked, suit=suit)
         if stayed:
             raise DeficiencyError(stayed)
-        barred = barred_refusal(locked, "suit")
+        barred = barred_refusal(locked, "suit") or agreement_refusal(locked, "suit")
         if barred:
             raise DeficiencyError(barred)
         if locked.status == Status.OPEN:
@@ -987,7 +1088,9 @@ def add_collection_action(*, deficiency: Deficiency, action: CollectionAction, b
     with transaction.atomic():
         locked = _locked(deficiency)
         _refuse_if_extinguished(locked, "collection action")
-        barred = barred_refusal(locked, "collection action")
+        barred = barred_refusal(locked, "collection action") or agreement_refusal(
+            locked, "collection action"
+        )
         if barred:
             raise DeficiencyError(barred)
         if locked.status in (Status.SATISFIED, Status.WRITTEN_OFF):
@@ -1028,8 +1131,9 @@ def add_recovery(*, deficiency: Deficiency, recovery: Recovery, by) -> Recovery:
         stayed = stay_refusal(locked, recovery)
         if stayed:
             raise DeficiencyError(stayed)
-        barred = recovery.source in ENFORCED and barred_refusal(
-            locked, "enforced recovery", as_of=recovery.received_on
+        barred = recovery.source in ENFORCED and (
+            barred_refusal(locked, "enforced recovery", as_of=recovery.received_on)
+            or agreement_refusal(locked, "enforced recovery")
         )
         if barred:
             raise DeficiencyError(barred)

@@ -707,3 +707,19 @@ def delete_seller_mapping(*, mapping: SellerColumnMapping, version) -> None:
     deleted, _ = SellerColumnMapping.objects.filter(pk=mapping.pk, version=version).delete()
     if not deleted:
         raise StaleEdit(SellerColumnMapping._meta.verbose_name)
+
+
+def mark_settled(loan) -> None:
+    """The loan's debt was settled by an agreement (settlements calls it when one completes):
+    its status becomes Settled, its version moves on, and its portfolio's totals are stale."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from portfolios.choices import LoanStatus
+    from portfolios.models import Loan, Portfolio
+
+    Loan.objects.filter(pk=loan.pk).update(
+        status=LoanStatus.SETTLED, version=F("version") + 1, updated_at=timezone.now()
+    )
+    loan.status = LoanStatus.SETTLED
+    Portfolio.touch_loans(loan.portfolio_id)

@@ -149,6 +149,13 @@ class Agreement(models.Model):
     approved_version = models.ForeignKey(
         "AgreementVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The outcome, written with the completion: the day it took effect, what was received
+    # in all, and what was forgiven that day (principal apart from interest, fees, costs).
+    completed_on = models.DateField(null=True, blank=True)
+    received_total = money("received in all", null=True, blank=True)
+    forgiven_total = money("forgiven", null=True, blank=True)
+    forgiven_principal = money("forgiven principal", null=True, blank=True)
+    forgiven_other = money("forgiven interest, fees and costs", null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -171,6 +171,10 @@ SNAPSHOT_LABELS = {
 }
 
 
+# A loan whose debt is settled or paid off takes no new agreement.
+SETTLED_LOAN = ("settled", "paid_off")
+
+
 def start_draft(*, loan, kind: str, by) -> Agreement:
     """A draft prefilled from the loan, its portfolio, its payoff today and its deficiency.
 
@@ -178,6 +182,11 @@ def start_draft(*, loan, kind: str, by) -> Agreement:
     from the year's counter row, locked until the draft is written, so drafts started at
     once take turns; a number clash all the same is retried in a savepoint."""
     today = timezone.localdate()
+    if loan.status in SETTLED_LOAN:
+        raise AgreementError(
+            f"Loan {loan.loan_number} is {loan.get_status_display().lower()}: its debt is "
+            "settled, so no new agreement is drafted."
+        )
     refusal = parties_refusal([b.name for b in loan.borrowers.all()])
     if refusal:
         raise BorrowersNotNamed(refusal)
@@ -761,7 +770,12 @@ def record_signed(*, agreement: Agreement, upload, by, expected_version=None) ->
 
 
 def record_payment(*, agreement: Agreement, payment: Payment, by) -> Payment:
-    """Money received under a signed agreement; all of it received completes the agreement."""
+    """Money received under a signed agreement; all of it received completes the agreement,
+    and the outcome flows back in the same transaction (`_complete`).
+
+    A DPO takes no more than its settlement amount. A short sale's closing may net more than
+    its minimum (the minimum is a floor): what the holder actually received is recorded, and
+    the waiver shrinks by the excess."""
     with transaction.atomic():
         locked = _lock(agreement)
         if locked.status != Status.SIGNED:
@@ -772,22 +786,83 @@ def record_payment(*, agreement: Agreement, payment: Payment, by) -> Payment:
             raise AgreementError("A payment must be more than $0.00.")
         if payment.received_on > timezone.localdate():
             raise AgreementError("A payment cannot be recorded before it is received.")
-        if payment.received_on < locked.agreement_date:
-            raise AgreementError("A payment cannot be received before the agreement's date.")
+        existed = timezone.localtime(locked.created_at).date()
+        earliest = max(locked.agreement_date, existed)
+        if payment.received_on < earliest:
+            raise AgreementError(
+                f"A payment cannot be received before the agreement existed (it is dated "
+                f"{earliest:%b} {earliest.day}, {earliest.year})."
+            )
         try:
             check_fits(paid + payment.amount, "The total paid")
         except MoneyError as exc:
             raise AgreementError(str(exc)) from None
-        if paid + payment.amount > expected:
+        if paid + payment.amount > expected and locked.kind == Kind.DPO:
             raise AgreementError(
                 f"${payment.amount:,.2f} is more than the ${expected - paid:,.2f} still due."
             )
         payment.agreement = locked
         payment.recorded_by = by
         payment.save()
-        if paid + payment.amount == expected:
+        if paid + payment.amount >= expected:
             _move(locked, Status.COMPLETED, by, "All payments received in good funds.")
+            _complete(locked, paid + payment.amount, payment.received_on, by)
     return payment
+
+
+def _complete(agreement: Agreement, received: Decimal, on, by) -> None:
+    """The outcome of a completed agreement, in its completion's transaction: a DPO waives
+    (or satisfies) the deficiency it settles, or settles the loan's debt; a short sale records
+    the liquidation (a short sale, what it netted) and waives what it left. The loan becomes
+    Settled, its deadlines, totals and calendar feed follow, and the forgiven amount (as of
+    the day it took effect, principal apart from interest, fees and costs) is kept on the
+    agreement. Settlements calls the deficiencies and portfolios services, never the reverse."""
+    from deficiencies import services as deficiency_services
+    from deficiencies.models import LiquidationEvent
+    from portfolios.services import mark_settled
+
+    loan = agreement.loan
+    try:
+        if agreement.kind == Kind.SHORT_SALE:
+            deficiency = getattr(loan, "deficiency", None)
+            if deficiency is None:
+                event = LiquidationEvent(
+                    event_type="short_sale", event_date=on, net_proceeds=received,
+                    lender_consented="yes",
+                )  # fmt: skip
+                deficiency = deficiency_services.record_liquidation(loan=loan, event=event, by=by)
+            outcome = _waive_rest(deficiency, Decimal("0.00"), on, agreement, by)
+        elif agreement.deficiency_id is not None:
+            outcome = _waive_rest(agreement.deficiency, received, on, agreement, by)
+        else:
+            debt = payoff(loan, on)
+            forgiven = max(debt.total - received, Decimal("0.00"))
+            principal, other = deficiency_services.forgiven_split(
+                principal=debt.principal, other=debt.total - debt.principal, credits=received,
+                forgiven=forgiven,
+            )  # fmt: skip
+            outcome = {"forgiven": forgiven, "principal": principal, "other": other}
+    except deficiency_services.DeficiencyError as exc:
+        raise AgreementError(f"The agreement cannot complete: {exc}") from None
+    mark_settled(loan)
+    Agreement.objects.filter(pk=agreement.pk).update(
+        completed_on=on, received_total=received, forgiven_total=outcome["forgiven"],
+        forgiven_principal=outcome["principal"], forgiven_other=outcome["other"],
+    )  # fmt: skip
+
+
+def _waive_rest(deficiency, received: Decimal, on, agreement: Agreement, by) -> dict:
+    """What the deficiency still owed beyond `received` is waived (nothing left: satisfied)."""
+    from deficiencies import services as deficiency_services
+    from deficiencies.models import CLOSED
+
+    if deficiency.status in CLOSED:
+        return {"forgiven": Decimal("0.00"), "principal": Decimal("0.00"),
+                "other": Decimal("0.00")}  # fmt: skip
+    return deficiency_services.settle_by_agreement(
+        deficiency=deficiency, received=received, received_on=on,
+        agreement_number=agreement.number, by=by,
+    )  # fmt: skip
 
 
 def change_status(*, agreement: Agreement, to: str, by, note: str = "", expected_version=None):
@@ -797,6 +872,12 @@ def change_status(*, agreement: Agreement, to: str, by, note: str = "", expected
     with transaction.atomic():
         locked = _lock(agreement, expected_version)
         _move(locked, to, by, note)
+        if to == Status.DEFAULTED and locked.deficiency_id is not None:
+            from deficiencies import services as deficiency_services
+
+            deficiency_services.note_agreement_default(
+                deficiency=locked.deficiency, agreement_number=locked.number, by=by
+            )
     return locked
 
 

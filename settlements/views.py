@@ -71,12 +71,17 @@ LIST_FIELDS = (
 )  # fmt: skip
 
 
+OUTCOME_FIELDS = (
+    "completed_on", "received_total", "forgiven_total", "forgiven_principal", "forgiven_other",
+)  # fmt: skip
+
+
 def loan_panel(request, loan) -> str:
     agreements = list(
         Agreement.objects.visible_to(request.user)
         .filter(loan=loan)
         .select_related("loan", "reviewer", "drafted_by")
-        .only(*LIST_FIELDS)
+        .only(*LIST_FIELDS, *OUTCOME_FIELDS)
     )
     if not agreements and not has_role(request.user, Role.STAFF):
         return ""
@@ -87,6 +92,7 @@ def loan_panel(request, loan) -> str:
             "agreements": agreements,
             "staff": has_role(request.user, Role.STAFF),
             "liquidated": hasattr(loan, "liquidation"),
+            "settled": loan.status in services.SETTLED_LOAN,
             "parties_refusal": services.parties_refusal([b.name for b in loan.borrowers.all()]),
         },
         request=request,
