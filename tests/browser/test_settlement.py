@@ -98,3 +98,43 @@ def test_dpo_from_draft_to_approved_pdf(page: Page, browser, live_server, demo):
     assert body.startswith(b"%PDF-")
     agreement.refresh_from_db()
     assert body == bytes(agreement.approved_version.pdf)
+
+
+def test_a_dpo_completed_in_the_browser_waives_the_deficiency_and_settles_the_loan(
+    page: Page, browser, live_server, demo
+):
+    from accounts.models import User
+    from deficiencies.models import Deficiency
+    from tests.factories import signed_agreement
+
+    staff = User.objects.get(email="staff@example.com")
+    attorney = User.objects.get(email="attorney@example.com")
+    deficiency = (
+        Deficiency.objects.filter(status="open", verdict__in=["conditional", "pursuable"],
+                                  loan__portfolio__owners__email="investor@example.com",
+                                  loan__agreements__isnull=True, deadlines__isnull=False)
+        .distinct().order_by("pk").first()
+    )  # fmt: skip
+    loan = deficiency.loan
+    agreement = signed_agreement(loan, staff, attorney)
+    # Staff record the payment in full on the agreement's page.
+    log_in(page, live_server.url, "staff@example.com")
+    page.goto(f"{live_server.url}{agreement.get_absolute_url()}")
+    from django.utils import timezone
+
+    page.get_by_label("Received on").fill(timezone.localdate().isoformat())
+    page.get_by_label("Amount").fill(f"{agreement.settlement_amount}")
+    page.get_by_role("button", name="Record payment").click()
+    expect(page.get_by_test_id("outcome")).to_contain_text("forgiven that day")
+    expect(page.get_by_test_id("agreement-status")).to_have_text("Completed")
+    # The investor sees the deficiency waived and no deadline left for it.
+    investor = browser.new_context().new_page()
+    log_in(investor, live_server.url, "investor@example.com")
+    investor.goto(f"{live_server.url}{deficiency.get_absolute_url()}")
+    expect(investor.get_by_test_id("deficiency-status")).to_have_text("Waived")
+    expect(
+        investor.get_by_text(f"Waived by settlement agreement {agreement.number}")
+    ).to_be_visible()
+    investor.goto(f"{live_server.url}/deficiencies/deadlines/")
+    expect(investor.get_by_text(loan.loan_number, exact=True)).to_have_count(0)
+    assert Loan.objects.get(pk=loan.pk).status == "settled"
