@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deficiencies import services as deficiency_services
-from deficiencies.models import Deadline, Deficiency, DeficiencySuit, Recovery
+from deficiencies.models import CalendarFeed, Deadline, Deficiency, DeficiencySuit, Recovery
 from portfolios.models import Loan, Portfolio
 from portfolios.payoff import payoff
 from portfolios.stats import portfolio_totals
@@ -38,6 +38,10 @@ def test_a_completed_dpo_waives_its_deficiency_and_settles_the_loan(
     deficiency = record_sale(loan, staff)
     assert deficiency.deficiency == D("59500.00")
     assert Deadline.objects.filter(deficiency=deficiency).exists()
+    client.force_login(owner)
+    client.post(reverse("deficiencies:calendar_link"), {"action": "create"})
+    feed_url = CalendarFeed.objects.get(user=owner).get_absolute_url()
+    assert loan.loan_number in client.get(feed_url).content.decode()
     before = portfolio_totals([loan.portfolio], timezone.localdate())[loan.portfolio_id]
     agreement = signed_agreement(loan, staff, attorney)
     assert agreement.settlement_amount == D("29750.00")
@@ -55,6 +59,7 @@ def test_a_completed_dpo_waives_its_deficiency_and_settles_the_loan(
         D("29750.00"), D("29750.00"), D("0.00"))  # fmt: skip
     assert agreement.received_total == D("29750.00")
     assert not Deadline.objects.filter(deficiency=deficiency).exists()
+    assert loan.loan_number not in client.get(feed_url).content.decode()  # the feed follows
     assert Loan.objects.get(pk=loan.pk).status == "settled"
     fresh = Portfolio.objects.get(pk=loan.portfolio_id)  # its stamp moved: totals recomputed
     after = portfolio_totals([fresh], timezone.localdate())[loan.portfolio_id]
