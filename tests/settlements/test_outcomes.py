@@ -71,6 +71,7 @@ def test_a_completed_dpo_waives_its_deficiency_and_settles_the_loan(
     client.force_login(owner)
     page = client.get(loan.get_absolute_url()).text
     assert "$29,750.00 forgiven" in page and "Settled" in page
+    assert "nothing is recoverable: waived; $29,750.00 was released" in page
     client.force_login(staff)
     page = client.get(loan.get_absolute_url()).text
     assert "no new agreement is drafted" in page
