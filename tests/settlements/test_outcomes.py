@@ -72,6 +72,9 @@ def test_a_completed_dpo_waives_its_deficiency_and_settles_the_loan(
     page = client.get(loan.get_absolute_url()).text
     assert "$29,750.00 forgiven" in page and "Settled" in page
     assert "nothing is recoverable: waived; $29,750.00 was released" in page
+    page = client.get(deficiency.get_absolute_url()).text
+    assert 'data-testid="released">$29,750.00<' in page
+    assert 'data-testid="outstanding">$0.00<' in page
     client.force_login(staff)
     page = client.get(loan.get_absolute_url()).text
     assert "no new agreement is drafted" in page
