@@ -832,8 +832,10 @@ def _complete(agreement: Agreement, received: Decimal, on, by) -> None:
                 )  # fmt: skip
                 deficiency = deficiency_services.record_liquidation(loan=loan, event=event, by=by)
             outcome = _waive_rest(deficiency, Decimal("0.00"), on, agreement, by)
-        elif agreement.deficiency_id is not None:
-            outcome = _waive_rest(agreement.deficiency, received, on, agreement, by)
+        elif agreement.deficiency_id is not None or hasattr(loan, "deficiency"):
+            # The deficiency it was drafted on, or one recorded since (a sale after the draft).
+            deficiency = agreement.deficiency or loan.deficiency
+            outcome = _waive_rest(deficiency, received, on, agreement, by)
         else:
             debt = payoff(loan, on)
             forgiven = max(debt.total - received, Decimal("0.00"))

@@ -166,3 +166,16 @@ def test_a_completion_the_deficiency_cannot_take_records_nothing(staff, attorney
     assert agreement.status == "signed" and not agreement.payments.exists()
     assert Deficiency.objects.get(pk=deficiency.pk).status == "open"
     assert reverse("settlements:detail", args=[agreement.pk])
+
+
+def test_a_dpo_drafted_before_a_sale_settles_the_deficiency_recorded_since(staff, attorney, loan):
+    # Drafted on the payoff (half of it, about $105,700), then the property sold and left
+    # $59,500: the DPO's payment covers the deficiency, which is satisfied, nothing forgiven.
+    agreement = signed_agreement(loan, staff, attorney)
+    assert agreement.deficiency_id is None
+    deficiency = record_sale(Loan.objects.get(pk=loan.pk), staff)
+    pay(agreement, str(agreement.settlement_amount), staff)
+    deficiency = Deficiency.objects.get(pk=deficiency.pk)
+    assert deficiency.status == "satisfied" and deficiency.recovered == D("59500.00")
+    agreement.refresh_from_db()
+    assert agreement.forgiven_total == D("0.00")
