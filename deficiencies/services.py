@@ -564,14 +564,17 @@ def deficiency_forgiven_split(deficiency: Deficiency, day: date, received: Decim
 
 
 def settle_by_agreement(*, deficiency: Deficiency, received: Decimal, received_on: date,
-                        agreement_number: str, by) -> dict:  # fmt: skip
+                        agreement_number: str, by, paid: Decimal | None = None,
+                        ) -> dict:  # fmt: skip
     """A completed settlement agreement settles the deficiency, in the caller's transaction:
-    what it paid is recorded as a recovery (source: settlement), and what was still owed that
-    day beyond it is waived, with a history row naming the agreement and the forgiven amount
-    (principal apart from interest, fees and costs). Paying all that was owed satisfies it
-    instead. Returns {"forgiven", "principal", "other", "as_of"}."""
+    `received` (money not yet recorded on it) is recorded as a recovery (source: settlement),
+    and what was still owed that day beyond it is waived, with a history row naming the
+    agreement, what it paid in all (`paid`) and the forgiven amount (principal apart from
+    interest, fees and costs). Paying all that was owed satisfies it instead; a written-off
+    deficiency keeps its status, with the waiver in its history. Returns {"forgiven",
+    "principal", "other", "as_of"}."""
     locked = _locked(deficiency)
-    if locked.status in CLOSED:
+    if locked.status in CLOSED and locked.status != Status.WRITTEN_OFF:
         label = Status(locked.status).label.lower()
         raise DeficiencyError(f"The deficiency is already {label}: nothing is left to settle.")
     owed = locked.outstanding_on(received_on)
@@ -587,15 +590,21 @@ def settle_by_agreement(*, deficiency: Deficiency, received: Decimal, received_o
             by=by,
         )  # fmt: skip
     locked = _locked(deficiency)
-    if locked.status not in CLOSED:
-        day = f"{received_on:%b} {received_on.day}, {received_on.year}"
-        _move(
-            locked, Status.WAIVED, by,
-            f"Waived by settlement agreement {agreement_number}, completed on {day}: "
-            f"{format_money(amount)} received, {format_money(forgiven)} forgiven "
-            f"({format_money(principal)} principal; {format_money(other)} interest, fees and "
-            "costs).",
+    day = f"{received_on:%b} {received_on.day}, {received_on.year}"
+    note = (
+        f"Waived by settlement agreement {agreement_number}, completed on {day}: "
+        f"{format_money(amount if paid is None else paid)} received under it, "
+        f"{format_money(forgiven)} forgiven ({format_money(principal)} principal; "
+        f"{format_money(other)} interest, fees and costs)."
+    )
+    if locked.status == Status.WRITTEN_OFF:
+        StatusChange.objects.create(
+            deficiency=locked, from_status=locked.status, to_status=locked.status,
+            changed_by=by, note=note,
         )  # fmt: skip
+        _bump(locked)
+    elif locked.status not in CLOSED:
+        _move(locked, Status.WAIVED, by, note)
         refresh(with_relations(Deficiency.objects.filter(pk=locked.pk)))
     return {"forgiven": forgiven, "principal": principal, "other": other, "as_of": received_on}
 
@@ -761,6 +770,20 @@ def recorded_liquidation(loan) -> LiquidationEvent | None:
     return LiquidationEvent.objects.filter(loan_id=loan.pk).first()
 
 
+def _refuse_while_an_agreement_is_signed(loan) -> None:
+    """A liquidation recorded while a settlement agreement on the loan is signed would change
+    the debt that agreement settles: complete, cancel or mark it defaulted first. (A short
+    sale's own completion records its liquidation after the agreement completed.)"""
+    number = (
+        loan.agreements.filter(status=AGREEMENT_SIGNED).values_list("number", flat=True).first()
+    )
+    if number:
+        raise DeficiencyError(
+            f"Settlement agreement {number} on this loan is signed and in effect: complete it, "
+            "cancel it or mark it defaulted before recording a liquidation. Nothing was saved."
+        )
+
+
 def _refuse_second_liquidation(loan) -> None:
     event = recorded_liquidation(loan)
     if event is None:
@@ -782,6 +805,7 @@ def record_liquidation(*, loan, event: LiquidationEvent, by) -> Deficiency:
     with transaction.atomic():
         Loan.objects.select_for_update().filter(pk=loan.pk).values_list("pk").first()
         _refuse_second_liquidation(loan)
+        _refuse_while_an_agreement_is_signed(loan)
         figures = figures_for(loan, event, rule)  # refused before anything is written
         try:
             # A savepoint: a clash rolls back these inserts only, then says which exists.

@@ -55,7 +55,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.CHANGES_REQUESTED: (S.DRAFT, S.EXPIRED, S.CANCELLED),
     S.APPROVED: (S.SENT, S.EXPIRED, S.CANCELLED),
     S.SENT: (S.SIGNED, S.EXPIRED, S.CANCELLED),
-    S.SIGNED: (S.COMPLETED, S.DEFAULTED),
+    # A signed agreement is cancelled when the loan is settled otherwise (another agreement
+    # completed) or by the parties' mutual release.
+    S.SIGNED: (S.COMPLETED, S.DEFAULTED, S.CANCELLED),
     S.COMPLETED: (),
     S.EXPIRED: (),
     S.CANCELLED: (),

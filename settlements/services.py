@@ -801,13 +801,69 @@ def record_payment(*, agreement: Agreement, payment: Payment, by) -> Payment:
             raise AgreementError(
                 f"${payment.amount:,.2f} is more than the ${expected - paid:,.2f} still due."
             )
+        _refuse_what_the_loan_no_longer_allows(locked)
         payment.agreement = locked
         payment.recorded_by = by
         payment.save()
+        _credit_deficiency(locked, payment, by)
         if paid + payment.amount >= expected:
             _move(locked, Status.COMPLETED, by, "All payments received in good funds.")
             _complete(locked, paid + payment.amount, payment.received_on, by)
     return payment
+
+
+def _refuse_what_the_loan_no_longer_allows(agreement: Agreement) -> None:
+    """A payment is refused when the loan's debt was settled by another agreement, when a
+    short sale's property was already liquidated otherwise, or when the deficiency it would
+    pay was discharged or released (nothing may be collected on it)."""
+    from deficiencies.models import EXTINGUISHED
+
+    loan = agreement.loan
+    if loan.status in SETTLED_LOAN:
+        raise AgreementError(
+            f"Loan {loan.loan_number} is already {loan.get_status_display().lower()} (another "
+            "agreement completed): this one takes no payment. Cancel it."
+        )
+    deficiency = getattr(loan, "deficiency", None)
+    if agreement.kind == Kind.SHORT_SALE and deficiency is not None:
+        raise AgreementError(
+            "The property was already liquidated otherwise (a liquidation is recorded on the "
+            "loan): this short sale cannot complete. Cancel it; settle the deficiency by a DPO."
+        )
+    if deficiency is not None and deficiency.status in EXTINGUISHED:
+        label = deficiency.get_status_display().lower()
+        raise AgreementError(
+            f"The loan's deficiency is {label}: nothing may be collected on it"
+            + (
+                " (the discharge injunction, 11 U.S.C. § 524(a))."
+                if label.startswith("dis")
+                else "."
+            )
+        )
+
+
+def _credit_deficiency(agreement: Agreement, payment: Payment, by) -> None:
+    """A DPO's payment on a liquidated loan reaches its deficiency as it comes (a recovery,
+    source Settlement), so a default keeps what was paid; refused as the deficiency refuses
+    it (an open bankruptcy's stay, more than is owed)."""
+    from deficiencies import services as deficiency_services
+    from deficiencies.models import Recovery
+
+    deficiency = getattr(agreement.loan, "deficiency", None)
+    if agreement.kind != Kind.DPO or deficiency is None:
+        return
+    try:
+        deficiency_services.add_recovery(
+            deficiency=deficiency,
+            recovery=Recovery(
+                received_on=payment.received_on, amount=payment.amount,
+                source=Recovery.Source.SETTLEMENT,
+                note=f"Payment under settlement agreement {agreement.number}."[:300],
+            ),
+            by=by,
+        )  # fmt: skip
+    except deficiency_services.DeficiencyError as exc:
+        raise AgreementError(f"The payment cannot be recorded: {exc}") from None
 
 
 def _complete(agreement: Agreement, received: Decimal, on, by) -> None:
@@ -824,18 +880,16 @@ def _complete(agreement: Agreement, received: Decimal, on, by) -> None:
     loan = agreement.loan
     try:
         if agreement.kind == Kind.SHORT_SALE:
-            deficiency = getattr(loan, "deficiency", None)
-            if deficiency is None:
-                event = LiquidationEvent(
-                    event_type="short_sale", event_date=on, net_proceeds=received,
-                    lender_consented="yes",
-                )  # fmt: skip
-                deficiency = deficiency_services.record_liquidation(loan=loan, event=event, by=by)
+            event = LiquidationEvent(
+                event_type="short_sale", event_date=on, net_proceeds=received,
+                lender_consented="yes",
+            )  # fmt: skip
+            deficiency = deficiency_services.record_liquidation(loan=loan, event=event, by=by)
             outcome = _waive_rest(deficiency, Decimal("0.00"), on, agreement, by)
-        elif agreement.deficiency_id is not None or hasattr(loan, "deficiency"):
-            # The deficiency it was drafted on, or one recorded since (a sale after the draft).
-            deficiency = agreement.deficiency or loan.deficiency
-            outcome = _waive_rest(deficiency, received, on, agreement, by)
+        elif hasattr(loan, "deficiency"):
+            # Its payments reached the deficiency as they came (_credit_deficiency): what
+            # was still owed that day is waived.
+            outcome = _waive_rest(loan.deficiency, Decimal("0.00"), on, agreement, by)
         else:
             debt = payoff(loan, on)
             forgiven = max(debt.total - received, Decimal("0.00"))
@@ -847,6 +901,12 @@ def _complete(agreement: Agreement, received: Decimal, on, by) -> None:
     except deficiency_services.DeficiencyError as exc:
         raise AgreementError(f"The agreement cannot complete: {exc}") from None
     mark_settled(loan)
+    # Any other live agreement on the loan is moot now: cancelled, with a history row.
+    for other in Agreement.objects.filter(loan=loan, status__in=LIVE_STATES).exclude(
+        pk=agreement.pk
+    ):
+        _move(other, Status.CANCELLED, by,
+              f"Cancelled: the loan was settled by agreement {agreement.number}.")  # fmt: skip
     Agreement.objects.filter(pk=agreement.pk).update(
         completed_on=on, received_total=received, forgiven_total=outcome["forgiven"],
         forgiven_principal=outcome["principal"], forgiven_other=outcome["other"],
@@ -858,12 +918,14 @@ def _waive_rest(deficiency, received: Decimal, on, agreement: Agreement, by) -> 
     from deficiencies import services as deficiency_services
     from deficiencies.models import CLOSED
 
-    if deficiency.status in CLOSED:
+    if deficiency.status in CLOSED and deficiency.status != "written_off":
         return {"forgiven": Decimal("0.00"), "principal": Decimal("0.00"),
                 "other": Decimal("0.00")}  # fmt: skip
+    paid = agreement.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
     return deficiency_services.settle_by_agreement(
         deficiency=deficiency, received=received, received_on=on,
         agreement_number=agreement.number, by=by,
+        paid=paid if agreement.kind == Kind.DPO else received,
     )  # fmt: skip
 
 

@@ -160,7 +160,7 @@ def test_a_completion_the_deficiency_cannot_take_records_nothing(staff, attorney
                               filed_on=date(2026, 10, 15)),
         by=staff,
     )  # fmt: skip
-    with pytest.raises(services.AgreementError, match="cannot complete: Stayed"):
+    with pytest.raises(services.AgreementError, match="cannot be recorded: Stayed"):
         pay(agreement, str(agreement.settlement_amount), staff)
     agreement.refresh_from_db()
     assert agreement.status == "signed" and not agreement.payments.exists()
@@ -168,14 +168,62 @@ def test_a_completion_the_deficiency_cannot_take_records_nothing(staff, attorney
     assert reverse("settlements:detail", args=[agreement.pk])
 
 
-def test_a_dpo_drafted_before_a_sale_settles_the_deficiency_recorded_since(staff, attorney, loan):
-    # Drafted on the payoff (half of it, about $105,700), then the property sold and left
-    # $59,500: the DPO's payment covers the deficiency, which is satisfied, nothing forgiven.
+def test_no_sale_is_recorded_while_a_dpo_is_signed_and_no_payment_after_another_settled_it(
+    staff, attorney, loan
+):
+    from deficiencies.services import DeficiencyError
+
+    dpo = signed_agreement(loan, staff, attorney)
+    with pytest.raises(DeficiencyError, match=f"{dpo.number} on this loan is signed and in effect"):
+        record_sale(Loan.objects.get(pk=loan.pk), staff)
+    assert not Deficiency.objects.filter(loan=loan).exists()
+    # A short sale signed beside it: once the DPO completes, the short sale is cancelled and
+    # takes no payment (one debt is settled once).
+    short = signed_agreement(Loan.objects.get(pk=loan.pk), staff, attorney, kind="short_sale")
+    pay(dpo, str(dpo.settlement_amount), staff)
+    short.refresh_from_db()
+    assert short.status == "cancelled"
+    assert f"settled by agreement {dpo.number}" in short.history.last().note
+    with pytest.raises(services.AgreementError, match="Payments are recorded on signed"):
+        pay(short, "1000.00", staff)
+
+
+def test_payments_reach_the_deficiency_as_they_come_and_a_default_keeps_them(staff, attorney, loan):
+    deficiency = record_sale(loan, staff)
     agreement = signed_agreement(loan, staff, attorney)
-    assert agreement.deficiency_id is None
-    deficiency = record_sale(Loan.objects.get(pk=loan.pk), staff)
+    pay(agreement, "100.00", staff)
+    assert Deficiency.objects.get(pk=deficiency.pk).recovered == D("100.00")
+    services.change_status(agreement=agreement, to="defaulted", by=staff)
+    deficiency = Deficiency.objects.get(pk=deficiency.pk)
+    assert deficiency.recovered == D("100.00") and deficiency.outstanding == D("59400.00")
+
+
+def test_no_payment_is_taken_on_a_discharged_deficiency(staff, attorney, loan):
+    # 11 U.S.C. § 524(a): a discharge enjoins collecting the debt.
+    from deficiencies.models import Bankruptcy
+
+    deficiency = record_sale(loan, staff)
+    agreement = signed_agreement(loan, staff, attorney)
+    deficiency_services.record_bankruptcy(
+        deficiency=deficiency,
+        bankruptcy=Bankruptcy(chapter="7", case_number="26-9", district="N.D.N.Y.",
+                              filed_on=date(2026, 10, 15), discharged_on=date(2026, 11, 20)),
+        by=staff,
+    )  # fmt: skip
+    with pytest.raises(services.AgreementError, match="discharge injunction"):
+        pay(agreement, "100.00", staff)
+    assert not agreement.payments.exists()
+
+
+def test_a_dpo_on_a_written_off_deficiency_records_its_money_and_the_waiver(staff, attorney, loan):
+    deficiency = record_sale(loan, staff)
+    deficiency_services.change_status(deficiency=deficiency, to="written_off", by=staff,
+                                      note="Uncollectible.")  # fmt: skip
+    agreement = signed_agreement(loan, staff, attorney)
     pay(agreement, str(agreement.settlement_amount), staff)
     deficiency = Deficiency.objects.get(pk=deficiency.pk)
-    assert deficiency.status == "satisfied" and deficiency.recovered == D("59500.00")
     agreement.refresh_from_db()
-    assert agreement.forgiven_total == D("0.00")
+    assert deficiency.status == "written_off"
+    assert deficiency.recovered == agreement.settlement_amount
+    assert agreement.forgiven_total == D("59500.00") - agreement.settlement_amount
+    assert f"Waived by settlement agreement {agreement.number}" in deficiency.history.last().note
