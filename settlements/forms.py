@@ -111,7 +111,13 @@ class DpoTermsForm(_TermsMixin, StepForm):
 
     def clean(self):
         data = super().clean()
-        self.future("lump_sum_due")
+        lump, offer = self.future("lump_sum_due"), data.get("offer_expires_on")
+        if lump and offer and lump < offer:
+            self.add_error(
+                "lump_sum_due",
+                f"The lump sum cannot fall due before the offer expires ({_long_date(offer)}): "
+                "the borrower accepts first, then pays.",
+            )
         return data
 
 
@@ -149,6 +155,17 @@ class ShortSaleTermsForm(_TermsMixin, StepForm):
         if listing and closing and closing <= listing:
             self.add_error(
                 "closing_deadline", "The closing deadline must come after the listing deadline."
+            )
+        offer = data.get("offer_expires_on")
+        if offer and listing and offer < listing:
+            self.add_error(
+                "offer_expires_on",
+                f"The offer cannot expire before the listing deadline ({_long_date(listing)}).",
+            )
+        elif offer and closing and offer > closing:
+            self.add_error(
+                "offer_expires_on",
+                f"The offer must expire by the closing deadline ({_long_date(closing)}).",
             )
         return data
 

@@ -318,3 +318,46 @@ def test_a_draft_reads_the_deficiency_afresh_not_the_loans_cached_one(loan, staf
     assert fresh.recovered == D("1000.00")
     assert agreement.total_debt == fresh.outstanding_on(today())
     assert check(agreement, "The total debt is the loan's payoff").ok
+
+
+def test_the_agreement_page_shows_the_good_through_date_and_per_diem(client, staff, draft):
+    client.force_login(staff)
+    page = client.get(draft.get_absolute_url()).text
+    good = f"{today():%b} {today().day}, {today().year}"
+    assert f"Total debt as of {good} (good-through date)" in page
+    assert "Per diem after that date" in page and "$33.33" in page
+    assert f"Amount waived as of {good}" in page
+
+
+def _terms_post(client, agreement, **fields):
+    url = reverse("settlements:edit", args=[agreement.pk, "terms"])
+    return client.post(url, {"version": agreement.version, **fields})
+
+
+def test_the_dpo_form_refuses_a_lump_sum_due_before_the_offer_expires(client, staff, draft):
+    client.force_login(staff)
+    fields = {"settlement_amount": "150000.00", "payment_method": "wire",
+              "payment_instructions": "", "lien_release_days": "30", "cure_days": "15",
+              "offer_expires_on": str(today() + timedelta(days=30)),
+              "lump_sum_due": str(today() + timedelta(days=20))}  # fmt: skip
+    response = _terms_post(client, draft, **fields)
+    assert response.status_code == 200
+    assert "before the offer expires" in str(response.context["form"].errors["lump_sum_due"])
+    fields["lump_sum_due"] = str(today() + timedelta(days=30))
+    assert _terms_post(client, draft, **fields).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("offer", "message"), [(10, "before the listing"), (130, "by the closing")]
+)
+def test_the_short_sale_form_keeps_the_offer_between_listing_and_closing(
+    client, staff, short_sale, offer, message
+):
+    client.force_login(staff)
+    fields = {"minimum_net_proceeds": "150000.00", "offer_forward_days": "3",
+              "relocation_amount": "0", "listing_signed_by": str(today() + timedelta(days=14)),
+              "closing_deadline": str(today() + timedelta(days=120)),
+              "offer_expires_on": str(today() + timedelta(days=offer))}  # fmt: skip
+    response = _terms_post(client, short_sale, **fields)
+    assert response.status_code == 200
+    assert message in str(response.context["form"].errors["offer_expires_on"])
