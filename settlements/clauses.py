@@ -157,11 +157,17 @@ _CLAIM_BASIS = {
         "was recovered"
     ),
     "fair_value": lambda liq: (
-        "Limited by the fair-value credit the law of the state gives the Borrower, and less "
-        "what was recovered"
+        f"Limited by the fair-value credit the law of the state gives the Borrower{_cited(liq)}, "
+        "and less what was recovered"
     ),
-    "limited": lambda liq: "Limited as the law of the state provides, and less what was recovered",
+    "limited": lambda liq: (
+        f"Limited as the law of the state provides{_cited(liq)}, and less what was recovered"
+    ),
 }
+
+
+def _cited(liq) -> str:
+    return f" ({liq['citation']})" if liq.get("citation") else ""
 
 
 def _good_through(terms) -> str:
@@ -176,11 +182,17 @@ def _accrual(terms, bearing: str = "") -> str:
     """The Total Debt's good-through date and what it grows by each day after it."""
     good = _good_through(terms)
     daily = _per_diem(terms)
+    liq = terms.get("liquidation") or {}
+    accrues = (
+        "post-judgment interest accrues on the judgment's unpaid amount"
+        if liq.get("basis") == "judgment"
+        else f"interest accrues on the {bearing}unpaid principal"
+    )
     if daily:
         return (
             f"The Total Debt is stated as of {good} (the “Good-Through Date”); after it, "
-            f"interest accrues on the {bearing}unpaid principal at {format_money(daily)} a day "
-            "(the “Per Diem”) until this agreement is performed."
+            f"{accrues} at {format_money(daily)} a day (the “Per Diem”) until this agreement "
+            "is performed."
         )
     return (
         f"The Total Debt is stated as of {good} (the “Good-Through Date”); no interest accrues "

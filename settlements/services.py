@@ -512,7 +512,9 @@ def _document_text(agreement: Agreement) -> str:
 
     number = (agreement.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     rendered = documents.render_terms_html(terms_for(agreement, version_number=number))
-    return re.sub(r"\s+", " ", html_lib.unescape(strip_tags(rendered)))
+    # A space after each closing tag: paragraphs and cells never run into one another.
+    rendered = re.sub(r"(</[a-zA-Z0-9]+>)", r"\1 ", rendered)
+    return re.sub(r"\s+", " ", html_lib.unescape(strip_tags(rendered))).strip()
 
 
 def _stated_waiver(text: str) -> Decimal | None:

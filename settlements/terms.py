@@ -24,11 +24,18 @@ def _liquidation(deficiency) -> dict | None:
         return None
     event = deficiency.event
     judgment = getattr(deficiency, "judgment", None)
+    citation = ""
     if judgment is not None:
         basis = "judgment"
     elif deficiency.recoverable != deficiency.deficiency:
+        from deficiencies.services import assessment_for
+
         fair_value = deficiency.fair_value_deficiency
         basis = "fair_value" if deficiency.recoverable == fair_value else "limited"
+        # The provision the limit rests on, as the deficiency page cites it.
+        decision = assessment_for(deficiency)
+        reason = decision.fair_value if basis == "fair_value" else decision.purchaser_cap
+        citation = reason.citation if reason is not None else ""
     else:
         basis = ""
     return {
@@ -40,6 +47,7 @@ def _liquidation(deficiency) -> dict | None:
         # What the claim rests on when it is not the plain balance: a judgment, a fair-value
         # credit, or another limit the state's provisions set (a purchaser cap).
         "basis": basis,
+        "citation": citation,
         "judgment_on": _d(judgment.granted_on) if judgment is not None else None,
     }
 

@@ -4,6 +4,7 @@ tax notice that informs without advising."""
 
 import io
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -98,3 +99,36 @@ def test_the_dpo_still_says_what_a_default_restores_on_a_debt_the_law_allows(dra
     # The collection wording stays for a debt still owed; a barred one is never drafted
     # (test_checks.test_a_barred_deficiency_cannot_be_drafted).
     assert "stays due" in pdf_text(draft, staff)
+
+
+def test_a_judgments_per_diem_is_post_judgment_interest(loan, staff):
+    from deficiencies.models import DeficiencySuit, Judgment
+    from deficiencies.services import record_judgment, record_suit
+
+    today = timezone.localdate()
+    deficiency = record_sale(loan, staff, on=today - timedelta(days=200))
+    record_suit(
+        deficiency=deficiency,
+        suit=DeficiencySuit(court="Supreme Court", case_number="C-2",
+                            filed_on=today - timedelta(days=100)),
+        by=staff,
+    )  # fmt: skip
+    record_judgment(
+        deficiency=deficiency,
+        judgment=Judgment(granted_on=today - timedelta(days=30), amount=D("36500.00"),
+                          interest_rate=D("9")),
+        by=staff,
+    )  # fmt: skip
+    agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
+    agreement.settlement_amount = D("10000.00")
+    agreement.payment_method = "wire"
+    agreement.save()
+    text = pdf_text(agreement, staff)
+    good = long_date(today)
+    assert (
+        f"On the deficiency judgment entered on {long_date(today - timedelta(days=30))}, with its "
+        "post-judgment interest and less what was recovered, the amount the Holder claims is "
+        f"Thirty-Six Thousand Seven Hundred Seventy and 00/100 Dollars ($36,770.00) as of {good}"
+    ) in text
+    assert "post-judgment interest accrues on the judgment's unpaid amount at $9.00 a day" in text
+    assert "plus the Per Diem of $9.00 for each day after" in text
