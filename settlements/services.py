@@ -172,6 +172,16 @@ def _debt_snapshot(loan, deficiency, today) -> dict:
     return snapshot
 
 
+def amount_waived_on(agreement, day, received: Decimal) -> Decimal:
+    """The amount waived when the money (the final payment, or a short sale's net proceeds)
+    was received on `day`, by the rule the waiver states: the Total Debt plus the per diem
+    for each day after the good-through date up to and including `day`, less what was
+    received (never below $0.00)."""
+    good = agreement.good_through or agreement.payoff_as_of
+    days = max((day - good).days, 0)
+    return max(agreement.total_debt + agreement.per_diem * days - received, Decimal("0.00"))
+
+
 SNAPSHOT_LABELS = {
     "principal": "The unpaid principal",
     "deferred_principal": "The deferred principal",

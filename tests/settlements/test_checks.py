@@ -362,3 +362,17 @@ def test_the_short_sale_form_keeps_the_offer_between_listing_and_closing(
     response = _terms_post(client, short_sale, **fields)
     assert response.status_code == 200
     assert message in str(response.context["form"].errors["offer_expires_on"])
+
+
+def test_the_amount_waived_follows_the_rule_the_waiver_states(draft, short_sale):
+    # DPO: total + 33.33 a day after the good-through date, less the settlement amount.
+    good = draft.good_through
+    on_time = services.amount_waived_on(draft, good, D("150000.00"))
+    assert on_time == draft.total_debt - D("150000.00")
+    late = services.amount_waived_on(draft, good + timedelta(days=10), D("150000.00"))
+    assert late == on_time + D("333.30")
+    # A short sale closing above its minimum: the waiver shrinks by what came above it.
+    floor = services.amount_waived_on(short_sale, good, D("150000.00"))
+    above = services.amount_waived_on(short_sale, good, D("165000.00"))
+    assert floor - above == D("15000.00")
+    assert services.amount_waived_on(short_sale, good, D("999999.00")) == D("0.00")
