@@ -13,7 +13,12 @@ from settlements.terms import amount, day
 from settlements.wording import long_date, words_and_figures
 
 WAIVER_TITLE = "Waiver of the Remaining Balance"
+# The waiver's operative words: the checks look for them in the rendered document.
+WAIVER_RELEASE = "the Holder waives and releases the rest of the debt owed on the Loan"
 TAX_TITLE = "Tax Notice: Forgiven Debt and IRS Form 1099-C"
+SENIOR_TITLE = "Senior Lienholder's Approval"
+# A junior lien's short sale: the condition the checks look for in the rendered document.
+SENIOR_APPROVAL = "approves the sale in writing before closing"
 
 
 def _wf(value, what: str) -> str:
@@ -103,30 +108,103 @@ def _amount_owed(terms) -> tuple[str, list[str]]:
         since = (
             f", and the Holder has since recovered {format_money(recovered)}" if recovered else ""
         )
+        total = words_and_figures(Decimal(p["total"]))
+        basis = liq.get("basis") or ""
+        if "per_diem" not in terms:  # a version frozen before good-through dates
+            rest = f", leaving {total} unpaid (the “Total Debt”)."
+        elif not basis:
+            rest = (
+                f", leaving {total} unpaid as of {_good_through(terms)} (the “Total Debt”). "
+                + _accrual(terms)
+            )
+        else:
+            # The claim is not the plain balance: it says what it rests on instead.
+            rest = (
+                f". {_CLAIM_BASIS[basis](liq)}, the amount the Holder claims is {total} as of "
+                f"{_good_through(terms)} (the “Total Debt”). " + _accrual(terms)
+            )
+            since = ""
         return (
             "Amount Owed",
             [
                 f"As of {as_of}, the total amount owed on the Loan was "
                 f"{words_and_figures(Decimal(liq['debt_before']))}: {parts}{less}. The "
                 f"{liq['event']} of the Property on {long_date(day(liq['date']))} credited "
-                f"{format_money(Decimal(liq['credited']))} against it{since}, leaving "
-                f"{words_and_figures(Decimal(p['total']))} unpaid (the “Total Debt”).",
+                f"{format_money(Decimal(liq['credited']))} against it{since}{rest}",
             ],
         )
+    if "per_diem" not in terms:  # a version frozen before good-through dates
+        accrual = (
+            f"Interest continues to accrue on the {'interest-bearing ' if deferred else ''}"
+            "unpaid principal until this agreement is performed."
+        )
+    else:
+        accrual = _accrual(terms, bearing="interest-bearing " if deferred else "")
     return (
         "Amount Owed",
         [
             f"As of {as_of}, the total amount owed on the Loan is "
             f"{words_and_figures(Decimal(p['total']))} (the “Total Debt”): {parts}{less}. "
-            f"Interest continues to accrue on the {'interest-bearing ' if deferred else ''}"
-            "unpaid principal until this agreement is performed."
+            + accrual
         ],
+    )
+
+
+_CLAIM_BASIS = {
+    "judgment": lambda liq: (
+        "On the deficiency judgment entered on "
+        f"{long_date(day(liq['judgment_on']))}, with its post-judgment interest and less what "
+        "was recovered"
+    ),
+    "fair_value": lambda liq: (
+        f"Limited by the fair-value credit the law of the state gives the Borrower{_cited(liq)}, "
+        "and less what was recovered"
+    ),
+    "limited": lambda liq: (
+        f"Limited as the law of the state provides{_cited(liq)}, and less what was recovered"
+    ),
+}
+
+
+def _cited(liq) -> str:
+    return f" ({liq['citation']})" if liq.get("citation") else ""
+
+
+def _good_through(terms) -> str:
+    return long_date(day(terms.get("good_through") or terms["payoff"]["as_of"]))
+
+
+def _per_diem(terms) -> Decimal:
+    return Decimal(terms.get("per_diem") or "0")
+
+
+def _accrual(terms, bearing: str = "") -> str:
+    """The Total Debt's good-through date and what it grows by each day after it."""
+    good = _good_through(terms)
+    daily = _per_diem(terms)
+    liq = terms.get("liquidation") or {}
+    accrues = (
+        "post-judgment interest accrues on the judgment's unpaid amount"
+        if liq.get("basis") == "judgment"
+        else f"interest accrues on the {bearing}unpaid principal"
+    )
+    if daily:
+        return (
+            f"The Total Debt is stated as of {good} (the “Good-Through Date”); after it, "
+            f"{accrues} at {format_money(daily)} a day (the “Per Diem”) until this agreement "
+            "is performed."
+        )
+    return (
+        f"The Total Debt is stated as of {good} (the “Good-Through Date”); no interest accrues "
+        "on it after that date (a Per Diem of $0.00)."
     )
 
 
 def _waiver(terms, received, when: str, condition: str, *, minimum: bool = False):
     total = Decimal(terms["payoff"]["total"])
     waived = None if received is None else total - received
+    if "per_diem" in terms:
+        return _waiver_good_through(terms, total, received, waived, when, condition, minimum)
     as_of = (
         "after the liquidation"
         if terms.get("liquidation")
@@ -149,14 +227,56 @@ def _waiver(terms, received, when: str, condition: str, *, minimum: bool = False
         WAIVER_TITLE,
         [
             figures,
-            f"{when}, the Holder waives and releases the rest of the debt owed on the Loan, "
-            "including any deficiency and any deficiency judgment, whether already entered or "
-            "not, and will not seek to collect it from the Borrower.",
-            f"This waiver takes effect only {condition}. It does not take effect if that does "
-            "not happen, and until it takes effect the Holder keeps every right it has under the "
-            "Loan documents and the law.",
+            *_release(when, condition),
         ],
     )
+
+
+def _release(when: str, condition: str) -> list[str]:
+    return [
+        f"{when}, {WAIVER_RELEASE}, including any deficiency and any deficiency judgment, "
+        "whether already entered or not, and will not seek to collect it from the Borrower.",
+        f"This waiver takes effect only {condition}. It does not take effect if that does "
+        "not happen, and until it takes effect the Holder keeps every right it has under the "
+        "Loan documents and the law.",
+    ]
+
+
+def _waiver_good_through(terms, total, received, waived, when, condition, minimum):
+    """The waiver as of the Good-Through Date, and the rule that sets it if the money comes
+    later: never a fixed figure that accruing interest would contradict."""
+    good = _good_through(terms)
+    daily = _per_diem(terms)
+    later = (
+        f"plus the Per Diem of {format_money(daily)} for each day after {good} up to and "
+        "including the day"
+        if daily
+        else "(no interest accrues after the Good-Through Date) as of the day"
+    )
+    if minimum:
+        figures = (
+            f"The figures: the Total Debt as of {good} is {words_and_figures(total)}; the "
+            f"amount the Holder is to receive is at least {_wf(received, 'amount')} in net "
+            "proceeds at closing (the Minimum Net Proceeds: a floor, not a fixed price); the "
+            f"amount the Holder waives is at most {_wf(waived, 'amount')} as of {good}."
+        )
+        rule = (
+            f"The amount waived is the Total Debt {later} the sale closes, less the net "
+            "proceeds the Holder actually receives at closing: every dollar the Holder receives "
+            "above the Minimum Net Proceeds reduces the amount waived by one dollar."
+        )
+    else:
+        figures = (
+            f"The figures: the Total Debt as of {good} is {words_and_figures(total)}; the "
+            f"amount the Holder is to receive is {_wf(received, 'amount')}; the amount the "
+            f"Holder waives is {_wf(waived, 'amount')} as of {good}."
+        )
+        rule = (
+            f"If the Holder receives the final payment after {good}, the amount waived is the "
+            f"Total Debt {later} the Holder receives the final payment, less the Settlement "
+            "Amount received."
+        )
+    return (WAIVER_TITLE, [figures, rule, *_release(when, condition)])
 
 
 def _tax_notice() -> tuple[str, list[str]]:
@@ -164,9 +284,15 @@ def _tax_notice() -> tuple[str, list[str]]:
         TAX_TITLE,
         [
             "Debt that the Holder forgives under this agreement may be reported to the Internal "
-            "Revenue Service on Form 1099-C, Cancellation of Debt, and may be taxable income to "
-            "the Borrower. Any tax owed is the Borrower's obligation. The Holder gives no tax or "
-            "legal advice; the Borrower should get their own tax and legal advice before signing.",
+            "Revenue Service on Form 1099-C, Cancellation of Debt (26 U.S.C. § 6050P), and may "
+            "be taxable income to the Borrower (26 U.S.C. § 61(a)). Box 2 of Form 1099-C, the "
+            "amount of debt discharged, is required to include only the forgiven principal "
+            "(26 C.F.R. § 1.6050P-1(c)); forgiven interest may appear in box 3 if the Holder "
+            "reports it. Exclusions, such as for a Borrower who is insolvent or whose debt is "
+            "discharged in bankruptcy, may apply (26 U.S.C. § 108(a)). IRS Publication 4681, "
+            "Canceled Debts, Foreclosures, Repossessions, and Abandonments, explains the rules.",
+            "Any tax owed is the Borrower's obligation. The Holder gives no tax or legal advice; "
+            "the Borrower should get their own tax and legal advice before signing.",
         ],
     )
 
@@ -287,6 +413,7 @@ def _short_sale(terms) -> list[tuple[str, list[str]]]:
             proceeds,
             f"The sale must close by {closing}.",
         ]),
+        *_senior_approval(terms),
         ("If the Sale Does Not Close", [
             f"If the sale has not closed by {closing}, this agreement ends and the Holder keeps "
             "every right it has under the Loan documents and the law, including the right to "
@@ -305,6 +432,23 @@ def _short_sale(terms) -> list[tuple[str, list[str]]]:
         ),
         _tax_notice(),
         *_boilerplate(terms),
+    ]  # fmt: skip
+
+
+def _senior_approval(terms) -> list[tuple[str, list[str]]]:
+    """A junior lien's short sale: the senior lienholder must approve the sale (its lien
+    comes first, so the sale cannot close clear of it without that)."""
+    if (terms.get("lien_position") or 1) < 2:
+        return []
+    senior = (terms.get("senior_lienholder") or "").strip() or "[senior lienholder to be set]"
+    return [
+        (SENIOR_TITLE, [
+            f"The Loan is secured by a junior lien: the Property is also subject to a senior "
+            f"mortgage or deed of trust held by {senior} (the “Senior Lienholder”). This "
+            f"agreement, and the Holder's release and waiver under it, take effect only if the "
+            f"Senior Lienholder {SENIOR_APPROVAL} and releases its own lien at closing. The "
+            "Borrower will ask for that approval and give the Holder a copy of it.",
+        ])
     ]  # fmt: skip
 
 

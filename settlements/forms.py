@@ -111,7 +111,13 @@ class DpoTermsForm(_TermsMixin, StepForm):
 
     def clean(self):
         data = super().clean()
-        self.future("lump_sum_due")
+        lump, offer = self.future("lump_sum_due"), data.get("offer_expires_on")
+        if lump and offer and lump < offer:
+            self.add_error(
+                "lump_sum_due",
+                f"The lump sum cannot fall due before the offer expires ({_long_date(offer)}): "
+                "the borrower accepts first, then pays.",
+            )
         return data
 
 
@@ -128,8 +134,20 @@ class ShortSaleTermsForm(_TermsMixin, StepForm):
         model = Agreement
         fields = [
             "minimum_net_proceeds", "listing_signed_by", "offer_forward_days", "closing_deadline",
-            "relocation_amount", "offer_expires_on",
+            "relocation_amount", "offer_expires_on", "senior_lienholder",
         ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only a junior lien's short sale needs the senior lienholder's approval.
+        if (self.instance.loan.lien_position or 1) < 2:
+            del self.fields["senior_lienholder"]
+        else:
+            self.fields["senior_lienholder"].required = True
+            self.fields["senior_lienholder"].help_text = (
+                f"This loan is lien {self.instance.loan.lien_position}: the agreement makes the "
+                "senior lienholder's written approval of the sale a condition."
+            )
 
     def clean(self):
         data = super().clean()
@@ -137,6 +155,17 @@ class ShortSaleTermsForm(_TermsMixin, StepForm):
         if listing and closing and closing <= listing:
             self.add_error(
                 "closing_deadline", "The closing deadline must come after the listing deadline."
+            )
+        offer = data.get("offer_expires_on")
+        if offer and listing and offer < listing:
+            self.add_error(
+                "offer_expires_on",
+                f"The offer cannot expire before the listing deadline ({_long_date(listing)}).",
+            )
+        elif offer and closing and offer > closing:
+            self.add_error(
+                "offer_expires_on",
+                f"The offer must expire by the closing deadline ({_long_date(closing)}).",
             )
         return data
 
@@ -175,6 +204,13 @@ class InstallmentForm(HygienicFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+
+    def clean_amount(self):
+        # Beside the field: a zero or negative installment is refused with its own message.
+        amount = self.cleaned_data.get("amount")
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError("An installment must be more than $0.00.")
+        return amount
 
     class Meta:
         model = Installment

@@ -128,6 +128,11 @@ class Agreement(models.Model):
     advances = money("escrow advances")
     suspense = money("suspense funds")
     total_debt = money("total debt")
+    # The Total Debt is stated as of this date (the day the draft was started); after it,
+    # interest runs at `per_diem` a day (the loan's per diem; after a liquidation $0.00,
+    # unless a judgment's post-judgment interest runs). Empty on agreements drafted before.
+    good_through = models.DateField("figures good through", null=True, blank=True)
+    per_diem = money("per diem after the good-through date", default=Decimal("0.00"))
     # DPO terms
     settlement_amount = money("settlement amount", null=True, blank=True)
     lump_sum_due = models.DateField("lump sum due by", null=True, blank=True)
@@ -148,6 +153,10 @@ class Agreement(models.Model):
     )
     closing_deadline = models.DateField(null=True, blank=True)
     relocation_amount = money("relocation amount to the borrower", default=Decimal("0.00"))
+    # A junior lien's short sale needs the senior lienholder's approval: who that is.
+    senior_lienholder = models.CharField(
+        "senior lienholder (whose approval the sale needs)", max_length=200, blank=True
+    )
     approved_version = models.ForeignKey(
         "AgreementVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -18,7 +18,8 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 from pypdf import PdfReader
 
-from noteinvest.money import MoneyError, check_fits
+from deficiencies.models import Deficiency
+from noteinvest.money import MoneyError, check_fits, round_cents
 from portfolios.payoff import payoff
 from settlements import clauses, documents
 from settlements.limits import (
@@ -121,27 +122,37 @@ def _highest_used(prefix: str) -> int:
     return used
 
 
-def deficiency_owed(deficiency) -> Decimal:
-    """What the borrower still owes after a liquidation: the judgment with its post-judgment
-    interest to today if one was granted, else the deficiency balance (debt less the
-    credit), less what was recovered since."""
+def deficiency_owed(deficiency, day=None) -> Decimal:
+    """What the borrower still owes after a liquidation on `day` (today by default): the
+    claim the deficiency page shows (`Deficiency.outstanding_on`: the judgment with its
+    post-judgment interest once granted, else the recoverable figure, the fair-value or
+    purchaser-capped deficiency where the state's provisions apply one), less what was
+    recovered since."""
+    return deficiency.outstanding_on(day or timezone.localdate())
+
+
+def deficiency_per_diem(deficiency, day) -> Decimal:
+    """What a deficiency's claim grows by each day after `day`: $0.00 after a liquidation,
+    unless a judgment's post-judgment interest runs (its principal still due x its rate /
+    365, simple, as `Judgment.interest_to` accrues it), and never once it has lapsed."""
     judgment = getattr(deficiency, "judgment", None)
-    claim = (
-        judgment.amount + judgment.interest_to(timezone.localdate())
-        if judgment
-        else deficiency.deficiency
-    )
-    return max(claim - deficiency.recovered, Decimal("0.00"))
+    if judgment is None or (judgment.lapses_on and judgment.lapses_on <= day):
+        return Decimal("0.00")
+    principal = judgment.principal_due if judgment.principal_due is not None else judgment.amount
+    return round_cents(principal * judgment.interest_rate / Decimal(100) / Decimal(365))
 
 
 def _debt_snapshot(loan, deficiency, today) -> dict:
-    """The debt the agreement settles: the payoff today, or, once the property was
-    liquidated, the debt as of the event with what remains owed after it."""
+    """The debt the agreement settles, good through `today`: the payoff today with the
+    loan's per diem, or, once the property was liquidated, the debt as of the event (its
+    lines) and the claim on the deficiency page today (the total) with the judgment's per
+    diem, if any."""
     if deficiency is None:
         figures = payoff(loan, today)
-        total, as_of = figures.total, today
+        total, as_of, daily = figures.total, today, figures.per_diem
     else:
-        figures, total, as_of = deficiency, deficiency_owed(deficiency), deficiency.debt_as_of
+        figures, as_of = deficiency, deficiency.debt_as_of
+        total, daily = deficiency_owed(deficiency, today), deficiency_per_diem(deficiency, today)
     snapshot = {
         "payoff_as_of": as_of,
         "principal": figures.principal,
@@ -152,11 +163,23 @@ def _debt_snapshot(loan, deficiency, today) -> dict:
         "advances": figures.advances,
         "suspense": figures.suspense,
         "total_debt": total,
+        "good_through": today,
+        "per_diem": daily,
     }
     # Every computed figure must fit its 14-digit column before anything is stored.
     for name, label in SNAPSHOT_LABELS.items():
         check_fits(snapshot[name], label)
     return snapshot
+
+
+def amount_waived_on(agreement, day, received: Decimal) -> Decimal:
+    """The amount waived when the money (the final payment, or a short sale's net proceeds)
+    was received on `day`, by the rule the waiver states: the Total Debt plus the per diem
+    for each day after the good-through date up to and including `day`, less what was
+    received (never below $0.00)."""
+    good = agreement.good_through or agreement.payoff_as_of
+    days = max((day - good).days, 0)
+    return max(agreement.total_debt + agreement.per_diem * days - received, Decimal("0.00"))
 
 
 SNAPSHOT_LABELS = {
@@ -168,6 +191,7 @@ SNAPSHOT_LABELS = {
     "advances": "The escrow advances",
     "suspense": "The suspense funds",
     "total_debt": "The total debt",
+    "per_diem": "The per diem",
 }
 
 
@@ -190,7 +214,8 @@ def start_draft(*, loan, kind: str, by) -> Agreement:
     refusal = parties_refusal([b.name for b in loan.borrowers.all()])
     if refusal:
         raise BorrowersNotNamed(refusal)
-    deficiency = getattr(loan, "deficiency", None)
+    # Read afresh: a loan object's cached deficiency may predate a recovery or a judgment.
+    deficiency = Deficiency.objects.filter(loan=loan).select_related("event").first()
     if deficiency is not None:
         if kind == Kind.SHORT_SALE:
             raise AgreementError(
@@ -199,6 +224,9 @@ def start_draft(*, loan, kind: str, by) -> Agreement:
             )
         if deficiency.extinguished or deficiency_owed(deficiency) <= 0:
             raise AgreementError("Nothing is left to settle on this loan's deficiency.")
+        refusal = barred_refusal(deficiency, today)
+        if refusal:
+            raise AgreementError(refusal)
     try:
         snapshot = _debt_snapshot(loan, deficiency, today)
     except MoneyError as exc:
@@ -227,6 +255,27 @@ def start_draft(*, loan, kind: str, by) -> Agreement:
                         "one was not. Try again."
                     ) from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def barred_refusal(deficiency, today=None) -> str:
+    """Why no agreement may settle this deficiency as a debt still owed ("" when one may):
+    its verdict from the state's provisions (deficiencies.services.assessment_for) is barred
+    or extinguished. Such a claim is refused, not drafted as a release: a settlement of it
+    would ask the borrower to pay a debt the law bars, and a release of a barred claim is
+    counsel's own document (see the README)."""
+    from deficiencies.models import NOT_RECOVERABLE, Verdict
+    from deficiencies.services import assessment_for
+
+    verdict = assessment_for(deficiency, today=today or timezone.localdate()).verdict
+    if verdict not in NOT_RECOVERABLE:
+        return ""
+    return (
+        f"The deficiency on loan {deficiency.loan.loan_number} is "
+        f"{Verdict(verdict).label.lower()} (see the deficiency page for the reasons and the "
+        "provisions they rest on): the law does not let the holder collect it, so it cannot "
+        "be settled as a debt still owed and no agreement is drafted on it. A release of the "
+        "barred claim is for counsel to write."
+    )
 
 
 def _refuse_second_live(loan, kind) -> None:
@@ -299,11 +348,15 @@ class Check:
 
 
 def checks_for(agreement: Agreement, today=None) -> list[Check]:
-    """What must hold before an agreement goes to review, as a checklist."""
+    """What must hold before an agreement goes to review, as a checklist.
+
+    The figures are recomputed from their own sources, never from one another: the total
+    from the loan's payoff (or the deficiency's claim) on the good-through date, the amount
+    waived as the document states it, the amount received from the terms (the installments
+    when there are any). What the document says is read from its rendered text."""
     today = today or timezone.localdate()
     out = []
     received = agreement.amount_received
-    total = agreement.total_debt
     kind_label = "settlement amount" if agreement.kind == Kind.DPO else "minimum net proceeds"
     out.append(
         Check(
@@ -312,25 +365,37 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
             "" if received else f"Enter the {kind_label}.",
         )
     )
+    installments = list(agreement.installments.all()) if agreement.kind == Kind.DPO else []
+    text = _document_text(agreement)
+    expected, source = _independent_total(agreement)
+    out += _figure_checks(agreement, expected, source)
     if received is not None:
         out.append(
             Check(
-                received < total,
-                f"The {kind_label} is below the payoff",
-                f"{received:,.2f} against a total debt of {total:,.2f}.",
+                expected is not None and received < expected,
+                f"The {kind_label} is below the payoff (the total debt)",
+                f"{received:,.2f} against {source}.",
             )
         )
-        waived = total - received
+        # Each term from its own source: what the holder receives from the terms (the
+        # installments when there are any), what it waives as the document states it, the
+        # total from the loan or the deficiency.
+        paid = sum((i.amount for i in installments), Decimal("0")) if installments else received
+        waived = _stated_waiver(text)
         out.append(
             Check(
-                waived + received == total,
+                waived is not None and expected is not None and waived + paid == expected,
                 "Amount waived + amount received = total debt",
-                f"{waived:,.2f} + {received:,.2f} = {total:,.2f}",
+                (
+                    f"{waived:,.2f} (as the waiver states it) + {paid:,.2f} = "
+                    f"{waived + paid:,.2f}; {source}"
+                    if waived is not None
+                    else "The waiver does not state the amount waived."
+                ),
             )
         )
     dates = []
     if agreement.kind == Kind.DPO:
-        installments = list(agreement.installments.all())
         if installments:
             summed = sum((i.amount for i in installments), Decimal("0"))
             out.append(
@@ -351,12 +416,33 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
             ("the closing deadline", agreement.closing_deadline),
         ):
             dates.append((label, value))
-        ordered = (
-            agreement.listing_signed_by
-            and agreement.closing_deadline
-            and agreement.listing_signed_by < agreement.closing_deadline
+    out.append(_dates_in_order(agreement, installments, today))
+    if agreement.kind == Kind.SHORT_SALE and (agreement.loan.lien_position or 1) >= 2:
+        senior = agreement.senior_lienholder.strip()
+        out.append(
+            Check(
+                bool(senior) and clauses.SENIOR_APPROVAL in text,
+                "A junior lien's short sale is conditioned on the senior lender's approval",
+                f"Lien position {agreement.loan.lien_position}: "
+                + (
+                    f"the agreement names {senior} and makes its written approval a condition."
+                    if senior and clauses.SENIOR_APPROVAL in text
+                    else "enter the senior lienholder, whose written approval of the sale the "
+                    "agreement makes a condition."
+                    if not senior
+                    else "the agreement does not make the senior lender's approval a condition."
+                ),
+            )
         )
-        out.append(Check(bool(ordered), "The listing deadline comes before the closing deadline"))
+    if agreement.deficiency_id:
+        refusal = barred_refusal(agreement.deficiency, today)
+        out.append(
+            Check(
+                not refusal,
+                "The deficiency may still be collected (not barred or extinguished)",
+                refusal,
+            )
+        )
     dates.append(("the offer's expiry", agreement.offer_expires_on))
     missing = [label for label, value in dates if value is None]
     past = [label for label, value in dates if value is not None and value <= today]
@@ -423,14 +509,149 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
             "The holder's legal name and address are set",
         )
     )
+    waiver = clauses.WAIVER_TITLE in text and clauses.WAIVER_RELEASE in text
     out.append(
         Check(
-            True,
+            waiver,
             "The waiver section is present",
-            "Section “Waiver of the Remaining Balance” is part of every agreement.",
+            f"Section “{clauses.WAIVER_TITLE}” "
+            + ("is in the document." if waiver else "is missing from the document."),
         )
     )
     return out
+
+
+def _document_text(agreement: Agreement) -> str:
+    """The agreement's document as it would be frozen now, as plain text (tags stripped,
+    white space collapsed): what the checks read the waiver and the conditions from."""
+    import html as html_lib
+    import re
+
+    from django.utils.html import strip_tags
+
+    number = (agreement.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    rendered = documents.render_terms_html(terms_for(agreement, version_number=number))
+    # A space after each closing tag: paragraphs and cells never run into one another.
+    rendered = re.sub(r"(</[a-zA-Z0-9]+>)", r"\1 ", rendered)
+    return re.sub(r"\s+", " ", html_lib.unescape(strip_tags(rendered))).strip()
+
+
+def _stated_waiver(text: str) -> Decimal | None:
+    """The amount waived as the document's waiver states it ("... the amount the Holder
+    waives is [at most] <words> ($1,234.56)"), None when it states none."""
+    import re
+
+    found = re.search(
+        r"the amount the Holder waives is (?:at most )?[^($]*\((-?)\$([0-9,]+\.[0-9]{2})\)", text
+    )
+    return Decimal(found.group(1) + found.group(2).replace(",", "")) if found else None
+
+
+def _lines_sum(figures) -> Decimal:
+    return (
+        figures.principal
+        + figures.interest
+        + figures.fees
+        + figures.costs
+        + figures.advances
+        - figures.suspense
+    )
+
+
+def _good_through(agreement: Agreement):
+    return agreement.good_through or agreement.payoff_as_of
+
+
+def _independent_total(agreement: Agreement) -> tuple[Decimal | None, str]:
+    """The total debt recomputed from its source on the agreement's good-through date: the
+    loan's payoff, or the claim on the deficiency page (`Deficiency.outstanding_on`: the
+    fair-value, purchaser-capped or judgment figure where one applies)."""
+    day = _good_through(agreement)
+    if agreement.deficiency_id:
+        total = deficiency_owed(agreement.deficiency, day)
+        return total, f"the claim on the deficiency page on {day.isoformat()} is {total:,.2f}"
+    try:
+        total = payoff(agreement.loan, day).total
+    except ValueError as exc:
+        return None, f"the loan's payoff cannot be computed ({exc})"
+    return total, f"the loan's payoff on {day.isoformat()} is {total:,.2f}"
+
+
+def _figure_checks(agreement: Agreement, expected, source: str) -> list[Check]:
+    """The snapshot's lines add up; the total and the per diem are what the loan (or the
+    deficiency) gives on the good-through date."""
+    day = _good_through(agreement)
+    lines = _lines_sum(agreement)
+    deficiency = agreement.deficiency if agreement.deficiency_id else None
+    if deficiency is None:
+        adds_up = lines == agreement.total_debt
+        detail = f"{lines:,.2f} in its lines; total debt {agreement.total_debt:,.2f}."
+    else:
+        # After a liquidation the lines are the debt as of the event (the deficiency's).
+        adds_up = lines == deficiency.total_debt
+        detail = (
+            f"{lines:,.2f} in its lines; the debt at the "
+            f"{deficiency.event.get_event_type_display().lower()} was "
+            f"{deficiency.total_debt:,.2f}."
+        )
+    if deficiency is None:
+        try:
+            daily = payoff(agreement.loan, day).per_diem
+        except ValueError:
+            daily = None
+    else:
+        daily = deficiency_per_diem(deficiency, day)
+    return [
+        Check(adds_up, "The debt's lines add up to the debt they state", detail),
+        Check(
+            expected is not None and agreement.total_debt == expected,
+            "The total debt is the loan's payoff (or the deficiency's claim) on the "
+            "good-through date",
+            f"The agreement says {agreement.total_debt:,.2f}; {source}.",
+        ),
+        Check(
+            daily is not None and agreement.per_diem == daily,
+            "The per diem is the loan's (after a liquidation: the judgment's, else $0.00)",
+            f"The agreement says {agreement.per_diem:,.2f} a day"
+            + (f"; it is {daily:,.2f}." if daily is not None else "."),
+        ),
+    ]
+
+
+def _dates_in_order(agreement: Agreement, installments, today) -> Check:
+    """A DPO: today <= the acceptance deadline (the offer's expiry) <= the first payment <=
+    the last. A short sale: today <= the listing deadline <= the acceptance deadline <= the
+    closing deadline."""
+    if agreement.kind == Kind.DPO:
+        due = [i.due_on for i in installments] or [agreement.lump_sum_due]
+        steps = [
+            ("today", today),
+            ("the acceptance deadline", agreement.offer_expires_on),
+            ("the first payment", min(due) if None not in due else None),
+            ("the last payment", max(due) if None not in due else None),
+        ]
+    else:
+        steps = [
+            ("today", today),
+            ("the listing deadline", agreement.listing_signed_by),
+            ("the acceptance deadline", agreement.offer_expires_on),
+            ("the closing deadline", agreement.closing_deadline),
+        ]
+    known = [(label, value) for label, value in steps if value is not None]
+    wrong = [
+        f"{b_label} ({b.isoformat()}) comes before {a_label} ({a.isoformat()})"
+        for (a_label, a), (b_label, b) in zip(known, known[1:], strict=False)
+        if b < a
+    ]
+    if agreement.kind == Kind.SHORT_SALE and not wrong:
+        listing, closing = agreement.listing_signed_by, agreement.closing_deadline
+        if listing and closing and closing <= listing:
+            wrong.append("the closing deadline is not after the listing deadline")
+    return Check(
+        not wrong,
+        "Dates are in order: " + " ≤ ".join(label for label, _ in steps),
+        "; ".join(wrong),
+    )
 
 
 def _and(items: list[str]) -> str:

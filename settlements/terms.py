@@ -23,12 +23,32 @@ def _liquidation(deficiency) -> dict | None:
     if deficiency is None:
         return None
     event = deficiency.event
+    judgment = getattr(deficiency, "judgment", None)
+    citation = ""
+    if judgment is not None:
+        basis = "judgment"
+    elif deficiency.recoverable != deficiency.deficiency:
+        from deficiencies.services import assessment_for
+
+        fair_value = deficiency.fair_value_deficiency
+        basis = "fair_value" if deficiency.recoverable == fair_value else "limited"
+        # The provision the limit rests on, as the deficiency page cites it.
+        decision = assessment_for(deficiency)
+        reason = decision.fair_value if basis == "fair_value" else decision.purchaser_cap
+        citation = reason.citation if reason is not None else ""
+    else:
+        basis = ""
     return {
         "event": event.get_event_type_display().lower(),
         "date": _d(event.event_date),
         "debt_before": _m(deficiency.total_debt),
         "credited": _m(deficiency.credited),
         "recovered": _m(deficiency.recovered),
+        # What the claim rests on when it is not the plain balance: a judgment, a fair-value
+        # credit, or another limit the state's provisions set (a purchaser cap).
+        "basis": basis,
+        "citation": citation,
+        "judgment_on": _d(judgment.granted_on) if judgment is not None else None,
     }
 
 
@@ -69,6 +89,11 @@ def terms_for(agreement, *, version_number: int) -> dict:
             "suspense": _m(agreement.suspense),
             "total": _m(agreement.total_debt),
         },
+        # The Total Debt holds as of this date; after it, it grows by the per diem.
+        "good_through": _d(agreement.good_through or agreement.payoff_as_of),
+        "per_diem": _m(agreement.per_diem),
+        "lien_position": loan.lien_position,
+        "senior_lienholder": agreement.senior_lienholder,
         "liquidation": _liquidation(agreement.deficiency),
         "settlement_amount": _m(agreement.settlement_amount),
         "lump_sum_due": _d(agreement.lump_sum_due),

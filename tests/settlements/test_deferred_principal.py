@@ -67,7 +67,8 @@ def test_a_dpo_snapshot_and_pdf_show_the_deferred_principal_line(monkeypatch, st
         "unpaid principal $200,000.00, of which $50,000.00 is deferred principal that bears no "
         "interest; interest accrued to that date $4,500.00; fees $500.00" in text
     )
-    assert "Interest continues to accrue on the interest-bearing unpaid principal" in text
+    # 150,000 x 6% / 360 = 25.00 a day after the good-through date (issue 11).
+    assert "interest accrues on the interest-bearing unpaid principal at $25.00 a day" in text
 
 
 def test_a_dpo_after_a_sale_shows_the_deferred_principal_in_the_debt_before_it(staff, loan):
