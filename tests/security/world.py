@@ -7,7 +7,7 @@ side A's agreements. Each side has:
 - `portfolio`, `loan`: a liquidated loan whose deficiency (`deficiency`, with a suit, a
   judgment, a collection action and a recovery) is the subject of a DPO in review with the
   side's attorney (`review`, version 1 frozen with its PDF and a reviewer's comment);
-- `loan_settled`: a liquidated loan whose deficiency (`deficiency_settled`, with a chapter 13
+- `loan_settled`: a liquidated loan whose deficiency (`deficiency_settled`, with a dismissed chapter 13
   filing) was settled by a DPO the attorney commented on and approved, then sent and signed
   (`signed`: signed copy, one payment);
 - `loan_free`: a loan with nothing recorded, with a short-sale `draft` on it;
@@ -149,8 +149,9 @@ def _side(owners, staff, reviewer, prefix: str) -> SimpleNamespace:
     deficiency_settled = record_sale(loan_settled, staff, on=ago(170))
     deficiency_services.record_bankruptcy(
         deficiency=deficiency_settled,
+        # Dismissed: an open case's stay would refuse the agreement's payment (§ 362(a)).
         bankruptcy=Bankruptcy(chapter=13, case_number=f"{prefix}-BK", district="N.D.N.Y.",
-                              filed_on=ago(75)),
+                              filed_on=ago(75), dismissed_on=ago(20)),
         by=staff,
     )  # fmt: skip
     signed = signed_agreement(

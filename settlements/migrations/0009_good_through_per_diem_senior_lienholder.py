@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('settlements', '0007_deferred_principal'),
+        ('settlements', '0008_agreement_outcome'),
     ]
 
     operations = [
