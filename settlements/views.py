@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import BinaryField
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -302,7 +304,9 @@ def _detail(request, agreement, **bound):
     """The agreement's page; `bound` holds a submitted form to show again with its errors."""
     user = request.user
     # The page lists versions and links their PDFs; it never needs the PDF bytes.
-    versions = list(agreement.versions.defer("pdf").order_by("number"))
+    versions = list(
+        agreement.versions.select_related("seal").defer("pdf", "seal__pdf").order_by("number")
+    )
     latest = versions[-1] if versions else None
     comments = list(
         ReviewComment.objects.filter(version__agreement=agreement).select_related(
@@ -573,7 +577,8 @@ def change_status(request, pk):
 
 @login_required
 def version_pdf(request, pk, number):
-    """A frozen version's stored PDF bytes, never re-rendered: two lean queries."""
+    """A frozen version's stored PDF bytes, never re-rendered: two lean queries. For the
+    approved version, the bytes sealed at approval (the frozen ones plus the firm's seal)."""
     agreement = (
         Agreement.objects.visible_to(request.user)
         .filter(pk=pk)
@@ -582,9 +587,14 @@ def version_pdf(request, pk, number):
     )
     if agreement is None:
         raise Http404("No agreement matches the given query.")
+    # The approved version's document of record is its sealed PDF (when it was sealed).
     version = (
         AgreementVersion.objects.filter(agreement_id=pk, number=number)
-        .values_list("pk", "pdf", "sha256")
+        .annotate(
+            body=Coalesce("seal__pdf", "pdf", output_field=BinaryField()),
+            digest=Coalesce("seal__sha256", "sha256"),
+        )
+        .values_list("pk", "body", "digest")
         .first()
     )
     # An unapproved version only for staff and the attorney reviewing it now.
