@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
 from portfolios.models import Loan
 from settlements import clauses, services
+from settlements import verify as verify_pdf
 from settlements.forms import (
     CommentForm,
     DecisionForm,
@@ -42,6 +43,7 @@ from settlements.models import (
 )
 from settlements.redline import compare
 from settlements.terms import terms_for
+from settlements.verify import VerifyForm
 
 STEPS = [
     ("parties", "Parties"),
@@ -617,3 +619,26 @@ def signed_pdf(request, pk):
     response = HttpResponse(bytes(copy.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{agreement.number}-signed.pdf"'
     return response
+
+
+@role_required(Role.STAFF, Role.ATTORNEY)
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """Upload any PDF: which agreement version its bytes are (the frozen PDF or the sealed
+    one), and for a sealed one whether the firm's seal validates. Staff and attorneys."""
+    form = VerifyForm(request.POST, request.FILES) if request.method == "POST" else VerifyForm()
+    finding = None
+    if request.method == "POST" and form.is_valid():
+        finding = verify_pdf.identify(form.cleaned_data["file"].read())
+        visible = set(
+            Agreement.objects.visible_to(request.user)
+            .filter(pk__in=[m.version.agreement_id for m in finding.matches])
+            .values_list("pk", flat=True)
+        )
+        for match in finding.matches:
+            match.may_open = match.version.agreement_id in visible
+    return render(
+        request,
+        "settlements/verify.html",
+        {"form": form, "finding": finding, "active_nav": "settlements"},
+    )
