@@ -48,6 +48,10 @@ def make_agreement():
         holder_legal_name="Bench Note Fund I, LLC",
         holder_address="1 Bench Way, Suite 100, Albany, NY 12207",
     )
+    # The approved PDF is downloaded by the note holder (counsel's access ends with the review).
+    investor = User.objects.create_user("investor-bench@example.com", "x-bench-pass-1")
+    assign_role(investor, Role.INVESTOR)
+    portfolio.owners.add(investor)
     loan = Loan.objects.create(
         portfolio=portfolio,
         loan_number="PDF-0001",
@@ -83,7 +87,7 @@ def make_agreement():
         )
     version = services.submit_for_review(agreement=agreement, reviewer=attorney, by=staff)
     services.approve(agreement=agreement, by=attorney)
-    return agreement, version, attorney
+    return agreement, version, investor
 
 
 def over_http(session_id: str, pdf_url: str, expected: bytes, requests: int = 200) -> dict:
@@ -178,7 +182,7 @@ def main():
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    agreement, version, attorney = make_agreement()
+    agreement, version, investor = make_agreement()
     html = documents.render_agreement_html(version)
     pages = len(PdfReader(io.BytesIO(bytes(version.pdf))).pages)
 
@@ -210,7 +214,7 @@ def main():
     sealed = bytes(SealedPdf.objects.get(version=version).pdf)
     assert sealed.startswith(bytes(version.pdf)) and len(sealed) > len(bytes(version.pdf))
     client = Client()
-    client.force_login(attorney)
+    client.force_login(investor)
     pdf_url = f"/settlements/{agreement.pk}/v{version.number}.pdf"
     assert client.get(pdf_url).content == sealed
     serve, health = [], []
