@@ -10,12 +10,14 @@ Nothing here uses the network: no timestamp server when sealing, no OCSP or CRL 
 validating. The seal's time is the signing time the server states; the trust root is the
 firm's certificate itself."""
 
+import asyncio
 import contextlib
 import datetime
 import hashlib
 import io
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +67,18 @@ class SealCheck:
     signer: str
     signed_at: datetime.datetime | None
     reason: str
+
+
+def _outside_any_event_loop(function, *args, **kwargs):
+    """pyHanko's synchronous calls run their own event loop (asyncio.run), which fails in a
+    thread where one is already running (an async caller, Playwright's sync API in tests):
+    there, run the call in a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def data_dir() -> Path:
@@ -192,7 +206,7 @@ def seal(pdf: bytes, *, reason: str) -> Sealed:
             md_algorithm="sha256",
             signer_key_usage=set(),  # checked when validating, with the firm's choices
         )
-        out = signers.sign_pdf(writer, meta, signer=identity.signer)
+        out = _outside_any_event_loop(signers.sign_pdf, writer, meta, signer=identity.signer)
     except Exception as exc:
         raise SealError(f"The PDF could not be sealed: {exc}") from exc
     data = out.getvalue()
@@ -236,7 +250,8 @@ def check(pdf: bytes) -> SealCheck | None:
         revocation_mode="soft-fail",
     )
     try:
-        status = validate_pdf_signature(
+        status = _outside_any_event_loop(
+            validate_pdf_signature,
             embedded,
             context,
             key_usage_settings=KeyUsageConstraints(key_usage=KEY_USAGE, match_all_key_usages=False),

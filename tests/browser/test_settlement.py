@@ -97,4 +97,7 @@ def test_dpo_from_draft_to_approved_pdf(page: Page, browser, live_server, demo):
     body = response.body()
     assert body.startswith(b"%PDF-")
     agreement.refresh_from_db()
-    assert body == bytes(agreement.approved_version.pdf)
+    # The document of record: the frozen PDF sealed at approval (PAdES), its hash in full.
+    sealed = agreement.approved_version.seal
+    assert body == bytes(sealed.pdf)
+    expect(investor.get_by_text(sealed.sha256)).to_be_visible()

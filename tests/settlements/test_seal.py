@@ -1,6 +1,7 @@
 """The firm's PAdES seal at approval (settlements.seal): written with the approval or not at
 all, validated by pyHanko, served as the document of record; the full hash on the page."""
 
+import asyncio
 import hashlib
 import io
 from unittest import mock
@@ -201,3 +202,14 @@ def _tiny_pdf() -> bytes:
     from tests.settlements.pdfs import pdf_bytes
 
     return pdf_bytes()
+
+
+def test_sealing_and_checking_work_inside_a_running_event_loop():
+    # pyHanko's synchronous API runs asyncio.run(): it must not fail where a loop runs
+    # already (an async caller; Playwright's sync API drives the browser tests so).
+    async def inside():
+        sealed = seal.seal(_tiny_pdf(), reason="test")
+        return sealed, seal.check(sealed.pdf)
+
+    sealed, check = asyncio.run(inside())
+    assert check.valid and pyhanko_status(sealed.pdf).bottom_line
