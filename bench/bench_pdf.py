@@ -48,6 +48,10 @@ def make_agreement():
         holder_legal_name="Bench Note Fund I, LLC",
         holder_address="1 Bench Way, Suite 100, Albany, NY 12207",
     )
+    # The approved PDF is downloaded by the note holder (counsel's access ends with the review).
+    investor = User.objects.create_user("investor-bench@example.com", "x-bench-pass-1")
+    assign_role(investor, Role.INVESTOR)
+    portfolio.owners.add(investor)
     loan = Loan.objects.create(
         portfolio=portfolio,
         loan_number="PDF-0001",
@@ -83,7 +87,7 @@ def make_agreement():
         )
     version = services.submit_for_review(agreement=agreement, reviewer=attorney, by=staff)
     services.approve(agreement=agreement, by=attorney)
-    return agreement, version, attorney
+    return agreement, version, investor
 
 
 def over_http(session_id: str, pdf_url: str, expected: bytes, requests: int = 200) -> dict:
@@ -178,7 +182,7 @@ def main():
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    agreement, version, attorney = make_agreement()
+    agreement, version, investor = make_agreement()
     html = documents.render_agreement_html(version)
     pages = len(PdfReader(io.BytesIO(bytes(version.pdf))).pages)
 
@@ -204,11 +208,15 @@ def main():
         documents.render_agreement_pdf(version)
     growth = rss_mb() - before
 
-    # 3. Serving the approved PDF (stored bytes) against /healthz.
+    # 3. Serving the approved PDF (stored bytes: the PDF sealed at approval) against /healthz.
+    from settlements.models import SealedPdf
+
+    sealed = bytes(SealedPdf.objects.get(version=version).pdf)
+    assert sealed.startswith(bytes(version.pdf)) and len(sealed) > len(bytes(version.pdf))
     client = Client()
-    client.force_login(attorney)
+    client.force_login(investor)
     pdf_url = f"/settlements/{agreement.pk}/v{version.number}.pdf"
-    assert client.get(pdf_url).content == bytes(version.pdf)
+    assert client.get(pdf_url).content == sealed
     serve, health = [], []
     for _ in range(200):
         t = time.perf_counter()
@@ -219,7 +227,7 @@ def main():
         serve.append(time.perf_counter() - t)
 
     # 3b. The same over HTTP, as a browser downloads it: a real server on loopback.
-    http = over_http(client.cookies["sessionid"].value, pdf_url, bytes(version.pdf))
+    http = over_http(client.cookies["sessionid"].value, pdf_url, sealed)
 
     # 4. 200 agreements in one batch against 200 warm single renders (each its own call),
     # singles measured before and after the batch and averaged, as the machine drifts.
@@ -238,6 +246,7 @@ def main():
 
     report = {
         "pages": pages,
+        "sealed_pdf_bytes": len(sealed),
         "render_median_ms": round(o["median"] * 1000, 1),
         "render_p95_ms": round(o["p95"] * 1000, 1),
         "plain_median_ms": round(p["median"] * 1000, 1),

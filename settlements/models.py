@@ -262,6 +262,31 @@ class AgreementVersion(models.Model):
         super().save(*args, **kwargs)
 
 
+class SealedPdf(models.Model):
+    """The approved version's PDF as sealed by the firm's certificate at approval (PAdES, see
+    settlements.seal): the document of record served from then on. The frozen version keeps
+    its own bytes; these are them plus the seal, appended as an incremental update."""
+
+    version = models.OneToOneField(AgreementVersion, on_delete=models.PROTECT, related_name="seal")
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    certificate_subject = models.CharField(max_length=500)
+    certificate_sha256 = models.CharField("certificate fingerprint (SHA-256)", max_length=64)
+    development = models.BooleanField(
+        default=False, help_text="Sealed with the generated development certificate."
+    )
+    sealed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Seal of {self.version}"
+
+    def save(self, *args, **kwargs):
+        # Written once, at approval, like the version it seals.
+        if self.pk is not None:
+            raise ValueError("A sealed PDF cannot be changed.")
+        super().save(*args, **kwargs)
+
+
 class ReviewComment(models.Model):
     version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

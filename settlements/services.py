@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from deficiencies.models import Deficiency
 from noteinvest.money import MoneyError, check_fits, round_cents
 from portfolios.payoff import payoff
-from settlements import clauses, documents
+from settlements import clauses, documents, seal
 from settlements.limits import (
     AGREEMENT_DATE,
     MAX_COMMENT,
@@ -42,6 +42,7 @@ from settlements.models import (
     Kind,
     Payment,
     ReviewComment,
+    SealedPdf,
     SignedCopy,
     Status,
     acts_as_reviewer,
@@ -796,7 +797,8 @@ def request_changes(*, agreement: Agreement, note: str, by, expected_version=Non
 
 
 def approve(*, agreement: Agreement, by, expected_version=None) -> Agreement:
-    """Approve the version in review: its stored PDF becomes the document of record."""
+    """Approve the version in review: its stored PDF, sealed by the firm's certificate
+    (`SealedPdf`, written in the same transaction), becomes the document of record."""
     with transaction.atomic():
         locked = _lock(agreement, expected_version)
         _reviewing_attorney(locked, by)
@@ -805,6 +807,24 @@ def approve(*, agreement: Agreement, by, expected_version=None) -> Agreement:
         version = latest_version(locked)
         if version is None or hashlib.sha256(bytes(version.pdf)).hexdigest() != version.sha256:
             raise AgreementError("The stored PDF does not match its hash; it cannot be approved.")
+        # The firm's seal, in the same transaction: approved and sealed, or neither.
+        try:
+            sealed = seal.seal(
+                bytes(version.pdf), reason=f"Approved: {locked.number} v{version.number}"
+            )
+        except seal.SealError as exc:
+            raise AgreementError(
+                f"Not approved: the approved PDF could not be sealed ({exc}). Nothing was changed; "
+                "ask the administrator to check the seal certificate, then approve again."
+            ) from exc
+        SealedPdf.objects.create(
+            version=version,
+            pdf=sealed.pdf,
+            sha256=sealed.sha256,
+            certificate_subject=sealed.subject[:500],
+            certificate_sha256=sealed.fingerprint,
+            development=sealed.development,
+        )
         Agreement.objects.filter(pk=locked.pk).update(approved_version=version)
         locked.approved_version = version
         _move(locked, Status.APPROVED, by, f"Version {version.number} approved.")

@@ -7,6 +7,7 @@ app_name = "settlements"
 urlpatterns = [
     path("", views.agreement_list, name="list"),
     path("loans/<int:loan_pk>/start/", views.start, name="start"),
+    path("verify/", views.verify, name="verify"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/<str:step>/", views.edit, name="edit"),
     path("<int:pk>/preview/<str:step>/", views.preview, name="preview"),

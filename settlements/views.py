@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import BinaryField
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
 from portfolios.models import Loan
 from settlements import clauses, services
+from settlements import verify as verify_pdf
 from settlements.forms import (
     CommentForm,
     DecisionForm,
@@ -40,6 +43,7 @@ from settlements.models import (
 )
 from settlements.redline import compare
 from settlements.terms import terms_for
+from settlements.verify import VerifyForm
 
 STEPS = [
     ("parties", "Parties"),
@@ -308,7 +312,9 @@ def _detail(request, agreement, **bound):
     """The agreement's page; `bound` holds a submitted form to show again with its errors."""
     user = request.user
     # The page lists versions and links their PDFs; it never needs the PDF bytes.
-    versions = list(agreement.versions.defer("pdf").order_by("number"))
+    versions = list(
+        agreement.versions.select_related("seal").defer("pdf", "seal__pdf").order_by("number")
+    )
     latest = versions[-1] if versions else None
     comments = list(
         ReviewComment.objects.filter(version__agreement=agreement).select_related(
@@ -579,7 +585,8 @@ def change_status(request, pk):
 
 @login_required
 def version_pdf(request, pk, number):
-    """A frozen version's stored PDF bytes, never re-rendered: two lean queries."""
+    """A frozen version's stored PDF bytes, never re-rendered: two lean queries. For the
+    approved version, the bytes sealed at approval (the frozen ones plus the firm's seal)."""
     agreement = (
         Agreement.objects.visible_to(request.user)
         .filter(pk=pk)
@@ -588,9 +595,14 @@ def version_pdf(request, pk, number):
     )
     if agreement is None:
         raise Http404("No agreement matches the given query.")
+    # The approved version's document of record is its sealed PDF (when it was sealed).
     version = (
         AgreementVersion.objects.filter(agreement_id=pk, number=number)
-        .values_list("pk", "pdf", "sha256")
+        .annotate(
+            body=Coalesce("seal__pdf", "pdf", output_field=BinaryField()),
+            digest=Coalesce("seal__sha256", "sha256"),
+        )
+        .values_list("pk", "body", "digest")
         .first()
     )
     # An unapproved version only for staff and the attorney reviewing it now.
@@ -613,3 +625,26 @@ def signed_pdf(request, pk):
     response = HttpResponse(bytes(copy.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{agreement.number}-signed.pdf"'
     return response
+
+
+@role_required(Role.STAFF, Role.ATTORNEY)
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """Upload any PDF: which agreement version its bytes are (the frozen PDF or the sealed
+    one), and for a sealed one whether the firm's seal validates. Staff and attorneys."""
+    form = VerifyForm(request.POST, request.FILES) if request.method == "POST" else VerifyForm()
+    finding = None
+    if request.method == "POST" and form.is_valid():
+        finding = verify_pdf.identify(form.cleaned_data["file"].read())
+        visible = set(
+            Agreement.objects.visible_to(request.user)
+            .filter(pk__in=[m.version.agreement_id for m in finding.matches])
+            .values_list("pk", flat=True)
+        )
+        for match in finding.matches:
+            match.may_open = match.version.agreement_id in visible
+    return render(
+        request,
+        "settlements/verify.html",
+        {"form": form, "finding": finding, "active_nav": "settlements"},
+    )

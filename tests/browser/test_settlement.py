@@ -97,7 +97,10 @@ def test_dpo_from_draft_to_approved_pdf(page: Page, browser, live_server, demo):
     body = response.body()
     assert body.startswith(b"%PDF-")
     agreement.refresh_from_db()
-    assert body == bytes(agreement.approved_version.pdf)
+    # The document of record: the frozen PDF sealed at approval (PAdES), its hash in full.
+    sealed = agreement.approved_version.seal
+    assert body == bytes(sealed.pdf)
+    expect(investor.get_by_text(sealed.sha256)).to_be_visible()
 
 
 def test_a_dpo_completed_in_the_browser_waives_the_deficiency_and_settles_the_loan(

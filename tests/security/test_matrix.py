@@ -446,6 +446,18 @@ CASES = [
     ),
     # --- settlements ------------------------------------------------------------------------
     Case("settlements:list", sided=False, get=expect(logged_in()), post=expect(logged_in())),
+    # Verifying a PDF: staff and attorneys (any attorney, with or without an agreement).
+    Case(
+        "settlements:verify",
+        sided=False,
+        data=lambda w: {"file": SimpleUploadedFile("probe.pdf", PDF, "application/pdf")},
+        get=expect(
+            logged_in(F403), staff=OK, attorney=OK, other_attorney=OK, inv_att=OK, staff_att=OK
+        ),
+        post=expect(
+            logged_in(F403), staff=OK, attorney=OK, other_attorney=OK, inv_att=OK, staff_att=OK
+        ),
+    ),
     Case(
         "settlements:start",
         kwargs=lambda w, s: {"loan_pk": s.loan_free.pk},
