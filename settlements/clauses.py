@@ -150,16 +150,37 @@ def _amount_owed(terms) -> tuple[str, list[str]]:
     )
 
 
+def _judgment_basis(liq) -> str:
+    figures = ""
+    if liq.get("judgment_amount"):
+        figures = (
+            f" for {format_money(Decimal(liq['judgment_amount']))}, bearing post-judgment "
+            f"interest at {liq['judgment_rate']}% a year"
+        )
+    return (
+        f"A deficiency judgment was entered on {long_date(day(liq['judgment_on']))}{figures}. "
+        "On that judgment, with its post-judgment interest and less what was recovered"
+    )
+
+
+def _fair_value_basis(liq) -> str:
+    figures = ""
+    if liq.get("fair_market_value") and liq.get("deficiency"):
+        figures = (
+            f" That left {format_money(Decimal(liq['deficiency']))} unpaid; the Property's fair "
+            f"market value at the sale, {format_money(Decimal(liq['fair_market_value']))}, was "
+            "more than what the sale credited, and the law of the state credits the Borrower "
+            "with the greater of the two"
+        )
+    return (
+        f"{figures.strip() or 'The law of the state credits the Borrower with fair value'}"
+        f"{_cited(liq)}. Limited so, and less what was recovered"
+    )
+
+
 _CLAIM_BASIS = {
-    "judgment": lambda liq: (
-        "On the deficiency judgment entered on "
-        f"{long_date(day(liq['judgment_on']))}, with its post-judgment interest and less what "
-        "was recovered"
-    ),
-    "fair_value": lambda liq: (
-        f"Limited by the fair-value credit the law of the state gives the Borrower{_cited(liq)}, "
-        "and less what was recovered"
-    ),
+    "judgment": _judgment_basis,
+    "fair_value": _fair_value_basis,
     "limited": lambda liq: (
         f"Limited as the law of the state provides{_cited(liq)}, and less what was recovered"
     ),
@@ -257,8 +278,9 @@ def _waiver_good_through(terms, total, received, waived, when, condition, minimu
         figures = (
             f"The figures: the Total Debt as of {good} is {words_and_figures(total)}; the "
             f"amount the Holder is to receive is at least {_wf(received, 'amount')} in net "
-            "proceeds at closing (the Minimum Net Proceeds: a floor, not a fixed price); the "
-            f"amount the Holder waives is at most {_wf(waived, 'amount')} as of {good}."
+            "proceeds at closing (the Minimum Net Proceeds: a floor, not a fixed price); if the "
+            f"sale closes on {good} and the Holder receives exactly the Minimum Net Proceeds, "
+            f"the amount the Holder waives is {_wf(waived, 'amount')}."
         )
         rule = (
             f"The amount waived is the Total Debt {later} the sale closes, less the net "
@@ -285,10 +307,10 @@ def _tax_notice() -> tuple[str, list[str]]:
         [
             "Debt that the Holder forgives under this agreement may be reported to the Internal "
             "Revenue Service on Form 1099-C, Cancellation of Debt (26 U.S.C. § 6050P), and may "
-            "be taxable income to the Borrower (26 U.S.C. § 61(a)). Box 2 of Form 1099-C, the "
-            "amount of debt discharged, is required to include only the forgiven principal "
-            "(26 C.F.R. § 1.6050P-1(c)); forgiven interest may appear in box 3 if the Holder "
-            "reports it. Exclusions, such as for a Borrower who is insolvent or whose debt is "
+            "be taxable income to the Borrower (26 U.S.C. § 61(a)). Box 2 of Form 1099-C shows "
+            "the amount of debt discharged; the Holder need not include interest in it, and "
+            "any interest it does include is also shown in box 3 (26 C.F.R. § 1.6050P-1). "
+            "Exclusions, such as for a Borrower who is insolvent or whose debt is "
             "discharged in bankruptcy, may apply (26 U.S.C. § 108(a)). IRS Publication 4681, "
             "Canceled Debts, Foreclosures, Repossessions, and Abandonments, explains the rules.",
             "Any tax owed is the Borrower's obligation. The Holder gives no tax or legal advice; "
@@ -338,10 +360,17 @@ def _dpo(terms) -> list[tuple[str, list[str]]]:
             f"{_on(terms['lump_sum_due'], 'due date')}."
         )
     how = terms["payment_method"] or "a method the Holder accepts in writing"
+    instructions = (terms["payment_instructions"] or "").strip().rstrip(".")
     payment.append(
         f"Each payment must be made by {how.lower()}"
-        + (f" as follows: {terms['payment_instructions']}" if terms["payment_instructions"] else "")
+        + (f" as follows: {instructions}" if instructions else "")
         + ". A payment counts when the Holder receives it in good funds."
+    )
+    liq = terms.get("liquidation") or {}
+    interest = (
+        ", with post-judgment interest,"
+        if liq.get("basis") == "judgment"
+        else (", with interest," if _per_diem(terms) or "per_diem" not in terms else "")
     )
     return [
         _parties(terms),
@@ -357,8 +386,13 @@ def _dpo(terms) -> list[tuple[str, list[str]]]:
         ]),
         ("Confirmation of Settlement", [
             f"Within {terms['lien_release_days']} days after the final payment clears, the Holder "
-            "will send the Borrower a written statement that the Loan is settled and, if a "
-            "deficiency judgment was entered, file a satisfaction of it.",
+            "will send the Borrower a written statement that the Loan is settled"
+            + (
+                f". The Holder will file a satisfaction of the deficiency judgment entered on "
+                f"{long_date(day(liq['judgment_on']))} within 20 days after it receives the "
+                "final payment, or sooner where the law requires."
+                if liq.get("judgment_on") else "."
+            ),
         ]) if terms.get("liquidation") else ("Release of the Lien", [
             f"Within {terms['lien_release_days']} days after the final payment clears, the Holder "
             "will record a release or satisfaction of its mortgage or deed of trust on the "
@@ -374,7 +408,7 @@ def _dpo(terms) -> list[tuple[str, list[str]]]:
             f"notice, and the Borrower has {terms['cure_days']} days after the notice to make it.",
             "If the Borrower does not cure the default in time, the discount in this agreement is "
             "void: payments already received are credited to the Loan, the rest of the Total "
-            "Debt, with interest, stays due, and the Holder may enforce all of its rights.",
+            f"Debt{interest} stays due, and the Holder may enforce all of its rights.",
         ]),
         _tax_notice(),
         *_boilerplate(terms),
@@ -398,6 +432,10 @@ def _short_sale(terms) -> list[tuple[str, list[str]]]:
             "agrees to accept the net proceeds of that sale on the terms below.",
         ]),
         _amount_owed(terms),
+        ("Acceptance Deadline", [
+            "This offer ends unless the Borrower signs this agreement and the Holder receives it "
+            f"by {_on(terms['offer_expires_on'], 'expiry date')}.",
+        ]),
         ("The Sale", [
             "The Borrower will sign a listing agreement with a licensed real estate broker by "
             f"{_on(terms['listing_signed_by'], 'listing deadline')} and give the Holder a copy.",
@@ -406,7 +444,11 @@ def _short_sale(terms) -> list[tuple[str, list[str]]]:
             f"The Borrower will send the Holder every offer received within "
             f"{terms['offer_forward_days']} days of receiving it.",
             f"The Holder will accept a sale that pays it net proceeds of at least "
-            f"{_wf(minimum, 'minimum net proceeds')} at closing (the “Minimum Net Proceeds”).",
+            f"{_wf(minimum, 'minimum net proceeds')} at closing (the “Minimum Net Proceeds”). "
+            "“Net proceeds” means what the Holder itself receives at closing, after the sale "
+            "price has paid any senior lien, the brokers' commissions, closing costs, taxes and "
+            "any relocation payment; the Holder approves the final closing statement before "
+            "closing.",
             "The sale must be an arm's-length transaction: the buyer may not be related to or "
             "affiliated with the Borrower, and no party may have an undisclosed agreement about "
             "the Property.",
@@ -421,7 +463,8 @@ def _short_sale(terms) -> list[tuple[str, list[str]]]:
         ]),
         ("Release of the Lien", [
             "On closing and receipt of at least the Minimum Net Proceeds, the Holder will "
-            "release its mortgage or deed of trust on the Property.",
+            "deliver a release of its mortgage or deed of trust on the Property for recording "
+            f"at closing, or record one within {terms['lien_release_days']} days after it.",
         ]),
         _waiver(
             terms, minimum,
@@ -444,10 +487,15 @@ def _senior_approval(terms) -> list[tuple[str, list[str]]]:
     return [
         (SENIOR_TITLE, [
             f"The Loan is secured by a junior lien: the Property is also subject to a senior "
-            f"mortgage or deed of trust held by {senior} (the “Senior Lienholder”). This "
-            f"agreement, and the Holder's release and waiver under it, take effect only if the "
-            f"Senior Lienholder {SENIOR_APPROVAL} and releases its own lien at closing. The "
-            "Borrower will ask for that approval and give the Holder a copy of it.",
+            f"mortgage or deed of trust held by {senior} (the “Senior Lienholder”). The "
+            f"Holder's release and waiver under this agreement take effect only if the Senior "
+            f"Lienholder {SENIOR_APPROVAL} (and no later than the closing deadline) and "
+            "releases its own lien at closing; the Borrower's other duties under this agreement "
+            "apply from signing. The Borrower will ask for that approval and give the Holder a "
+            "copy of it. Net proceeds are counted after the Senior Lienholder is paid: if its "
+            "approval would leave the Holder less than the Minimum Net Proceeds, the Holder "
+            "need not accept the sale, and nothing is waived unless the Holder agrees in "
+            "writing.",
         ])
     ]  # fmt: skip
 

@@ -49,6 +49,13 @@ def _liquidation(deficiency) -> dict | None:
         "basis": basis,
         "citation": citation,
         "judgment_on": _d(judgment.granted_on) if judgment is not None else None,
+        # The figures the claim rests on, so the document can be reconciled from its page.
+        "judgment_amount": _m(judgment.amount) if judgment is not None else None,
+        "judgment_rate": (
+            str(judgment.interest_rate.normalize()) if judgment is not None else None
+        ),
+        "fair_market_value": _m(event.fair_market_value),
+        "deficiency": _m(deficiency.deficiency),
     }
 
 

@@ -197,7 +197,9 @@ def test_a_fair_value_deficiency_is_settled_at_the_claim_the_deficiency_page_sho
     agreement.save()
     assert services.problems(Agreement.objects.get(pk=agreement.pk)) == []
     text = services._document_text(agreement)
-    assert "fair-value credit" in text and "($29,500.00) as of" in text
+    assert "fair market value at the sale, $180,000.00" in text and "($29,500.00) as of" in text
+    # Nothing accrues after the sale here: the default clause does not add interest.
+    assert "the rest of the Total Debt stays due" in text
     assert "RPAPL § 1371" in text  # the provision the limit rests on
     # The plain deficiency where the fair-value figure applies: the checks say so.
     Agreement.objects.filter(pk=agreement.pk).update(total_debt=D("59500.00"))

@@ -60,7 +60,12 @@ def test_a_short_sale_minimum_is_a_floor_and_the_waiver_shrinks_above_it(loan, s
     text = pdf_text(agreement, staff)
     assert "is to receive is at least One Hundred Fifty Thousand and 00/100 Dollars" in text
     assert "(the Minimum Net Proceeds: a floor, not a fixed price)" in text
-    assert "the amount the Holder waives is at most" in text
+    # A figure for one case, never a cap that accruing interest would contradict.
+    assert "if the sale closes on" in text
+    assert "receives exactly the Minimum Net Proceeds, the amount the Holder waives is" in text
+    assert "at most" not in text
+    assert "“Net proceeds” means what the Holder itself receives at closing" in text
+    assert "This offer ends unless the Borrower signs this agreement" in text
     assert "plus the Per Diem of $33.33 for each day after" in text
     assert "the sale closes, less the net proceeds the Holder actually receives at closing" in text
     assert (
@@ -81,14 +86,19 @@ def test_a_junior_liens_short_sale_pdf_makes_the_senior_approval_a_condition(por
     assert "Senior Lienholder's Approval" in text
     assert "held by First Bank, N.A. (the “Senior Lienholder”)" in text
     assert "only if the Senior Lienholder approves the sale in writing before closing" in text
+    # Only the release and the waiver wait for it; net proceeds count after the senior is paid.
+    assert "the Borrower's other duties under this agreement apply from signing" in text
+    assert "Net proceeds are counted after the Senior Lienholder is paid" in text
 
 
 def test_the_tax_notice_informs_without_advising(draft, staff):
     text = pdf_text(draft, staff)
     assert "IRS Publication 4681" in text
-    assert "Box 2 of Form 1099-C" in text and "only the forgiven principal" in text
-    assert "26 C.F.R. § 1.6050P-1(c)" in text
-    assert "interest may appear in box 3" in text
+    # Box 3 is "Interest, if included in box 2": part of box 2, never on top of it.
+    assert "Box 2 of Form 1099-C shows the amount of debt discharged" in text
+    assert "any interest it does include is also" in text and "shown in box 3" in text
+    assert "only the forgiven principal" not in text
+    assert "26 C.F.R. § 1.6050P-1)" in text
     assert "insolvent" in text and "bankruptcy" in text and "26 U.S.C. § 108(a)" in text
     assert "The Holder gives no tax or legal advice" in text
     # Informs, never advises: no "you should exclude", "you qualify" and the like.
@@ -126,9 +136,25 @@ def test_a_judgments_per_diem_is_post_judgment_interest(loan, staff):
     text = pdf_text(agreement, staff)
     good = long_date(today)
     assert (
-        f"On the deficiency judgment entered on {long_date(today - timedelta(days=30))}, with its "
+        f"A deficiency judgment was entered on {long_date(today - timedelta(days=30))} for "
+        "$36,500.00, bearing post-judgment interest at 9% a year. On that judgment, with its "
         "post-judgment interest and less what was recovered, the amount the Holder claims is "
         f"Thirty-Six Thousand Seven Hundred Seventy and 00/100 Dollars ($36,770.00) as of {good}"
     ) in text
-    assert "post-judgment interest accrues on the judgment's unpaid amount at $9.00 a day" in text
+    # Its default clause speaks of the judgment's interest, and its satisfaction's time.
+    # (the PDF's text may break "post-judgment" at its hyphen)
+    assert re.search(r"the rest of the Total Debt, with post- ?judgment interest, stays due", text)
+    assert "file a satisfaction of the deficiency judgment entered on" in text
+    assert "within 20 days after it receives the final payment" in text
+    assert re.search(
+        r"post- ?judgment interest accrues on the judgment's unpaid amount at \$9\.00 a day", text
+    )
     assert "plus the Per Diem of $9.00 for each day after" in text
+
+
+def test_the_payment_instructions_end_in_one_period(draft, staff):
+    draft.payment_instructions = "To the account in the holder's signed wire letter."
+    draft.save()
+    text = pdf_text(draft, staff)
+    assert "signed wire letter. A payment counts" in text
+    assert "letter.." not in text
