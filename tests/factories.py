@@ -120,3 +120,26 @@ def signed_agreement(
         )
     agreement.refresh_from_db()
     return agreement
+
+
+def judged(loan, by, *, sold_on, filed_on, granted_on, amount, rate="9", expires_on=None,
+           process="judicial"):  # fmt: skip
+    """`loan` sold on `sold_on`, sued on `filed_on`, with a judgment of `amount` at `rate` %
+    granted on `granted_on`: its deficiency, with the suit and the judgment recorded."""
+    from deficiencies import services
+    from deficiencies.models import Deficiency, DeficiencySuit, Judgment
+
+    deficiency = record_sale(loan, by, on=sold_on, process=process)
+    services.record_suit(
+        deficiency=deficiency,
+        suit=DeficiencySuit(court="Supreme Court", case_number=f"J-{loan.loan_number}",
+                            filed_on=filed_on),
+        by=by,
+    )  # fmt: skip
+    services.record_judgment(
+        deficiency=deficiency,
+        judgment=Judgment(granted_on=granted_on, amount=Decimal(amount),
+                          interest_rate=Decimal(rate), expires_on=expires_on),
+        by=by,
+    )  # fmt: skip
+    return Deficiency.objects.select_related("judgment").get(pk=deficiency.pk)

@@ -3,7 +3,6 @@ left out instead of a 500, and tokens checked before any query."""
 
 import logging
 from datetime import date
-from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
@@ -176,21 +175,10 @@ def test_tokens_not_shaped_like_ours_get_404_without_a_query(
 def test_a_judgments_lifetime_and_renewal_window_are_in_the_feed(client, owner, portfolio, staff):
     # Mich. Comp. Laws § 600.5809(3): a judgment runs 10 years from entry and may be renewed
     # within that time: both dates reach the subscriber's calendar.
-    from deficiencies import services
-    from deficiencies.models import DeficiencySuit
+    from tests.factories import judged
 
-    loan = make_loan(portfolio, "MI-ICS", property_state="MI")
-    deficiency = record_sale(loan, staff, on=date(2025, 1, 10))
-    services.record_suit(
-        deficiency=deficiency,
-        suit=DeficiencySuit(court="C", case_number="M", filed_on=date(2025, 2, 1)),
-        by=staff,
-    )
-    services.record_judgment(
-        deficiency=deficiency,
-        judgment=Judgment(granted_on=date(2025, 6, 2), amount=D("20000.00"), interest_rate=D("5")),
-        by=staff,
-    )
+    judged(make_loan(portfolio, "MI-ICS", property_state="MI"), staff, sold_on=date(2025, 1, 10),
+           filed_on=date(2025, 2, 1), granted_on=date(2025, 6, 2), amount="20000.00", rate="5")  # fmt: skip
     found = {e["SUMMARY"]: e["DTSTART"] for e in events(content_lines(feed_of(client, owner)))}
     expiry = [s for s in found if s.startswith("Judgment expires")]
     renewal = [s for s in found if s.startswith("Judgment renewal")]

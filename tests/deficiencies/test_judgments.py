@@ -604,18 +604,11 @@ def test_a_renewal_after_the_lapse_is_refused(client, staff, lapsed_judgment):
 
 def test_once_renewed_the_old_renewal_window_leaves_the_deadlines(staff, portfolio):
     # Mich. Comp. Laws § 600.5809(3): a judgment runs 10 years and may be renewed within them.
-    loan = make_loan(portfolio, "MI-R", property_state="MI")
-    deficiency = record_sale(loan, staff, on=date(2025, 1, 10))
-    services.record_suit(
-        deficiency=deficiency,
-        suit=DeficiencySuit(court="C", case_number="M", filed_on=date(2025, 2, 1)),
-        by=staff,
-    )
-    services.record_judgment(
-        deficiency=deficiency,
-        judgment=Judgment(granted_on=date(2025, 6, 2), amount=D("20000.00"), interest_rate=D("5")),
-        by=staff,
-    )
+    from tests.factories import judged
+
+    deficiency = judged(make_loan(portfolio, "MI-R", property_state="MI"), staff,
+                        sold_on=date(2025, 1, 10), filed_on=date(2025, 2, 1),
+                        granted_on=date(2025, 6, 2), amount="20000.00", rate="5")  # fmt: skip
     kinds = set(deficiency.deadlines.values_list("kind", flat=True))
     assert "judgment_renewal" in kinds
     services.renew_judgment(deficiency=deficiency, renewed_on=date(2026, 1, 5),
