@@ -36,7 +36,8 @@ with one, see services.freeze_version)."""
 
 
 def party_name(borrower: dict) -> str:
-    name = borrower["name"] or ""
+    """The borrower's name as signed (the parties step), else as the tape spells it."""
+    name = borrower.get("signing_name") or borrower["name"] or ""
     return name if name.strip() else UNNAMED_PARTY
 
 
@@ -319,8 +320,61 @@ def _tax_notice() -> tuple[str, list[str]]:
     )
 
 
+NOTICES_TITLE = "Notices"
+
+
+def _one_line(text: str) -> str:
+    return ", ".join(line.strip().rstrip(",") for line in (text or "").splitlines() if line.strip())
+
+
+def _notices(terms) -> list[tuple[str, list[str]]]:
+    """Every party's notice address, how notices are given and when they count. A version
+    frozen before the parties step recorded them has no such clause (its terms lack them)."""
+    if "holder_signatory" not in terms:
+        return []
+
+    def to(who, address, email):
+        where = _one_line(address) or "[notice address to be set]"
+        return f"To {who}: {where}" + (f"; e-mail: {email}." if email else ".")
+
+    lines = [to(f"the Holder, {terms['holder_name']}", terms["holder_address"],
+                terms.get("holder_notice_email"))]  # fmt: skip
+    lines += [
+        to(f"the Borrower {party_name(b)}", b.get("notice_address"), b.get("email"))
+        for b in terms["borrowers"]
+    ]
+    return [(NOTICES_TITLE, [
+        "Every notice under this agreement must be in writing and delivered by hand, sent by "
+        "first-class or certified mail, postage prepaid, or sent by a nationally recognized "
+        "overnight courier to the party's address below, or to another address that party "
+        "gives the others by notice. A notice may also be sent by e-mail to a party that has "
+        "given an e-mail address below.",
+        "A notice counts when it is delivered by hand or by courier, three business days after "
+        "it is mailed, or when an e-mail is sent if it is sent on a business day before 5:00 "
+        "p.m. at the recipient's address (otherwise on the next business day).",
+        *lines,
+    ])]  # fmt: skip
+
+
+def signatures(terms) -> list[dict]:
+    """The signature blocks: each borrower by the name as signed, then the Holder by its
+    signatory ("By:", "Name:", "Title:"). The document templates print them."""
+    blocks = [
+        {"label": f"{party_name(b)}, Borrower", "lines": ["Date"]} for b in terms["borrowers"]
+    ]
+    who = terms.get("holder_signatory") or {}
+    blocks.append({
+        "label": f"{terms['holder_name']}, Holder",
+        "by": True,
+        "name": who.get("name") or "",
+        "title": who.get("title") or "",
+        "lines": ["Date"],
+    })  # fmt: skip
+    return blocks
+
+
 def _boilerplate(terms) -> list[tuple[str, list[str]]]:
-    return [
+    return _notices(terms) + [
         ("No Admission of Liability", [
             "This agreement settles a disputed or unpaid debt. Nothing in it is an admission of "
             "liability or of any wrongdoing by either party.",

@@ -6,7 +6,7 @@ from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
-from noteinvest.forms import BoundedDateField, HygienicFormMixin
+from noteinvest.forms import BoundedDateField, HygienicFormMixin, harden_fields
 from noteinvest.money import MoneyError, check_fits
 from portfolios.choices import STATE_CHOICES
 from settlements.limits import (
@@ -14,10 +14,13 @@ from settlements.limits import (
     MAX_COMMENT,
     MAX_INSTALLMENTS,
     MAX_NOTE,
+    MAX_NOTICE_ADDRESS,
+    MAX_SIGNING_NAME,
     PAYMENT_RECEIVED,
     TERM_DATE,
 )
 from settlements.models import Agreement, Installment, Kind, Payment, eligible_reviewers
+from settlements.terms import parties_of
 
 
 def term_date(label, *, required=True, help_text=""):
@@ -51,8 +54,51 @@ class PartiesForm(StepForm):
 
     class Meta:
         model = Agreement
-        fields = ["holder_name", "holder_address", "agreement_date", "governing_state"]
+        fields = [
+            "holder_name", "holder_address", "holder_notice_email", "holder_signatory_name",
+            "holder_signatory_title", "agreement_date", "governing_state",
+        ]  # fmt: skip
         widgets = {"holder_address": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "holder_signatory_name": "Who signs for the holder, on the “By:” line.",
+            "holder_address": "Printed in the notices clause.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each borrower as the agreement names them (the loan's record is not changed).
+        self.borrowers = parties_of(self.instance)
+        for party in self.borrowers:
+            b = party["borrower"]
+            self.fields[f"name_{b.pk}"] = forms.CharField(
+                label=f"Borrower {b.position}: name as signed",
+                max_length=MAX_SIGNING_NAME,
+                initial=party["name"],
+                required=False,
+                help_text=f"As the tape spells it: “{b.name or 'not on the tape'}”. "
+                "Left blank: proposed from it as “First Last”.",
+            )
+            self.fields[f"notice_address_{b.pk}"] = forms.CharField(
+                label=f"Borrower {b.position}: notice address",
+                max_length=MAX_NOTICE_ADDRESS,
+                initial=party["notice_address"],
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
+                help_text="Prefilled from the borrower's mailing address, else the property "
+                "(and that again when left blank).",
+            )
+        harden_fields(self.fields)  # the fields added here follow the input rules too
+
+    def save(self, commit=True):
+        self.instance.parties = [
+            {
+                "borrower": p["borrower"].pk,
+                "name": self.cleaned_data[f"name_{p['borrower'].pk}"],
+                "notice_address": self.cleaned_data[f"notice_address_{p['borrower'].pk}"],
+            }
+            for p in self.borrowers
+        ]
+        return super().save(commit)
 
     def clean_governing_state(self):
         state = self.cleaned_data["governing_state"]

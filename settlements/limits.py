@@ -7,6 +7,10 @@ from noteinvest.dates import RECENT_PAST, DateRange, around_today, today, years_
 
 # Free text (characters).
 MAX_HOLDER_ADDRESS = 500
+# The parties as they sign: a name as printed on the signature line, a notice address.
+MAX_SIGNING_NAME = 200
+MAX_NOTICE_ADDRESS = 500
+MAX_SIGNATORY_TITLE = 100
 MAX_INSTRUCTIONS = 2_000
 MAX_COMMENT = 5_000
 MAX_NOTE = 2_000

@@ -19,6 +19,8 @@ from settlements.limits import (  # the forms refuse longer text; the services t
     MAX_HOLDER_ADDRESS,
     MAX_INSTRUCTIONS,
     MAX_NOTE,
+    MAX_SIGNATORY_TITLE,
+    MAX_SIGNING_NAME,
     OFFER_FORWARD_DAYS,
 )
 
@@ -115,6 +117,17 @@ class Agreement(models.Model):
     # Parties and facts (prefilled from the loan and portfolio, editable in the draft).
     holder_name = models.CharField("holder's legal name", max_length=200)
     holder_address = models.TextField("holder's address", max_length=MAX_HOLDER_ADDRESS)
+    # Parties as people sign (settlements.forms.PartiesForm): the holder's signatory, the
+    # holder's e-mail for notices, and per borrower on the loan
+    # {"borrower": pk, "name": as signed, "notice_address": ...} (blank: as the tape has it).
+    holder_signatory_name = models.CharField(
+        "holder's signatory: name", max_length=MAX_SIGNING_NAME, blank=True
+    )
+    holder_signatory_title = models.CharField(
+        "holder's signatory: title", max_length=MAX_SIGNATORY_TITLE, blank=True
+    )
+    holder_notice_email = models.EmailField("holder's e-mail for notices", blank=True)
+    parties = models.JSONField(default=list, blank=True)
     agreement_date = models.DateField()
     governing_state = models.CharField(max_length=2)
     # The payoff snapshot as of the agreement date (portfolios.payoff.payoff).

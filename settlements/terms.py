@@ -59,11 +59,53 @@ def _liquidation(deficiency) -> dict | None:
     }
 
 
+def as_signed(tape_name: str) -> str:
+    """The name as a person signs it, proposed from the tape's spelling: "Kowalczyk, Thomas
+    J." gives "Thomas J. Kowalczyk", "Ruiz, Ana, Jr." gives "Ana Ruiz Jr."; a name without a
+    comma stays as it is."""
+    parts = [p.strip() for p in (tape_name or "").split(",")]
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        return " ".join((tape_name or "").split())
+    last, first, *suffix = parts
+    return " ".join(" ".join([first, last, *suffix]).split())
+
+
+def property_address(loan) -> str:
+    place = " ".join(x for x in (loan.property_state, loan.property_zip) if x)
+    return ", ".join(x for x in (loan.property_address, loan.property_city, place) if x)
+
+
+def parties_of(agreement) -> list[dict]:
+    """Each borrower on the loan as the agreement names them: the name as signed and the
+    notice address saved in the parties step, else the proposed name and the borrower's
+    mailing address (else the property's)."""
+    saved = {p.get("borrower"): p for p in agreement.parties or [] if isinstance(p, dict)}
+    out = []
+    for b in agreement.loan.borrowers.order_by("position", "pk"):
+        mine = saved.get(b.pk, {})
+        out.append({
+            "borrower": b,
+            "name": mine.get("name") or as_signed(b.name),
+            "notice_address": mine.get("notice_address")
+            or b.mailing_address or property_address(agreement.loan),
+        })  # fmt: skip
+    return out
+
+
 def terms_for(agreement, *, version_number: int) -> dict:
     loan = agreement.loan
     borrowers = [
-        {"name": b.name, "mailing_address": b.mailing_address}
-        for b in loan.borrowers.order_by("position", "pk")
+        {
+            "name": b.name,
+            "mailing_address": b.mailing_address,
+            # As the parties step set them (a version frozen before has neither: it names
+            # the borrower as the tape spells it, without a notices clause).
+            "signing_name": p["name"],
+            "notice_address": p["notice_address"],
+            "email": b.email,
+        }
+        for p in parties_of(agreement)
+        for b in [p["borrower"]]
     ]
     return {
         "number": agreement.number,
@@ -72,6 +114,11 @@ def terms_for(agreement, *, version_number: int) -> dict:
         "agreement_date": _d(agreement.agreement_date),
         "holder_name": agreement.holder_name,
         "holder_address": agreement.holder_address,
+        "holder_notice_email": agreement.holder_notice_email,
+        "holder_signatory": {
+            "name": agreement.holder_signatory_name,
+            "title": agreement.holder_signatory_title,
+        },
         "borrowers": borrowers,
         "loan_number": loan.loan_number,
         "note_date": _d(loan.origination_date),
