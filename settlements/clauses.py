@@ -357,17 +357,25 @@ def _notices(terms) -> list[tuple[str, list[str]]]:
 
 
 def signatures(terms) -> list[dict]:
-    """The signature blocks: each borrower by the name as signed, then the Holder by its
-    signatory ("By:", "Name:", "Title:"). The document templates print them."""
+    """The signature blocks the document prints after the sections: each borrower by the
+    name as signed, then the Holder by its signatory ("By:", "Name:", "Title:"; blanks to
+    fill in by hand when unset). Terms frozen before the signatory was recorded keep their
+    block ("by its authorized signatory", a line for name and title)."""
     blocks = [
-        {"label": f"{party_name(b)}, Borrower", "lines": ["Date"]} for b in terms["borrowers"]
+        {"label": f"{party_name(b)}, Borrower", "by": False, "lines": ["Date"]}
+        for b in terms["borrowers"]
     ]
-    who = terms.get("holder_signatory") or {}
+    holder = terms["holder_name"]
+    if "holder_signatory" not in terms:
+        blocks.append({"label": f"{holder}, Holder — by its authorized signatory", "by": False,
+                       "lines": ["Name and title", "Date"]})  # fmt: skip
+        return blocks
+    who, blank = terms["holder_signatory"], "____________________"
     blocks.append({
-        "label": f"{terms['holder_name']}, Holder",
+        "label": f"{holder}, Holder",
         "by": True,
-        "name": who.get("name") or "",
-        "title": who.get("title") or "",
+        "name": f"Name: {who.get('name') or blank}",
+        "title": f"Title: {who.get('title') or blank}",
         "lines": ["Date"],
     })  # fmt: skip
     return blocks

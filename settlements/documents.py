@@ -98,6 +98,7 @@ def render_terms_html(terms: dict) -> str:
             "property_line": clauses.property_line(terms),
             "agreement_date": long_date(day(terms["agreement_date"])),
             "borrowers": borrowers,
+            "signatures": clauses.signatures(terms),
             "scheme": SCHEME,
         },
     )

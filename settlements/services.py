@@ -28,6 +28,8 @@ from settlements.limits import (
     MAX_HOLDER_ADDRESS,
     MAX_INSTRUCTIONS,
     MAX_NOTE,
+    MAX_NOTICE_ADDRESS,
+    MAX_SIGNING_NAME,
     TERM_DATE,
 )
 from settlements.models import (
@@ -715,6 +717,9 @@ def save_terms(
         agreement = form.save(commit=False)
         _check_length(agreement.holder_address, MAX_HOLDER_ADDRESS, "The holder's address")
         _check_length(agreement.payment_instructions, MAX_INSTRUCTIONS, "The payment instructions")
+        for party in agreement.parties or []:  # as signed, edited in the parties step
+            _check_length(party.get("name"), MAX_SIGNING_NAME, "A borrower's name as signed")
+            _check_length(party.get("notice_address"), MAX_NOTICE_ADDRESS, "A notice address")
         agreement.status = locked.status
         agreement.version = locked.version + 1
         agreement.save()

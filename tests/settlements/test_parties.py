@@ -178,3 +178,30 @@ def test_the_step_refuses_control_characters_and_overlong_values_beside_the_fiel
     assert form[name].value() == typed  # re-displayed as typed
     draft.refresh_from_db()
     assert draft.parties == [] and draft.holder_signatory_name == ""
+
+
+def test_signature_blocks_come_from_the_terms(draft):
+    terms = terms_for(draft, version_number=1)
+    blocks = clauses.signatures(terms)
+    assert [b["label"] for b in blocks] == [
+        "Thomas J. Kowalczyk, Borrower", "Pat Partner, Borrower", "Riverside Note Fund I, LLC, Holder"
+    ]  # fmt: skip
+    assert blocks[-1]["by"] and blocks[-1]["name"].startswith("Name: ____")
+    # Terms frozen before the signatory was recorded keep their holder block.
+    del terms["holder_signatory"]
+    assert clauses.signatures(terms)[-1] == {
+        "label": "Riverside Note Fund I, LLC, Holder — by its authorized signatory",
+        "by": False,
+        "lines": ["Name and title", "Date"],
+    }
+
+
+def test_the_service_refuses_an_overlong_name_as_signed(draft, staff):
+    from settlements.forms import PartiesForm
+
+    url, data = _post(draft)
+    form = PartiesForm(data, instance=draft)
+    assert form.is_valid(), form.errors
+    form.cleaned_data[f"name_{draft.loan.borrowers.get(position=1).pk}"] = "T" * 201
+    with pytest.raises(services.AgreementError, match="name as signed"):
+        services.save_terms(form=form, expected_version=draft.version, by=staff, step="parties")
