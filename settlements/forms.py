@@ -89,16 +89,21 @@ class PartiesForm(StepForm):
             )
         harden_fields(self.fields)  # the fields added here follow the input rules too
 
-    def save(self, commit=True):
+    def _post_clean(self):
+        # On the instance like the model's fields, so the live preview shows them unsaved;
+        # a value that did not validate keeps what the agreement has.
+        super()._post_clean()
+        data = self.cleaned_data
         self.instance.parties = [
             {
                 "borrower": p["borrower"].pk,
-                "name": self.cleaned_data[f"name_{p['borrower'].pk}"],
-                "notice_address": self.cleaned_data[f"notice_address_{p['borrower'].pk}"],
+                "name": data.get(f"name_{p['borrower'].pk}", p["name"]),
+                "notice_address": data.get(
+                    f"notice_address_{p['borrower'].pk}", p["notice_address"]
+                ),
             }
             for p in self.borrowers
         ]
-        return super().save(commit)
 
     def clean_governing_state(self):
         state = self.cleaned_data["governing_state"]

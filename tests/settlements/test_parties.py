@@ -202,6 +202,16 @@ def test_the_service_refuses_an_overlong_name_as_signed(draft, staff):
     url, data = _post(draft)
     form = PartiesForm(data, instance=draft)
     assert form.is_valid(), form.errors
-    form.cleaned_data[f"name_{draft.loan.borrowers.get(position=1).pk}"] = "T" * 201
+    form.instance.parties[0]["name"] = "T" * 201  # past the form, the service still refuses
     with pytest.raises(services.AgreementError, match="name as signed"):
         services.save_terms(form=form, expected_version=draft.version, by=staff, step="parties")
+
+
+def test_the_live_preview_shows_the_unsaved_names_and_addresses(staff_client, draft):
+    url, data = _post(draft, **{"name_{first}": "Tom Kowalczyk"})
+    response = staff_client.post(reverse("settlements:preview", args=[draft.pk, "parties"]), data)
+    page = response.content.decode()
+    assert "Tom Kowalczyk and Pat Partner" in page
+    assert "To the Borrower Pat Partner: 9 Elm Rd, Schenectady, NY 12305." in page
+    draft.refresh_from_db()
+    assert draft.parties == []  # nothing saved
