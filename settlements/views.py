@@ -318,9 +318,10 @@ def _detail(request, agreement, **bound):
     latest = versions[-1] if versions else None
     comments = list(
         ReviewComment.objects.filter(version__agreement=agreement).select_related(
-            "author", "version"
+            "author", "version", "resolved_by"
         )
     )
+    open_count = sum(1 for c in comments if c.is_open)
     internal = _internal(user, agreement)
     refusal = review_refusal(user, agreement) if acts_as_reviewer(user, agreement) else ""
     reviewing = acts_as_reviewer(user, agreement) and not refusal
@@ -341,6 +342,11 @@ def _detail(request, agreement, **bound):
         "review_refusal": refusal,
         "staff": has_role(user, Role.STAFF),
         "reviewing": reviewing,
+        "open_count": open_count,
+        "resolved_count": len(comments) - open_count,
+        "may_resolve": agreement.status
+        in (Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED)
+        and (has_role(user, Role.STAFF) or reviewing),
         "deficiency": agreement.deficiency,
         "checks": services.checks_for(agreement) if agreement.status == Status.DRAFT else None,
         "payments": agreement.payments.all(),
@@ -486,13 +492,37 @@ def request_changes(request, pk):
 @role_required(Role.ATTORNEY)
 @require_POST
 def approve(request, pk):
+    # With comments open, the form carries a checkbox naming how many: ticked, it sends that
+    # number, and the service approves only if that many are still open.
+    confirmed = request.POST.get("open_confirmed", "")
     return _act(
         request,
         _agreement(request, pk),
         lambda a: services.approve(
-            agreement=a, by=request.user, expected_version=_expected(request)
+            agreement=a,
+            by=request.user,
+            expected_version=_expected(request),
+            open_confirmed=int(confirmed) if re.fullmatch(r"[0-9]{1,6}", confirmed) else None,
         ),
         "Approved: this version's PDF is the document of record.",
+    )
+
+
+@role_required(Role.STAFF, Role.ATTORNEY)
+@require_POST
+def resolve_comment(request, pk, comment_pk):
+    """Resolve or reopen one review comment: staff, or the attorney reviewing it now (the
+    service refuses anyone else who sees the agreement)."""
+    agreement = _agreement(request, pk)
+    found = ReviewComment.objects.filter(pk=comment_pk, version__agreement=agreement).first()
+    if found is None:
+        raise Http404("No such comment.")
+    reopen = request.POST.get("action") == "reopen"
+    return _act(
+        request,
+        agreement,
+        lambda a: services.resolve_comment(comment=found, by=request.user, reopen=reopen),
+        "Comment reopened." if reopen else "Comment resolved.",
     )
 
 

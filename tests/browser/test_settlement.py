@@ -78,6 +78,10 @@ def test_dpo_from_draft_to_approved_pdf(page: Page, browser, live_server, demo):
     expect(lawyer.get_by_role("heading", name="What changed since version 1")).to_be_visible()
     expect(lawyer.locator(".redline ins", has_text="Sixty").first).to_be_visible()
     expect(lawyer.locator(".redline del", has_text="Fifty").first).to_be_visible()
+    # The comment and the note are still open: approving needs the box that says so.
+    lawyer.get_by_role("button", name="Approve version 2").click()
+    expect(lawyer.get_by_text("There are 2 open comments")).to_be_visible()
+    lawyer.get_by_label("I approve with 2 open comments").check()
     lawyer.get_by_role("button", name="Approve version 2").click()
     expect(
         lawyer.get_by_text("Approved: this version's PDF is the document of record.")

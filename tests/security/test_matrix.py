@@ -152,6 +152,16 @@ COMMENT_AFTER_APPROVAL = expect(
     staff_att=REFUSED,
 )
 
+# Resolving a comment is POST-only, for staff and attorneys: the role first, then the method.
+RESOLVE_GET = expect(ATTORNEY_POST_ONLY_GET, staff=F405, staff_att=F405)
+
+
+def _comment_of(agreement) -> int:
+    from settlements.models import ReviewComment
+
+    return ReviewComment.objects.filter(version__agreement=agreement).first().pk
+
+
 # inv_att reviewing side A's agreement sent to them: attorney powers apply there.
 COUNSEL_INV_ATT = expect(logged_in(F404), staff=OK, staff_att=OK, inv_att=OK)
 COUNSEL_INV_ATT_DECIDE = expect(
@@ -568,6 +578,36 @@ CASES = [
         data=COMMENT,
         get=ATTORNEY_POST_ONLY_GET,
         post=COMMENT_AFTER_APPROVAL,
+    ),
+    # Resolving a review comment: staff, or the attorney reviewing the agreement now; after
+    # approval nobody (refused to those who still see the agreement).
+    Case(
+        "settlements:resolve_comment",
+        variant="in review",
+        kwargs=lambda w, s: {"pk": s.review.pk, "comment_pk": _comment_of(s.review)},
+        get=RESOLVE_GET,
+        post=expect(
+            logged_in(F403),
+            staff=OK,
+            staff_att=OK,
+            attorney=(OK, F404),
+            other_attorney=(OK, F404),
+            inv_att=(F404, F404),
+        ),
+    ),
+    Case(
+        "settlements:resolve_comment",
+        variant="signed",
+        kwargs=lambda w, s: {"pk": s.signed.pk, "comment_pk": _comment_of(s.signed)},
+        get=RESOLVE_GET,
+        post=expect(
+            logged_in(F403),
+            staff=REFUSED,
+            staff_att=REFUSED,
+            attorney=(F404, F404),
+            other_attorney=(F404, F404),
+            inv_att=(REFUSED, F404),
+        ),
     ),
     Case(
         "settlements:request_changes",
