@@ -188,6 +188,7 @@ COUNSEL_STAFF_ATT_POST = expect(
 # An attorney sees a deficiency while an agreement about it is in review with them, and
 # not after (item 7, deficiencies part).
 DEFICIENCY_IN_REVIEW = expect(owners_read(), attorney=(OK, F404), other_attorney=(OK, F404))
+LOAN_IN_REVIEW = DEFICIENCY_IN_REVIEW
 DEFICIENCY_SETTLED = expect(
     owners_read(),
     attorney=(F404, F404),
@@ -314,9 +315,19 @@ CASES = [
         get=STAFF_FORM,
         post=STAFF_FORM,
     ),
+    # The reviewing attorney reads the loan of an agreement in review with them (issue 12);
+    # once the review ends (the settled loan's agreement was approved), 404 again.
     Case(
         "portfolios:loan_detail",
+        variant="agreement in review",
         kwargs=lambda w, s: {"pk": s.loan.pk},
+        get=LOAN_IN_REVIEW,
+        post=LOAN_IN_REVIEW,
+    ),
+    Case(
+        "portfolios:loan_detail",
+        variant="agreement signed",
+        kwargs=lambda w, s: {"pk": s.signed.loan_id},
         get=expect(owners_read()),
         post=expect(owners_read()),
     ),

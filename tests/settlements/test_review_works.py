@@ -153,3 +153,53 @@ def test_a_renamed_holder_shows_in_the_signature_block_of_the_redline(draft):
         if any(op != "same" for op, _ in para)
     ]
     assert any("Holder — by its authorized signatory" in p for p in changed)
+
+
+# --- 5. the reviewing attorney reads (never edits) the loan and the deficiency ------------
+
+
+def test_the_reviewing_attorney_reads_the_loan_only_while_in_review(client, draft, staff, attorney):
+    loan_url = reverse("portfolios:loan_detail", args=[draft.loan_id])
+    client.force_login(attorney)
+    assert client.get(loan_url).status_code == 404  # a draft: not sent to them yet
+    agreement = in_review(draft, staff, attorney)
+    page = client.get(loan_url)
+    assert page.status_code == 200
+    assert "Edit loan" not in page.text
+    assert client.get(reverse("portfolios:loan_edit", args=[draft.loan_id])).status_code == 403
+    other = make_user(Role.ATTORNEY)
+    client.force_login(other)
+    assert client.get(loan_url).status_code == 404
+    services.approve(agreement=agreement, by=attorney)
+    client.force_login(attorney)
+    assert client.get(loan_url).status_code == 404  # the review ended
+
+
+def test_the_reviewing_attorney_reads_the_deficiency_only_while_in_review(
+    client, portfolio, staff, attorney
+):
+    from decimal import Decimal
+
+    from tests.factories import make_loan, record_sale
+
+    portfolio.holder_legal_name = "Owner Fund LLC"
+    portfolio.holder_address = "1 Fund Way, Albany, NY"
+    portfolio.save()
+    deficiency = record_sale(make_loan(portfolio, "DEF-1"), staff)
+    agreement = services.start_draft(loan=deficiency.loan, kind="dpo", by=staff)
+    agreement.settlement_amount = Decimal("30000.00")
+    agreement.payment_method = "wire"
+    agreement.save()
+    url = reverse("deficiencies:detail", args=[deficiency.pk])
+    client.force_login(attorney)
+    assert client.get(url).status_code == 404
+    agreement = in_review(agreement, staff, attorney)
+    assert client.get(url).status_code == 200
+    assert (
+        client.get(reverse("portfolios:loan_detail", args=[deficiency.loan_id])).status_code == 200
+    )
+    client.force_login(make_user(Role.ATTORNEY))
+    assert client.get(url).status_code == 404
+    services.request_changes(agreement=agreement, note="", by=attorney)
+    client.force_login(attorney)
+    assert client.get(url).status_code == 404
