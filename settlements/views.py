@@ -191,6 +191,37 @@ def _steps(agreement):
     return [(k, label) for k, label in STEPS if k != "payments" or agreement.kind == Kind.DPO]
 
 
+# The drafting step that edits each section (by its title); any other section is a term.
+PARTIES_SECTIONS = ("Governing Law", "Counterparts and Electronic Signatures", "Notices")
+
+
+def _steps_of(title: str, agreement) -> set[str]:
+    if title.startswith("Parties") or title in PARTIES_SECTIONS:
+        return {"parties"}
+    if title == "Settlement Payment" and agreement.kind == Kind.DPO:
+        return {"terms", "payments"}  # the amount on one, the installments on the other
+    return {"terms"}
+
+
+def comments_for_step(agreement, step: str) -> list:
+    """The open review comments staff should read on this drafting step: a comment on a
+    section on the step that edits that section (by the section's title in the version it
+    was written on), a comment on the whole on every step."""
+    titles: dict[int, list[str]] = {}
+    shown = []
+    for c in services.open_comments(agreement).select_related("author", "version"):
+        if c.section is None:
+            shown.append(c)
+            continue
+        if c.version_id not in titles:
+            titles[c.version_id] = [t for t, _ in clauses.sections(c.version.terms)]
+        names = titles[c.version_id]
+        title = names[c.section - 1] if 0 < c.section <= len(names) else ""
+        if step in _steps_of(title, agreement):
+            shown.append(c)
+    return shown
+
+
 def _preview(agreement) -> str:
     terms = terms_for(agreement, version_number=agreement.versions.count() + 1)
     return render_to_string(
@@ -238,6 +269,7 @@ def edit(request, pk, step):
             "formset": formset,
             "step": step,
             "steps": steps,
+            "step_comments": comments_for_step(agreement, step),
             "preview": _preview(agreement),
             "active_nav": "settlements",
         },
@@ -277,6 +309,7 @@ def _review_step(request, agreement, steps):
             "form": form,
             "step": "review",
             "steps": steps,
+            "step_comments": comments_for_step(agreement, "review"),
             "checks": services.checks_for(agreement),
             "preview": _preview(agreement),
             "active_nav": "settlements",

@@ -63,6 +63,10 @@ def test_dpo_from_draft_to_approved_pdf(page: Page, browser, live_server, demo):
     page.reload()
     page.get_by_role("link", name="Edit the draft").click()
     page.get_by_role("link", name="2. Terms").click()
+    # The attorney's comment on the payment section is beside the step that sets the amount.
+    expect(page.get_by_test_id("step-comments")).to_contain_text(
+        "The borrower offered 160,000; use that."
+    )
     page.get_by_label("Settlement amount").fill("160000.00")
     page.get_by_role("button", name="Save and continue").click()
     page.get_by_role("button", name="Save and continue").click()

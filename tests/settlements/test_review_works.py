@@ -203,3 +203,37 @@ def test_the_reviewing_attorney_reads_the_deficiency_only_while_in_review(
     services.request_changes(agreement=agreement, note="", by=attorney)
     client.force_login(attorney)
     assert client.get(url).status_code == 404
+
+
+# --- 2. open comments beside the drafting step they concern --------------------------------
+
+
+def test_open_comments_are_shown_beside_the_step_that_edits_their_section(
+    client, draft, staff, attorney
+):
+    agreement = in_review(draft, staff, attorney)
+    titles = [t for t, _ in clauses.sections(agreement.versions.get().terms)]
+    payment = titles.index("Settlement Payment") + 1
+    services.add_comment(agreement=agreement, section=1, body="Spell the name.", by=attorney)
+    services.add_comment(agreement=agreement, section=payment, body="Wire by the 5th.", by=attorney)
+    services.add_comment(
+        agreement=agreement, section=titles.index("Purpose") + 1, body="Purpose?", by=attorney
+    )
+    services.request_changes(agreement=agreement, note="See my comments.", by=attorney)
+    client.force_login(staff)
+
+    def shown(step):
+        page = client.get(reverse("settlements:edit", args=[agreement.pk, step]))
+        assert page.status_code == 200
+        return {c.body for c in page.context["step_comments"]}
+
+    whole = "See my comments."
+    assert shown("parties") == {"Spell the name.", whole}
+    assert shown("terms") == {"Purpose?", "Wire by the 5th.", whole}  # the amount
+    assert shown("payments") == {"Wire by the 5th.", whole}
+    assert shown("review") == {whole}
+    page = client.get(reverse("settlements:edit", args=[agreement.pk, "payments"])).text
+    assert "Open review comments for this step" in page and "Wire by the 5th." in page
+    comment = ReviewComment.objects.get(body="Wire by the 5th.")
+    services.resolve_comment(comment=comment, by=staff)
+    assert shown("payments") == {whole}
