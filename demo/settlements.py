@@ -36,12 +36,13 @@ def seed_agreements() -> int:
         agreement.save()
         services.submit_for_review(agreement=agreement, reviewer=attorney, by=staff)
         if approve:
-            services.add_comment(
+            note = services.add_comment(
                 agreement=agreement,
                 section=None,
                 by=attorney,
                 body="Reviewed against the deficiency file; fine to send.",
             )
+            services.resolve_comment(comment=note, by=attorney)
             services.approve(agreement=agreement, by=attorney)
         made += 1
     return made

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from noteinvest.access import scope_for
+from noteinvest.access import Role, roles_of, scope_for
 from noteinvest.money import money_field as shared_money_field
 from portfolios.choices import (
     STATE_CHOICES,
@@ -93,8 +93,18 @@ MAX_ACREAGE = Decimal(100_000)
 
 class LoanQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Staff see every loan; an investor sees the loans of portfolios they own."""
-        return scope_for(self, user, owner_path="portfolio__owners")
+        """Staff see every loan; an investor sees the loans of portfolios they own; an
+        attorney reads a loan while one of its agreements is in review with them (to check
+        its payoff), and only while it is. (A string lookup: portfolios never import
+        settlements; "in_review" is settlements.models.Status.IN_REVIEW.)"""
+        roles = roles_of(user)
+        if Role.ATTORNEY not in roles or Role.STAFF in roles:
+            return scope_for(self, user, owner_path="portfolio__owners")
+        condition = Q(agreements__reviewer=user, agreements__status="in_review")
+        if Role.INVESTOR in roles:
+            condition |= Q(portfolio__owners=user)
+        # Paths through many-valued relations can match one row several times.
+        return self.filter(condition).distinct()
 
 
 class Loan(models.Model):

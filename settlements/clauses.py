@@ -579,4 +579,17 @@ def plain_text(terms: dict) -> str:
         out.append(f"{n}. {heading}")
         out.extend(paragraphs)
         out.append("")
+    out.extend(signature_lines(terms))
     return "\n".join(out).strip() + "\n"
+
+
+def signature_lines(terms: dict) -> list[str]:
+    """The signature block as text, one line per signer, as the document prints it: the
+    redline compares it like any section (a renamed borrower or holder shows there)."""
+    lines = ["SIGNATURES", "Signed by the parties on the dates below."]
+    for b in terms["borrowers"]:
+        lines.append(f"{party_name(b)}, Borrower — signature and date")
+    lines.append(
+        f"{terms['holder_name']}, Holder — by its authorized signatory; name and title; date"
+    )
+    return lines

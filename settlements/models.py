@@ -306,12 +306,22 @@ class ReviewComment(models.Model):
     section = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Blank: the whole.")
     body = models.TextField(max_length=MAX_COMMENT)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Resolved by staff or the reviewing attorney (who and when); blank while open.
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
 
     def __str__(self):
         return f"Comment on {self.version}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
 
 
 class AgreementStatusChange(models.Model):

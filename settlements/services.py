@@ -19,6 +19,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from deficiencies.models import Deficiency
+from noteinvest.access import Role, has_role
 from noteinvest.money import MoneyError, check_fits, round_cents
 from portfolios.payoff import payoff
 from settlements import clauses, documents, seal
@@ -801,14 +802,55 @@ def request_changes(*, agreement: Agreement, note: str, by, expected_version=Non
     return locked
 
 
-def approve(*, agreement: Agreement, by, expected_version=None) -> Agreement:
+def open_comments(agreement: Agreement):
+    """The agreement's review comments nobody has resolved yet (on any version)."""
+    return ReviewComment.objects.filter(version__agreement=agreement, resolved_at__isnull=True)
+
+
+def _open_phrase(n: int) -> str:
+    return f"{n} open comment{'' if n == 1 else 's'}"
+
+
+def resolve_comment(*, comment: ReviewComment, by, reopen: bool = False) -> ReviewComment:
+    """Resolve (or reopen) a review comment, recording who and when: staff, or the
+    attorney reviewing the agreement now; only while it is drafted or reviewed."""
+    with transaction.atomic():
+        locked = _lock(comment.version.agreement)
+        if locked.status not in (Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED):
+            raise AgreementError(
+                "Comments are resolved only while the agreement is drafted or reviewed."
+            )
+        if not has_role(by, Role.STAFF):
+            _reviewing_attorney(locked, by)
+        row = ReviewComment.objects.select_for_update().get(pk=comment.pk)
+        if reopen:
+            row.resolved_by, row.resolved_at = None, None
+        else:
+            if row.resolved_at is not None:
+                return row
+            row.resolved_by, row.resolved_at = by, timezone.now()
+        row.save(update_fields=["resolved_by", "resolved_at"])
+    return row
+
+
+def approve(
+    *, agreement: Agreement, by, expected_version=None, open_confirmed: int | None = None
+) -> Agreement:
     """Approve the version in review: its stored PDF, sealed by the firm's certificate
-    (`SealedPdf`, written in the same transaction), becomes the document of record."""
+    (`SealedPdf`, written in the same transaction), becomes the document of record. With
+    comments still open, only when the attorney confirmed that many (`open_confirmed`); the
+    history then says so."""
     with transaction.atomic():
         locked = _lock(agreement, expected_version)
         _reviewing_attorney(locked, by)
         if locked.status != Status.IN_REVIEW:
             raise AgreementError("Only an agreement in review can be approved.")
+        still_open = open_comments(locked).count()
+        if still_open and open_confirmed != still_open:
+            raise AgreementError(
+                f"There {'is' if still_open == 1 else 'are'} {_open_phrase(still_open)}: "
+                "resolve them, or confirm that you approve with them open. Nothing was changed."
+            )
         version = latest_version(locked)
         if version is None or hashlib.sha256(bytes(version.pdf)).hexdigest() != version.sha256:
             raise AgreementError("The stored PDF does not match its hash; it cannot be approved.")
@@ -832,7 +874,9 @@ def approve(*, agreement: Agreement, by, expected_version=None) -> Agreement:
         )
         Agreement.objects.filter(pk=locked.pk).update(approved_version=version)
         locked.approved_version = version
-        _move(locked, Status.APPROVED, by, f"Version {version.number} approved.")
+        note = f"Version {version.number} approved"
+        note += f" with {_open_phrase(still_open)}." if still_open else "."
+        _move(locked, Status.APPROVED, by, note)
     return locked
 
 

@@ -12,6 +12,11 @@ urlpatterns = [
     path("<int:pk>/edit/<str:step>/", views.edit, name="edit"),
     path("<int:pk>/preview/<str:step>/", views.preview, name="preview"),
     path("<int:pk>/comment/", views.comment, name="comment"),
+    path(
+        "<int:pk>/comments/<int:comment_pk>/resolve/",
+        views.resolve_comment,
+        name="resolve_comment",
+    ),
     path("<int:pk>/request-changes/", views.request_changes, name="request_changes"),
     path("<int:pk>/approve/", views.approve, name="approve"),
     path("<int:pk>/sent/", views.mark_sent, name="sent"),

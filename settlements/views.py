@@ -191,6 +191,37 @@ def _steps(agreement):
     return [(k, label) for k, label in STEPS if k != "payments" or agreement.kind == Kind.DPO]
 
 
+# The drafting step that edits each section (by its title); any other section is a term.
+PARTIES_SECTIONS = ("Governing Law", "Counterparts and Electronic Signatures", "Notices")
+
+
+def _steps_of(title: str, agreement) -> set[str]:
+    if title.startswith("Parties") or title in PARTIES_SECTIONS:
+        return {"parties"}
+    if title == "Settlement Payment" and agreement.kind == Kind.DPO:
+        return {"terms", "payments"}  # the amount on one, the installments on the other
+    return {"terms"}
+
+
+def comments_for_step(agreement, step: str) -> list:
+    """The open review comments staff should read on this drafting step: a comment on a
+    section on the step that edits that section (by the section's title in the version it
+    was written on), a comment on the whole on every step."""
+    titles: dict[int, list[str]] = {}
+    shown = []
+    for c in services.open_comments(agreement).select_related("author", "version"):
+        if c.section is None:
+            shown.append(c)
+            continue
+        if c.version_id not in titles:
+            titles[c.version_id] = [t for t, _ in clauses.sections(c.version.terms)]
+        names = titles[c.version_id]
+        title = names[c.section - 1] if 0 < c.section <= len(names) else ""
+        if step in _steps_of(title, agreement):
+            shown.append(c)
+    return shown
+
+
 def _preview(agreement) -> str:
     terms = terms_for(agreement, version_number=agreement.versions.count() + 1)
     return render_to_string(
@@ -238,6 +269,7 @@ def edit(request, pk, step):
             "formset": formset,
             "step": step,
             "steps": steps,
+            "step_comments": comments_for_step(agreement, step),
             "preview": _preview(agreement),
             "active_nav": "settlements",
         },
@@ -277,6 +309,7 @@ def _review_step(request, agreement, steps):
             "form": form,
             "step": "review",
             "steps": steps,
+            "step_comments": comments_for_step(agreement, "review"),
             "checks": services.checks_for(agreement),
             "preview": _preview(agreement),
             "active_nav": "settlements",
@@ -318,9 +351,10 @@ def _detail(request, agreement, **bound):
     latest = versions[-1] if versions else None
     comments = list(
         ReviewComment.objects.filter(version__agreement=agreement).select_related(
-            "author", "version"
+            "author", "version", "resolved_by"
         )
     )
+    open_count = sum(1 for c in comments if c.is_open)
     internal = _internal(user, agreement)
     refusal = review_refusal(user, agreement) if acts_as_reviewer(user, agreement) else ""
     reviewing = acts_as_reviewer(user, agreement) and not refusal
@@ -341,6 +375,11 @@ def _detail(request, agreement, **bound):
         "review_refusal": refusal,
         "staff": has_role(user, Role.STAFF),
         "reviewing": reviewing,
+        "open_count": open_count,
+        "resolved_count": len(comments) - open_count,
+        "may_resolve": agreement.status
+        in (Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED)
+        and (has_role(user, Role.STAFF) or reviewing),
         "deficiency": agreement.deficiency,
         "checks": services.checks_for(agreement) if agreement.status == Status.DRAFT else None,
         "payments": agreement.payments.all(),
@@ -486,13 +525,37 @@ def request_changes(request, pk):
 @role_required(Role.ATTORNEY)
 @require_POST
 def approve(request, pk):
+    # With comments open, the form carries a checkbox naming how many: ticked, it sends that
+    # number, and the service approves only if that many are still open.
+    confirmed = request.POST.get("open_confirmed", "")
     return _act(
         request,
         _agreement(request, pk),
         lambda a: services.approve(
-            agreement=a, by=request.user, expected_version=_expected(request)
+            agreement=a,
+            by=request.user,
+            expected_version=_expected(request),
+            open_confirmed=int(confirmed) if re.fullmatch(r"[0-9]{1,6}", confirmed) else None,
         ),
         "Approved: this version's PDF is the document of record.",
+    )
+
+
+@role_required(Role.STAFF, Role.ATTORNEY)
+@require_POST
+def resolve_comment(request, pk, comment_pk):
+    """Resolve or reopen one review comment: staff, or the attorney reviewing it now (the
+    service refuses anyone else who sees the agreement)."""
+    agreement = _agreement(request, pk)
+    found = ReviewComment.objects.filter(pk=comment_pk, version__agreement=agreement).first()
+    if found is None:
+        raise Http404("No such comment.")
+    reopen = request.POST.get("action") == "reopen"
+    return _act(
+        request,
+        agreement,
+        lambda a: services.resolve_comment(comment=found, by=request.user, reopen=reopen),
+        "Comment reopened." if reopen else "Comment resolved.",
     )
 
 

@@ -108,7 +108,7 @@ def signed_agreement(
     agreement = agreement_in_review(loan, by, reviewer, **draft)
     if comment:
         services.add_comment(agreement=agreement, section=None, body=comment, by=reviewer)
-    services.approve(agreement=agreement, by=reviewer)
+    services.approve(agreement=agreement, by=reviewer, open_confirmed=1 if comment else None)
     services.mark_sent(agreement=agreement, by=by)
     pdf = bytes(agreement.versions.get().pdf)
     services.record_signed(agreement=agreement, upload=SimpleUploadedFile("signed.pdf", pdf), by=by)

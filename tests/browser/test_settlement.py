@@ -63,6 +63,10 @@ def test_dpo_from_draft_to_approved_pdf(page: Page, browser, live_server, demo):
     page.reload()
     page.get_by_role("link", name="Edit the draft").click()
     page.get_by_role("link", name="2. Terms").click()
+    # The attorney's comment on the payment section is beside the step that sets the amount.
+    expect(page.get_by_test_id("step-comments")).to_contain_text(
+        "The borrower offered 160,000; use that."
+    )
     page.get_by_label("Settlement amount").fill("160000.00")
     page.get_by_role("button", name="Save and continue").click()
     page.get_by_role("button", name="Save and continue").click()
@@ -78,6 +82,10 @@ def test_dpo_from_draft_to_approved_pdf(page: Page, browser, live_server, demo):
     expect(lawyer.get_by_role("heading", name="What changed since version 1")).to_be_visible()
     expect(lawyer.locator(".redline ins", has_text="Sixty").first).to_be_visible()
     expect(lawyer.locator(".redline del", has_text="Fifty").first).to_be_visible()
+    # The comment and the note are still open: approving needs the box that says so.
+    lawyer.get_by_role("button", name="Approve version 2").click()
+    expect(lawyer.get_by_text("There are 2 open comments")).to_be_visible()
+    lawyer.get_by_label("I approve with 2 open comments").check()
     lawyer.get_by_role("button", name="Approve version 2").click()
     expect(
         lawyer.get_by_text("Approved: this version's PDF is the document of record.")

@@ -100,6 +100,20 @@ LISTINGS = [
         dict.fromkeys(USERS[1:], {"a.loan", "a.loan_settled"}),
         kwargs=lambda w: {"token": w.feed.token},
     ),
+    # The loan of an agreement in review: its reviewing attorney reads it (issue 12), with
+    # the agreement in review on its panel and no staff form; the investor, not the draft.
+    Listing(
+        "portfolios:loan_detail",
+        {"a.review": AGREEMENTS["a.review"], "edit": lambda w: "Edit loan"},
+        {
+            "investor": NONE,
+            "attorney": {"a.review"},
+            "staff": {"a.review", "edit"},
+            "staff_att": {"a.review", "edit"},
+        },
+        kwargs=lambda w: {"pk": w.a.loan.pk},
+        label="in review A",
+    ),
     # Reviewers' comments are internal: investors read the approved agreement without them.
     Listing(
         "settlements:detail",

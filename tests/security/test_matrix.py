@@ -152,6 +152,16 @@ COMMENT_AFTER_APPROVAL = expect(
     staff_att=REFUSED,
 )
 
+# Resolving a comment is POST-only, for staff and attorneys: the role first, then the method.
+RESOLVE_GET = expect(ATTORNEY_POST_ONLY_GET, staff=F405, staff_att=F405)
+
+
+def _comment_of(agreement) -> int:
+    from settlements.models import ReviewComment
+
+    return ReviewComment.objects.filter(version__agreement=agreement).first().pk
+
+
 # inv_att reviewing side A's agreement sent to them: attorney powers apply there.
 COUNSEL_INV_ATT = expect(logged_in(F404), staff=OK, staff_att=OK, inv_att=OK)
 COUNSEL_INV_ATT_DECIDE = expect(
@@ -178,6 +188,7 @@ COUNSEL_STAFF_ATT_POST = expect(
 # An attorney sees a deficiency while an agreement about it is in review with them, and
 # not after (item 7, deficiencies part).
 DEFICIENCY_IN_REVIEW = expect(owners_read(), attorney=(OK, F404), other_attorney=(OK, F404))
+LOAN_IN_REVIEW = DEFICIENCY_IN_REVIEW
 DEFICIENCY_SETTLED = expect(
     owners_read(),
     attorney=(F404, F404),
@@ -304,9 +315,19 @@ CASES = [
         get=STAFF_FORM,
         post=STAFF_FORM,
     ),
+    # The reviewing attorney reads the loan of an agreement in review with them (issue 12);
+    # once the review ends (the settled loan's agreement was approved), 404 again.
     Case(
         "portfolios:loan_detail",
+        variant="agreement in review",
         kwargs=lambda w, s: {"pk": s.loan.pk},
+        get=LOAN_IN_REVIEW,
+        post=LOAN_IN_REVIEW,
+    ),
+    Case(
+        "portfolios:loan_detail",
+        variant="agreement signed",
+        kwargs=lambda w, s: {"pk": s.signed.loan_id},
         get=expect(owners_read()),
         post=expect(owners_read()),
     ),
@@ -568,6 +589,36 @@ CASES = [
         data=COMMENT,
         get=ATTORNEY_POST_ONLY_GET,
         post=COMMENT_AFTER_APPROVAL,
+    ),
+    # Resolving a review comment: staff, or the attorney reviewing the agreement now; after
+    # approval nobody (refused to those who still see the agreement).
+    Case(
+        "settlements:resolve_comment",
+        variant="in review",
+        kwargs=lambda w, s: {"pk": s.review.pk, "comment_pk": _comment_of(s.review)},
+        get=RESOLVE_GET,
+        post=expect(
+            logged_in(F403),
+            staff=OK,
+            staff_att=OK,
+            attorney=(OK, F404),
+            other_attorney=(OK, F404),
+            inv_att=(F404, F404),
+        ),
+    ),
+    Case(
+        "settlements:resolve_comment",
+        variant="signed",
+        kwargs=lambda w, s: {"pk": s.signed.pk, "comment_pk": _comment_of(s.signed)},
+        get=RESOLVE_GET,
+        post=expect(
+            logged_in(F403),
+            staff=REFUSED,
+            staff_att=REFUSED,
+            attorney=(F404, F404),
+            other_attorney=(F404, F404),
+            inv_att=(REFUSED, F404),
+        ),
     ),
     Case(
         "settlements:request_changes",

@@ -187,7 +187,7 @@ def test_after_approval_the_investor_attorney_reads_as_an_investor(
     agreement.refresh_from_db()
     services.save_terms(form=_Unchanged(agreement), expected_version=agreement.version, by=staff)
     services.submit_for_review(agreement=agreement, reviewer=attorney, by=staff)
-    services.approve(agreement=agreement, by=attorney)
+    services.approve(agreement=agreement, by=attorney, open_confirmed=2)
     client.force_login(investor_attorney)
     page = client.get(agreement.get_absolute_url())
     assert page.status_code == 200
@@ -223,7 +223,8 @@ def test_the_reviewing_attorney_loses_attorney_powers_after_approval(
     client.force_login(attorney)
     assert agreement.number in client.get(reverse("settlements:list")).text  # review queue
     response = client.post(
-        reverse("settlements:approve", args=[agreement.pk]), {"version": agreement.version}
+        reverse("settlements:approve", args=[agreement.pk]),
+        {"version": agreement.version, "open_confirmed": "1"},
     )
     assert response["Location"] == reverse("settlements:list")  # no longer theirs to read
     agreement.refresh_from_db()
@@ -261,7 +262,7 @@ def test_the_owner_investor_sees_approved_agreements_without_internal_comments(
     client, draft, staff, attorney, owner
 ):
     agreement = _in_review_with_comment(draft, staff, attorney)
-    services.approve(agreement=agreement, by=attorney)
+    services.approve(agreement=agreement, by=attorney, open_confirmed=1)
     client.force_login(owner)
     page = client.get(agreement.get_absolute_url())
     assert page.status_code == 200
@@ -349,7 +350,7 @@ def _approved_after_a_round_of_changes(draft, staff, attorney):
     draft.refresh_from_db()
     services.save_terms(form=_Unchanged(draft), expected_version=draft.version, by=staff)
     services.submit_for_review(agreement=draft, reviewer=attorney, by=staff)
-    services.approve(agreement=draft, by=attorney)
+    services.approve(agreement=draft, by=attorney, open_confirmed=1)
     services.mark_sent(agreement=draft, by=staff)
     draft.refresh_from_db()
     return draft
