@@ -587,9 +587,12 @@ def signature_lines(terms: dict) -> list[str]:
     """The signature block as text, one line per signer, as the document prints it: the
     redline compares it like any section (a renamed borrower or holder shows there)."""
     lines = ["SIGNATURES", "Signed by the parties on the dates below."]
-    for b in terms["borrowers"]:
-        lines.append(f"{party_name(b)}, Borrower — signature and date")
-    lines.append(
-        f"{terms['holder_name']}, Holder — by its authorized signatory; name and title; date"
-    )
+    for block in signatures(terms):  # the blocks the PDF prints: one source for both
+        parts = [block["label"]]
+        if block.get("by"):
+            parts += ["By: signature", block["name"], block["title"]]
+        else:
+            parts.append("signature")
+        parts += [line.lower() for line in block["lines"]]
+        lines.append(" — ".join(parts[:1]) + " — " + "; ".join(parts[1:]))
     return lines

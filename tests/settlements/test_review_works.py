@@ -139,8 +139,10 @@ def test_approving_with_every_comment_resolved_needs_no_box(client, draft, staff
 def test_the_plain_text_ends_with_the_signature_block(draft):
     text = clauses.plain_text(terms_for(draft, version_number=1))
     tail = text.split("SIGNATURES", 1)[1]
-    assert "Owner Fund LLC, Holder — by its authorized signatory" in tail
-    assert ", Borrower — signature and date" in tail
+    # The blocks the PDF prints (clauses.signatures): the holder by its signatory, each
+    # borrower by the name as signed.
+    assert "Owner Fund LLC, Holder — By: signature; Name: " in tail
+    assert ", Borrower — signature; date" in tail
 
 
 def test_a_renamed_holder_shows_in_the_signature_block_of_the_redline(draft):
@@ -152,7 +154,7 @@ def test_a_renamed_holder_shows_in_the_signature_block_of_the_redline(draft):
         for para in compare(old, new).paragraphs
         if any(op != "same" for op, _ in para)
     ]
-    assert any("Holder — by its authorized signatory" in p for p in changed)
+    assert any("Owner Fund II LLC, Holder — By: signature" in p for p in changed)
 
 
 # --- 5. the reviewing attorney reads (never edits) the loan and the deficiency ------------

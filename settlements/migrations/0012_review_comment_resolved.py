@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('settlements', '0010_sealed_pdf'),
+        ('settlements', '0011_parties_as_they_sign'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
