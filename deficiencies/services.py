@@ -626,16 +626,9 @@ def rebalance(deficiency: Deficiency) -> None:
     judgment = Judgment.objects.filter(deficiency_id=deficiency.pk).first()
     if judgment is None:
         return
-    payments = list(
-        Recovery.objects.filter(deficiency_id=deficiency.pk)
-        .order_by("received_on", "pk")
-        .values_list("received_on", "amount")
-    )
+    payments = _payments(deficiency.pk)
     if payments:
-        principal, accrued, last = calc.judgment_balance(
-            judgment.amount, judgment.interest_rate, judgment.granted_on, payments,
-            judgment.lapses_on,
-        )  # fmt: skip
+        principal, accrued, last = _judgment_balance(judgment, payments)
         try:
             check_fits(principal, "The judgment's principal still due")
             check_fits(accrued, "The judgment's interest")
@@ -1212,16 +1205,9 @@ def _refuse_out_of_order(deficiency: Deficiency, recovery: Recovery) -> None:
                 "recorded."
             )
     if judgment is not None:
-        recorded = list(
-            Recovery.objects.filter(deficiency_id=deficiency.pk)
-            .order_by("received_on", "pk")
-            .values_list("received_on", "amount")
-        )
+        recorded = _payments(deficiency.pk)
         payments = sorted([*recorded, (day, recovery.amount)], key=lambda p: p[0])
-        principal, _accrued, _last = calc.judgment_balance(
-            judgment.amount, judgment.interest_rate, judgment.granted_on, payments,
-            judgment.lapses_on,
-        )  # fmt: skip
+        principal, _accrued, _last = _judgment_balance(judgment, payments)
         if principal < ZERO:
             before = [p for p in recorded if p[0] <= day]
             then = judgment.amount + calc.judgment_interest_to(
@@ -1240,10 +1226,24 @@ def _balance_of(judgment, payments) -> dict:
     """judgment_interest_to's balance arguments after `payments` (none: no balance)."""
     if not payments:
         return {}
-    principal, accrued, last = calc.judgment_balance(
+    principal, accrued, last = _judgment_balance(judgment, payments)
+    return {"principal_due": principal, "accrued": accrued, "balance_on": last}
+
+
+def _judgment_balance(judgment, payments):
+    """calc.judgment_balance for this judgment (its amount, rate, entry and lapse)."""
+    return calc.judgment_balance(
         judgment.amount, judgment.interest_rate, judgment.granted_on, payments, judgment.lapses_on
     )
-    return {"principal_due": principal, "accrued": accrued, "balance_on": last}
+
+
+def _payments(deficiency_id) -> list:
+    """The deficiency's recoveries as (received on, amount), in the order they came."""
+    return list(
+        Recovery.objects.filter(deficiency_id=deficiency_id)
+        .order_by("received_on", "pk")
+        .values_list("received_on", "amount")
+    )
 
 
 def _above_outstanding(deficiency: Deficiency, amount: Decimal) -> str:
