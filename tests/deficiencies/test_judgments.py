@@ -273,20 +273,11 @@ def test_a_plausible_rate_and_lifetime_need_no_confirmation(client, staff, sued)
 def lapsed_judgment(portfolio, staff):
     """A $10,000 judgment at 10 % entered Jan 1, 2024 whose expiry, as entered, was
     Jan 1, 2025: 366 days of interest (2024 is a leap year), then none."""
-    loan = make_loan(portfolio, "J-LAPSED")
-    deficiency = record_sale(loan, staff, on=date(2023, 6, 1))
-    services.record_suit(
-        deficiency=deficiency,
-        suit=DeficiencySuit(court="Supreme Court", case_number="J-L", filed_on=date(2023, 7, 1)),
-        by=staff,
-    )
-    services.record_judgment(
-        deficiency=deficiency,
-        judgment=Judgment(granted_on=date(2024, 1, 1), amount=D("10000.00"),
-                          interest_rate=D("10"), expires_on=date(2025, 1, 1)),
-        by=staff,
-    )  # fmt: skip
-    return Deficiency.objects.select_related("judgment").get(pk=deficiency.pk)
+    from tests.factories import judged
+
+    return judged(make_loan(portfolio, "J-LAPSED"), staff, sold_on=date(2023, 6, 1),
+                  filed_on=date(2023, 7, 1), granted_on=date(2024, 1, 1), amount="10000.00",
+                  rate="10", expires_on=date(2025, 1, 1))  # fmt: skip
 
 
 def test_interest_stops_the_day_the_judgment_lapses(lapsed_judgment):
@@ -648,19 +639,11 @@ def test_a_payment_goes_to_interest_first_and_interest_then_runs_on_what_princip
     # To Nov 30 (288 days): 3,596.61 × 0.09 × 288 / 365 = 255.4086... -> 255.41.
     # Owed on Nov 30: 3,596.61 + 255.41 = 3,852.02 (simple interest on the whole judgment,
     # less the payment, would say 63,114.18 + 4,964.41 − 60,000 = 8,078.59).
-    loan = make_loan(portfolio, "IL-US")
-    deficiency = record_sale(loan, staff, on=date(2025, 9, 10))
-    services.record_suit(
-        deficiency=deficiency,
-        suit=DeficiencySuit(court="C", case_number="U", filed_on=date(2025, 10, 20)),
-        by=staff,
-    )
-    services.record_judgment(
-        deficiency=deficiency,
-        judgment=Judgment(granted_on=date(2026, 1, 15), amount=D("63114.18"),
-                          interest_rate=D("9"), expires_on=date(2033, 1, 15)),
-        by=staff,
-    )  # fmt: skip
+    from tests.factories import judged
+
+    deficiency = judged(make_loan(portfolio, "IL-US"), staff, sold_on=date(2025, 9, 10),
+                        filed_on=date(2025, 10, 20), granted_on=date(2026, 1, 15),
+                        amount="63114.18", rate="9", expires_on=date(2033, 1, 15))  # fmt: skip
     services.add_recovery(
         deficiency=deficiency,
         recovery=Recovery(received_on=date(2026, 2, 15), amount=D("60000.00"), source="levy"),
