@@ -71,11 +71,16 @@ PARSERS: dict[str, Callable] = {
     "lender_type": v.lender_type,
     "home_equity_loan": v.home_equity_loan,
     "default_date": v.default_date,
+    "security_instrument": v.security_instrument,
+    "parcel_number": v.parcel_number,
+    "recording_reference": v.recording_reference,
+    "recorded_on": v.recorded_on,
 }
 # Columns whose blank cell is not said: the key is left out of the row, so a re-import keeps
 # the stored value and a new loan gets the default (unknown).
 KEPT_WHEN_BLANK = {
     "units", "acreage", "borrower_type", "lender_type", "home_equity_loan", "default_date",
+    "security_instrument", "parcel_number", "recording_reference", "recorded_on",
 }  # fmt: skip
 BORROWER_KEYS = {
     "borrower_name",
