@@ -321,3 +321,45 @@ def test_security_instrument_cells(cell, expected):
 def test_a_line_break_in_a_quoted_cell_folds_to_a_space():
     assert v.recording_reference("Book 12,\nPage 34") == "Book 12, Page 34"
     assert v.parcel_number(12345.0) == "12345" and v.parcel_number("  ") is None
+
+
+# --- demo data ---------------------------------------------------------------------------------
+
+
+def test_demo_loans_carry_a_parcel_and_a_recording_after_their_note():
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    loans = list(Loan.objects.all())
+    for loan in loans:
+        assert loan.parcel_number and loan.recording_reference
+        assert loan.origination_date < loan.recorded_on <= loan.origination_date + timedelta(21)
+        assert loan.instrument().instrument is not None
+    georgia = next(loan for loan in loans if loan.property_state == "GA")
+    assert georgia.recording_reference.startswith("Deed Book ")
+    assert georgia.instrument().instrument.kind == "security_deed"
+    recorded = [loan for loan in loans if not loan.instrument().customary]
+    assert [(loan.property_state, loan.security_instrument) for loan in recorded] == [
+        ("MD", "mortgage")
+    ]
+
+
+def test_seeding_again_fills_the_recording_a_loan_seeded_before_it_lacks():
+    from django.core.management import call_command
+
+    from demo.loans import RECORDING_FIELDS, demo_loans
+
+    call_command("seed_demo")
+    Loan.objects.filter(loan_number__in=["RB-0021", "RB-0002"]).update(
+        security_instrument="", parcel_number="", recording_reference="", recorded_on=None
+    )
+    Loan.objects.filter(loan_number="RB-0003").update(parcel_number="kept")
+    call_command("seed_demo")
+    specs = {x["loan_number"]: x for x in demo_loans("RB-", 60, seed=2026)}
+    for number in ("RB-0021", "RB-0002"):
+        loan = Loan.objects.get(loan_number=number)
+        assert {n: getattr(loan, n) for n in RECORDING_FIELDS} == {
+            n: specs[number][n] for n in RECORDING_FIELDS
+        }
+    assert Loan.objects.get(loan_number="RB-0021").security_instrument == "mortgage"
+    assert Loan.objects.get(loan_number="RB-0003").parcel_number == "kept"
