@@ -170,6 +170,15 @@ COLUMNS: tuple[Column, ...] = (
             "Deed of Trust Instrument Number", "Security Instrument Number"),
            "Book and page or the instrument number the county recorder gave the security "
            "instrument, up to 120 characters. Blank keeps the stored value."),
+    Column("recording_book", "Recording Book", False,
+           ("Recorded Book", "Mortgage Book", "Mtg Book", "Deed of Trust Book", "DOT Book",
+            "Deed Book", "OR Book", "Official Records Book", "Liber"),
+           "The book the instrument is recorded in, when the tape gives book and page in "
+           "columns of their own: joined into the recording reference (“Book 1234, Page 56”)."),
+    Column("recording_page", "Recording Page", False,
+           ("Recorded Page", "Mortgage Page", "Mtg Page", "Deed of Trust Page", "DOT Page",
+            "Deed Page", "OR Page", "Official Records Page"),
+           "The page, joined into the recording reference after the book."),
     Column("recorded_on", "Recording Date", False,
            ("Recorded Date", "Date Recorded", "Record Date", "Mortgage Recording Date",
             "Deed of Trust Recording Date", "Security Instrument Recording Date",

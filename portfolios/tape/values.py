@@ -699,6 +699,14 @@ def recording_reference(raw) -> str | None:
     return _reference(raw, max_length=RECORDING_REFERENCE_MAX)
 
 
+RECORDING_PART_MAX = 60
+
+
+def recording_part(raw) -> str | None:
+    """A recording book or page from a column of its own, one line, up to 60 characters."""
+    return _reference(raw, max_length=RECORDING_PART_MAX)
+
+
 def recorded_on(raw) -> date | None:
     """The security instrument's recording date, 1950-01-01 to today."""
     return optional_date(raw, RECORDING_DATES)

@@ -307,6 +307,53 @@ def test_spreadsheet_numbers_are_read_as_the_whole_numbers_written(portfolio):
     }  # fmt: skip
 
 
+def test_book_and_page_columns_are_joined_into_the_recording_reference(portfolio):
+    headers = [*BASE, "Instrument Number", "Mtg Book", "Mtg Page"]
+    outcome = _process(portfolio, _csv(headers, [
+        [*_row(1), "", "12345", "678"],
+        [*_row(2), "2015-0123456", "OR Book 12345", "Pg. 6"],
+        [*_row(3), "2015-0654321", "", ""],
+        [*_row(4), "", "", "17"],
+        [*_row(5), "", "", ""],
+    ]))  # fmt: skip
+    assert outcome.problems == []
+    references = dict(Loan.objects.values_list("loan_number", "recording_reference"))
+    assert references == {
+        "L-1": "Book 12345, Page 678",
+        "L-2": "2015-0123456, OR Book 12345, Pg. 6",
+        "L-3": "2015-0654321",
+        "L-4": "Page 17",
+        "L-5": "",
+    }
+    # A re-import with blank book and page keeps the stored reference.
+    outcome = _process(portfolio, _csv(["Loan Number", "Property State", "UPB", "Note Rate",
+                                        "Paid To Date", "Book/Page", "Deed Book", "Deed Page"],
+                                       [["L-1", "CA", "100,000.00", "6", "2024-03-01", "", "",
+                                         ""]]))  # fmt: skip
+    assert outcome.problems == [] and outcome.counts.unchanged == 1
+
+
+def test_a_joined_recording_reference_too_long_is_a_problem_on_its_row(portfolio):
+    headers = [*BASE, "Recording Reference", "Recording Book", "Recording Page"]
+    outcome = _process(portfolio, _csv(headers, [[*_row(1), "I" * 100, "1234", "56789"]]))
+    assert [(p.row, p.column, p.message) for p in outcome.problems] == [
+        (2, "Recording Book",
+         "Recording Reference with its book and page is longer than 120 characters"),
+    ]  # fmt: skip
+    assert Loan.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [("Recording Book", "recording_book"), ("Mortgage Book", "recording_book"),
+     ("Deed Book", "recording_book"), ("Liber", "recording_book"),
+     ("Recording Page", "recording_page"), ("Mtg Page", "recording_page"),
+     ("OR Page", "recording_page")],
+)  # fmt: skip
+def test_book_and_page_headers_match_their_columns(header, key):
+    assert auto_map(["Loan Number", header]) == {"loan_number": "Loan Number", key: header}
+
+
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [("Mortgage", "mortgage"), ("MTG", "mortgage"), ("Deed of Trust", "deed_of_trust"),
