@@ -8,6 +8,7 @@ history row, so two people acting at once cannot both succeed and nothing is hal
 
 import hashlib
 import io
+import re
 import zlib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -515,6 +516,16 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
         Check(
             bool(agreement.holder_name.strip() and agreement.holder_address.strip()),
             "The holder's legal name and address are set",
+        )
+    )
+    blanks = sorted(set(re.findall(r"\[[^\[\]]{1,80} to be set\]", text)))
+    out.append(
+        Check(
+            not blanks,
+            "No blank is left to fill in the document",
+            ("Still blank: " + ", ".join(blanks) + ". Enter them in the steps or the loan's form.")
+            if blanks
+            else "",
         )
     )
     waiver = clauses.WAIVER_TITLE in text and clauses.WAIVER_RELEASE in text

@@ -38,6 +38,8 @@ def make_loan(portfolio, number: str = "L-1", **extra):
         paid_to_date=date(2026, 1, 1), day_count="30/360", fees=Decimal("500.00"),
         origination_date=date(2010, 5, 1), occupancy="non_owner_occupied", purchase_money="no",
         foreclosure_process="judicial",
+        # The security instrument as recorded: a release names it (the review checks it).
+        recording_reference=f"Instrument No. 2010-{number}", recorded_on=date(2010, 5, 3),
     )  # fmt: skip
     fields.update(extra)
     loan = Loan.objects.create(portfolio=portfolio, **fields)

@@ -380,3 +380,14 @@ def test_the_amount_waived_follows_the_rule_the_waiver_states(draft, short_sale)
     above = services.amount_waived_on(short_sale, good, D("165000.00"))
     assert floor - above == D("15000.00")
     assert services.amount_waived_on(short_sale, good, D("999999.00")) == D("0.00")
+
+
+def test_a_blank_left_in_the_document_is_named_before_review(draft):
+    label = "No blank is left to fill in the document"
+    assert check(draft, label).ok
+    # The loan's recording is unknown: the release of the mortgage cannot name it.
+    draft.loan.recording_reference, draft.loan.recorded_on = "", None
+    draft.loan.save()
+    failed = check(Agreement.objects.get(pk=draft.pk), label)
+    assert not failed.ok
+    assert failed.detail.startswith("Still blank: [recording reference to be set].")

@@ -133,3 +133,42 @@ def test_a_clause_taken_out_of_use_leaves_new_drafts_but_not_frozen_versions(dra
     terms = terms_for(draft, version_number=2)
     assert "Severability" not in [t for t, _ in clauses.sections(terms)]
     assert "Severability" in [t for t, _ in clauses.sections(frozen.terms)]
+
+
+def test_a_deed_of_trust_state_gets_the_reconveyance_and_the_recording(portfolio, staff):
+    from tests.factories import make_loan
+
+    portfolio.holder_legal_name, portfolio.holder_address = "West Fund LLC", "1 Bay St, Oakland"
+    portfolio.save()
+    loan = make_loan(portfolio, "CA-1", property_state="CA", property_city="Sacramento",
+                     property_zip="95814", property_county="Sacramento",
+                     parcel_number="006-0123-045")  # fmt: skip
+    agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
+    titles, words = _frozen_words(agreement, staff)
+    assert "Reconveyance of the Deed of Trust" in titles and "Release of the Lien" not in titles
+    assert (
+        "secured by a deed of trust recorded on May 3, 2010 as Instrument No. 2010-CA-1 in the "
+        "land records of Sacramento County, California (the “Security Instrument”) on the "
+        "property at 12 Oak St, Sacramento, CA 95814 (parcel number 006-0123-045)"
+    ) in words
+    assert "as Cal. Civ. Code § 2941(b)(1) requires" in words
+    assert "mortgage or deed of trust" not in words  # the state's instrument, not both
+
+
+def test_a_mortgage_state_gets_the_satisfaction_and_new_yorks_statute(draft, staff):
+    titles, words = _frozen_words(draft, staff)
+    assert "Satisfaction of the Mortgage" in titles
+    assert "as N.Y. Real Prop. Acts. Law § 1921(1) requires" in words
+    assert "secured by a mortgage recorded on May 3, 2010 as Instrument No. 2010-SL-1" in words
+
+
+def test_a_property_already_sold_is_named_as_what_once_secured_the_loan(loan, staff):
+    from tests.factories import record_sale
+
+    record_sale(loan, staff, price="120000.00")
+    agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
+    assert agreement.deficiency is not None
+    _, words = _frozen_words(agreement, staff)
+    assert "once secured by a mortgage recorded on May 3, 2010" in words
+    assert "was sold at a foreclosure sale on" in words and "no longer secures the Loan" in words
+    assert "the Holder will record a" not in words  # nothing left to release: a confirmation

@@ -50,7 +50,9 @@ def test_a_deed_of_trust_states_customary_instrument_and_the_recording(portfolio
 
 
 def test_a_mortgage_state_with_no_recording_yet(portfolio, staff):
-    terms = _terms(make_loan(portfolio, property_state="NY"), staff)
+    terms = _terms(
+        make_loan(portfolio, property_state="NY", recording_reference="", recorded_on=None), staff
+    )
     security = terms["security"]
     assert (security["kind"], security["label"]) == ("mortgage", "mortgage")
     assert security["release_document"] == "satisfaction of mortgage"
