@@ -354,6 +354,8 @@ class Check:
     ok: bool
     label: str
     detail: str = ""
+    # A warning: shown on the checklist, but it does not stop the draft going to review.
+    warn: bool = False
 
 
 def checks_for(agreement: Agreement, today=None) -> list[Check]:
@@ -444,6 +446,7 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
             )
         )
     if agreement.deficiency_id:
+        out += _window_checks(agreement, installments)
         refusal = barred_refusal(agreement.deficiency, today)
         out.append(
             Check(
@@ -538,6 +541,44 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
         )
     )
     return out
+
+
+def _window_checks(agreement: Agreement, installments) -> list[Check]:
+    """A DPO on a deficiency not yet sued on, paid after the state's filing window closes:
+    if the borrower then defaults, the holder may have nothing left to sue on (N.Y. RPAPL
+    § 1371(3): without a motion in time, the sale's proceeds satisfy the debt). A warning
+    for counsel, with the window's own rule and source."""
+    from deficiencies.models import Deadline, DeficiencySuit
+
+    if agreement.kind != Kind.DPO:
+        return []
+    due = [i.due_on for i in installments] or [agreement.lump_sum_due]
+    last = max((d for d in due if d is not None), default=None)
+    window = Deadline.objects.filter(
+        deficiency_id=agreement.deficiency_id, kind=Deadline.Kind.FILING
+    ).first()
+    if last is None or window is None:
+        return []
+    if DeficiencySuit.objects.filter(deficiency_id=agreement.deficiency_id).exists():
+        return []
+    closes_first = window.due_on < last
+    return [
+        Check(
+            not closes_first,
+            "The deficiency's filing window stays open until the last payment",
+            (
+                f"The filing window closes on {window.due_on:%B} {window.due_on.day}, "
+                f"{window.due_on.year}, before the last payment due {last:%B} {last.day}, "
+                f"{last.year}: if the borrower defaults after it, the holder may no longer be "
+                f"able to sue for the deficiency ({window.note or 'see the deficiency page'}). "
+                "Move the last payment before it, or file first. Confirm with an attorney "
+                "licensed in the state."
+            )
+            if closes_first
+            else "",
+            warn=True,
+        )
+    ]
 
 
 def _document_text(agreement: Agreement) -> str:
@@ -679,7 +720,9 @@ def _and(items: list[str]) -> str:
 
 def problems(agreement: Agreement) -> list[str]:
     return [
-        c.label + (f" ({c.detail})" if c.detail else "") for c in checks_for(agreement) if not c.ok
+        c.label + (f" ({c.detail})" if c.detail else "")
+        for c in checks_for(agreement)
+        if not c.ok and not c.warn
     ]
 
 

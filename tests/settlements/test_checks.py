@@ -391,3 +391,36 @@ def test_a_blank_left_in_the_document_is_named_before_review(draft):
     failed = check(Agreement.objects.get(pk=draft.pk), label)
     assert not failed.ok
     assert failed.detail.startswith("Still blank: [recording reference to be set].")
+
+
+def test_a_dpo_paid_after_the_filing_window_closes_is_flagged_for_counsel(portfolio, staff):
+    """Pennsylvania: 6 months from the deed's delivery (42 Pa.C.S. § 5522(b)(2)); a DPO whose
+    last payment falls after it would leave the holder nothing to sue on after a default."""
+    from deficiencies.models import Deadline
+
+    portfolio.holder_address = "1 Fund Way, Philadelphia, PA 19103"
+    portfolio.save()
+    loan = make_loan(portfolio, "PA-1", property_state="PA", property_zip="19103")
+    record_sale(loan, staff, on=today() - timedelta(days=20), price="120000.00")
+    window = Deadline.objects.get(kind=Deadline.Kind.FILING).due_on
+    agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
+    Agreement.objects.filter(pk=agreement.pk).update(
+        settlement_amount=D("10000.00"), payment_method="wire", lump_sum_due=window - timedelta(1)
+    )
+    label = "The deficiency's filing window stays open until the last payment"
+    assert check(Agreement.objects.get(pk=agreement.pk), label).ok
+    Agreement.objects.filter(pk=agreement.pk).update(lump_sum_due=window + timedelta(1))
+    agreement = Agreement.objects.get(pk=agreement.pk)
+    flagged = check(agreement, label)
+    assert not flagged.ok and flagged.warn
+    assert "42 Pa.C.S. § 5522(b)(2)" in flagged.detail
+    assert "Confirm with an attorney licensed in the state." in flagged.detail
+    # A warning: it does not stop the draft going to review.
+    assert not any(
+        p.startswith("The deficiency's filing window") for p in services.problems(agreement)
+    )
+    # Once the suit is filed, the window is met.
+    suit = DeficiencySuit(court="Court of Common Pleas", case_number="1", filed_on=today())
+    record_suit(deficiency=agreement.deficiency, suit=suit, by=staff)
+    labels = [c.label for c in services.checks_for(Agreement.objects.get(pk=agreement.pk))]
+    assert label not in labels
