@@ -8,7 +8,7 @@ from decimal import Decimal
 from accounts.models import User
 from portfolios.models import Loan
 from settlements import services
-from settlements.models import Agreement
+from settlements.models import Agreement, Rider
 
 
 def seed_agreements() -> int:
@@ -33,7 +33,16 @@ def seed_agreements() -> int:
         else:
             agreement.minimum_net_proceeds = amount
             agreement.relocation_amount = Decimal("2500.00")
+        agreement.hardship = "Lost hours at work in 2026 and cannot refinance."
         agreement.save()
+        if kind == "dpo":  # a rider for the demo attorney to approve
+            Rider.objects.create(
+                agreement=agreement,
+                title="Escrow Balance",
+                body="Any escrow balance the Holder holds on the Loan at closing is applied to "
+                "the Settlement Amount.",
+                added_by=staff,
+            )
         services.submit_for_review(agreement=agreement, reviewer=attorney, by=staff)
         if approve:
             note = services.add_comment(

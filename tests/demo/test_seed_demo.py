@@ -111,3 +111,17 @@ def test_seeding_again_fills_facts_a_loan_seeded_before_them_lacks_and_keeps_oth
     }
     assert first.borrower_type == "natural_person" and first.units == 1
     assert second.lender_type == "other"
+
+
+def test_the_demo_dpo_in_review_has_a_rider_and_a_hardship_for_the_attorney():
+    from settlements.models import Agreement, Status
+
+    call_command("seed_demo")
+    dpo = Agreement.objects.get(loan__loan_number="RB-0009")
+    assert dpo.status == Status.IN_REVIEW and dpo.hardship
+    rider = dpo.riders.get()
+    assert rider.title == "Escrow Balance" and not rider.is_approved
+    from settlements.clauses import sections
+
+    titles = [title for title, _ in sections(dpo.versions.get().terms)]
+    assert "Rider: Escrow Balance" in titles and "Borrower's Hardship" in titles
