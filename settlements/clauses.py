@@ -6,7 +6,10 @@ from this one list, so they always say the same thing. Paragraphs are plain text
 templates escape them.
 """
 
+import csv
 from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
 
 from noteinvest.money import format_money
 from settlements.library import list_field
@@ -107,8 +110,8 @@ def _amount_owed(terms) -> str:
             since = ""
         return (
             f"As of {as_of}, the total amount owed on the Loan was "
-            f"{words_and_figures(Decimal(liq['debt_before']))}: {parts}{less}. The "
-            f"{liq['event']} of the Property on {long_date(day(liq['date']))} credited "
+            f"{words_and_figures(Decimal(liq['debt_before']))}: {parts}{less}. "
+            f"{_event_of_the_property(terms, liq)} on {long_date(day(liq['date']))} credited "
             f"{format_money(Decimal(liq['credited']))} against it{since}{rest}"
         )
     if "per_diem" not in terms:  # a version frozen before good-through dates
@@ -122,6 +125,17 @@ def _amount_owed(terms) -> str:
         f"As of {as_of}, the total amount owed on the Loan is "
         f"{words_and_figures(Decimal(p['total']))} (the “Total Debt”): {parts}{less}. " + accrual
     )
+
+
+_CONVEYANCE = {"deed in lieu": "The conveyance of the Property by deed in lieu of foreclosure"}
+
+
+def _event_of_the_property(terms, liq) -> str:
+    """'The foreclosure sale of the Property'; a deed in lieu is a conveyance of it. Terms
+    frozen before the clause library keep their wording."""
+    if "clauses" in terms and liq["event"] in _CONVEYANCE:
+        return _CONVEYANCE[liq["event"]]
+    return f"The {liq['event']} of the Property"
 
 
 def _judgment_basis(liq) -> str:
@@ -358,6 +372,27 @@ def _where_recorded(terms) -> str:
     return f"of {county}, {state}"
 
 
+RELEASE_DEADLINES = Path(__file__).resolve().parent / "data" / "release_deadlines.csv"
+
+
+@lru_cache(maxsize=1)
+def release_deadlines() -> dict[str, dict]:
+    """The states whose law sets a deadline to release a paid mortgage or deed of trust:
+    {state: {"days", "trigger", "citation"}} (settlements/data/release_deadlines.csv, from
+    the statutes AGREEMENTS.md lists)."""
+    with RELEASE_DEADLINES.open(newline="", encoding="utf-8") as f:
+        return {r["state"]: {**r, "days": int(r["days"])} for r in csv.DictReader(f)}
+
+
+def _release_deadline(terms) -> str:
+    """', and in any case within 60 days after ... (Tex. Fin. Code § 343.108)', where the
+    state's law sets one; else nothing."""
+    rule = release_deadlines().get(terms.get("governing_state") or "")
+    if rule is None:
+        return ""
+    return f", and in any case within {rule['days']} days {rule['trigger']} ({rule['citation']})"
+
+
 def _payment_schedule(terms) -> str:
     if terms["installments"]:
         rows = "; ".join(
@@ -460,6 +495,9 @@ FIELDS = {
                    "secured it", _secured_by),
     "recorded_as": ("“ recorded on … as …” (the security instrument's recording date and "
                     "reference; a visible blank when unknown)", _recorded_as),
+    "release_deadline": ("“, and in any case within N days after … (statute)”: the state's "
+                         "deadline to release a paid lien, where its law sets one",
+                         _release_deadline),
     "where_recorded": ("“of … County, State” (where the instrument is recorded)",
                        _where_recorded),
     "property": ("“the property at …” (its address)", _property_phrase),

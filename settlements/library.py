@@ -30,6 +30,10 @@ PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 MAX_TITLE = 160
 MAX_BODY = 20_000
 RIDER_PREFIX = "Rider: "
+RIDER_STANDING = (
+    "This rider is part of this agreement. Where it conflicts with another section, this "
+    "rider controls."
+)
 
 
 # --- named fields and conditions -----------------------------------------------------------
@@ -241,12 +245,15 @@ def sections(terms: dict) -> list[tuple[str, list[str]]]:
         if rendered is not None and rendered[1]:
             out.append(rendered)
     for rider in terms.get("riders") or []:
-        out.append((RIDER_PREFIX + rider["title"], _paragraphs_of_rider(rider["body"])))
+        out.append(
+            (RIDER_PREFIX + rider["title"], [RIDER_STANDING, *_paragraphs_of_rider(rider["body"])])
+        )
     return out
 
 
 def _paragraphs_of_rider(body: str) -> list[str]:
-    return [" ".join(p.split()) for p in _paragraphs(body)]
+    # A browser sends line breaks as CR LF: a blank line is a paragraph break either way.
+    return [" ".join(p.split()) for p in _paragraphs(body.replace("\r\n", "\n"))]
 
 
 # --- loading the seed into the database ------------------------------------------------------

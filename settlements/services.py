@@ -521,6 +521,7 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
             "The holder's legal name and address are set",
         )
     )
+    out += _release_deadline_checks(agreement)
     blanks = sorted(set(re.findall(r"\[[^\[\]]{1,80} to be set\]", text)))
     out.append(
         Check(
@@ -541,6 +542,26 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
         )
     )
     return out
+
+
+def _release_deadline_checks(agreement: Agreement) -> list[Check]:
+    """The days promised to release the lien are within the state's own deadline, where its
+    law sets one (settlements/data/release_deadlines.csv). Nothing to release after a
+    liquidation."""
+    if agreement.kind == Kind.DPO and agreement.deficiency_id:
+        return []
+    rule = clauses.release_deadlines().get(agreement.governing_state)
+    if rule is None:
+        return []
+    ok = agreement.lien_release_days <= rule["days"]
+    return [
+        Check(
+            ok,
+            "The lien is released within the state's deadline",
+            f"{agreement.lien_release_days} days; {rule['citation']} allows {rule['days']} days "
+            f"{rule['trigger']}" + ("." if ok else ": shorten the release period in the terms."),
+        )
+    ]
 
 
 def _window_checks(agreement: Agreement, installments) -> list[Check]:

@@ -98,7 +98,7 @@ def test_the_tax_notice_informs_without_advising(draft, staff):
     assert "Box 2 of Form 1099-C shows the amount of debt discharged" in text
     assert "any interest it does include is also" in text and "shown in box 3" in text
     assert "only the forgiven principal" not in text
-    assert "26 C.F.R. § 1.6050P-1)" in text
+    assert "(IRS Instructions for Forms 1099-A and 1099-C)" in text
     assert "insolvent" in text and "bankruptcy" in text and "26 U.S.C. § 108(a)" in text
     assert "The Holder gives no tax or legal advice" in text
     # Informs, never advises: no "you should exclude", "you qualify" and the like.

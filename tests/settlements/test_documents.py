@@ -77,7 +77,7 @@ def test_dpo_pdf_states_the_waiver_figures_notice_names_and_footers(dpo, staff):
     assert "Riverside Note Fund I, LLC" in text
     assert "Borrower DOC-1" in text and "Pat Partner" in text
     assert (
-        "No Admission of Liability" in text
+        "Acknowledgment of the Debt; No Admission of Wrongdoing" in text
         and "Governing Law" in text
         and "State of New York" in text
     )

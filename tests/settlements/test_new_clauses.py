@@ -14,12 +14,16 @@ pytestmark = pytest.mark.django_db
 
 # Each new clause: its title and words that must be in the PDF, with the law it rests on.
 DPO_CLAUSES = {
-    "Borrower's Representations": "no bankruptcy case is pending in which the Borrower is the debtor",
+    "Borrower's Representations": "does not intend to file one before the Settlement Amount is paid",
     "Time of the Essence": "Time is of the essence for every date and deadline in this agreement",
     "Borrower's Release of Claims": "This release covers the Loan only",
     "Payments Later Returned": "(11 U.S.C. §§ 547 and 548)",
-    "Credit Reporting": "as 15 U.S.C. § 1681s-2(a) requires: after this agreement is performed, "
-    "as paid in settlement for less than the full balance",
+    "Credit Reporting": "it will report it accurately and completely (15 U.S.C. § 1681s-2(a)): "
+    "after this agreement is performed, as paid in settlement for less than the full balance",
+    "If the Borrower Is or Was in Bankruptcy": "(11 U.S.C. §§ 362(a) and 524(a)(2))",
+    "Successors and Assigns": "If the Holder transfers the Loan before this agreement is performed",
+    "Foreclosure While the Agreement Is Performed": "will postpone any foreclosure sale already",
+    "Escrow, Refunds and Insurance": "Any balance in the Loan's escrow account",
     "Severability": "the rest of it stays in effect",
     "Advice of Counsel": "reviewed by a lawyer of the Borrower's choice",
 }
@@ -43,17 +47,19 @@ def test_a_dpo_carries_the_clauses_note_investors_dpos_carry(draft, staff):
              "Tax Notice: Forgiven Debt and IRS Form 1099-C", "Credit Reporting", "Notices")]  # fmt: skip
     assert order == sorted(order)
     # Neither the hardship nor the debt-collector notices: not asked for.
-    assert "Borrower's Hardship" not in titles and "Debt Collector Notices" not in titles
+    assert "Borrower's Hardship" not in titles and "Debt Collector Notice" not in titles
 
 
 def test_a_short_sale_carries_the_common_ones_and_reports_a_short_sale(loan, staff):
     agreement = services.start_draft(loan=loan, kind="short_sale", by=staff)
     titles, words = _frozen_words(agreement, staff)
-    for title in ("Time of the Essence", "Borrower's Release of Claims", "Payments Later Returned",
-                  "Credit Reporting", "Severability", "Advice of Counsel"):  # fmt: skip
+    for title in ("Time of the Essence", "Borrower's Release of Claims", "Credit Reporting",
+                  "Severability", "Advice of Counsel", "Successors and Assigns"):  # fmt: skip
         assert title in titles
     assert "as settled through a short sale for less than the full balance" in words
     assert "Borrower's Representations" not in titles  # the sale has its own affidavit
+    # No revival of a loan a short sale paid off (Cal. Code Civ. Proc. § 580e forbids it there).
+    assert "Payments Later Returned" not in titles
 
 
 def _parties_post(agreement, **extra):
@@ -85,14 +91,15 @@ def test_the_hardship_and_the_debt_collector_notices_come_from_the_parties_step(
     draft.refresh_from_db()
     assert draft.holder_is_debt_collector and draft.hardship == "Lost my job in March 2026."
     titles, words = _frozen_words(draft, staff)
-    assert "Borrower's Hardship" in titles and "Debt Collector Notices" in titles
+    assert "Borrower's Hardship" in titles
+    # On the first page, right after the parties.
+    assert titles.index("Debt Collector Notice") == titles.index("Parties and Loan") + 1
     assert (
         "cannot pay the Total Debt because of the following hardship: Lost my job in March 2026. "
         "The Borrower represents that this statement is true"
     ) in words
     assert "This communication is from a debt collector" in words
     assert "(15 U.S.C. § 1692e(11))" in words
-    assert "not an attempt to collect the debt from the Borrower personally" in words
 
 
 def test_an_overlong_hardship_is_refused_beside_the_field(client, draft, staff):
@@ -172,3 +179,57 @@ def test_a_property_already_sold_is_named_as_what_once_secured_the_loan(loan, st
     assert "once secured by a mortgage recorded on May 3, 2010" in words
     assert "was sold at a foreclosure sale on" in words and "no longer secures the Loan" in words
     assert "the Holder will record a" not in words  # nothing left to release: a confirmation
+
+
+def test_texas_gets_a_release_of_lien_within_its_statutory_deadline(portfolio, staff):
+    from settlements.models import Agreement
+    from tests.factories import make_loan
+
+    portfolio.holder_address = "1 Main St, Austin, TX 78701"
+    portfolio.save()
+    loan = make_loan(portfolio, "TX-1", property_state="TX", property_city="Austin",
+                     property_zip="78701", property_county="Travis")  # fmt: skip
+    agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
+    titles, words = _frozen_words(agreement, staff)
+    assert "Release of Lien" in titles and "Reconveyance of the Deed of Trust" not in titles
+    assert (
+        "Within 30 days after the final payment clears, and in any case within 60 days after the "
+        "Holder receives the correct payoff (Tex. Fin. Code § 343.108), the Holder will sign a "
+        "release of the lien of its deed of trust"
+    ) in words
+    assert "trustee" not in words
+    label = "The lien is released within the state's deadline"
+    passed = [c for c in services.checks_for(agreement) if c.label == label]
+    assert passed and passed[0].ok
+    Agreement.objects.filter(pk=agreement.pk).update(lien_release_days=90)
+    (failed,) = [c for c in services.checks_for(Agreement.objects.get(pk=agreement.pk))
+                 if c.label == label]  # fmt: skip
+    assert not failed.ok
+    assert failed.detail == (
+        "90 days; Tex. Fin. Code § 343.108 allows 60 days after the Holder receives the correct "
+        "payoff: shorten the release period in the terms."
+    )
+
+
+def test_a_state_without_a_release_statute_on_file_has_no_deadline_check(portfolio, staff):
+    from tests.factories import make_loan
+
+    loan = make_loan(portfolio, "OR-1", property_state="OR", property_zip="97201")
+    agreement = services.start_draft(loan=loan, kind="dpo", by=staff)
+    labels = [c.label for c in services.checks_for(agreement)]
+    assert "The lien is released within the state's deadline" not in labels
+    assert clauses.release_deadlines().keys() >= {"CA", "NY", "TX", "GA", "OH"}
+
+
+def test_a_deed_in_lieu_is_a_conveyance_of_the_property_not_a_deed_of_it():
+    import json
+    from pathlib import Path
+
+    documents = json.loads((Path(__file__).parent / "data" / "legacy_documents.json").read_text())
+    terms = next(d["terms"] for d in documents if d["terms"].get("liquidation"))
+    terms["liquidation"] = {**terms["liquidation"], "event": "deed in lieu"}
+    assert "The deed in lieu of the Property on" in clauses._amount_owed(terms)  # as frozen
+    terms["clauses"] = []  # drafted with the clause library
+    assert "The conveyance of the Property by deed in lieu of foreclosure on" in (
+        clauses._amount_owed(terms)
+    )

@@ -64,7 +64,10 @@ def test_staff_add_a_rider_and_the_document_prints_it_as_a_rider(with_rider, sta
     titles = [t for t, _ in clauses.sections(version.terms)]
     assert titles[-1] == f"Rider: {TITLE}"  # after every clause, before the signatures
     n = len(titles)
-    assert f"\n{n}. Rider: {TITLE}\nThe Borrower will give the Holder's inspector" in version.text
+    assert (
+        f"\n{n}. Rider: {TITLE}\nThis rider is part of this agreement. Where it conflicts with "
+        "another section, this rider controls.\nThe Borrower will give the Holder's inspector"
+    ) in version.text
     words = pdf_words(bytes(version.pdf))
     assert f"{n}. Rider: {TITLE}" in words
     assert "The inspection costs the Borrower nothing." in words
@@ -181,3 +184,11 @@ def test_a_rider_without_text_or_title_is_refused_beside_the_field(client, draft
 def test_a_rider_in_the_step_is_read_back_by_staff_only(client, with_rider, owner):
     client.force_login(owner)
     assert client.get(_riders_url(with_rider)).status_code in (403, 404)
+
+
+def test_a_browsers_line_breaks_still_make_paragraphs(client, draft, staff):
+    client.force_login(staff)
+    _add(client, draft, body="First paragraph.\r\n\r\nSecond paragraph.")
+    version = services.freeze_version(agreement=draft, by=staff)
+    title, paragraphs = clauses.sections(version.terms)[-1]
+    assert paragraphs[1:] == ["First paragraph.", "Second paragraph."]
