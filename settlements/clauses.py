@@ -9,6 +9,7 @@ templates escape them.
 from decimal import Decimal
 
 from noteinvest.money import format_money
+from settlements.library import list_field
 from settlements.terms import amount, day
 from settlements.wording import long_date, words_and_figures
 
@@ -62,28 +63,7 @@ def _property_phrase(terms) -> str:
     return f"property in the State of {terms['governing_state_name']}"
 
 
-def _parties(terms) -> tuple[str, list[str]]:
-    borrowers = _borrower_names(terms)
-    plural = len(terms["borrowers"]) > 1
-    note = []
-    if terms.get("note_date"):
-        note.append(f"dated {long_date(day(terms['note_date']))}")
-    if terms.get("original_balance"):
-        note.append(f"in the original amount of {format_money(Decimal(terms['original_balance']))}")
-    return (
-        "Parties and Loan",
-        [
-            f"This agreement is made on {long_date(day(terms['agreement_date']))} between "
-            f"{terms['holder_name']} (the “Holder”) and {borrowers} (together and each, the "
-            f"“Borrower”{'; their obligations are joint and several' if plural else ''}).",
-            f"The Holder owns and holds the promissory note {' '.join(note) or ''} for loan "
-            f"number {terms['loan_number']} (the “Loan”), secured by a mortgage or deed of trust "
-            f"on {_property_phrase(terms)} (the “Property”).".replace("  ", " "),
-        ],
-    )
-
-
-def _amount_owed(terms) -> tuple[str, list[str]]:
+def _amount_owed(terms) -> str:
     p = terms["payoff"]
     as_of = long_date(day(p["as_of"]))
     # A deferred principal is part of the unpaid principal and bears no interest: shown as
@@ -126,13 +106,10 @@ def _amount_owed(terms) -> tuple[str, list[str]]:
             )
             since = ""
         return (
-            "Amount Owed",
-            [
-                f"As of {as_of}, the total amount owed on the Loan was "
-                f"{words_and_figures(Decimal(liq['debt_before']))}: {parts}{less}. The "
-                f"{liq['event']} of the Property on {long_date(day(liq['date']))} credited "
-                f"{format_money(Decimal(liq['credited']))} against it{since}{rest}",
-            ],
+            f"As of {as_of}, the total amount owed on the Loan was "
+            f"{words_and_figures(Decimal(liq['debt_before']))}: {parts}{less}. The "
+            f"{liq['event']} of the Property on {long_date(day(liq['date']))} credited "
+            f"{format_money(Decimal(liq['credited']))} against it{since}{rest}"
         )
     if "per_diem" not in terms:  # a version frozen before good-through dates
         accrual = (
@@ -142,12 +119,8 @@ def _amount_owed(terms) -> tuple[str, list[str]]:
     else:
         accrual = _accrual(terms, bearing="interest-bearing " if deferred else "")
     return (
-        "Amount Owed",
-        [
-            f"As of {as_of}, the total amount owed on the Loan is "
-            f"{words_and_figures(Decimal(p['total']))} (the “Total Debt”): {parts}{less}. "
-            + accrual
-        ],
+        f"As of {as_of}, the total amount owed on the Loan is "
+        f"{words_and_figures(Decimal(p['total']))} (the “Total Debt”): {parts}{less}. " + accrual
     )
 
 
@@ -222,51 +195,32 @@ def _accrual(terms, bearing: str = "") -> str:
     )
 
 
-def _waiver(terms, received, when: str, condition: str, *, minimum: bool = False):
+def _waiver_parts(terms) -> tuple[str, str]:
+    """The waiver's figures and, for terms with a good-through date, the rule that sets the
+    amount waived if the money comes later: never a fixed figure that accruing interest would
+    contradict. A short sale states a floor (the Minimum Net Proceeds), a DPO a fixed sum."""
+    minimum = terms["kind"] != "dpo"
+    received = amount(terms, "minimum_net_proceeds" if minimum else "settlement_amount")
     total = Decimal(terms["payoff"]["total"])
     waived = None if received is None else total - received
-    if "per_diem" in terms:
-        return _waiver_good_through(terms, total, received, waived, when, condition, minimum)
-    as_of = (
-        "after the liquidation"
-        if terms.get("liquidation")
-        else "as of " + long_date(day(terms["payoff"]["as_of"]))
-    )
-    if minimum:
-        figures = (
-            f"The figures: the Total Debt {as_of} is {words_and_figures(total)}; the "
-            f"amount the Holder is to receive is at least {_wf(received, 'amount')}; the amount "
-            f"the Holder waives is at most {_wf(waived, 'amount')}, less whatever it receives "
-            "above the Minimum Net Proceeds."
+    if "per_diem" not in terms:  # a version frozen before good-through dates
+        as_of = (
+            "after the liquidation"
+            if terms.get("liquidation")
+            else "as of " + long_date(day(terms["payoff"]["as_of"]))
         )
-    else:
-        figures = (
+        if minimum:
+            return (
+                f"The figures: the Total Debt {as_of} is {words_and_figures(total)}; the "
+                f"amount the Holder is to receive is at least {_wf(received, 'amount')}; the "
+                f"amount the Holder waives is at most {_wf(waived, 'amount')}, less whatever it "
+                "receives above the Minimum Net Proceeds."
+            ), ""
+        return (
             f"The figures: the Total Debt {as_of} is {words_and_figures(total)}; the "
             f"amount the Holder is to receive is {_wf(received, 'amount')}; the amount the "
             f"Holder waives is {_wf(waived, 'amount')}."
-        )
-    return (
-        WAIVER_TITLE,
-        [
-            figures,
-            *_release(when, condition),
-        ],
-    )
-
-
-def _release(when: str, condition: str) -> list[str]:
-    return [
-        f"{when}, {WAIVER_RELEASE}, including any deficiency and any deficiency judgment, "
-        "whether already entered or not, and will not seek to collect it from the Borrower.",
-        f"This waiver takes effect only {condition}. It does not take effect if that does "
-        "not happen, and until it takes effect the Holder keeps every right it has under the "
-        "Loan documents and the law.",
-    ]
-
-
-def _waiver_good_through(terms, total, received, waived, when, condition, minimum):
-    """The waiver as of the Good-Through Date, and the rule that sets it if the money comes
-    later: never a fixed figure that accruing interest would contradict."""
+        ), ""
     good = _good_through(terms)
     daily = _per_diem(terms)
     later = (
@@ -276,47 +230,25 @@ def _waiver_good_through(terms, total, received, waived, when, condition, minimu
         else "(no interest accrues after the Good-Through Date) as of the day"
     )
     if minimum:
-        figures = (
+        return (
             f"The figures: the Total Debt as of {good} is {words_and_figures(total)}; the "
             f"amount the Holder is to receive is at least {_wf(received, 'amount')} in net "
             "proceeds at closing (the Minimum Net Proceeds: a floor, not a fixed price); if the "
             f"sale closes on {good} and the Holder receives exactly the Minimum Net Proceeds, "
             f"the amount the Holder waives is {_wf(waived, 'amount')}."
-        )
-        rule = (
+        ), (
             f"The amount waived is the Total Debt {later} the sale closes, less the net "
             "proceeds the Holder actually receives at closing: every dollar the Holder receives "
             "above the Minimum Net Proceeds reduces the amount waived by one dollar."
         )
-    else:
-        figures = (
-            f"The figures: the Total Debt as of {good} is {words_and_figures(total)}; the "
-            f"amount the Holder is to receive is {_wf(received, 'amount')}; the amount the "
-            f"Holder waives is {_wf(waived, 'amount')} as of {good}."
-        )
-        rule = (
-            f"If the Holder receives the final payment after {good}, the amount waived is the "
-            f"Total Debt {later} the Holder receives the final payment, less the Settlement "
-            "Amount received."
-        )
-    return (WAIVER_TITLE, [figures, rule, *_release(when, condition)])
-
-
-def _tax_notice() -> tuple[str, list[str]]:
     return (
-        TAX_TITLE,
-        [
-            "Debt that the Holder forgives under this agreement may be reported to the Internal "
-            "Revenue Service on Form 1099-C, Cancellation of Debt (26 U.S.C. § 6050P), and may "
-            "be taxable income to the Borrower (26 U.S.C. § 61(a)). Box 2 of Form 1099-C shows "
-            "the amount of debt discharged; the Holder need not include interest in it, and "
-            "any interest it does include is also shown in box 3 (26 C.F.R. § 1.6050P-1). "
-            "Exclusions, such as for a Borrower who is insolvent or whose debt is "
-            "discharged in bankruptcy, may apply (26 U.S.C. § 108(a)). IRS Publication 4681, "
-            "Canceled Debts, Foreclosures, Repossessions, and Abandonments, explains the rules.",
-            "Any tax owed is the Borrower's obligation. The Holder gives no tax or legal advice; "
-            "the Borrower should get their own tax and legal advice before signing.",
-        ],
+        f"The figures: the Total Debt as of {good} is {words_and_figures(total)}; the "
+        f"amount the Holder is to receive is {_wf(received, 'amount')}; the amount the "
+        f"Holder waives is {_wf(waived, 'amount')} as of {good}."
+    ), (
+        f"If the Holder receives the final payment after {good}, the amount waived is the "
+        f"Total Debt {later} the Holder receives the final payment, less the Settlement "
+        "Amount received."
     )
 
 
@@ -325,35 +257,6 @@ NOTICES_TITLE = "Notices"
 
 def _one_line(text: str) -> str:
     return ", ".join(line.strip().rstrip(",") for line in (text or "").splitlines() if line.strip())
-
-
-def _notices(terms) -> list[tuple[str, list[str]]]:
-    """Every party's notice address, how notices are given and when they count. A version
-    frozen before the parties step recorded them has no such clause (its terms lack them)."""
-    if "holder_signatory" not in terms:
-        return []
-
-    def to(who, address, email):
-        where = _one_line(address) or "[notice address to be set]"
-        return f"To {who}: {where}" + (f"; e-mail: {email}." if email else ".")
-
-    lines = [to(f"the Holder, {terms['holder_name']}", terms["holder_address"],
-                terms.get("holder_notice_email"))]  # fmt: skip
-    lines += [
-        to(f"the Borrower {party_name(b)}", b.get("notice_address"), b.get("email"))
-        for b in terms["borrowers"]
-    ]
-    return [(NOTICES_TITLE, [
-        "Every notice under this agreement must be in writing and delivered by hand, sent by "
-        "first-class or certified mail, postage prepaid, or sent by a nationally recognized "
-        "overnight courier to the party's address below, or to another address that party "
-        "gives the others by notice. A notice may also be sent by e-mail to a party that has "
-        "given an e-mail address below.",
-        "A notice counts when it is delivered by hand or by courier, three business days after "
-        "it is mailed, or when an e-mail is sent if it is sent on a business day before 5:00 "
-        "p.m. at the recipient's address (otherwise on the next business day).",
-        *lines,
-    ])]  # fmt: skip
 
 
 def signatures(terms) -> list[dict]:
@@ -381,189 +284,254 @@ def signatures(terms) -> list[dict]:
     return blocks
 
 
-def _boilerplate(terms) -> list[tuple[str, list[str]]]:
-    return _notices(terms) + [
-        ("No Admission of Liability", [
-            "This agreement settles a disputed or unpaid debt. Nothing in it is an admission of "
-            "liability or of any wrongdoing by either party.",
-        ]),
-        ("Entire Agreement", [
-            "This agreement is the whole agreement between the parties about its subject. It "
-            "replaces any earlier offer, letter or conversation, and it can be changed only in a "
-            "writing signed by the Holder and every Borrower.",
-        ]),
-        ("Governing Law", [
-            f"The law of the State of {terms['governing_state_name']}, where the Property is, "
-            "governs this agreement.",
-        ]),
-        ("Counterparts and Electronic Signatures", [
-            "This agreement may be signed in counterparts, which together form one agreement. "
-            "Signatures delivered electronically or as a PDF count as originals.",
-        ]),
-    ]  # fmt: skip
+# --- the named fields clauses use (settlements.library) --------------------------------------
 
 
-def _dpo(terms) -> list[tuple[str, list[str]]]:
-    settlement = amount(terms, "settlement_amount")
-    payment = []
+def _note_description(terms) -> str:
+    note = []
+    if terms.get("note_date"):
+        note.append(f"dated {long_date(day(terms['note_date']))}")
+    if terms.get("original_balance"):
+        note.append(f"in the original amount of {format_money(Decimal(terms['original_balance']))}")
+    return (" " + " ".join(note)) if note else ""
+
+
+_SOLD = {
+    "foreclosure sale": "was sold at a foreclosure sale",
+    "short sale": "was sold in a short sale",
+    "deed in lieu": "was conveyed by a deed in lieu of foreclosure",
+}
+
+
+def _secured_by(terms) -> str:
+    """What secures (or secured) the Loan: the state's instrument as recorded, the county, the
+    parcel; a Property already sold is named as what once secured it. A version frozen before
+    the loan's document facts were recorded says "a mortgage or deed of trust"."""
+    if "security" not in terms:
+        where = _property_phrase(terms)
+        return f"secured by a mortgage or deed of trust on {where} (the “Property”)"
+    security = terms["security"]
+    label = security.get("label") or "mortgage or deed of trust"
+    parcel = (terms["property"].get("parcel") or "").strip()
+    where = _property_phrase(terms) + (f" (parcel number {parcel})" if parcel else "")
+    liq = terms.get("liquidation")
+    recorded = _recorded_as(terms, blank=not liq)
+    if liq:
+        sold = _SOLD.get(liq["event"], f"was transferred by a {liq['event']}")
+        return (
+            f"once secured by a {label}{recorded} in the land records {_where_recorded(terms)} "
+            f"on {where} (the “Property”). The Property {sold} on "
+            f"{long_date(day(liq['date']))}, and it no longer secures the Loan"
+        )
+    return (
+        f"secured by a {label}{recorded} in the land records {_where_recorded(terms)} (the "
+        f"“Security Instrument”) on {where} (the “Property”)"
+    )
+
+
+def _recorded_as(terms, blank: bool = True) -> str:
+    """' recorded on June 3, 2019 as Instrument No. 2019-0123456', or a visible blank (the
+    release must name what it releases)."""
+    security = terms.get("security") or {}
+    reference = (security.get("recording_reference") or "").strip()
+    on = security.get("recorded_on")
+    out = ""
+    if on:
+        out += f" recorded on {long_date(day(on))}"
+    if reference:
+        out += f" as {reference}" if on else f" recorded as {reference}"
+    if not out and blank:
+        out = " recorded as [recording reference to be set]"
+    return out
+
+
+def _where_recorded(terms) -> str:
+    """'of Sacramento County, California'; a Louisiana parish, a county named with its word."""
+    security = terms.get("security") or {}
+    county = (security.get("county") or terms["property"].get("county") or "").strip()
+    state = terms["governing_state_name"]
+    if not county:
+        return f"of the county in {state} where the Property is"
+    words = county.lower().split()
+    if words[-1] not in ("county", "parish", "borough", "city"):
+        county += " Parish" if terms.get("governing_state") == "LA" else " County"
+    return f"of {county}, {state}"
+
+
+def _payment_schedule(terms) -> str:
     if terms["installments"]:
         rows = "; ".join(
             f"{format_money(Decimal(i['amount']))} by {long_date(day(i['due_on']))}"
             for i in terms["installments"]
         )
-        payment.append(
-            f"The Borrower will pay the Holder {_wf(settlement, 'settlement amount')} (the "
-            f"“Settlement Amount”) in {len(terms['installments'])} installments: {rows}."
-        )
-    else:
-        payment.append(
-            f"The Borrower will pay the Holder {_wf(settlement, 'settlement amount')} (the "
-            f"“Settlement Amount”) in one payment received by "
-            f"{_on(terms['lump_sum_due'], 'due date')}."
-        )
-    how = terms["payment_method"] or "a method the Holder accepts in writing"
+        return f"in {len(terms['installments'])} installments: {rows}"
+    return f"in one payment received by {_on(terms['lump_sum_due'], 'due date')}"
+
+
+def _payment_instructions(terms) -> str:
     instructions = (terms["payment_instructions"] or "").strip().rstrip(".")
-    payment.append(
-        f"Each payment must be made by {how.lower()}"
-        + (f" as follows: {instructions}" if instructions else "")
-        + ". A payment counts when the Holder receives it in good funds."
-    )
+    return f" as follows: {instructions}" if instructions else ""
+
+
+def _judgment_satisfaction(terms) -> str:
     liq = terms.get("liquidation") or {}
-    interest = (
-        ", with post-judgment interest,"
-        if liq.get("basis") == "judgment"
-        else (", with interest," if _per_diem(terms) or "per_diem" not in terms else "")
-    )
-    return [
-        _parties(terms),
-        ("Purpose", [
-            "The Borrower has asked the Holder to accept less than the Total Debt in full "
-            "settlement of the Loan. The Holder agrees on the terms below.",
-        ]),
-        _amount_owed(terms),
-        ("Settlement Payment", payment),
-        ("Acceptance Deadline", [
-            "This offer ends unless the Borrower signs this agreement and the Holder receives it "
-            f"by {_on(terms['offer_expires_on'], 'expiry date')}.",
-        ]),
-        ("Confirmation of Settlement", [
-            f"Within {terms['lien_release_days']} days after the final payment clears, the Holder "
-            "will send the Borrower a written statement that the Loan is settled"
-            + (
-                f". The Holder will file a satisfaction of the deficiency judgment entered on "
-                f"{long_date(day(liq['judgment_on']))} within 20 days after it receives the "
-                "final payment, or sooner where the law requires."
-                if liq.get("judgment_on") else "."
-            ),
-        ]) if terms.get("liquidation") else ("Release of the Lien", [
-            f"Within {terms['lien_release_days']} days after the final payment clears, the Holder "
-            "will record a release or satisfaction of its mortgage or deed of trust on the "
-            "Property and send the Borrower a copy.",
-        ]),
-        _waiver(
-            terms, settlement,
-            "When the Holder has received every payment of the Settlement Amount in good funds",
-            "on the Holder's receipt of all payments of the Settlement Amount in good funds",
-        ),
-        ("Default and Cure", [
-            "If a payment is not received when due, the Holder will give the Borrower written "
-            f"notice, and the Borrower has {terms['cure_days']} days after the notice to make it.",
-            "If the Borrower does not cure the default in time, the discount in this agreement is "
-            "void: payments already received are credited to the Loan, the rest of the Total "
-            f"Debt{interest} stays due, and the Holder may enforce all of its rights.",
-        ]),
-        _tax_notice(),
-        *_boilerplate(terms),
-    ]  # fmt: skip
+    if liq.get("judgment_on"):
+        return (
+            f". The Holder will file a satisfaction of the deficiency judgment entered on "
+            f"{long_date(day(liq['judgment_on']))} within 20 days after it receives the "
+            "final payment, or sooner where the law requires."
+        )
+    return "."
 
 
-def _short_sale(terms) -> list[tuple[str, list[str]]]:
-    minimum = amount(terms, "minimum_net_proceeds")
+def _default_interest(terms) -> str:
+    liq = terms.get("liquidation") or {}
+    if liq.get("basis") == "judgment":
+        return ", with post-judgment interest,"
+    return ", with interest," if _per_diem(terms) or "per_diem" not in terms else ""
+
+
+@list_field
+def _notice_addresses(terms) -> list[str] | None:
+    """Every party's notice address. A version frozen before the parties step recorded them
+    has none: its document has no Notices clause."""
+    if "holder_signatory" not in terms:
+        return None
+
+    def to(who, address, email):
+        where = _one_line(address) or "[notice address to be set]"
+        return f"To {who}: {where}" + (f"; e-mail: {email}." if email else ".")
+
+    lines = [to(f"the Holder, {terms['holder_name']}", terms["holder_address"],
+                terms.get("holder_notice_email"))]  # fmt: skip
+    return lines + [
+        to(f"the Borrower {party_name(b)}", b.get("notice_address"), b.get("email"))
+        for b in terms["borrowers"]
+    ]
+
+
+def _seller_proceeds(terms) -> str:
     relocation = amount(terms, "relocation_amount") or Decimal("0")
-    closing = _on(terms["closing_deadline"], "closing deadline")
-    proceeds = (
-        f"The Borrower will receive nothing from the sale except a relocation payment of "
-        f"{words_and_figures(relocation)}, paid at closing."
-        if relocation
-        else "The Borrower will receive nothing from the sale proceeds."
+    if relocation:
+        return (
+            f"The Borrower will receive nothing from the sale except a relocation payment of "
+            f"{words_and_figures(relocation)}, paid at closing."
+        )
+    return "The Borrower will receive nothing from the sale proceeds."
+
+
+def _ownership(terms) -> str:
+    if terms.get("liquidation"):
+        return "the Borrower has the legal capacity to sign this agreement and to perform it"
+    return (
+        "the Borrower owns the Property and has not transferred it, or any interest in it, "
+        "without telling the Holder in writing"
     )
-    return [
-        _parties(terms),
-        ("Purpose", [
-            "The Borrower wants to sell the Property for less than the Total Debt. The Holder "
-            "agrees to accept the net proceeds of that sale on the terms below.",
-        ]),
-        _amount_owed(terms),
-        ("Acceptance Deadline", [
-            "This offer ends unless the Borrower signs this agreement and the Holder receives it "
-            f"by {_on(terms['offer_expires_on'], 'expiry date')}.",
-        ]),
-        ("The Sale", [
-            "The Borrower will sign a listing agreement with a licensed real estate broker by "
-            f"{_on(terms['listing_signed_by'], 'listing deadline')} and give the Holder a copy.",
-            "The Borrower will allow the Property to be shown to buyers on reasonable notice and "
-            "keep it in its present condition.",
-            f"The Borrower will send the Holder every offer received within "
-            f"{terms['offer_forward_days']} days of receiving it.",
-            f"The Holder will accept a sale that pays it net proceeds of at least "
-            f"{_wf(minimum, 'minimum net proceeds')} at closing (the “Minimum Net Proceeds”). "
-            "“Net proceeds” means what the Holder itself receives at closing, after the sale "
-            "price has paid any senior lien, the brokers' commissions, closing costs, taxes and "
-            "any relocation payment; the Holder approves the final closing statement before "
-            "closing.",
-            "The sale must be an arm's-length transaction: the buyer may not be related to or "
-            "affiliated with the Borrower, and no party may have an undisclosed agreement about "
-            "the Property.",
-            proceeds,
-            f"The sale must close by {closing}.",
-        ]),
-        *_senior_approval(terms),
-        ("If the Sale Does Not Close", [
-            f"If the sale has not closed by {closing}, this agreement ends and the Holder keeps "
-            "every right it has under the Loan documents and the law, including the right to "
-            "foreclose and to seek any deficiency the law allows.",
-        ]),
-        ("Release of the Lien", [
-            "On closing and receipt of at least the Minimum Net Proceeds, the Holder will "
-            "deliver a release of its mortgage or deed of trust on the Property for recording "
-            f"at closing, or record one within {terms['lien_release_days']} days after it.",
-        ]),
-        _waiver(
-            terms, minimum,
-            "When the sale closes and the Holder receives at least the Minimum Net Proceeds",
-            "on the closing of the sale and the Holder's receipt of at least the Minimum Net "
-            "Proceeds",
-            minimum=True,
-        ),
-        _tax_notice(),
-        *_boilerplate(terms),
-    ]  # fmt: skip
 
 
-def _senior_approval(terms) -> list[tuple[str, list[str]]]:
-    """A junior lien's short sale: the senior lienholder must approve the sale (its lien
-    comes first, so the sale cannot close clear of it without that)."""
-    if (terms.get("lien_position") or 1) < 2:
-        return []
-    senior = (terms.get("senior_lienholder") or "").strip() or "[senior lienholder to be set]"
-    return [
-        (SENIOR_TITLE, [
-            f"The Loan is secured by a junior lien: the Property is also subject to a senior "
-            f"mortgage or deed of trust held by {senior} (the “Senior Lienholder”). The "
-            f"Holder's release and waiver under this agreement take effect only if the Senior "
-            f"Lienholder {SENIOR_APPROVAL} (and no later than the closing deadline) and "
-            "releases its own lien at closing; the Borrower's other duties under this agreement "
-            "apply from signing. The Borrower will ask for that approval and give the Holder a "
-            "copy of it. Net proceeds are counted after the Senior Lienholder is paid: if its "
-            "approval would leave the Holder less than the Minimum Net Proceeds, the Holder "
-            "need not accept the sale, and nothing is waived unless the Holder agrees in "
-            "writing.",
-        ])
-    ]  # fmt: skip
+def _hardship(terms) -> str:
+    return " ".join((terms.get("hardship") or "").split()).rstrip(".")
+
+
+def _credit_outcome(terms) -> str:
+    if terms["kind"] == "dpo":
+        return "paid in settlement for less than the full balance"
+    return "settled through a short sale for less than the full balance"
+
+
+def _junior(terms) -> bool:
+    return (terms.get("lien_position") or 1) >= 2
+
+
+FIELDS = {
+    "agreement_date": ("The agreement's date, written out",
+                       lambda t: long_date(day(t["agreement_date"]))),
+    "holder": ("The holder's legal name", lambda t: t["holder_name"]),
+    "borrowers": ("Every borrower's name as signed, joined with “and”", _borrower_names),
+    "joint_and_several": ("“; their obligations are joint and several” when there are "
+                          "several borrowers, else nothing",
+                          lambda t: "; their obligations are joint and several"
+                          if len(t["borrowers"]) > 1 else ""),
+    "note_description": ("“ dated …, in the original amount of …” (the note's date and "
+                         "amount, when known)", _note_description),
+    "loan_number": ("The loan number", lambda t: t["loan_number"]),
+    "secured_by": ("What secures the Loan: the instrument as recorded, the county, the "
+                   "property and its parcel; a property already sold is named as what once "
+                   "secured it", _secured_by),
+    "recorded_as": ("“ recorded on … as …” (the security instrument's recording date and "
+                    "reference; a visible blank when unknown)", _recorded_as),
+    "where_recorded": ("“of … County, State” (where the instrument is recorded)",
+                       _where_recorded),
+    "property": ("“the property at …” (its address)", _property_phrase),
+    "governing_state": ("The governing state's name", lambda t: t["governing_state_name"]),
+    "amount_owed": ("The paragraph stating the Total Debt, itemized, its good-through date "
+                    "and per diem (and the liquidation, if any)", _amount_owed),
+    "settlement_amount": ("The settlement amount in words and figures",
+                          lambda t: _wf(amount(t, "settlement_amount"), "settlement amount")),
+    "payment_schedule": ("“in one payment received by …” or “in N installments: …”",
+                         _payment_schedule),
+    "payment_method": ("How payments are made (lower case)",
+                       lambda t: (t["payment_method"]
+                                  or "a method the Holder accepts in writing").lower()),
+    "payment_instructions": ("“ as follows: …” (the payment instructions, when given)",
+                             _payment_instructions),
+    "offer_expires_on": ("The offer's expiry date",
+                         lambda t: _on(t["offer_expires_on"], "expiry date")),
+    "lien_release_days": ("Days to release the lien or confirm the settlement",
+                          lambda t: str(t["lien_release_days"])),
+    "judgment_satisfaction": ("“.” or, when a deficiency judgment was entered, the promise to "
+                              "file its satisfaction", _judgment_satisfaction),
+    "waiver_figures": ("The waiver's figures: total debt, amount received, amount waived",
+                       lambda t: _waiver_parts(t)[0]),
+    "waiver_rule": ("How the amount waived changes when the money comes after the "
+                    "good-through date", lambda t: _waiver_parts(t)[1]),
+    "cure_days": ("Days to cure a missed payment", lambda t: str(t["cure_days"])),
+    "default_interest": ("“, with interest,” when interest runs after default, else nothing",
+                         _default_interest),
+    "notice_addresses": ("Every party's notice address, one paragraph each",
+                         _notice_addresses),
+    "listing_signed_by": ("The listing agreement's deadline",
+                          lambda t: _on(t["listing_signed_by"], "listing deadline")),
+    "offer_forward_days": ("Days to forward each offer", lambda t: str(t["offer_forward_days"])),
+    "minimum_net_proceeds": ("The minimum net proceeds in words and figures",
+                             lambda t: _wf(amount(t, "minimum_net_proceeds"),
+                                           "minimum net proceeds")),
+    "seller_proceeds": ("What the borrower receives from the sale (a relocation payment, or "
+                        "nothing)", _seller_proceeds),
+    "closing_deadline": ("The sale's closing deadline",
+                         lambda t: _on(t["closing_deadline"], "closing deadline")),
+    "senior_lienholder": ("The senior lienholder's name",
+                          lambda t: (t.get("senior_lienholder") or "").strip()
+                          or "[senior lienholder to be set]"),
+    "ownership_representation": ("What the borrower represents about the property",
+                                 _ownership),
+    "hardship": ("The borrower's hardship, as the parties step records it", _hardship),
+    "credit_reporting_outcome": ("How the account is reported once the agreement is performed",
+                                 _credit_outcome),
+}  # fmt: skip
+
+CONDITIONS = {
+    "always": ("Every document of the clause's kinds", lambda t: True),
+    "junior_lien": ("The loan is a junior lien (second or later)", _junior),
+    "first_lien": ("The loan is a first lien", lambda t: not _junior(t)),
+    "before_liquidation": ("The property still secures the loan (no liquidation recorded)",
+                           lambda t: not t.get("liquidation")),
+    "after_liquidation": ("The agreement settles a deficiency after a liquidation",
+                          lambda t: bool(t.get("liquidation"))),
+    "installments": ("A DPO paid in installments", lambda t: bool(t.get("installments"))),
+    "hardship": ("The parties step records the borrower's hardship",
+                 lambda t: bool(_hardship(t))),
+    "debt_collector": ("The holder is a debt collector (the parties step says so)",
+                       lambda t: bool(t.get("holder_is_debt_collector"))),
+}  # fmt: skip
 
 
 def sections(terms: dict) -> list[tuple[str, list[str]]]:
-    return _dpo(terms) if terms["kind"] == "dpo" else _short_sale(terms)
+    """The numbered sections, from the clause library (settlements.library): one source for
+    the HTML, the PDF and the redline."""
+    from settlements import library
+
+    return library.sections(terms)
 
 
 def title(terms: dict) -> str:

@@ -140,6 +140,13 @@ class Agreement(models.Model):
     )
     holder_notice_email = models.EmailField("holder's e-mail for notices", blank=True)
     parties = models.JSONField(default=list, blank=True)
+    # The borrower's hardship as they stated it (optional: the Hardship clause quotes it), and
+    # whether the holder is a debt collector under the FDCPA (15 U.S.C. § 1692a(6)): the
+    # debt-collector notices clause is added when it is.
+    hardship = models.TextField("borrower's hardship (optional)", blank=True, max_length=1000)
+    holder_is_debt_collector = models.BooleanField(
+        "the holder is a debt collector under the FDCPA", default=False
+    )
     agreement_date = models.DateField()
     governing_state = models.CharField(max_length=2)
     # The payoff snapshot as of the agreement date (portfolios.payoff.payoff).
@@ -521,3 +528,107 @@ def eligible_reviewers(agreement: Agreement, also_drafted_by=None):
         .distinct()
         .order_by("email")
     )
+
+
+class ClauseStatus(models.TextChoices):
+    DRAFT = "draft", "Draft (awaiting an attorney's approval)"
+    APPROVED = "approved", "Approved"
+    WITHDRAWN = "withdrawn", "Draft withdrawn"
+
+
+class ClauseVersion(models.Model):
+    """One version of one clause in the clause library (settlements.library). A version is
+    drafted by an attorney and used by new drafts once an attorney approves it; an approved
+    version is never changed (the next edit is the next version). Agreement versions keep the
+    wording they used in their terms, so no edit here changes a frozen document."""
+
+    key = models.SlugField(max_length=60, help_text="The clause, across its versions.")
+    slot = models.SlugField(
+        max_length=60, help_text="Clauses sharing a slot are variants: one of them is used."
+    )
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=160)
+    body = models.TextField(max_length=20_000)
+    kinds = models.JSONField(default=list, help_text='The documents: "dpo", "short_sale".')
+    states = models.JSONField(default=list, blank=True, help_text="Empty: every state.")
+    instrument = models.CharField(max_length=20, blank=True, help_text="Blank: any instrument.")
+    when = models.CharField(max_length=40, default="always")
+    position = models.PositiveIntegerField(help_text="Order in the document.")
+    required = models.BooleanField(default=False)
+    active = models.BooleanField(
+        default=True, help_text="An approved version that is not active takes the clause out."
+    )
+    status = models.CharField(
+        max_length=10, choices=ClauseStatus.choices, default=ClauseStatus.DRAFT
+    )
+    note = models.TextField("why this version", blank=True, max_length=2000)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    drafted_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "key", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "number"], name="one_clause_version_number"),
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=Q(status="draft"),
+                name="one_open_draft_per_clause",
+                violation_error_message="This clause already has a draft awaiting approval.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.key} v{self.number}"
+
+    def as_entry(self) -> dict:
+        """The clause as the library renders it and an agreement's terms keep it."""
+        return {
+            "key": self.key,
+            "slot": self.slot,
+            "version": self.number,
+            "title": self.title,
+            "kinds": list(self.kinds),
+            "states": list(self.states),
+            "instrument": self.instrument,
+            "when": self.when,
+            "position": self.position,
+            "required": self.required,
+            "body": self.body,
+        }
+
+
+class Rider(models.Model):
+    """A free-text rider staff add to one agreement: printed after the clauses as "Rider:
+    <title>", and needing an attorney's approval before the agreement can be approved. Any
+    change to its words clears that approval."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="riders")
+    title = models.CharField(max_length=120)
+    body = models.TextField(max_length=5000)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+
+    def __str__(self):
+        return f"Rider “{self.title}” on {self.agreement.number}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None

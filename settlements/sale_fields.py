@@ -7,7 +7,8 @@ agreement's terms (settlements.terms.terms_for, its "sale" key):
 - FIELDS = {name: (what it is, fn)}: fn(terms) returns a phrase (str), several paragraphs
   (list[str]: the placeholder then stands alone in its paragraph) or None, which leaves the
   clause out (a version frozen before the "sale" key existed has none of these clauses).
-- CONDITIONS = {name: (what it means, fn)}: fn(terms) -> bool, a clause's `when`.
+- CONDITIONS = {name: (what it means, fn)}: fn(terms) -> bool, a clause's `when` (with
+  settlements.clauses' own: "always", "junior_lien", ...).
 
 While a draft lacks a figure, the field shows a visible blank ("[contract price to be set]").
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from noteinvest.money import check_fits, format_money, round_cents
+from settlements.library import list_field
 from settlements.terms import amount, day
 from settlements.wording import long_date, words_and_figures
 
@@ -134,12 +136,8 @@ def arms_length_affidavit(terms) -> bool:
     return sale is not None and bool(sale.get("arms_length_affidavit"))
 
 
+# "junior_lien" (the senior lienholder's approval) is settlements.clauses' condition.
 CONDITIONS = {
-    "junior_lien": (
-        "The Holder's lien is junior (lien position 2 or more): a short sale needs the senior "
-        "lienholder's written approval.",
-        junior_lien,
-    ),
     "senior_with_junior_liens": (
         "The Holder's lien is the first and the short sale names junior lienholders who must "
         "release their liens at closing.",
@@ -219,19 +217,21 @@ def _commission_cap(terms, sale) -> str:
     percent = None if percent in (None, "") else Decimal(percent)
     cap = amount(sale, "commission_cap_amount")
     if percent is None and cap is None:
-        return f"Brokers' commissions: at most {blank('commission cap')}, for all brokers together."
+        limit = blank("commission cap")
+        return f"Brokers' commissions: no more than {limit}, for all brokers together."
     share = None
     if percent is not None:
-        share = f"{percent:.3f}% of the contract price"
+        share = f"{percent:.3f}% of the Contract Price"
         at = commission_at_cap(price, percent, None)
         share += f" ({format_money(at)})" if at is not None else ""
     if share and cap is not None:
         limit = f"the lesser of {share} and {words_and_figures(cap)}"
     else:
         limit = share or words_and_figures(cap)
-    return f"Brokers' commissions: at most {limit}, for all brokers together."
+    return f"Brokers' commissions: no more than {limit}, for all brokers together."
 
 
+@list_field
 def sale_caps(terms):
     """The costs the price may pay at closing, one paragraph each, each with its cap."""
     sale = _sale(terms)
@@ -240,12 +240,12 @@ def sale_caps(terms):
     rows = [
         _commission_cap(terms, sale),
         "Closing costs (title, escrow, recording and transfer charges, and the Borrower's "
-        "share of prorated property taxes and association dues): at most "
+        "share of prorated property taxes and association dues): no more than "
         f"{_money(terms, sale, 'closing_costs_cap', 'closing-cost cap')} in all.",
     ]
     if senior_with_junior_liens(terms):
         rows.append(
-            "Payments to the Junior Lienholders: at most "
+            "Payments to the Junior Lienholders: no more than "
             f"{_money(terms, sale, 'junior_liens_cap', 'junior-lien cap')} in all, as the "
             "section on junior liens provides."
         )
@@ -266,8 +266,8 @@ def sale_figures_text(terms):
     costs = figures.total - minimum
     left = figures.price - costs
     return (
-        f"the contract price of {format_money(figures.price)}, less at most "
-        f"{format_money(costs)} in the costs above, leaves at least {format_money(left)} for "
+        f"the Contract Price of {format_money(figures.price)}, less the costs above at their "
+        f"caps ({format_money(costs)}), leaves at least {format_money(left)} for "
         f"the Holder, which is {'at least' if left >= minimum else 'less than'} the Minimum "
         f"Net Proceeds of {format_money(minimum)}"
     )
@@ -290,6 +290,7 @@ def foreclosure_sale_date(terms):
     return _date(sale.get("foreclosure_sale_on"), "foreclosure sale date")
 
 
+@list_field
 def junior_lienholders(terms):
     """Each Junior Lienholder in its own paragraph, numbered."""
     sale = _sale(terms)

@@ -93,6 +93,19 @@ def parties_of(agreement) -> list[dict]:
 
 
 def terms_for(agreement, *, version_number: int) -> dict:
+    """The agreement's terms, with the clause versions its document uses (chosen from the
+    clause library for its kind, state, instrument and facts) and its riders."""
+    from settlements import library
+
+    terms = _facts(agreement, version_number=version_number)
+    terms["hardship"] = agreement.hardship
+    terms["holder_is_debt_collector"] = agreement.holder_is_debt_collector
+    terms["riders"] = [{"title": r.title, "body": r.body} for r in agreement.riders.all()]
+    terms["clauses"] = library.clauses_for(terms)
+    return terms
+
+
+def _facts(agreement, *, version_number: int) -> dict:
     loan = agreement.loan
     borrowers = [
         {

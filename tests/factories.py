@@ -148,3 +148,31 @@ def judged(loan, by, *, sold_on, filed_on, granted_on, amount, rate="9", expires
         by=by,
     )  # fmt: skip
     return Deficiency.objects.select_related("judgment").get(pk=deficiency.pk)
+
+
+def clause_edit(key: str, *, by=None, **changes):
+    """The next approved version of a library clause, with `changes` (title, body, active,
+    states...) written straight to the database: what an attorney's approved edit leaves."""
+    from django.utils import timezone
+
+    from settlements.models import ClauseStatus, ClauseVersion
+
+    current = (
+        ClauseVersion.objects.filter(key=key, status=ClauseStatus.APPROVED)
+        .order_by("number")
+        .last()
+    )
+    fields = {
+        f: getattr(current, f)
+        for f in ("key", "slot", "title", "body", "kinds", "states", "instrument", "when",
+                  "position", "required", "active")
+    }  # fmt: skip
+    fields.update(changes)
+    return ClauseVersion.objects.create(
+        **fields,
+        number=current.number + 1,
+        status=ClauseStatus.APPROVED,
+        drafted_by=by,
+        approved_by=by,
+        approved_at=timezone.now(),
+    )

@@ -16,8 +16,8 @@ from deficiencies.models import Deficiency, DeficiencySuit, Judgment
 from deficiencies.services import record_judgment, record_suit
 from portfolios.payoff import payoff
 from settlements import clauses, services
-from settlements.models import Agreement, AgreementVersion, Installment
-from tests.factories import make_loan, record_sale
+from settlements.models import Agreement, AgreementVersion, ClauseVersion, Installment
+from tests.factories import clause_edit, make_loan, record_sale
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -69,9 +69,11 @@ def test_waived_plus_received_uses_the_installments_and_the_waiver_as_written(dr
     assert not failed.ok and "+ 149,000.00" in failed.detail
 
 
-def test_the_waiver_section_is_read_from_the_rendered_document(draft, monkeypatch):
+def test_the_waiver_section_is_read_from_the_rendered_document(draft):
     assert check(draft, "The waiver section is present").ok
-    monkeypatch.setattr(clauses, "_release", lambda when, condition: [])
+    # A library edit that drops the operative words (the editor refuses it; written here
+    # straight to the database): the check reads the document and fails.
+    clause_edit("dpo-waiver", body="{waiver_figures}\n\nThe Holder may forgive the rest.")
     failed = check(draft, "The waiver section is present")
     assert not failed.ok and "missing from the document" in failed.detail
 
@@ -133,7 +135,7 @@ def test_short_sale_dates_in_order(short_sale, listing, offer, closing, ok):
     assert check(short_sale, "Dates are in order").ok is ok
 
 
-def test_a_junior_liens_short_sale_needs_the_senior_lenders_approval(portfolio, staff, monkeypatch):
+def test_a_junior_liens_short_sale_needs_the_senior_lenders_approval(portfolio, staff):
     portfolio.holder_address = "1 Fund Way, Albany, NY 12207"
     portfolio.save()
     junior = make_loan(portfolio, "JR-1", lien_position=2)
@@ -146,9 +148,9 @@ def test_a_junior_liens_short_sale_needs_the_senior_lenders_approval(portfolio, 
     Agreement.objects.filter(pk=agreement.pk).update(senior_lienholder="First Bank, N.A.")
     assert check(agreement, label).ok
     # The clause itself, read from the document: without it the check fails.
-    monkeypatch.setattr(clauses, "_senior_approval", lambda terms: [])
+    clause_edit("senior-approval", active=False)
     assert not check(agreement, label).ok
-    monkeypatch.undo()
+    ClauseVersion.objects.filter(key="senior-approval").order_by("number").last().delete()
     text = services._document_text(Agreement.objects.get(pk=agreement.pk))
     assert "First Bank, N.A. (the “Senior Lienholder”)" in text
     assert clauses.SENIOR_APPROVAL in text

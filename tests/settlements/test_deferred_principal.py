@@ -95,9 +95,9 @@ def test_without_a_deferred_principal_the_wording_is_unchanged(portfolio, staff)
                         "deferred_principal": "0.00", "interest": "6000.00", "fees": "500.00",
                         "costs": "0.00", "advances": "0.00", "suspense": "0.00",
                         "total": "206500.00"}}  # fmt: skip
-    (text,) = clauses._amount_owed(terms)[1]
+    text = clauses._amount_owed(terms)
     assert "unpaid principal $200,000.00; interest accrued" in text
     assert "deferred" not in text and "interest-bearing" not in text
     # A version frozen before the field existed has no deferred principal in its terms.
     del terms["payoff"]["deferred_principal"]
-    assert clauses._amount_owed(terms)[1] == [text]
+    assert clauses._amount_owed(terms) == text

@@ -3,6 +3,7 @@ approval of the final closing statement and the caps on costs, junior liens for 
 holder or the senior's approval for a junior one, the arm's-length affidavit and a scheduled
 foreclosure sale; the terms step, the frozen terms, the checks and the clauses' fields."""
 
+import io
 import re
 import tomllib
 from datetime import timedelta
@@ -13,9 +14,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from settlements import sale_fields, services
+from settlements import library, sale_fields, services
 from settlements.models import Agreement
 from settlements.terms import terms_for
+from settlements.wording import long_date
 from tests.factories import make_loan
 
 pytestmark = pytest.mark.django_db
@@ -335,18 +337,20 @@ def test_the_fields_word_the_terms():
     )
     caps = field("sale_caps", t)
     assert caps[0] == (
-        "Brokers' commissions: at most the lesser of 6.000% of the contract price ($10,320.00) "
+        "Brokers' commissions: no more than the lesser of 6.000% of the Contract Price ($10,320.00) "
         "and Nine Thousand and 00/100 Dollars ($9,000.00), for all brokers together."
     )
     assert "Five Thousand and 00/100 Dollars ($5,000.00) in all" in caps[1]
-    assert "Junior Lienholders: at most Four Thousand and 00/100 Dollars ($4,000.00)" in caps[2]
+    assert (
+        "Junior Lienholders: no more than Four Thousand and 00/100 Dollars ($4,000.00)" in caps[2]
+    )
     assert caps[3] == (
         "A relocation payment to the Borrower: Two Thousand Five Hundred and 00/100 Dollars "
         "($2,500.00)."
     )
     # 9,000 + 5,000 + 4,000 + 2,500 = 20,500 of costs: 151,500 left for the holder.
     assert field("sale_figures", t) == (
-        "the contract price of $172,000.00, less at most $20,500.00 in the costs above, leaves "
+        "the Contract Price of $172,000.00, less the costs above at their caps ($20,500.00), leaves "
         "at least $151,500.00 for the Holder, which is at least the Minimum Net Proceeds of "
         "$150,000.00"
     )
@@ -401,10 +405,10 @@ def test_the_conditions_choose_the_variant():
         return sale_fields.CONDITIONS[name][1](terms)
 
     first = sale_terms()
-    assert on("senior_with_junior_liens", first) and not on("junior_lien", first)
+    assert on("senior_with_junior_liens", first)
     assert not on("senior_with_junior_liens", sale_terms(junior_lienholders=[]))
     second = {**sale_terms(), "lien_position": 2}
-    assert on("junior_lien", second) and not on("senior_with_junior_liens", second)
+    assert not on("senior_with_junior_liens", second)
     assert on("arms_length_affidavit", first)
     assert not on("arms_length_affidavit", sale_terms(arms_length_affidavit=False))
     for choice in ("none_scheduled", "postponed", "not_postponed"):
@@ -414,51 +418,45 @@ def test_the_conditions_choose_the_variant():
             if on(name, sale_terms(foreclosure=choice))
         ]  # fmt: skip
         assert chosen == [f"foreclosure_{choice}"]
-    assert not on("junior_lien", {**second, "kind": "dpo"})
+    assert not on("senior_with_junior_liens", {**first, "kind": "dpo"})
 
 
-# --- the seed clauses (until the library's engine renders them: a stand-in below) ---------------
+# --- the seed clauses, rendered by the clause library -------------------------------------------
 
 
 def seeds() -> list[dict]:
-    return tomllib.loads(CLAUSES.read_text(encoding="utf-8"))["clause"]
+    """The entries of short_sale.toml, as the library reads them."""
+    raw = tomllib.loads(CLAUSES.read_text(encoding="utf-8"))["clause"]
+    return [library.normalized(e) for e in raw]
 
 
-PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-
-
-def render(entry, terms) -> list[str] | None:
-    """The clause's paragraphs as the library is to render them: each {field} filled, a
-    list field standing alone in its paragraph, None when a field gives nothing."""
-    out = []
-    for paragraph in entry["body"].strip().split("\n\n"):
-        names = PLACEHOLDER.findall(paragraph)
-        values = {n: field(n, terms) for n in names}
-        if any(v is None for v in values.values()):
-            return None
-        lists = [n for n, v in values.items() if isinstance(v, list)]
-        if lists:
-            assert paragraph.strip() == "{" + lists[0] + "}", "a list field stands alone"
-            out += values[lists[0]]
-        else:
-            out.append(PLACEHOLDER.sub(lambda m, v=values: v[m.group(1)], paragraph))
+def chosen(terms, state="NY") -> dict:
+    """The short-sale clauses this document gets, rendered: {key: paragraphs}."""
+    terms = {**terms, "governing_state": state}
+    keys = {e["key"] for e in seeds()}
+    picked = library.choose(library.seed_entries(), terms)
+    # The latest version of each key, as current_entries gives a new draft.
+    latest = {}
+    for e in sorted(library.seed_entries(), key=lambda e: e["version"]):
+        latest[e["key"]] = e
+    picked = library.choose(list(latest.values()), terms)
+    out = {}
+    for e in picked:
+        if e["key"] in keys:
+            rendered = library.render_clause(e, terms)
+            if rendered is not None:
+                out[e["key"]] = rendered[1]
     return out
 
 
 def test_the_seed_clauses_are_well_formed():
     entries = seeds()
-    assert len({e["key"] for e in entries}) == len(entries)
+    assert len({(e["key"], e["version"]) for e in entries}) == len(entries)
     for e in entries:
-        assert e["kinds"] == ["short_sale"] and e["version"] == 1
-        assert e["when"] == "always" or e["when"] in sale_fields.CONDITIONS
-        assert e["instrument"] in ("", "mortgage", "deed_of_trust", "security_deed")
-        assert isinstance(e["position"], int) and isinstance(e["required"], bool)
-        names = PLACEHOLDER.findall(e["body"])
-        assert names and set(names) <= set(sale_fields.FIELDS), e["key"]
-        # No other braces than the placeholders.
-        assert "{" not in PLACEHOLDER.sub("", e["body"]) and "}" not in PLACEHOLDER.sub(
-            "", e["body"]
-        )
+        assert e["kinds"] == ["short_sale"]
+        assert library.body_errors(e["body"]) == [], e["key"]
+        assert e["when"] in library.conditions(), e["key"]
+        assert set(library.placeholders(e["body"])) <= set(sale_fields.FIELDS), e["key"]
     # Variants of one slot are told apart by their condition.
     slots = {}
     for e in entries:
@@ -466,39 +464,42 @@ def test_the_seed_clauses_are_well_formed():
     assert sorted(slots["short-sale-foreclosure"]) == [
         "foreclosure_none_scheduled", "foreclosure_not_postponed", "foreclosure_postponed",
     ]  # fmt: skip
-
-
-def applies(entry, terms, state="NY") -> bool:
-    if entry["states"] and state not in entry["states"]:
-        return False
-    return entry["when"] == "always" or sale_fields.CONDITIONS[entry["when"]][1](terms)
+    # The senior's approval is the next version of the library's clause, not a second one.
+    (senior,) = [e for e in entries if e["slot"] == "senior-approval"]
+    assert (senior["key"], senior["version"]) == ("senior-approval", 2)
+    assert "approves the sale in writing before closing" in senior["body"]
+    # A list field must stand alone in its paragraph: the library says so of a misplaced one.
+    assert "alone in its paragraph" in library.body_errors("Caps: {sale_caps}")[0]
 
 
 def test_the_senior_variant_carries_the_junior_lien_cap():
     t = sale_terms()
-    chosen = {e["key"]: render(e, t) for e in seeds() if applies(e, t)}
-    assert "short-sale-senior-approval" not in chosen
-    assert "short-sale-foreclosure-postponed" in chosen
-    junior = chosen["short-sale-junior-liens"]
+    got = chosen(t)
+    assert "senior-approval" not in got and "short-sale-california-580e" not in got
+    assert set(got) == {
+        "short-sale-buyer-and-contract", "short-sale-closing-statement",
+        "short-sale-arms-length", "short-sale-foreclosure-postponed", "short-sale-junior-liens",
+    }  # fmt: skip
+    junior = got["short-sale-junior-liens"]
     assert junior[1:3] == ["(1) Second Street Credit Union", "(2) Acme HOA"]
     assert (
         "no more than Four Thousand and 00/100 Dollars ($4,000.00) from the Contract" in junior[3]
     )
     assert "of the Borrower's personal liability" in junior[3]
     assert "not a requirement of law" in junior[4]
-    buyer = chosen["short-sale-buyer-and-contract"]
+    buyer = got["short-sale-buyer-and-contract"]
     assert buyer[0].startswith("The Holder approves the sale of the Property to Ann Lee and Bo Lee")
     assert "voids this approval" in buyer[1]
-    text = " ".join(p for ps in chosen.values() for p in ps)
+    text = " ".join(p for ps in got.values() for p in ps)
     assert "[" not in text and "{" not in text
 
 
 def test_the_junior_variant_carries_the_senior_approval_condition_and_its_payoff():
     t = {**sale_terms(senior_approval_reference="SS-4411"), "lien_position": 2,
          "senior_lienholder": "First Bank, N.A."}  # fmt: skip
-    chosen = {e["key"]: render(e, t) for e in seeds() if applies(e, t)}
-    assert "short-sale-junior-liens" not in chosen
-    senior = chosen["short-sale-senior-approval"]
+    got = chosen(t)
+    assert "short-sale-junior-liens" not in got
+    senior = got["senior-approval"]
     assert "held by First Bank, N.A. (the “Senior Lienholder”)" in senior[0]
     assert "approves the sale in writing before closing" in senior[0]
     assert "(its reference SS-4411)" in senior[0]
@@ -506,14 +507,89 @@ def test_the_junior_variant_carries_the_senior_approval_condition_and_its_payoff
 
 
 def test_california_gets_section_580e_and_other_states_do_not():
-    t = sale_terms()
-    assert not any(e["key"] == "short-sale-california-580e" for e in seeds() if applies(e, t))
-    (ca,) = [e for e in seeds() if e["key"] == "short-sale-california-580e" and applies(e, t, "CA")]
-    text = " ".join(render(ca, t))
+    assert "short-sale-california-580e" not in chosen(sale_terms())
+    text = " ".join(chosen(sale_terms(), state="CA")["short-sale-california-580e"])
     assert "California Code of Civil Procedure § 580e(a)" in text
     assert "written consent to the sale to Ann Lee and Bo Lee" in text
 
 
 def test_turned_off_the_affidavit_clause_is_left_out():
-    t = sale_terms(arms_length_affidavit=False)
-    assert "short-sale-arms-length" not in {e["key"] for e in seeds() if applies(e, t)}
+    assert "short-sale-arms-length" not in chosen(sale_terms(arms_length_affidavit=False))
+
+
+@pytest.mark.parametrize(
+    ("choice", "key"),
+    [
+        ("none_scheduled", "short-sale-foreclosure-none-scheduled"),
+        ("postponed", "short-sale-foreclosure-postponed"),
+        ("not_postponed", "short-sale-foreclosure-not-postponed"),
+    ],
+)
+def test_one_foreclosure_variant_per_choice(choice, key):
+    got = [k for k in chosen(sale_terms(foreclosure=choice)) if "foreclosure" in k]
+    assert got == [key]
+
+
+# --- the PDF, read back ---------------------------------------------------------------------------
+
+
+def pdf_words(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(data)).pages
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pages))
+    # Each page's footer, wherever a page break fell.
+    return re.sub(r"Loan \S+ Agreement \S+ · version \d+ Page \d+ of \d+ ", "", text)
+
+
+def test_a_senior_holders_pdf_carries_every_new_clause(staff_client, senior, staff):
+    assert post_terms(staff_client, senior).status_code == 302
+    text = pdf_words(bytes(services.freeze_version(agreement=senior, by=staff).pdf))
+    assert "The Buyer, the Price and the Contract" in text
+    assert (
+        "The Holder approves the sale of the Property to Ann Lee and Bo Lee (the “Buyer”)" in text
+    )
+    assert "One Hundred Seventy-Two Thousand and 00/100 Dollars ($172,000.00)" in text
+    assert "Any change of the Buyer" in text and "voids this approval" in text
+    assert "The Closing Statement and the Caps on Costs" in text
+    assert "The sale may close only on a final closing statement the Holder has approved" in text
+    assert "the lesser of 6.000% of the Contract Price ($10,320.00) and Nine Thousand" in text
+    assert "Five Thousand and 00/100 Dollars ($5,000.00) in all" in text
+    # 9,000 + 5,000 + 4,000 + 2,500 = 20,500: 151,500 left, above the 150,000 minimum.
+    assert "less the costs above at their caps ($20,500.00), leaves at least $151,500.00" in text
+    assert "Arm's-Length Sale and Affidavit" in text and "Fannie Mae Form 191" in text
+    assert "Foreclosure While the Sale Is Pending" in text
+    sale_on = long_date(today() + timedelta(days=40))
+    assert f"A foreclosure sale of the Property is scheduled for {sale_on}" in text
+    assert "Junior Liens" in text and "(1) Second Street Credit Union" in text
+    assert "(2) Acme HOA" in text
+    assert "no more than Four Thousand and 00/100 Dollars ($4,000.00)" in text
+    assert "Senior Lienholder's Approval" not in text
+
+
+def test_a_junior_holders_pdf_carries_the_senior_approval_condition(staff_client, junior, staff):
+    assert post_terms(staff_client, junior, foreclosure="none_scheduled",
+                      foreclosure_sale_on="").status_code == 302  # fmt: skip
+    agreement = Agreement.objects.get(pk=junior.pk)
+    text = pdf_words(bytes(services.freeze_version(agreement=agreement, by=staff).pdf))
+    assert text.count("Senior Lienholder's Approval") == 1  # version 2 replaced version 1
+    assert "held by First Bank, N.A. (the “Senior Lienholder”)" in text
+    assert "approves the sale in writing before closing" in text
+    approved = long_date(today() - timedelta(days=2))
+    assert f"approved the sale in writing on {approved} (its reference SS-4411)" in text
+    assert "the Holder, as junior lienholder, accepts One Hundred Fifty Thousand" in text
+    assert "No foreclosure sale of the Property is scheduled" in text
+    assert "Junior Liens" not in text
+    # The checks read the condition from the same document.
+    assert check(agreement, "A junior lien's short sale").ok
+
+
+def test_a_california_short_sale_pdf_cites_section_580e(portfolio, staff, staff_client):
+    loan = make_loan(portfolio, "CA-1", property_state="CA", property_city="Fresno",
+                     property_zip="93701")  # fmt: skip
+    agreement = services.start_draft(loan=loan, kind="short_sale", by=staff)
+    assert post_terms(staff_client, agreement, governing_state="CA").status_code == 302
+    agreement = Agreement.objects.get(pk=agreement.pk)
+    text = pdf_words(bytes(services.freeze_version(agreement=agreement, by=staff).pdf))
+    assert "California Law on Deficiencies After a Short Sale" in text
+    assert "California Code of Civil Procedure § 580e(a)" in text

@@ -5,10 +5,18 @@ from decimal import Decimal
 from django.db import migrations, models
 
 
+def seed(apps, schema_editor):
+    """The short-sale approval's clauses (settlements/data/clauses/short_sale.toml), for a
+    database whose clause library was seeded before them (sync_seed adds only what is missing)."""
+    from settlements.library import sync_seed
+
+    sync_seed(apps.get_model("settlements", "ClauseVersion"))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('settlements', '0012_review_comment_resolved'),
+        ('settlements', '0014_seed_clause_library'),
     ]
 
     operations = [
@@ -82,4 +90,5 @@ class Migration(migrations.Migration):
             name='senior_approval_reference',
             field=models.CharField(blank=True, max_length=100, verbose_name="senior lienholder's approval reference"),
         ),
+        migrations.RunPython(seed, migrations.RunPython.noop),
     ]

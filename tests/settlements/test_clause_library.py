@@ -1,0 +1,52 @@
+"""The clause library (issue 12): clauses as versioned records, chosen per document, kept by
+each frozen version."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from settlements import clauses, library
+from settlements.models import ClauseStatus, ClauseVersion
+
+LEGACY = Path(__file__).parent / "data" / "legacy_documents.json"
+
+
+def test_versions_frozen_before_the_library_render_as_they_were_frozen():
+    """22 frozen terms of every shape the suite produced before the library (DPO and short
+    sale; before and after good-through dates and the parties step; judgments, fair-value
+    and limited claims; installments; junior liens): their text, as it was then."""
+    documents = json.loads(LEGACY.read_text())
+    assert len(documents) == 22
+    for document in documents:
+        assert "clauses" not in document["terms"]
+        assert clauses.plain_text(document["terms"]) == document["text"]
+
+
+def test_every_seed_clause_uses_only_known_fields_and_conditions():
+    entries = library.seed_entries()
+    assert len({(e["key"], e["version"]) for e in entries}) == len(entries)
+    for e in entries:
+        assert library.body_errors(e["body"]) == [], e["key"]
+        assert e["when"] in library.conditions(), e["key"]
+        assert set(e["kinds"]) <= set(library.KINDS), e["key"]
+        assert e["instrument"] in library.INSTRUMENTS, e["key"]
+
+
+@pytest.mark.django_db
+def test_the_migration_loads_every_seed_clause_approved():
+    stored = {(v.key, v.number): v for v in ClauseVersion.objects.all()}
+    for e in library.seed_entries():
+        v = stored[(e["key"], e["version"])]
+        assert v.status == ClauseStatus.APPROVED and v.body == e["body"]
+    assert library.sync_seed(ClauseVersion) == 0  # a second load adds nothing
+
+
+def test_an_attorneys_text_is_checked_before_it_is_saved():
+    assert library.body_errors("Pay {settlement_amount} by {due}.") == [
+        "Unknown field(s): {due}. Use only the fields listed beside the text."
+    ]
+    assert "Braces" in library.body_errors("Pay {settlement_amount} {0}.")[0]
+    assert "Braces" in library.body_errors("Pay {terms.__class__}.")[0]
+    assert "alone in its paragraph" in library.body_errors("To: {notice_addresses}")[0]
+    assert library.body_errors("  ") == ["Write the clause's text."]
