@@ -19,6 +19,7 @@ from settlements.limits import (
     MAX_NOTE,
     MAX_NOTICE_ADDRESS,
     MAX_SIGNING_NAME,
+    PAST_YEAR,
     PAYMENT_RECEIVED,
     TERM_DATE,
 )
@@ -197,12 +198,12 @@ class ShortSaleTermsForm(_TermsMixin, StepForm):
         help_text="Within a year of today, and not after the closing deadline.",
     )  # fmt: skip
     estimated_statement_on = BoundedDateField(
-        date_range=CONTRACT_DATE, label="Estimated closing statement dated", required=False,
+        date_range=PAST_YEAR, label="Estimated closing statement dated", required=False,
         help_text="Optional: the estimated closing statement attached to the agreement. The "
         "holder approves the final closing statement in any case.",
     )  # fmt: skip
     senior_approval_on = BoundedDateField(
-        date_range=CONTRACT_DATE, label="Senior lienholder's approval dated", required=False,
+        date_range=PAST_YEAR, label="Senior lienholder's approval dated", required=False,
         help_text="If the senior lienholder has already approved the sale in writing.",
     )  # fmt: skip
     foreclosure_sale_on = BoundedDateField(

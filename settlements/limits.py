@@ -44,8 +44,15 @@ MAX_JUNIOR_LIENHOLDER_LINES = 10
 MAX_APPROVAL_REFERENCE = 100
 COMMISSION_PERCENT = (0, 10)
 CONTRACT_DATE = around_today(1, 1)
-"""The purchase contract's date (and an estimated closing statement's, a senior lienholder's
-approval's): within a year of today, either way; the contract not after the closing deadline."""
+"""The purchase contract's date: within a year of today, either way, and not after the
+closing deadline."""
+PAST_YEAR = DateRange(
+    earliest=lambda: years_from(today(), -1),
+    latest=today,
+    earliest_text="a year ago",
+    latest_text="today",
+)
+"""Something already written: an estimated closing statement, the senior lienholder's approval."""
 FORECLOSURE_SALE_DATE = DateRange(
     earliest=today,
     latest=lambda: years_from(today(), 2),

@@ -181,6 +181,22 @@ def test_the_terms_step_refuses_figures_that_do_not_fit(
     assert Agreement.objects.get(pk=senior.pk).version == senior.version  # nothing saved
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"senior_approval_on": days(1)}, "senior_approval_on"),  # not given yet
+        ({"senior_approval_on": days(-400)}, "senior_approval_on"),
+        ({"contract_date": days(-400)}, "contract_date"),
+        ({"foreclosure_sale_on": days(-1)}, "foreclosure_sale_on"),  # already past
+        ({"foreclosure_sale_on": days(800)}, "foreclosure_sale_on"),
+    ],
+)
+def test_the_approvals_dates_keep_to_their_ranges(staff_client, junior, changes, field):
+    response = post_terms(staff_client, junior, **changes)
+    assert response.status_code == 200 and field in response.context["form"].errors
+    assert post_terms(staff_client, junior, estimated_statement_on=days(1)).status_code == 200
+
+
 def test_a_junior_holders_step_has_no_junior_lien_cap_in_its_sum(staff_client, junior):
     # 150,000 + 9,000 + 5,000 + 2,500 = 166,500: a $166,500 price fits a junior holder's sale.
     assert post_terms(staff_client, junior, contract_price="166,500.00").status_code == 302
