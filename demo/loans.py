@@ -186,6 +186,10 @@ def demo_loans(prefix: str, count: int, seed: int, places=PLACES) -> list[dict]:
     facts_rng = random.Random(f"{prefix}{seed}-facts")
     for loan in loans:
         loan.update(demo_facts(loan, facts_rng))
+    # The recording of each security instrument, from a generator of its own too.
+    recording_rng = random.Random(f"{prefix}{seed}-recording")
+    for loan in loans:
+        loan.update(demo_recording(loan, recording_rng))
     return loans
 
 
@@ -223,4 +227,74 @@ def demo_facts(loan: dict, rng: random.Random) -> dict:
         "home_equity_loan": "yes" if texas_equity else "no",
         "high_cost_loan": "no" if rng.random() < 0.9 else "unknown",
         "default_date": defaulted if loan["status"] in DEFAULTED else None,
+    }
+
+
+RECORDING_FIELDS = ("security_instrument", "parcel_number", "recording_reference", "recorded_on")
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return "".join(str(rng.randint(0, 9)) for _ in range(n))
+
+
+def _parcel(state: str, rng: random.Random) -> str:
+    """A parcel number written as the county writes them (the demo's counties)."""
+    d = lambda n: _digits(rng, n)  # noqa: E731
+    return {
+        "CA": f"{d(3)}-{d(4)}-{d(3)}-0000",
+        "AZ": f"{d(3)}-{d(2)}-{d(3)}",
+        "TX": f"{d(5)}-{d(3)}-{d(4)}",
+        "FL": f"{d(2)}-{d(2)}-{d(2)}-{d(4)}-{d(2)}-{d(3)}",
+        "NY": f"{d(3)}.{d(2)}-{rng.randint(1, 9)}-{rng.randint(1, 99)}",
+        "NJ": f"Block {rng.randint(1, 999)}, Lot {rng.randint(1, 99)}",
+        "IL": f"{d(2)}-{d(2)}-{d(2)}-{d(3)}-{d(3)}-0000",
+        "OH": f"R72 {d(5)} {d(4)}",
+        "PA": f"{d(12)}-1",
+        "GA": f"Q{d(3)}-{d(4)}",
+        "NV": f"{d(3)}-{d(2)}-{d(3)}-{d(3)}",
+        "WA": d(10),
+        "CO": f"{d(2)}-{d(3)}-{d(2)}-{d(3)}",
+        "MI": f"41-{d(2)}-{d(3)}-{d(3)}",
+        "NC": f"{d(4)}-{d(2)}-{d(4)}",
+        "MA": f"{d(2)}-{d(3)}-{d(5)}",
+        "MD": f"Ward {rng.randint(1, 28)} Section {d(2)} Block {d(4)} Lot {d(3)}",
+        "TN": f"{d(6)} {d(5)}",
+    }.get(state, f"{d(3)}-{d(3)}-{d(3)}")
+
+
+def _recording_reference(state: str, recorded: date, rng: random.Random) -> str:
+    """Book and page, or the instrument number, as the county's recorder gives them."""
+    year = recorded.year
+    book_page = f"Book {rng.randint(1000, 29999)}, Page {rng.randint(1, 999)}"
+    return {
+        "CA": f"Instrument No. {year}-{_digits(rng, 7)}",
+        "AZ": f"Recording No. {year}{_digits(rng, 7)}",
+        "TX": f"Document No. {year}{_digits(rng, 7)}",
+        "FL": f"Official Records {book_page}",
+        "NY": f"Liber {rng.randint(10000, 29999)} of Mortgages, Page {rng.randint(1, 999)}",
+        "IL": f"Document No. R{year}{_digits(rng, 6)}",
+        "OH": f"Instrument No. {year}-{_digits(rng, 8)}",
+        "PA": f"Instrument No. {year}{_digits(rng, 6)}",
+        "GA": f"Deed Book {rng.randint(5000, 12999)}, Page {rng.randint(1, 399)}",
+        "NV": f"Instrument No. {recorded:%Y%m%d}-{_digits(rng, 7)}",
+        "WA": f"Recording No. {recorded:%Y%m%d}{_digits(rng, 4)}",
+        "CO": f"Reception No. {_digits(rng, 7)}",
+        "MI": f"Liber {rng.randint(1000, 19999)}, Page {rng.randint(1, 999)}",
+        "MD": f"Liber {rng.randint(10000, 29999)}, Folio {rng.randint(1, 499)}",
+        "TN": f"Instrument No. {recorded:%y}{_digits(rng, 6)}",
+    }.get(state, book_page)
+
+
+def demo_recording(loan: dict, rng: random.Random) -> dict:
+    """Where the loan's security instrument is recorded: a parcel number and a recording
+    reference in the county's style, recorded a few days after the note. One Maryland loan
+    was made on a mortgage, though deeds of trust are customary there."""
+    recorded = loan["origination_date"] + timedelta(days=rng.randint(1, 21))
+    state = loan["property_state"]
+    mortgage_in_maryland = state == "MD" and loan["loan_number"].endswith("0021")
+    return {
+        "security_instrument": "mortgage" if mortgage_in_maryland else "",
+        "parcel_number": _parcel(state, rng),
+        "recording_reference": _recording_reference(state, recorded, rng),
+        "recorded_on": recorded,
     }

@@ -13,6 +13,7 @@ from noteinvest.access import Role
 from noteinvest.forms import BoundedDateField, HygienicFormMixin, MultiLineField, SingleLineField
 from noteinvest.money import format_money
 from noteinvest.text import looks_like_formula
+from portfolios import instruments
 from portfolios.choices import STATE_CHOICES, DayCount, LoanStatus, Occupancy, PropertyType
 from portfolios.models import NOT_ON_THE_TAPE, Borrower, Loan, Portfolio, SellerColumnMapping
 from portfolios.tape import values as tape_values
@@ -66,6 +67,13 @@ FACT_HELP = {
     "give it (not a first missed payment's date); some limitation periods run from it.",
 }
 FACT_CHOICES = ("borrower_type", "lender_type", "refinanced", "home_equity_loan", "high_cost_loan")
+# The security instrument and its recording, for the documents that describe and release it.
+DOCUMENT_FACTS = ("security_instrument", "parcel_number", "recording_reference", "recorded_on")
+CUSTOMARY_CHOICE = "The state's customary instrument"
+INSTRUMENT_HELP = (
+    "Leave it as the state's customary instrument (a deed of trust in California, a mortgage "
+    "in New York, a security deed in Georgia) unless this loan's recorded instrument differs."
+)
 
 
 def units_refusal(units: int, kind: str) -> str:
@@ -232,6 +240,12 @@ class LoanForm(VersionedForm):
         label="Date of default",
         help_text=FACT_HELP["default_date"],
     )
+    recorded_on = BoundedDateField(
+        date_range=dates.HISTORICAL,
+        required=False,
+        label="Recording date",
+        help_text="The date the county recorded the security instrument.",
+    )
 
     class Meta:
         model = Loan
@@ -245,7 +259,9 @@ class LoanForm(VersionedForm):
             "value_source",
             "units", "acreage", "borrower_type", "lender_type", "refinanced",
             "home_equity_loan", "high_cost_loan", "default_date",
+            "security_instrument", "parcel_number", "recording_reference", "recorded_on",
         ]  # fmt: skip
+        labels = {"parcel_number": "Parcel number (APN)"}
 
     def __init__(self, *args, portfolio=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -255,13 +271,21 @@ class LoanForm(VersionedForm):
             # Sent blank: unknown.
             self.fields[name].required = False
             self.fields[name].help_text = FACT_HELP[name]
-        missing = [n for n in FACT_CHOICES if self.is_bound and n not in self.data]
+        instrument = self.fields["security_instrument"]
+        instrument.choices = [("", CUSTOMARY_CHOICE), *instruments.InstrumentKind.choices]
+        instrument.help_text = INSTRUMENT_HELP
+        usual = instruments.customary(self.instance.property_state)
+        if usual is not None:
+            instrument.help_text += f" Customary in {usual.state_name}: a {usual.label}."
+        kept = (*FACT_CHOICES, *DOCUMENT_FACTS)
+        missing = [n for n in kept if self.is_bound and n not in self.data]
         if missing:
             # Not sent (an older page, a script): the stored answer is kept, and shown again
             # beside any error (a select with no choice would show its first one).
             self.data = self.data.copy()
             for name in missing:
-                self.data[name] = getattr(self.instance, name)
+                stored = getattr(self.instance, name)
+                self.data[name] = "" if stored is None else stored
 
     def _clean_unknown(self, name):
         return self.cleaned_data.get(name) or "unknown"

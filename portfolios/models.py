@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from noteinvest.access import Role, roles_of, scope_for
 from noteinvest.money import money_field as shared_money_field
+from portfolios import instruments
 from portfolios.choices import (
     STATE_CHOICES,
     BorrowerType,
@@ -207,6 +208,22 @@ class Loan(models.Model):
         default=YesNoUnknown.UNKNOWN,
     )  # fmt: skip
     default_date = models.DateField("date of default", null=True, blank=True)
+    # The security instrument as recorded, for the documents that describe and release it.
+    security_instrument = models.CharField(
+        max_length=20, choices=instruments.InstrumentKind.choices, blank=True,
+        help_text="Blank: the state's customary instrument (portfolios/data/"
+        "security_instruments.csv). Set only when this loan's recorded instrument differs.",
+    )  # fmt: skip
+    parcel_number = models.CharField(
+        "parcel number (APN)", max_length=64, blank=True,
+        help_text="The assessor's parcel number, as the county writes it.",
+    )  # fmt: skip
+    recording_reference = models.CharField(
+        max_length=120, blank=True,
+        help_text="Where the security instrument is recorded: book and page, or the "
+        "instrument (document) number, as the county recorder gives it.",
+    )  # fmt: skip
+    recorded_on = models.DateField("recording date", null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -259,6 +276,10 @@ class Loan(models.Model):
                 | Q(default_date__gte=F("origination_date")),
                 name="loan_default_not_before_origination",
             ),
+            models.CheckConstraint(
+                condition=Q(security_instrument__in=["", *instruments.InstrumentKind.values]),
+                name="loan_security_instrument_known",
+            ),
         ]
         indexes = [
             models.Index(fields=["portfolio", "property_state"]),
@@ -298,6 +319,17 @@ class Loan(models.Model):
         if self.lender_type == LenderType.UNKNOWN:
             return None
         return self.lender_type == LenderType.SELLER
+
+    def instrument(self) -> instruments.LoanInstrument:
+        """The security instrument: the one recorded for this loan when staff or a tape
+        gave it (`customary` False), else the state's customary one (`customary` True);
+        its `instrument` is None for a territory until staff enter it."""
+        if self.security_instrument:
+            recorded = instruments.of_kind(self.security_instrument, self.property_state)
+            return instruments.LoanInstrument(recorded, customary=False)
+        return instruments.LoanInstrument(
+            instruments.customary(self.property_state), customary=True
+        )
 
     @property
     def property_line(self):

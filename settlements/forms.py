@@ -18,6 +18,7 @@ from settlements.limits import (
     MAX_JUNIOR_LIENHOLDER_LINES,
     MAX_NOTE,
     MAX_NOTICE_ADDRESS,
+    MAX_RIDERS,
     MAX_SIGNING_NAME,
     PAST_YEAR,
     PAYMENT_RECEIVED,
@@ -29,6 +30,7 @@ from settlements.models import (
     Installment,
     Kind,
     Payment,
+    Rider,
     eligible_reviewers,
 )
 from settlements.sale_fields import sale_figures
@@ -69,11 +71,22 @@ class PartiesForm(StepForm):
         fields = [
             "holder_name", "holder_address", "holder_notice_email", "holder_signatory_name",
             "holder_signatory_title", "agreement_date", "governing_state",
+            "holder_is_debt_collector", "hardship",
         ]  # fmt: skip
-        widgets = {"holder_address": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "holder_address": forms.Textarea(attrs={"rows": 3}),
+            "hardship": forms.Textarea(attrs={"rows": 2}),
+        }
         help_texts = {
             "holder_signatory_name": "Who signs for the holder, on the “By:” line.",
             "holder_address": "Printed in the notices clause.",
+            "holder_is_debt_collector": "Tick when the holder's principal business is "
+            "collecting debts, or it regularly collects debts owed to others (15 U.S.C. "
+            "§ 1692a(6)); a note bought in default is not excluded. Adds the debt-collector "
+            "notices (15 U.S.C. § 1692e(11)). Ask counsel when unsure.",
+            "hardship": "Optional: the borrower's hardship in their words (job loss, illness, "
+            "divorce...). When given, the agreement quotes it in a Hardship clause and the "
+            "borrower represents it is true.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -440,6 +453,45 @@ InstallmentFormSet = inlineformset_factory(
     Agreement, Installment, form=InstallmentForm, formset=BaseInstallmentFormSet,
     extra=3, can_delete=True, max_num=MAX_INSTALLMENTS, validate_max=True,
     absolute_max=MAX_INSTALLMENTS,
+)  # fmt: skip
+
+
+class RiderForm(HygienicFormMixin, forms.ModelForm):
+    """A free-text rider for this agreement only: printed after the clauses as “Rider:
+    <title>”; the reviewing attorney must approve it, and changing it clears that approval."""
+
+    class Meta:
+        model = Rider
+        fields = ["title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {"body": "Paragraphs separated by a blank line. Printed as written."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["body"].required = False
+
+    def clean(self):
+        data = super().clean()
+        title, body = (data.get("title") or "").strip(), (data.get("body") or "").strip()
+        if data.get("DELETE"):
+            return data
+        if title and not body:
+            self.add_error("body", "Write the rider's text, or clear its title.")
+        if body and not title:
+            self.add_error("title", "Give the rider a title.")
+        return data
+
+
+class BaseRiderFormSet(BaseInlineFormSet):
+    def save_new(self, form, commit=True):
+        form.instance.added_by = self.added_by
+        return super().save_new(form, commit=commit)
+
+
+RiderFormSet = inlineformset_factory(
+    Agreement, Rider, form=RiderForm, formset=BaseRiderFormSet, extra=1, can_delete=True,
+    max_num=MAX_RIDERS, validate_max=True, absolute_max=MAX_RIDERS,
 )  # fmt: skip
 
 

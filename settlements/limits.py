@@ -14,6 +14,11 @@ MAX_SIGNATORY_TITLE = 100
 MAX_INSTRUCTIONS = 2_000
 MAX_COMMENT = 5_000
 MAX_NOTE = 2_000
+MAX_HARDSHIP = 1_000
+# Riders staff add to one agreement: each a title and its text; at most this many.
+MAX_RIDER_TITLE = 120
+MAX_RIDER_BODY = 5_000
+MAX_RIDERS = 10
 # Installments of one DPO: ten years of monthly payments.
 MAX_INSTALLMENTS = 120
 # Periods written into the agreement (days): (least, most).

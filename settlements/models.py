@@ -19,10 +19,13 @@ from settlements.limits import (  # the forms refuse longer text; the services t
     MAX_APPROVAL_REFERENCE,
     MAX_BUYER_NAMES,
     MAX_COMMENT,
+    MAX_HARDSHIP,
     MAX_HOLDER_ADDRESS,
     MAX_INSTRUCTIONS,
     MAX_JUNIOR_LIENHOLDERS,
     MAX_NOTE,
+    MAX_RIDER_BODY,
+    MAX_RIDER_TITLE,
     MAX_SIGNATORY_TITLE,
     MAX_SIGNING_NAME,
     OFFER_FORWARD_DAYS,
@@ -143,7 +146,9 @@ class Agreement(models.Model):
     # The borrower's hardship as they stated it (optional: the Hardship clause quotes it), and
     # whether the holder is a debt collector under the FDCPA (15 U.S.C. § 1692a(6)): the
     # debt-collector notices clause is added when it is.
-    hardship = models.TextField("borrower's hardship (optional)", blank=True, max_length=1000)
+    hardship = models.TextField(
+        "borrower's hardship (optional)", blank=True, max_length=MAX_HARDSHIP
+    )
     holder_is_debt_collector = models.BooleanField(
         "the holder is a debt collector under the FDCPA", default=False
     )
@@ -442,6 +447,7 @@ class DraftingStep(models.Model):
         PARTIES = "parties", "Saved the parties"
         TERMS = "terms", "Saved the terms"
         PAYMENTS = "payments", "Saved the payments"
+        RIDERS = "riders", "Saved the riders"
         SUBMITTED = "submitted", "Submitted for review"
 
     agreement = models.ForeignKey(
@@ -611,8 +617,8 @@ class Rider(models.Model):
     change to its words clears that approval."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="riders")
-    title = models.CharField(max_length=120)
-    body = models.TextField(max_length=5000)
+    title = models.CharField("rider's title", max_length=MAX_RIDER_TITLE)
+    body = models.TextField("rider's text", max_length=MAX_RIDER_BODY)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

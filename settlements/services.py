@@ -27,11 +27,14 @@ from settlements.limits import (
     AGREEMENT_DATE,
     MAX_BUYER_NAMES,
     MAX_COMMENT,
+    MAX_HARDSHIP,
     MAX_HOLDER_ADDRESS,
     MAX_INSTRUCTIONS,
     MAX_JUNIOR_LIENHOLDERS,
     MAX_NOTE,
     MAX_NOTICE_ADDRESS,
+    MAX_RIDER_BODY,
+    MAX_RIDER_TITLE,
     MAX_SIGNING_NAME,
     TERM_DATE,
 )
@@ -47,6 +50,7 @@ from settlements.models import (
     Kind,
     Payment,
     ReviewComment,
+    Rider,
     SealedPdf,
     SignedCopy,
     Status,
@@ -796,6 +800,7 @@ def save_terms(
         agreement = form.save(commit=False)
         _check_length(agreement.holder_address, MAX_HOLDER_ADDRESS, "The holder's address")
         _check_length(agreement.payment_instructions, MAX_INSTRUCTIONS, "The payment instructions")
+        _check_length(agreement.hardship, MAX_HARDSHIP, "The borrower's hardship")
         _check_length(agreement.buyer_names, MAX_BUYER_NAMES, "The buyer's names")
         _check_length(
             agreement.junior_lienholders, MAX_JUNIOR_LIENHOLDERS, "The junior lienholders"
@@ -811,6 +816,52 @@ def save_terms(
             installments.save()
         DraftingStep.objects.create(agreement=agreement, by=by, step=step)
     return agreement
+
+
+def save_riders(*, agreement: Agreement, formset, expected_version: int, by) -> Agreement:
+    """Save a draft's riders (added, changed, deleted). A rider whose words change loses the
+    attorney's approval; a new one has none until the reviewing attorney gives it."""
+    with transaction.atomic():
+        locked = _lock(agreement, expected_version)
+        if locked.status == Status.CHANGES_REQUESTED:
+            _move(locked, Status.DRAFT, by, "Reopened to address the review.")
+        elif locked.status != Status.DRAFT:
+            raise AgreementError("Only a draft can be edited.")
+        before = {r.pk: (r.title, r.body) for r in locked.riders.all()}
+        formset.instance = locked
+        formset.added_by = by
+        for rider in formset.save(commit=False):
+            _check_length(rider.title, MAX_RIDER_TITLE, "A rider's title")
+            _check_length(rider.body, MAX_RIDER_BODY, "A rider's text")
+            if rider.pk is None or before.get(rider.pk) != (rider.title, rider.body):
+                rider.approved_by, rider.approved_at = None, None
+            rider.save()
+        for rider in formset.deleted_objects:
+            rider.delete()
+        Agreement.objects.filter(pk=locked.pk).update(version=locked.version + 1)
+        locked.version += 1
+        DraftingStep.objects.create(agreement=locked, by=by, step=DraftingStep.Step.RIDERS)
+    return locked
+
+
+def approve_rider(*, agreement: Agreement, rider_pk: int, by) -> Rider:
+    """The reviewing attorney approves one rider of the version in review, as frozen."""
+    with transaction.atomic():
+        locked = _lock(agreement)
+        _reviewing_attorney(locked, by)
+        rider = locked.riders.select_for_update().filter(pk=rider_pk).first()
+        if rider is None:
+            raise AgreementError("No such rider on this agreement.")
+        frozen = (latest_version(locked).terms or {}).get("riders") or []
+        if {"title": rider.title, "body": rider.body} not in frozen:
+            raise AgreementError("This rider is not in the version in review.")
+        rider.approved_by, rider.approved_at = by, timezone.now()
+        rider.save(update_fields=["approved_by", "approved_at"])
+    return rider
+
+
+def unapproved_riders(agreement: Agreement) -> list[Rider]:
+    return [r for r in agreement.riders.all() if not r.is_approved]
 
 
 def submit_for_review(
@@ -932,6 +983,14 @@ def approve(
             raise AgreementError(
                 f"There {'is' if still_open == 1 else 'are'} {_open_phrase(still_open)}: "
                 "resolve them, or confirm that you approve with them open. Nothing was changed."
+            )
+        waiting = unapproved_riders(locked)
+        if waiting:
+            raise AgreementError(
+                "Approve each rider first, or request changes: "
+                + ", ".join(f"“{r.title}”" for r in waiting)
+                + (" is" if len(waiting) == 1 else " are")
+                + " not approved. Nothing was changed."
             )
         version = latest_version(locked)
         if version is None or hashlib.sha256(bytes(version.pdf)).hexdigest() != version.sha256:

@@ -92,6 +92,31 @@ def parties_of(agreement) -> list[dict]:
     return out
 
 
+def security_of(loan) -> dict:
+    """The security instrument as the documents describe and release it: the recorded kind
+    (`customary` False) or the state's customary one (`customary` True; portfolios/data/
+    security_instruments.csv), its recording data, and the state's note on what is
+    customary there. Kind, label and release document are "" when neither is known (a
+    territory until staff enter the instrument)."""
+    security = loan.instrument()
+    instrument = security.instrument
+    return {
+        "kind": instrument.kind if instrument else "",
+        "label": instrument.label if instrument else "",
+        "release_document": instrument.release_document if instrument else "",
+        "recording_reference": loan.recording_reference,
+        "recorded_on": _d(loan.recorded_on),
+        "county": loan.property_county,
+        "customary": bool(instrument) and security.customary,
+        "state_source": instrument.note if instrument else "",
+        # What the instrument calls its parties ("beneficiary" and "trustor" in a deed of
+        # trust), and the statute that makes it where one does (Georgia's security deed).
+        "lien_holder": instrument.lien_holder if instrument else "",
+        "debtor": instrument.debtor if instrument else "",
+        "citation": instrument.citation if instrument else "",
+    }
+
+
 def terms_for(agreement, *, version_number: int) -> dict:
     """The agreement's terms, with the clause versions its document uses (chosen from the
     clause library for its kind, state, instrument and facts) and its riders."""
@@ -142,7 +167,9 @@ def _facts(agreement, *, version_number: int) -> dict:
             "state": loan.property_state,
             "zip": loan.property_zip,
             "county": loan.property_county,
+            "parcel": loan.parcel_number,
         },
+        "security": security_of(loan),
         "governing_state": agreement.governing_state,
         "governing_state_name": US_STATES.get(agreement.governing_state, agreement.governing_state),
         "payoff": {

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("<int:pk>/request-changes/", views.request_changes, name="request_changes"),
     path("<int:pk>/approve/", views.approve, name="approve"),
+    path("<int:pk>/riders/<int:rider_pk>/approve/", views.approve_rider, name="approve_rider"),
     path("<int:pk>/sent/", views.mark_sent, name="sent"),
     path("<int:pk>/signed/", views.upload_signed, name="signed"),
     path("<int:pk>/signed.pdf", views.signed_pdf, name="signed_pdf"),

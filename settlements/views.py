@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
 from portfolios.models import Loan
-from settlements import clauses, services
+from settlements import clauses, library, services
 from settlements import verify as verify_pdf
 from settlements.forms import (
     CommentForm,
@@ -27,6 +27,7 @@ from settlements.forms import (
     InstallmentFormSet,
     PartiesForm,
     PaymentForm,
+    RiderFormSet,
     ShortSaleTermsForm,
     SignedUploadForm,
     StartForm,
@@ -37,6 +38,7 @@ from settlements.models import (
     AgreementVersion,
     Kind,
     ReviewComment,
+    Rider,
     Status,
     acts_as_reviewer,
     review_refusal,
@@ -49,6 +51,7 @@ STEPS = [
     ("parties", "Parties"),
     ("terms", "Terms"),
     ("payments", "Payments"),
+    ("riders", "Riders"),
     ("review", "Check and submit"),
 ]
 
@@ -184,6 +187,8 @@ def _step_forms(agreement, step, data=None):
         form = DpoTermsForm(None, instance=agreement)
         formset = InstallmentFormSet(data, instance=agreement, prefix="inst")
         return form, formset
+    if step == "riders":
+        return None, RiderFormSet(data, instance=agreement, prefix="rider")
     raise Http404("No such step.")
 
 
@@ -192,12 +197,17 @@ def _steps(agreement):
 
 
 # The drafting step that edits each section (by its title); any other section is a term.
-PARTIES_SECTIONS = ("Governing Law", "Counterparts and Electronic Signatures", "Notices")
+PARTIES_SECTIONS = (
+    "Governing Law", "Counterparts and Electronic Signatures", "Notices",
+    "Borrower's Hardship", "Debt Collector Notices",
+)  # fmt: skip
 
 
 def _steps_of(title: str, agreement) -> set[str]:
     if title.startswith("Parties") or title in PARTIES_SECTIONS:
         return {"parties"}
+    if title.startswith(library.RIDER_PREFIX):
+        return {"riders"}
     if title == "Settlement Payment" and agreement.kind == Kind.DPO:
         return {"terms", "payments"}  # the amount on one, the installments on the other
     return {"terms"}
@@ -222,8 +232,10 @@ def comments_for_step(agreement, step: str) -> list:
     return shown
 
 
-def _preview(agreement) -> str:
+def _preview(agreement, riders=None) -> str:
     terms = terms_for(agreement, version_number=agreement.versions.count() + 1)
+    if riders is not None:  # the riders step's unsaved rows
+        terms["riders"] = riders
     return render_to_string(
         "settlements/_preview.html",
         {"terms": terms, "title": clauses.title(terms), "sections": clauses.sections(terms)},
@@ -246,7 +258,19 @@ def edit(request, pk, step):
     form, formset = _step_forms(agreement, step, request.POST or None)
     if request.method == "POST":
         valid = form.is_valid() if formset is None else formset.is_valid()
-        if valid:
+        if valid and step == "riders":
+            try:
+                services.save_riders(
+                    agreement=agreement,
+                    formset=formset,
+                    expected_version=_expected(request) or -1,
+                    by=request.user,
+                )
+            except services.AgreementError as exc:
+                messages.error(request, str(exc))
+            else:
+                return redirect("settlements:edit", pk=agreement.pk, step="review")
+        elif valid:
             try:
                 services.save_terms(
                     form=form if formset is None else _Untouched(agreement),
@@ -325,6 +349,18 @@ def preview(request, pk, step):
     if step in ("parties", "terms"):
         form, _ = _step_forms(agreement, step, request.POST)
         form.is_valid()  # fills instance fields that validated; the rest keep saved values
+    if step == "riders":
+        _, formset = _step_forms(agreement, step, request.POST)
+        formset.is_valid()  # the rows that validated, as typed
+        rows = [
+            {"title": f.cleaned_data["title"].strip(), "body": f.cleaned_data["body"]}
+            for f in formset.forms
+            if getattr(f, "cleaned_data", None)
+            and not f.cleaned_data.get("DELETE")
+            and (f.cleaned_data.get("title") or "").strip()
+            and (f.cleaned_data.get("body") or "").strip()
+        ]
+        return HttpResponse(_preview(agreement, riders=rows))
     return HttpResponse(_preview(agreement))
 
 
@@ -381,6 +417,10 @@ def _detail(request, agreement, **bound):
         in (Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED)
         and (has_role(user, Role.STAFF) or reviewing),
         "deficiency": agreement.deficiency,
+        # Riders are internal until approved into the document (the investor reads the PDF).
+        "riders": list(agreement.riders.select_related("approved_by", "added_by"))
+        if internal
+        else [],
         "checks": services.checks_for(agreement) if agreement.status == Status.DRAFT else None,
         "payments": agreement.payments.all(),
         "active_nav": "settlements",
@@ -538,6 +578,21 @@ def approve(request, pk):
             open_confirmed=int(confirmed) if re.fullmatch(r"[0-9]{1,6}", confirmed) else None,
         ),
         "Approved: this version's PDF is the document of record.",
+    )
+
+
+@role_required(Role.ATTORNEY)
+@require_POST
+def approve_rider(request, pk, rider_pk):
+    """The reviewing attorney approves one rider as it stands in the version in review."""
+    agreement = _agreement(request, pk)
+    if not Rider.objects.filter(pk=rider_pk, agreement=agreement).exists():
+        raise Http404("No such rider.")
+    return _act(
+        request,
+        agreement,
+        lambda a: services.approve_rider(agreement=a, rider_pk=rider_pk, by=request.user),
+        "Rider approved.",
     )
 
 

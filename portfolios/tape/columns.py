@@ -148,6 +148,43 @@ COLUMNS: tuple[Column, ...] = (
     Column("default_date", "Default Date", False, ("Date of Default",),
            "The date of default (never a first missed payment date). Blank keeps the stored "
            "date."),
+    # The security instrument and its recording (portfolios.instruments): blank keeps the
+    # stored value.
+    Column("security_instrument", "Security Instrument", False,
+           ("Security Instrument Type", "Instrument Type", "Lien Instrument",
+            "Mortgage or Deed of Trust", "Mortgage/Deed of Trust", "Mortgage/DOT", "DOT/Mortgage",
+            "Security Instrument Kind"),
+           "Mortgage (MTG), Deed of Trust (DOT, Trust Deed) or Security Deed (Deed to Secure "
+           "Debt): only where the loan's instrument differs from the state's customary one. "
+           "Blank keeps the stored value (none: the state's customary instrument)."),
+    Column("parcel_number", "Parcel Number", False,
+           ("APN", "Parcel", "Parcel No", "Parcel ID", "Parcel Number (APN)",
+            "Assessor Parcel Number", "Assessor's Parcel Number", "Tax Parcel Number",
+            "Tax Parcel ID", "Property Index Number", "Folio Number"),
+           "The assessor's parcel number as the county writes it, up to 64 characters. Blank "
+           "keeps the stored value."),
+    Column("recording_reference", "Recording Reference", False,
+           ("Instrument Number", "Instrument No", "Recording Number", "Recording No",
+            "Book/Page", "Book and Page", "Recording Book/Page",
+            "Recorded Book/Page", "Recording Info", "Mortgage Instrument Number",
+            "Deed of Trust Instrument Number", "Security Instrument Number"),
+           "Book and page or the instrument number the county recorder gave the security "
+           "instrument, up to 120 characters. Blank keeps the stored value."),
+    Column("recording_book", "Recording Book", False,
+           ("Recorded Book", "Mortgage Book", "Mtg Book", "Deed of Trust Book", "DOT Book",
+            "Deed Book", "OR Book", "Official Records Book", "Liber"),
+           "The book the instrument is recorded in, when the tape gives book and page in "
+           "columns of their own: joined into the recording reference (“Book 1234, Page 56”)."),
+    Column("recording_page", "Recording Page", False,
+           ("Recorded Page", "Mortgage Page", "Mtg Page", "Deed of Trust Page", "DOT Page",
+            "Deed Page", "OR Page", "Official Records Page"),
+           "The page, joined into the recording reference after the book."),
+    Column("recorded_on", "Recording Date", False,
+           ("Recorded Date", "Date Recorded", "Record Date", "Mortgage Recording Date",
+            "Deed of Trust Recording Date", "Security Instrument Recording Date",
+            "Recordation Date"),
+           "The date the security instrument was recorded, 1950-01-01 to today. Blank keeps "
+           "the stored date."),
 )  # fmt: skip
 
 BY_KEY = {c.key: c for c in COLUMNS}

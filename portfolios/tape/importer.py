@@ -71,11 +71,19 @@ PARSERS: dict[str, Callable] = {
     "lender_type": v.lender_type,
     "home_equity_loan": v.home_equity_loan,
     "default_date": v.default_date,
+    "security_instrument": v.security_instrument,
+    "parcel_number": v.parcel_number,
+    "recording_reference": v.recording_reference,
+    "recording_book": v.recording_part,  # joined into the recording reference
+    "recording_page": v.recording_part,
+    "recorded_on": v.recorded_on,
 }
 # Columns whose blank cell is not said: the key is left out of the row, so a re-import keeps
 # the stored value and a new loan gets the default (unknown).
 KEPT_WHEN_BLANK = {
     "units", "acreage", "borrower_type", "lender_type", "home_equity_loan", "default_date",
+    "security_instrument", "parcel_number", "recording_reference", "recorded_on",
+    "recording_book", "recording_page",
 }  # fmt: skip
 BORROWER_KEYS = {
     "borrower_name",
@@ -89,7 +97,7 @@ BORROWER_KEYS = {
     "mailing_zip",
 }
 # Read, then joined to another column: never a column of the model.
-JOINED_KEYS = {"next_due_date", "property_address_2"}
+JOINED_KEYS = {"next_due_date", "property_address_2", "recording_book", "recording_page"}
 LOAN_KEYS = [k for k in PARSERS if k not in BORROWER_KEYS and k not in JOINED_KEYS]
 DERIVED_STATUS = "derived_status"
 """Key of a loan row's status derived from the paid-to date (no status column): given to
@@ -299,6 +307,7 @@ def check_tape(
             parsed["paid_to_date"] = one_period_before(parsed.pop("next_due_date"))
         problems.extend(_zips_fit_states(number, parsed, mapping))
         problems.extend(_join_addresses(number, parsed, mapping))
+        problems.extend(_join_recording(number, parsed, mapping))
         problems.extend(_apply_units(number, parsed, mapping))
         if (derive_status or "status" not in parsed) and parsed.get("paid_to_date"):
             parsed[DERIVED_STATUS] = status_from_paid_to(parsed["paid_to_date"], today)
@@ -519,6 +528,30 @@ def _join_addresses(number: int, parsed: dict, mapping: dict) -> list[Problem]:
         else:
             parsed["mailing_address"] = line
     return problems
+
+
+def _join_recording(number: int, parsed: dict, mapping: dict) -> list[Problem]:
+    """A recording book and page in columns of their own are joined into the recording
+    reference ("Book 1234, Page 56", after an instrument number the row also gives); a
+    bare number is named ("1234" is "Book 1234"), a cell with words is kept as written
+    ("OR Book 1234"). Returns a problem when the joined reference is too long."""
+    parts = [
+        f"{word} {text}" if text[:1].isdigit() else text
+        for key, word in (("recording_book", "Book"), ("recording_page", "Page"))
+        if (text := parsed.pop(key, None))
+    ]
+    if not parts:
+        return []
+    reference = _joined(parsed.get("recording_reference") or "", *parts)
+    if len(reference) > v.RECORDING_REFERENCE_MAX:
+        message = (
+            f"Recording Reference with its book and page is longer than "
+            f"{v.RECORDING_REFERENCE_MAX} characters"
+        )
+        header = mapping.get("recording_book") or mapping["recording_page"]
+        return [Problem(number, header, _shown(reference), message, message)]
+    parsed["recording_reference"] = reference
+    return []
 
 
 def one_period_before(next_due: date) -> date:

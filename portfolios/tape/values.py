@@ -33,6 +33,7 @@ from portfolios.choices import (
     ValueSource,
     YesNoUnknown,
 )
+from portfolios.instruments import InstrumentKind
 
 MAX_RATE = Decimal(50)
 
@@ -669,3 +670,58 @@ _YES_NO = {
     "unk": "unknown", "u": "unknown",
 }  # fmt: skip
 home_equity_loan = _not_said_when_blank(_choice_parser("yes/no value", YesNoUnknown, _YES_NO))
+
+
+# --- the security instrument and its recording (portfolios.instruments) -----------------
+# Blank is None, "not said": a re-import keeps the stored value (importer.KEPT_WHEN_BLANK).
+
+RECORDING_DATES = dates.HISTORICAL
+PARCEL_MAX, RECORDING_REFERENCE_MAX = 64, 120
+
+
+def _reference(raw, *, max_length: int) -> str | None:
+    """A parcel or instrument number as written: a spreadsheet number cell that is a whole
+    number is that number (20190123456, not 20190123456.0)."""
+    if is_blank(raw):
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return text(raw, max_length=max_length) or None
+
+
+def parcel_number(raw) -> str | None:
+    """The assessor's parcel number (APN), one line, up to 64 characters."""
+    return _reference(raw, max_length=PARCEL_MAX)
+
+
+def recording_reference(raw) -> str | None:
+    """Book and page or instrument number as recorded, one line, up to 120 characters."""
+    return _reference(raw, max_length=RECORDING_REFERENCE_MAX)
+
+
+RECORDING_PART_MAX = 60
+
+
+def recording_part(raw) -> str | None:
+    """A recording book or page from a column of its own, one line, up to 60 characters."""
+    return _reference(raw, max_length=RECORDING_PART_MAX)
+
+
+def recorded_on(raw) -> date | None:
+    """The security instrument's recording date, 1950-01-01 to today."""
+    return optional_date(raw, RECORDING_DATES)
+
+
+security_instrument = _not_said_when_blank(
+    _choice_parser(
+        "security instrument",
+        InstrumentKind,
+        {
+            "mtg": "mortgage", "mort": "mortgage", "mortgage deed": "mortgage",
+            "dot": "deed_of_trust", "deed of trust": "deed_of_trust",
+            "trust deed": "deed_of_trust", "td": "deed_of_trust",
+            "security deed": "security_deed", "deed to secure debt": "security_deed",
+            "dsd": "security_deed",
+        },
+    )
+)  # fmt: skip

@@ -37,6 +37,11 @@ def test_dpo_from_draft_to_approved_pdf(page: Page, browser, live_server, demo):
     page.get_by_label("How to pay").select_option("wire")
     page.get_by_role("button", name="Save and continue").click()
     page.get_by_role("button", name="Save and continue").click()  # payments: one lump sum
+    # A rider for this agreement only: printed as such, approved by the attorney.
+    page.get_by_label("Rider's title").fill("Keys at Closing")
+    page.get_by_label("Rider's text").fill("The Borrower hands over every key at closing.")
+    expect(page.locator("#preview")).to_contain_text("Rider: Keys at Closing")
+    page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_text("Every borrower is named")).to_be_visible()
     page.get_by_label("Attorney to review it").select_option(
         label="Alex Attorney (attorney@example.com)"
@@ -69,7 +74,8 @@ def test_dpo_from_draft_to_approved_pdf(page: Page, browser, live_server, demo):
     )
     page.get_by_label("Settlement amount").fill("160000.00")
     page.get_by_role("button", name="Save and continue").click()
-    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("button", name="Save and continue").click()  # payments
+    page.get_by_role("button", name="Save and continue").click()  # riders, unchanged
     page.get_by_label("Attorney to review it").select_option(
         label="Alex Attorney (attorney@example.com)"
     )
@@ -85,6 +91,12 @@ def test_dpo_from_draft_to_approved_pdf(page: Page, browser, live_server, demo):
     # The comment and the note are still open: approving needs the box that says so.
     lawyer.get_by_role("button", name="Approve version 2").click()
     expect(lawyer.get_by_text("There are 2 open comments")).to_be_visible()
+    lawyer.get_by_label("I approve with 2 open comments").check()
+    lawyer.get_by_role("button", name="Approve version 2").click()
+    # And the rider must be approved first.
+    expect(lawyer.get_by_text("Approve each rider first")).to_be_visible()
+    lawyer.get_by_role("button", name="Approve this rider").click()
+    expect(lawyer.get_by_text("Rider approved.")).to_be_visible()
     lawyer.get_by_label("I approve with 2 open comments").check()
     lawyer.get_by_role("button", name="Approve version 2").click()
     expect(

@@ -156,6 +156,17 @@ COMMENT_AFTER_APPROVAL = expect(
 RESOLVE_GET = expect(ATTORNEY_POST_ONLY_GET, staff=F405, staff_att=F405)
 
 
+def _rider_of(agreement) -> int:
+    from settlements.models import Rider
+
+    rider, _ = Rider.objects.get_or_create(
+        agreement=agreement,
+        title="Access",
+        defaults={"body": "Access once.", "added_by": agreement.drafted_by},
+    )
+    return rider.pk
+
+
 def _comment_of(agreement) -> int:
     from settlements.models import ReviewComment
 
@@ -619,6 +630,20 @@ CASES = [
             other_attorney=(F404, F404),
             inv_att=(REFUSED, F404),
         ),
+    ),
+    # Approving a rider: the reviewing attorney only, like a decision.
+    Case(
+        "settlements:approve_rider",
+        kwargs=lambda w, s: {"pk": s.review.pk, "rider_pk": _rider_of(s.review)},
+        get=ATTORNEY_POST_ONLY_GET,
+        post=DECIDE_IN_REVIEW,
+    ),
+    Case(
+        "settlements:edit",
+        variant="riders",
+        kwargs=lambda w, s: {"pk": s.draft.pk, "step": "riders"},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
     ),
     Case(
         "settlements:request_changes",

@@ -50,3 +50,10 @@ def test_an_attorneys_text_is_checked_before_it_is_saved():
     assert "Braces" in library.body_errors("Pay {terms.__class__}.")[0]
     assert "alone in its paragraph" in library.body_errors("To: {notice_addresses}")[0]
     assert library.body_errors("  ") == ["Write the clause's text."]
+
+
+@pytest.mark.django_db
+def test_an_emptied_library_reads_its_seed_rather_than_render_no_clauses():
+    ClauseVersion.objects.all().delete()  # as a transactional test's flush leaves it
+    keys = {e["key"] for e in library.current_entries()}
+    assert {e["key"] for e in library.seed_entries()} == keys

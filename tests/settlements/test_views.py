@@ -49,7 +49,12 @@ def test_staff_start_a_draft_from_the_loan_and_walk_the_steps(client, staff, att
     agreement.refresh_from_db()
     empty = {"version": agreement.version, "inst-TOTAL_FORMS": "0", "inst-INITIAL_FORMS": "0",
              "inst-MIN_NUM_FORMS": "0", "inst-MAX_NUM_FORMS": "1000"}  # fmt: skip
-    assert client.post(payments, empty)["Location"].endswith("/edit/review/")
+    assert client.post(payments, empty)["Location"].endswith("/edit/riders/")
+    agreement.refresh_from_db()
+    riders = reverse("settlements:edit", args=[agreement.pk, "riders"])
+    no_rider = {"version": agreement.version, "rider-TOTAL_FORMS": "1", "rider-INITIAL_FORMS": "0",
+                "rider-0-title": "", "rider-0-body": ""}  # fmt: skip
+    assert client.post(riders, no_rider)["Location"].endswith("/edit/review/")
     review = client.get(reverse("settlements:edit", args=[agreement.pk, "review"]))
     assert all(check.ok for check in review.context["checks"])
     agreement.refresh_from_db()

@@ -13,7 +13,7 @@ from django.db.models import F
 from accounts.models import User
 from accounts.roles import assign_role
 from demo.deficiencies import seed_deficiencies
-from demo.loans import FACT_FIELDS, PLACES, demo_loans
+from demo.loans import FACT_FIELDS, PLACES, RECORDING_FIELDS, demo_loans
 from demo.settlements import seed_agreements
 from noteinvest.access import Role
 from portfolios.models import Borrower, Loan, Portfolio
@@ -54,12 +54,13 @@ DEMO_PORTFOLIOS = [
 
 
 def _fill_unknown_facts(loan, fields) -> None:
-    """A demo loan seeded before loans had facts gets the demo's facts where it has none
-    (unknown or blank); a fact set since is kept."""
+    """A demo loan seeded before loans had facts (or their recording) gets the demo's facts
+    where it has none (unknown or blank); a fact set since is kept."""
     missing = {
         name: fields[name]
-        for name in FACT_FIELDS
-        if getattr(loan, name) in (None, "unknown") and fields[name] not in (None, "unknown")
+        for name in (*FACT_FIELDS, *RECORDING_FIELDS)
+        if getattr(loan, name) in (None, "unknown", "")
+        and fields[name] not in (None, "unknown", "")
     }
     if missing:
         Loan.objects.filter(pk=loan.pk).update(**missing, version=F("version") + 1)

@@ -16,7 +16,7 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('settlements', '0014_seed_clause_library'),
+        ('settlements', '0015_riders_step'),
     ]
 
     operations = [
