@@ -3,6 +3,7 @@
 Seeding twice changes nothing: a loan that already has an agreement is left alone.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from accounts.models import User
@@ -33,6 +34,17 @@ def seed_agreements() -> int:
         else:
             agreement.minimum_net_proceeds = amount
             agreement.relocation_amount = Decimal("2500.00")
+            # The approval: the buyer and price of the contract, the caps on what the price
+            # pays at closing, and a foreclosure sale postponed while the sale is pending.
+            agreement.buyer_names = "Maria Santos and Luis Santos"
+            agreement.contract_date = agreement.agreement_date - timedelta(days=5)
+            agreement.commission_cap_percent = Decimal("6.000")
+            agreement.closing_costs_cap = Decimal("4500.00")
+            agreement.contract_price = ((amount + Decimal("7000")) / Decimal("0.9")).quantize(
+                Decimal("1")
+            )
+            agreement.foreclosure = "postponed"
+            agreement.foreclosure_sale_on = agreement.agreement_date + timedelta(days=45)
         agreement.hardship = "Lost hours at work in 2026 and cannot refinance."
         agreement.save()
         if kind == "dpo":  # a rider for the demo attorney to approve

@@ -498,6 +498,9 @@ FIELDS = {
     "release_deadline": ("“, and in any case within N days after … (statute)”: the state's "
                          "deadline to release a paid lien, where its law sets one",
                          _release_deadline),
+    "instrument": ("The state's (or the loan's) security instrument: “mortgage”, “deed of "
+                   "trust”, “security deed”; “mortgage or deed of trust” when unknown",
+                   lambda t: (t.get("security") or {}).get("label") or "mortgage or deed of trust"),
     "where_recorded": ("“of … County, State” (where the instrument is recorded)",
                        _where_recorded),
     "property": ("“the property at …” (its address)", _property_phrase),

@@ -7,21 +7,34 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
 from noteinvest.forms import BoundedDateField, HygienicFormMixin, harden_fields
-from noteinvest.money import MoneyError, check_fits
+from noteinvest.money import MoneyError, check_fits, format_money
 from portfolios.choices import STATE_CHOICES
 from settlements.limits import (
     AGREEMENT_DATE,
+    CONTRACT_DATE,
+    FORECLOSURE_SALE_DATE,
     MAX_COMMENT,
     MAX_INSTALLMENTS,
+    MAX_JUNIOR_LIENHOLDER_LINES,
     MAX_NOTE,
     MAX_NOTICE_ADDRESS,
     MAX_RIDERS,
     MAX_SIGNING_NAME,
+    PAST_YEAR,
     PAYMENT_RECEIVED,
     TERM_DATE,
 )
-from settlements.models import Agreement, Installment, Kind, Payment, Rider, eligible_reviewers
-from settlements.terms import parties_of
+from settlements.models import (
+    Agreement,
+    Foreclosure,
+    Installment,
+    Kind,
+    Payment,
+    Rider,
+    eligible_reviewers,
+)
+from settlements.sale_fields import sale_figures
+from settlements.terms import lienholder_lines, parties_of
 
 
 def term_date(label, *, required=True, help_text=""):
@@ -192,25 +205,113 @@ class ShortSaleTermsForm(_TermsMixin, StepForm):
     listing_signed_by = term_date("Listing agreement signed by")
     closing_deadline = term_date("Closing deadline")
     offer_expires_on = term_date("The offer expires on")
+    # The approval (issue 12): the buyer, the price and the contract; the caps; the liens.
+    contract_date = BoundedDateField(
+        date_range=CONTRACT_DATE, label="Purchase contract dated", required=False,
+        help_text="Within a year of today, and not after the closing deadline.",
+    )  # fmt: skip
+    estimated_statement_on = BoundedDateField(
+        date_range=PAST_YEAR, label="Estimated closing statement dated", required=False,
+        help_text="Optional: the estimated closing statement attached to the agreement. The "
+        "holder approves the final closing statement in any case.",
+    )  # fmt: skip
+    senior_approval_on = BoundedDateField(
+        date_range=PAST_YEAR, label="Senior lienholder's approval dated", required=False,
+        help_text="If the senior lienholder has already approved the sale in writing.",
+    )  # fmt: skip
+    foreclosure_sale_on = BoundedDateField(
+        date_range=FORECLOSURE_SALE_DATE, label="Foreclosure sale scheduled for",
+        required=False, help_text="Required when a foreclosure sale is scheduled.",
+    )  # fmt: skip
+
+    # The step's fields in groups (the template shows each as a fieldset); a group's fields
+    # that the loan's lien position leaves out are skipped.
+    GROUPS = (
+        ("The sale", ("minimum_net_proceeds", "listing_signed_by", "offer_forward_days",
+                      "closing_deadline", "relocation_amount", "offer_expires_on")),
+        ("Buyer and contract", ("buyer_names", "contract_price", "contract_date",
+                                "arms_length_affidavit")),
+        ("Costs and caps", ("estimated_statement_on", "commission_cap_percent",
+                            "commission_cap_amount", "closing_costs_cap")),
+        ("Junior liens", ("junior_lienholders", "junior_liens_cap")),
+        ("Senior lien", ("senior_lienholder", "senior_approval_on", "senior_approval_reference")),
+        ("Foreclosure", ("foreclosure", "foreclosure_sale_on")),
+    )  # fmt: skip
 
     class Meta:
         model = Agreement
         fields = [
             "minimum_net_proceeds", "listing_signed_by", "offer_forward_days", "closing_deadline",
             "relocation_amount", "offer_expires_on", "senior_lienholder",
+            "buyer_names", "contract_price", "contract_date", "arms_length_affidavit",
+            "estimated_statement_on", "commission_cap_percent", "commission_cap_amount",
+            "closing_costs_cap", "junior_lienholders", "junior_liens_cap", "senior_approval_on",
+            "senior_approval_reference", "foreclosure", "foreclosure_sale_on",
         ]  # fmt: skip
+        widgets = {
+            "junior_lienholders": forms.Textarea(attrs={"rows": 3}),
+            "foreclosure": forms.RadioSelect,
+        }
+        help_texts = {
+            "buyer_names": "As the purchase contract names them, on one line (“Ann Lee and Bo "
+            "Lee”). Any change of buyer or price later voids the approval.",
+            "contract_price": "At least the minimum net proceeds, and enough to pay them plus "
+            "every cap below and the relocation payment.",
+            "arms_length_affidavit": "Buyer, seller, agents and closing agent sign it at closing "
+            "(Fannie Mae and Freddie Mac practice).",
+            "commission_cap_percent": "Of the contract price, 0 to 10, e.g. 6.000. With an "
+            "amount too, the lesser of the two is the cap.",
+            "commission_cap_amount": "Leave blank to cap by the percentage only.",
+            "closing_costs_cap": "Title, escrow, recording and transfer charges, the seller's "
+            "prorated taxes and dues.",
+            "junior_lienholders": "One per line, at most "
+            f"{MAX_JUNIOR_LIENHOLDER_LINES}: each must release its lien and the borrower at "
+            "closing.",
+            "junior_liens_cap": "The most all junior lienholders together may be paid from the "
+            "price (the GSE standard short sale allowed $6,000).",
+            "senior_approval_reference": "The senior lienholder's reference for its approval, "
+            "if known.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only a junior lien's short sale needs the senior lienholder's approval.
+        # A junior lien's short sale needs the senior lienholder's approval; a first lien's
+        # may have junior liens to clear.
         if (self.instance.loan.lien_position or 1) < 2:
-            del self.fields["senior_lienholder"]
+            for name in ("senior_lienholder", "senior_approval_on", "senior_approval_reference"):
+                del self.fields[name]
         else:
+            del self.fields["junior_lienholders"], self.fields["junior_liens_cap"]
             self.fields["senior_lienholder"].required = True
             self.fields["senior_lienholder"].help_text = (
                 f"This loan is lien {self.instance.loan.lien_position}: the agreement makes the "
                 "senior lienholder's written approval of the sale a condition."
             )
+        self.fields["foreclosure"].label = "A scheduled foreclosure sale"
+        self.fields["foreclosure"].required = False  # left unanswered: none is scheduled
+
+    def clean_foreclosure(self):
+        return self.cleaned_data.get("foreclosure") or Foreclosure.NONE_SCHEDULED
+
+    @property
+    def groups(self):
+        return [
+            (legend, [self[name] for name in names if name in self.fields])
+            for legend, names in self.GROUPS
+            if any(name in self.fields for name in names)
+        ]
+
+    def clean_junior_lienholders(self):
+        text = self.cleaned_data.get("junior_lienholders", "")
+        lines = lienholder_lines(text)
+        if len(lines) > MAX_JUNIOR_LIENHOLDER_LINES:
+            raise forms.ValidationError(
+                f"At most {MAX_JUNIOR_LIENHOLDER_LINES} junior lienholders, one per line "
+                f"({len(lines)} given)."
+            )
+        if any(len(line) > 200 for line in lines):
+            raise forms.ValidationError("Each junior lienholder's name: at most 200 characters.")
+        return text
 
     def clean(self):
         data = super().clean()
@@ -230,7 +331,75 @@ class ShortSaleTermsForm(_TermsMixin, StepForm):
                 "offer_expires_on",
                 f"The offer must expire by the closing deadline ({_long_date(closing)}).",
             )
+        self._clean_sale(data, closing)
         return data
+
+    def _clean_sale(self, data, closing):
+        """The approval's figures and dates, each error beside the field it concerns."""
+        contract_on = data.get("contract_date")
+        if contract_on and closing and contract_on > closing:
+            self.add_error(
+                "contract_date",
+                f"The contract cannot be dated after the closing deadline ({_long_date(closing)}).",
+            )
+        choice, sale_on = data.get("foreclosure"), data.get("foreclosure_sale_on")
+        if choice in (Foreclosure.POSTPONED, Foreclosure.NOT_POSTPONED) and not sale_on:
+            if "foreclosure_sale_on" not in self.errors:
+                self.add_error(
+                    "foreclosure_sale_on",
+                    "Enter the scheduled foreclosure sale's date"
+                    + (" (the sale postponed until the closing deadline)."
+                       if choice == Foreclosure.POSTPONED else "."),
+                )  # fmt: skip
+        elif choice == Foreclosure.NONE_SCHEDULED and sale_on:
+            self.add_error(
+                "foreclosure_sale_on",
+                "No foreclosure sale is scheduled: leave the date blank, or say whether the "
+                "scheduled sale is postponed.",
+            )
+        if "junior_lienholders" in self.fields:
+            named = lienholder_lines(data.get("junior_lienholders", ""))
+            cap = data.get("junior_liens_cap")
+            if named and cap is None and "junior_liens_cap" not in self.errors:
+                self.add_error(
+                    "junior_liens_cap", "Enter the most the junior lienholders may be paid."
+                )
+            elif cap is not None and not named and "junior_lienholders" not in self.errors:
+                self.add_error(
+                    "junior_lienholders", "Name the junior lienholders the cap pays, one per line."
+                )
+        price, minimum = data.get("contract_price"), data.get("minimum_net_proceeds")
+        if price is None or "contract_price" in self.errors:
+            return
+        if minimum is not None and price < minimum:
+            self.add_error(
+                "contract_price",
+                f"The contract price ({format_money(price)}) is below the minimum net proceeds "
+                f"({format_money(minimum)}): the holder could not receive them.",
+            )
+            return
+        try:
+            figures = sale_figures(
+                price=price,
+                minimum=minimum,
+                percent=data.get("commission_cap_percent"),
+                commission=data.get("commission_cap_amount"),
+                closing_costs=data.get("closing_costs_cap"),
+                junior=data.get("junior_liens_cap")
+                if lienholder_lines(data.get("junior_lienholders", ""))
+                else None,
+                relocation=data.get("relocation_amount"),
+            )
+        except MoneyError as exc:
+            self.add_error("contract_price", str(exc))
+            return
+        if figures.over is not None:
+            self.add_error(
+                "contract_price",
+                f"The figures are {format_money(figures.over)} over the contract price of "
+                f"{format_money(price)}: {figures.sum_text()}. Lower a cap or the minimum net "
+                "proceeds, or check the price.",
+            )
 
 
 class BaseInstallmentFormSet(BaseInlineFormSet):

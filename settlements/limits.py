@@ -39,3 +39,29 @@ TERM_DATE = DateRange(
 listing and closing deadlines."""
 PAYMENT_RECEIVED = RECENT_PAST
 """A payment received: not in the future (and not before the agreement's date)."""
+
+# A short-sale approval (issue 12): the approved buyer(s) on one line, the junior lienholders
+# one per line, the senior lienholder's approval reference; the brokers' commission cap as a
+# percentage of the contract price.
+MAX_BUYER_NAMES = 300
+MAX_JUNIOR_LIENHOLDERS = 1_000
+MAX_JUNIOR_LIENHOLDER_LINES = 10
+MAX_APPROVAL_REFERENCE = 100
+COMMISSION_PERCENT = (0, 10)
+CONTRACT_DATE = around_today(1, 1)
+"""The purchase contract's date: within a year of today, either way, and not after the
+closing deadline."""
+PAST_YEAR = DateRange(
+    earliest=lambda: years_from(today(), -1),
+    latest=today,
+    earliest_text="a year ago",
+    latest_text="today",
+)
+"""Something already written: an estimated closing statement, the senior lienholder's approval."""
+FORECLOSURE_SALE_DATE = DateRange(
+    earliest=today,
+    latest=lambda: years_from(today(), 2),
+    earliest_text="today",
+    latest_text="2 years from today",
+)
+"""A scheduled foreclosure sale: today to two years from today."""

@@ -13,12 +13,16 @@ from noteinvest.access import Role, has_role, roles_of
 from noteinvest.money import money_field as money
 from portfolios.models import Loan, Portfolio
 from settlements.limits import (  # the forms refuse longer text; the services too
+    COMMISSION_PERCENT,
     CURE_DAYS,
     LIEN_RELEASE_DAYS,
+    MAX_APPROVAL_REFERENCE,
+    MAX_BUYER_NAMES,
     MAX_COMMENT,
     MAX_HARDSHIP,
     MAX_HOLDER_ADDRESS,
     MAX_INSTRUCTIONS,
+    MAX_JUNIOR_LIENHOLDERS,
     MAX_NOTE,
     MAX_RIDER_BODY,
     MAX_RIDER_TITLE,
@@ -68,6 +72,14 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.CANCELLED: (),
     S.DEFAULTED: (),
 }
+
+
+class Foreclosure(models.TextChoices):
+    """A short sale: what happens to a scheduled foreclosure sale while the sale is pending."""
+
+    NONE_SCHEDULED = "none_scheduled", "No foreclosure sale is scheduled"
+    POSTPONED = "postponed", "Postponed until the closing deadline"
+    NOT_POSTPONED = "not_postponed", "Not postponed"
 
 
 class PaymentMethod(models.TextChoices):
@@ -182,6 +194,40 @@ class Agreement(models.Model):
     senior_lienholder = models.CharField(
         "senior lienholder (whose approval the sale needs)", max_length=200, blank=True
     )
+    # A short-sale approval (issue 12): the approved buyer, price and contract (any change of
+    # buyer or price voids the approval), the caps on what the price may pay at closing, the
+    # junior liens a senior holder's sale must clear, a junior holder's senior approval, the
+    # arm's-length affidavit and a scheduled foreclosure sale.
+    buyer_names = models.CharField(
+        "buyer(s), as named in the purchase contract", max_length=MAX_BUYER_NAMES, blank=True
+    )
+    contract_price = money("contract price", null=True, blank=True)
+    contract_date = models.DateField("purchase contract dated", null=True, blank=True)
+    estimated_statement_on = models.DateField(
+        "estimated closing statement dated", null=True, blank=True
+    )
+    commission_cap_percent = models.DecimalField(
+        "brokers' commission cap (% of the price)", max_digits=5, decimal_places=3, null=True,
+        blank=True, validators=_between(*COMMISSION_PERCENT),
+    )  # fmt: skip
+    commission_cap_amount = money("brokers' commission cap (amount)", null=True, blank=True)
+    closing_costs_cap = money("closing costs cap", null=True, blank=True)
+    junior_liens_cap = money("cap on the total paid to junior lienholders", null=True, blank=True)
+    junior_lienholders = models.TextField(
+        "junior lienholders (one per line)", max_length=MAX_JUNIOR_LIENHOLDERS, blank=True
+    )
+    senior_approval_on = models.DateField(
+        "senior lienholder's approval dated", null=True, blank=True
+    )
+    senior_approval_reference = models.CharField(
+        "senior lienholder's approval reference", max_length=MAX_APPROVAL_REFERENCE, blank=True
+    )
+    arms_length_affidavit = models.BooleanField("arm's-length affidavit at closing", default=True)
+    foreclosure = models.CharField(
+        "a scheduled foreclosure sale", max_length=16, choices=Foreclosure.choices,
+        default=Foreclosure.NONE_SCHEDULED,
+    )  # fmt: skip
+    foreclosure_sale_on = models.DateField("foreclosure sale scheduled for", null=True, blank=True)
     approved_version = models.ForeignKey(
         "AgreementVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -26,10 +26,12 @@ from portfolios.payoff import payoff
 from settlements import clauses, documents, seal
 from settlements.limits import (
     AGREEMENT_DATE,
+    MAX_BUYER_NAMES,
     MAX_COMMENT,
     MAX_HARDSHIP,
     MAX_HOLDER_ADDRESS,
     MAX_INSTRUCTIONS,
+    MAX_JUNIOR_LIENHOLDERS,
     MAX_NOTE,
     MAX_NOTICE_ADDRESS,
     MAX_RIDER_BODY,
@@ -445,6 +447,8 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
                 ),
             )
         )
+    if agreement.kind == Kind.SHORT_SALE:
+        out += _sale_checks(agreement)
     if agreement.deficiency_id:
         out += _window_checks(agreement, installments)
         refusal = barred_refusal(agreement.deficiency, today)
@@ -600,6 +604,80 @@ def _window_checks(agreement: Agreement, installments) -> list[Check]:
             warn=True,
         )
     ]
+
+
+def _sale_checks(agreement: Agreement) -> list[Check]:
+    """A short-sale approval (issue 12): the buyer and the price are set; the minimum net
+    proceeds plus every cap at its limit fit the price (recomputed from the agreement, as the
+    terms step does); a scheduled foreclosure sale has its date."""
+    from settlements.sale_fields import sale_figures
+    from settlements.terms import lienholder_lines
+
+    a = agreement
+    missing = [
+        *(["the buyer"] if not a.buyer_names.strip() else []),
+        *(["the contract price"] if a.contract_price is None else []),
+    ]
+    out = [
+        Check(
+            not missing,
+            "The buyer and the contract price are set",
+            f"Enter {_and(missing)} in the terms."
+            if missing
+            else f"{' '.join(a.buyer_names.split())} for {a.contract_price:,.2f}.",
+        )
+    ]
+    junior = a.junior_liens_cap if lienholder_lines(a.junior_lienholders) else None
+    unset = [
+        *(["the contract price"] if a.contract_price is None else []),
+        *(["the minimum net proceeds"] if a.minimum_net_proceeds is None else []),
+        *(
+            ["a brokers' commission cap"]
+            if a.commission_cap_percent is None and a.commission_cap_amount is None
+            else []
+        ),
+        *(["the closing-cost cap"] if a.closing_costs_cap is None else []),
+        *(
+            ["the junior-lien cap"]
+            if lienholder_lines(a.junior_lienholders) and a.junior_liens_cap is None
+            else []
+        ),
+    ]
+    label = "The minimum net proceeds and the caps fit within the contract price"
+    if unset:
+        out.append(Check(False, label, f"Enter {_and(unset)}."))
+    else:
+        try:
+            figures = sale_figures(
+                price=a.contract_price, minimum=a.minimum_net_proceeds,
+                percent=a.commission_cap_percent, commission=a.commission_cap_amount,
+                closing_costs=a.closing_costs_cap, junior=junior,
+                relocation=a.relocation_amount,
+            )  # fmt: skip
+        except MoneyError as exc:
+            out.append(Check(False, label, str(exc)))
+        else:
+            over = figures.over
+            out.append(
+                Check(
+                    over is None and a.contract_price >= a.minimum_net_proceeds,
+                    label,
+                    f"{figures.sum_text()} against a contract price of {a.contract_price:,.2f}"
+                    + (f": {over:,.2f} over." if over is not None else "."),
+                )
+            )
+    scheduled = a.foreclosure in ("postponed", "not_postponed")
+    out.append(
+        Check(
+            not scheduled or a.foreclosure_sale_on is not None,
+            "A scheduled foreclosure sale has its date",
+            f"“{a.get_foreclosure_display()}” needs the scheduled sale's date."
+            if scheduled and a.foreclosure_sale_on is None
+            else a.get_foreclosure_display()
+            + (f": {a.foreclosure_sale_on.isoformat()}." if a.foreclosure_sale_on else "."),
+        )
+    )
+    return out
 
 
 def _document_text(agreement: Agreement) -> str:
@@ -798,6 +876,10 @@ def save_terms(
         _check_length(agreement.holder_address, MAX_HOLDER_ADDRESS, "The holder's address")
         _check_length(agreement.payment_instructions, MAX_INSTRUCTIONS, "The payment instructions")
         _check_length(agreement.hardship, MAX_HARDSHIP, "The borrower's hardship")
+        _check_length(agreement.buyer_names, MAX_BUYER_NAMES, "The buyer's names")
+        _check_length(
+            agreement.junior_lienholders, MAX_JUNIOR_LIENHOLDERS, "The junior lienholders"
+        )
         for party in agreement.parties or []:  # as signed, edited in the parties step
             _check_length(party.get("name"), MAX_SIGNING_NAME, "A borrower's name as signed")
             _check_length(party.get("notice_address"), MAX_NOTICE_ADDRESS, "A notice address")

@@ -145,7 +145,7 @@ def _facts(agreement, *, version_number: int) -> dict:
         for p in parties_of(agreement)
         for b in [p["borrower"]]
     ]
-    return {
+    terms = {
         "number": agreement.number,
         "version": version_number,
         "kind": agreement.kind,
@@ -207,6 +207,38 @@ def _facts(agreement, *, version_number: int) -> dict:
         "closing_deadline": _d(agreement.closing_deadline),
         "relocation_amount": _m(agreement.relocation_amount),
     }
+    if agreement.kind == "short_sale":
+        terms["sale"] = _sale(agreement)
+    return terms
+
+
+def _sale(agreement) -> dict:
+    """A short sale's approval terms (settlements.sale_fields words them): the approved buyer,
+    price and contract, the caps on what the price pays at closing, the junior liens a senior
+    holder's sale must clear or a junior holder's senior approval, the arm's-length affidavit
+    and a scheduled foreclosure sale. A version frozen before has no "sale" key."""
+    percent = agreement.commission_cap_percent
+    return {
+        "buyer": " ".join((agreement.buyer_names or "").split()),
+        "contract_price": _m(agreement.contract_price),
+        "contract_date": _d(agreement.contract_date),
+        "estimated_statement_on": _d(agreement.estimated_statement_on),
+        "commission_cap_percent": None if percent is None else f"{percent:.3f}",
+        "commission_cap_amount": _m(agreement.commission_cap_amount),
+        "closing_costs_cap": _m(agreement.closing_costs_cap),
+        "junior_liens_cap": _m(agreement.junior_liens_cap),
+        "junior_lienholders": lienholder_lines(agreement.junior_lienholders),
+        "senior_approval_on": _d(agreement.senior_approval_on),
+        "senior_approval_reference": agreement.senior_approval_reference.strip(),
+        "arms_length_affidavit": agreement.arms_length_affidavit,
+        "foreclosure": agreement.foreclosure,
+        "foreclosure_sale_on": _d(agreement.foreclosure_sale_on),
+    }
+
+
+def lienholder_lines(text: str) -> list[str]:
+    """The junior lienholders as typed, one per line: blank lines dropped, spaces collapsed."""
+    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
 
 
 def amount(terms: dict, key: str) -> Decimal | None:

@@ -81,6 +81,12 @@ def draft_agreement(loan, by, *, kind: str = "dpo", share: str = "0.5"):
         agreement.payment_instructions = "To the account in the holder's signed wire letter."
     else:
         agreement.minimum_net_proceeds = amount
+        # The approval: a buyer and a price that pays the minimum and every cap (issue 12).
+        agreement.buyer_names = "Ann Buyer"
+        agreement.contract_date = agreement.agreement_date
+        agreement.commission_cap_percent = Decimal("6.000")
+        agreement.closing_costs_cap = Decimal("3000.00")
+        agreement.contract_price = ((amount + Decimal("3000")) / Decimal("0.9")).quantize(1)
     agreement.save()
     return agreement
 

@@ -23,7 +23,13 @@ D = Decimal
 def pdf_text(agreement, by) -> str:
     version = services.freeze_version(agreement=Agreement.objects.get(pk=agreement.pk), by=by)
     pages = PdfReader(io.BytesIO(bytes(version.pdf))).pages
-    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pages))
+    words = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pages))
+    return re.sub(PAGE_BREAK, " ", words)
+
+
+# A page's running header and footer, read between the last words of a page and the first
+# of the next: the text reads on without them.
+PAGE_BREAK = r" ?Loan \S+ Agreement SA-\d{4}-\d{4} · version \d+ Page \d+ of \d+ ?"
 
 
 def test_a_dpo_states_its_good_through_date_per_diem_and_the_rule_after_it(draft, staff):

@@ -18,8 +18,13 @@ pytestmark = pytest.mark.django_db
 
 
 def pdf_words(data: bytes) -> str:
-    return re.sub(
+    """The PDF's words in reading order, without the running header and footer that a page
+    break puts between a paragraph's words."""
+    words = re.sub(
         r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    )
+    return re.sub(
+        r" ?Loan \S+ Agreement SA-\d{4}-\d{4} · version \d+ Page \d+ of \d+ ?", " ", words
     )
 
 
