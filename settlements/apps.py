@@ -20,3 +20,7 @@ class SettlementsConfig(AppConfig):
             order=26, label="Review queue", url_name="settlements:list", key="reviews",
             roles={Role.ATTORNEY},
         )  # fmt: skip
+        register(
+            order=27, label="Clause library", url_name="settlements:clauses", key="clauses",
+            roles={Role.STAFF, Role.ATTORNEY},
+        )  # fmt: skip
