@@ -37,8 +37,8 @@ class ClauseForm(HygienicFormMixin, forms.Form):
         choices=STATE_CHOICES,
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text="None chosen: every state. A state's variant is used instead of the clause "
-        "for every state in those states.",
+        help_text="None chosen: every state. A variant for some states replaces, in those "
+        "states, the clause for every state.",
     )
     instrument = forms.ChoiceField(
         choices=INSTRUMENT_CHOICES,

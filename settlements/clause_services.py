@@ -187,10 +187,18 @@ def problems(data: dict, *, key: str, slot: str, current: ClauseVersion | None) 
     return errors
 
 
+# Conditions that never hold together: clauses of one slot under these never compete.
+EXCLUSIVE = {
+    frozenset({"before_liquidation", "after_liquidation"}),
+    frozenset({"junior_lien", "first_lien"}),
+}
+
+
 def _same_facts(data: dict, *, key: str, slot: str) -> ClauseVersion | None:
-    """Another clause of the slot, in use, that would apply to exactly the same documents
-    (the library could not tell which to use): same condition, same instrument, both for
-    every state or for a state in common, a document in common."""
+    """Another clause of the slot, in use, that could apply to the same document as this
+    one, just as specifically (the library could not tell which to use): a document in
+    common, the same instrument, both for every state or for a state in common, and
+    conditions that can hold together."""
     if not data.get("active", True):
         return None
     states = set(data.get("states") or [])
@@ -198,8 +206,9 @@ def _same_facts(data: dict, *, key: str, slot: str) -> ClauseVersion | None:
     approved = ClauseVersion.objects.filter(slot=slot, status=ClauseStatus.APPROVED)
     for v in approved.exclude(key=key).order_by("key", "number"):
         latest[v.key] = v
+    when = data.get("when") or "always"
     for v in latest.values():
-        if not v.active or v.when != (data.get("when") or "always"):
+        if not v.active or frozenset({v.when, when}) in EXCLUSIVE:
             continue
         if v.instrument != (data.get("instrument") or ""):
             continue

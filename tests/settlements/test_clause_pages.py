@@ -373,6 +373,16 @@ def test_each_refusal_is_shown_beside_its_field_with_what_was_typed(
     assert not ClauseVersion.objects.filter(key=key, status=ClauseStatus.DRAFT).exists()
 
 
+def test_variants_under_conditions_that_exclude_each_other_do_not_compete():
+    data = clause_services.data_of(current("release-of-lien"))
+    data.update(note="After a sale.", when="after_liquidation")
+    slot = "release-of-lien"
+    assert clause_services.problems(data, key="release-after-sale", slot=slot, current=None) == {}
+    data.update(when="installments")
+    errors = clause_services.problems(data, key="release-after-sale", slot=slot, current=None)
+    assert "“Release of the Lien” (release-of-lien)" in errors["states"][0]
+
+
 def test_a_forged_request_is_refused_by_the_service_too(attorney):
     data = clause_services.data_of(current("dpo-waiver"))
     data.update(body="{waiver_figures}", note="Shorter.")
@@ -525,6 +535,8 @@ def test_a_new_clause_is_a_draft_until_approved_then_new_drafts_use_it(lawyer, s
         ({"variant_of": "no-such-slot"}, "variant_of", "Select a valid choice"),
         ({"kinds": []}, "kinds", "Choose at least one document."),
         ({"when": "full_moon"}, "when", "Select a valid choice"),
+        # A variant for every state under a condition that can hold with its clause's.
+        ({"variant_of": "no-admission", "when": "junior_lien"}, "states", "already applies"),
     ],
 )
 def test_a_new_clause_is_checked(lawyer, changes, field, message):
@@ -538,3 +550,18 @@ def test_a_new_clause_is_checked(lawyer, changes, field, message):
         .exclude(key="notices")
         .exists()
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flushed_database_gets_the_seeded_library_again():
+    """Every transactional test (the browser tests) ends with a flush: the library must be
+    there again for the next one, as the seed migration left it."""
+    from django.core.management import call_command
+
+    clause_edit("counsel", body="Edited.")
+    call_command("flush", interactive=False, verbosity=0)
+    assert current("counsel").number == 1
+    assert ClauseVersion.objects.count() == len(clause_services.library.seed_entries())
+    clause_edit("counsel", body="Edited.")
+    call_command("migrate", "settlements", verbosity=0)  # a library edited is left alone
+    assert current("counsel").body == "Edited."
