@@ -71,6 +71,12 @@ class ClauseForm(HygienicFormMixin, forms.Form):
         self.key, self.slot, self.current = key, slot, current
         self.fields["when"].choices = condition_choices()
 
+    def clean_position(self):
+        raw = str(self.data.get(self.add_prefix("position"), "")).strip()
+        if not (raw.isascii() and raw.isdigit()):
+            raise forms.ValidationError("A whole number in the digits 0 to 9, like 1275.")
+        return self.cleaned_data["position"]
+
     def clean(self):
         data = super().clean()
         if self.errors:  # a field refused on its own: its message is beside it already

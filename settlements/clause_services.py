@@ -275,6 +275,13 @@ def save_draft(*, key: str, data: dict, based_on: str, by, slot: str | None = No
                     f"A clause with the key “{key}” was just created by someone else.",
                 )
             basis = basis_of(versions)
+            if not based_on:
+                raise StaleClause(
+                    basis,
+                    "The form did not say which version it was based on: nothing was saved. "
+                    "The clause as it is now is shown below; save again to replace it with "
+                    "your text.",
+                )
             if token(basis) != based_on:
                 raise StaleClause(basis, _stale_message(basis))
             slot = versions[0].slot if versions else slot

@@ -180,6 +180,56 @@ def test_a_state_variant_is_used_by_a_draft_in_its_state_and_not_in_another(
     assert "Variant: <a" in page and "VA" in page
 
 
+@pytest.fixture
+def instruments(monkeypatch):
+    """The loan's security instrument in the terms (terms["security"]["kind"]), as the
+    loan's document facts will give it: here by the property's state."""
+    from settlements import terms as terms_module
+
+    by_state = {"VA": "deed_of_trust", "NY": "mortgage", "CO": "deed_of_trust"}
+    facts = terms_module._facts
+
+    def with_security(agreement, **kwargs):
+        terms = facts(agreement, **kwargs)
+        kind = by_state[terms["governing_state"]]
+        terms["security"] = {
+            "kind": kind,
+            "label": kind.replace("_", " "),
+            "county": "",
+            "recording_reference": "Instrument No. 7",
+            "recorded_on": None,
+        }
+        return terms  # fmt: skip
+
+    monkeypatch.setattr(terms_module, "_facts", with_security)
+
+
+def test_a_deed_of_trust_states_variant_is_chosen_by_state_and_instrument(
+    lawyer, staff, portfolio, instruments
+):
+    words = "Within {lien_release_days} days, the Holder will have the trustee reconvey it."
+    data = {
+        "key": "release-of-lien-deed-of-trust-va", "variant_of": "release-of-lien",
+        "title": "Reconveyance (Virginia)", "body": words, "kinds": ["dpo"], "states": ["VA"],
+        "instrument": "deed_of_trust", "when": "before_liquidation", "position": "800",
+        "required": "on", "active": "on", "note": "Virginia's trustees.", "based_on": "new",
+    }  # fmt: skip
+    assert lawyer.post(reverse("settlements:clause_new"), data).status_code == 302
+    approve_on_page(lawyer, "release-of-lien-deed-of-trust-va")
+
+    def release(state):
+        agreement = draft_agreement(
+            make_loan(portfolio, f"DT-{state}", property_state=state), staff
+        )
+        return services._document_text(agreement)
+
+    assert "Reconveyance (Virginia)" in release("VA")
+    colorado = release("CO")  # another deed-of-trust state: the clause for every state
+    assert "Reconveyance of the Deed of Trust" in colorado and "Virginia" not in colorado
+    new_york = release("NY")  # a mortgage state: its own variant
+    assert "Satisfaction of the Mortgage" in new_york and "Virginia" not in new_york
+
+
 # --- who may use the pages -------------------------------------------------------------------
 
 
@@ -565,3 +615,35 @@ def test_a_flushed_database_gets_the_seeded_library_again():
     clause_edit("counsel", body="Edited.")
     call_command("migrate", "settlements", verbosity=0)  # a library edited is left alone
     assert current("counsel").body == "Edited."
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"position": "１２"},
+        {"position": "9" * 30},
+        {"kinds": ["dpo", "lease"]},
+        {"instrument": "land_contract"},
+        {"based_on": "x" * 500},
+        {"when": ""},
+        {"title": "t" * 161},
+        {"note": "n" * 2001},
+    ],
+)
+def test_odd_input_is_refused_with_a_message_never_an_error(lawyer, changes):
+    data = {**opened(lawyer, "counsel"), **changes}
+    for url in (edit_url("counsel"), reverse("settlements:clause_new")):
+        response = lawyer.post(url, {**data, "key": "odd-input"})
+        assert response.status_code == 200
+        form = response.context["form"]
+        assert form.errors
+        preview = lawyer.post(url, {**data, "key": "odd-input", "preview": "1"})
+        assert preview.status_code == 200
+    assert not ClauseVersion.objects.filter(status=ClauseStatus.DRAFT).exists()
+
+
+def test_an_edit_without_the_version_it_was_based_on_is_refused(lawyer):
+    data = {**opened(lawyer, "counsel"), "based_on": "", "body": "Mine."}
+    response = lawyer.post(edit_url("counsel"), data)
+    assert response.status_code == 200 and "nothing was saved" in response.text
+    assert not ClauseVersion.objects.filter(status=ClauseStatus.DRAFT).exists()
