@@ -28,8 +28,8 @@ KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_KEY = 60
 MAX_NOTE = 2_000
 POSITION = (1, 99_999)
-# Keys that would clash with the library's own pages (clauses/new/).
-RESERVED_KEYS = frozenset({"new"})
+# Keys that would clash with the library's own pages (clauses/new/, clauses/preview/).
+RESERVED_KEYS = frozenset({"new", "preview"})
 KIND_LABELS = {"dpo": "DPO", "short_sale": "Short sale"}
 INSTRUMENT_LABELS = {
     "": "Any instrument",

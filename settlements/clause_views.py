@@ -3,8 +3,9 @@ history and redlines, and the attorney's edit, new clause or variant, approve an
 Writes go through settlements.clause_services; investors answer 403, an unknown clause 404."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -277,3 +278,13 @@ def clause_withdraw(request, key):
         request, key, svc.withdraw,
         "Draft version {number} of “{title}” withdrawn: it stays in the history, unused.",
     )  # fmt: skip
+
+
+@role_required(Role.ATTORNEY)
+@require_POST
+def clause_preview(request):
+    """The edit form's live preview: the typed clause rendered with sample terms, unsaved."""
+    html = render_to_string(
+        "settlements/clauses/_preview.html", {"previews": svc.preview(_typed(request.POST))}
+    )
+    return HttpResponse(html)

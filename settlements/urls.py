@@ -28,6 +28,7 @@ urlpatterns = [
     # The clause library (clause_views): attorneys and staff read, attorneys write.
     path("clauses/", clause_views.clause_library, name="clauses"),
     path("clauses/new/", clause_views.clause_new, name="clause_new"),
+    path("clauses/preview/", clause_views.clause_preview, name="clause_preview"),
     path("clauses/<slug:key>/", clause_views.clause_detail, name="clause"),
     path("clauses/<slug:key>/edit/", clause_views.clause_edit, name="clause_edit"),
     path("clauses/<slug:key>/approve/", clause_views.clause_approve, name="clause_approve"),

@@ -686,6 +686,13 @@ CASES = [
     # --- the clause library: attorneys and staff read, attorneys write (issue 12) -------------
     Case("settlements:clauses", sided=False, get=CLAUSES_READ, post=CLAUSES_READ),
     Case("settlements:clause_new", sided=False, get=CLAUSES_WRITE, post=CLAUSES_WRITE),
+    Case(
+        "settlements:clause_preview",
+        sided=False,
+        data={"title": "Probe", "body": "Loan {loan_number}.", "kinds": "dpo"},
+        get=ATTORNEY_POST_ONLY_GET,
+        post=CLAUSES_WRITE,
+    ),
     *(
         Case(
             name,

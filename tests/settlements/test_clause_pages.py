@@ -369,6 +369,20 @@ def test_the_preview_renders_the_typed_words_with_sample_terms_and_saves_nothing
     assert response.context["previews"][0].paragraphs == ["Senior: First Bank, N.A.."]
 
 
+def test_the_live_preview_renders_what_is_typed(lawyer):
+    data = {**opened(lawyer, "counsel"), "body": "Loan {loan_number}, {governing_state}."}
+    data["states"] = ["CA"]
+    response = lawyer.post(reverse("settlements:clause_preview"), data)
+    assert response.status_code == 200
+    assert "Loan RB-0010, California." in response.text
+    assert "DPO agreement</strong>, California, deed of trust" in response.text
+    assert not ClauseVersion.objects.filter(status=ClauseStatus.DRAFT).exists()
+    # The edit page sends the form there as the attorney types.
+    page = lawyer.get(edit_url("counsel")).text
+    assert f'data-preview-url="{reverse("settlements:clause_preview")}"' in page
+    assert "js/clause-preview.js" in page
+
+
 def test_the_sample_terms_render_every_seed_clause():
     from settlements import library
 
@@ -580,6 +594,7 @@ def test_a_new_clause_is_a_draft_until_approved_then_new_drafts_use_it(lawyer, s
         ({"key": "Mediation"}, "key", "Lowercase letters, digits"),
         ({"key": "media--tion"}, "key", "Lowercase letters, digits"),
         ({"key": "new"}, "key", "is the name of a page"),
+        ({"key": "preview"}, "key", "is the name of a page"),
         ({"key": "notices"}, "key", "A clause with the key “notices” exists"),
         ({"key": "x" * 61}, "key", "at most 60 characters"),
         ({"variant_of": "no-such-slot"}, "variant_of", "Select a valid choice"),
