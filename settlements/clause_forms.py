@@ -71,6 +71,14 @@ class ClauseForm(HygienicFormMixin, forms.Form):
         self.key, self.slot, self.current = key, slot, current
         self.fields["when"].choices = condition_choices()
 
+    def clean_body(self):
+        # A browser sends a textarea's line breaks as CR LF: the library splits paragraphs
+        # on blank lines of LF alone.
+        return clause_services.newlines(self.cleaned_data["body"])
+
+    def clean_note(self):
+        return clause_services.newlines(self.cleaned_data["note"])
+
     def clean_position(self):
         raw = str(self.data.get(self.add_prefix("position"), "")).strip()
         if not (raw.isascii() and raw.isdigit()):

@@ -114,6 +114,12 @@ def data_of(version: ClauseVersion) -> dict:
 # --- checking a draft ----------------------------------------------------------------------
 
 
+def newlines(text: str) -> str:
+    """Line breaks as LF: a browser sends a textarea's as CR LF, and the library splits
+    paragraphs on blank lines of LF alone."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def problems(data: dict, *, key: str, slot: str, current: ClauseVersion | None) -> dict:
     """What is wrong with a clause's draft, per field ({} when nothing is). `current` is the
     clause's approved version (None for a new clause)."""
@@ -285,6 +291,7 @@ def save_draft(*, key: str, data: dict, based_on: str, by, slot: str | None = No
             if token(basis) != based_on:
                 raise StaleClause(basis, _stale_message(basis))
             slot = versions[0].slot if versions else slot
+            data = {**data, "body": newlines(data["body"]), "note": newlines(data["note"])}
             _check(data, key=key, slot=slot, current=current_of(versions))
             draft = draft_of(versions)
             values = {f: data[f] for f in EDITED}

@@ -121,7 +121,7 @@ def _typed(data) -> dict:
     """What the form holds, valid or not, for the preview."""
     return {
         "title": data.get("title", ""),
-        "body": data.get("body", ""),
+        "body": svc.newlines(data.get("body", "")),
         "kinds": data.getlist("kinds"),
         "states": data.getlist("states"),
         "instrument": data.get("instrument", ""),

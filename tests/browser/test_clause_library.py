@@ -36,10 +36,15 @@ def test_an_attorney_edits_a_clause_and_approves_it(page: Page, browser, live_se
     expect(page.get_by_label("Text")).to_have_value("A typo: {no_such_field}.")
 
     # The preview follows the typing (rendered with sample terms), nothing saved.
-    page.get_by_label("Text").fill(NEW_WORDS + " Loan {loan_number}.")
-    expect(page.get_by_test_id("clause-preview")).to_contain_text(NEW_WORDS + " Loan RB-0010.")
+    # Two paragraphs (the browser sends the blank line as CR LF CR LF).
+    page.get_by_label("Text").fill(NEW_WORDS + "\n\nLoan {loan_number}.")
+    preview = page.get_by_test_id("clause-preview").get_by_role("article").first
+    expect(preview.locator("p")).to_have_text(
+        [re.compile("DPO agreement"), NEW_WORDS, "Loan RB-0010."]
+    )
     page.get_by_role("button", name="Save the draft").click()
     expect(page.get_by_text("Draft version 2 of “No Admission of Liability” saved")).to_be_visible()
+    expect(page.get_by_test_id("draft-text").locator("p")).to_have_count(2)
     expect(page.get_by_test_id("draft-text")).to_contain_text(NEW_WORDS)
     chip = page.get_by_test_id("draft-text").locator("[data-field=loan_number]")
     expect(chip).to_have_attribute("title", "The loan number")

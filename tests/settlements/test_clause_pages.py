@@ -369,6 +369,18 @@ def test_the_preview_renders_the_typed_words_with_sample_terms_and_saves_nothing
     assert response.context["previews"][0].paragraphs == ["Senior: First Bank, N.A.."]
 
 
+def test_a_browsers_line_breaks_are_read_as_paragraphs(lawyer):
+    """A browser sends a textarea's line breaks as CR LF."""
+    data = opened(lawyer, "notices")
+    data["body"] = "Notices go {property}.\r\n\r\n{notice_addresses}\r\n"
+    response = lawyer.post(reverse("settlements:clause_preview"), data)
+    assert "<p>Notices go the property at 12 Oak St, Springfield, NY 12203.</p>" in response.text
+    assert "<p>To the Holder, Riverside Note Fund I, LLC:" in response.text
+    assert lawyer.post(edit_url("notices"), data).status_code == 302
+    draft = ClauseVersion.objects.get(key="notices", status=ClauseStatus.DRAFT)
+    assert draft.body == "Notices go {property}.\n\n{notice_addresses}"
+
+
 def test_the_live_preview_renders_what_is_typed(lawyer):
     data = {**opened(lawyer, "counsel"), "body": "Loan {loan_number}, {governing_state}."}
     data["states"] = ["CA"]
