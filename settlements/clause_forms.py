@@ -37,8 +37,8 @@ class ClauseForm(HygienicFormMixin, forms.Form):
         choices=STATE_CHOICES,
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text="None chosen: every state. A variant for some states replaces, in those "
-        "states, the clause for every state.",
+        help_text="None chosen: every state (Ctrl- or ⌘-click to choose several). A variant "
+        "for some states replaces, in those states, the clause for every state.",
     )
     instrument = forms.ChoiceField(
         choices=INSTRUMENT_CHOICES,
