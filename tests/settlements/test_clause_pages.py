@@ -674,3 +674,16 @@ def test_an_edit_without_the_version_it_was_based_on_is_refused(lawyer):
     response = lawyer.post(edit_url("counsel"), data)
     assert response.status_code == 200 and "nothing was saved" in response.text
     assert not ClauseVersion.objects.filter(status=ClauseStatus.DRAFT).exists()
+
+
+def test_a_clause_created_at_the_same_moment_is_refused_not_an_error(lawyer, attorney, monkeypatch):
+    """Two attorneys create the same key at once: the second one's lock found no row yet,
+    and the unique version number refuses its insert."""
+    data = {**NEW_CLAUSE, "key": "mediation"}
+    assert lawyer.post(reverse("settlements:clause_new"), data).status_code == 302
+    monkeypatch.setattr(clause_services, "_locked", lambda key: [])
+    monkeypatch.setattr(clause_services, "key_problems", lambda key, variant_of="": {})
+    response = lawyer.post(reverse("settlements:clause_new"), {**data, "body": "Mine."})
+    assert response.status_code == 200
+    assert "saved this clause at the same moment" in response.text
+    assert ClauseVersion.objects.get(key="mediation").body == NEW_CLAUSE["body"]
