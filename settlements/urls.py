@@ -1,6 +1,6 @@
 from django.urls import path
 
-from settlements import views
+from settlements import clause_views, views
 
 app_name = "settlements"
 
@@ -26,4 +26,12 @@ urlpatterns = [
     path("<int:pk>/payments/", views.record_payment, name="payment"),
     path("<int:pk>/status/", views.change_status, name="status"),
     path("<int:pk>/v<int:number>.pdf", views.version_pdf, name="pdf"),
+    # The clause library (clause_views): attorneys and staff read, attorneys write.
+    path("clauses/", clause_views.clause_library, name="clauses"),
+    path("clauses/new/", clause_views.clause_new, name="clause_new"),
+    path("clauses/preview/", clause_views.clause_preview, name="clause_preview"),
+    path("clauses/<slug:key>/", clause_views.clause_detail, name="clause"),
+    path("clauses/<slug:key>/edit/", clause_views.clause_edit, name="clause_edit"),
+    path("clauses/<slug:key>/approve/", clause_views.clause_approve, name="clause_approve"),
+    path("clauses/<slug:key>/withdraw/", clause_views.clause_withdraw, name="clause_withdraw"),
 ]

@@ -32,9 +32,21 @@ def log_in(page: Page, base_url: str, email: str, password: str = "demo-pass-202
         (
             "staff@example.com",
             "Back office",
-            ["Home", "Portfolios", "Deadlines", "Settlements", "State rules", "Accounts"],
+            [
+                "Home",
+                "Portfolios",
+                "Deadlines",
+                "Settlements",
+                "Clause library",
+                "State rules",
+                "Accounts",
+            ],
         ),
-        ("attorney@example.com", "Your review queue", ["Home", "Review queue", "State rules"]),
+        (
+            "attorney@example.com",
+            "Your review queue",
+            ["Home", "Review queue", "Clause library", "State rules"],
+        ),
     ],
 )
 def test_each_role_logs_in_and_lands_on_its_home_page(

@@ -49,6 +49,7 @@ def test_staff_home_shows_back_office_and_every_portfolio(
         "Portfolios",
         "Deadlines",
         "Settlements",
+        "Clause library",
         "State rules",
         "Accounts",
     ]
@@ -59,7 +60,7 @@ def test_attorney_home_shows_review_queue_and_no_portfolios(client, attorney, po
     assert "Your review queue" in response.text
     assert "Nothing is waiting for your review." in response.text
     assert "Owner&#x27;s Pool" not in response.text
-    assert nav_labels(response) == ["Home", "Review queue", "State rules"]
+    assert nav_labels(response) == ["Home", "Review queue", "Clause library", "State rules"]
 
 
 def test_user_with_two_roles_sees_both_sections(client, portfolio):

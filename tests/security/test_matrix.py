@@ -195,6 +195,20 @@ COUNSEL_STAFF_ATT_POST = expect(
     staff_att=REFUSED,
 )
 
+# --- the clause library -------------------------------------------------------------------------
+# Attorneys and staff read it (investors 403); attorneys write (staff 403). A clause is found
+# by its key: an unknown key answers 404 to whoever may use the page.
+CLAUSES_READ = expect(
+    logged_in(F403), staff=OK, staff_att=OK, attorney=OK, other_attorney=OK, inv_att=OK
+)
+CLAUSES_WRITE = expect(logged_in(F403), attorney=OK, other_attorney=OK, inv_att=OK, staff_att=OK)
+
+
+def _clauses(base: dict, outcome: str) -> dict:
+    """`base` with `outcome` for every kind it lets in."""
+    return expect(base, **{kind: outcome for kind, cell in base.items() if cell == OK})
+
+
 # --- deficiencies ----------------------------------------------------------------------------------
 # An attorney sees a deficiency while an agreement about it is in review with them, and
 # not after (item 7, deficiencies part).
@@ -693,6 +707,46 @@ CASES = [
         kwargs=lambda w, s: {"pk": s.signed.pk, "number": s.signed.approved_version.number},
         get=AGREEMENT_SIGNED,
         post=AGREEMENT_SIGNED,
+    ),
+    # --- the clause library: attorneys and staff read, attorneys write (issue 12) -------------
+    Case("settlements:clauses", sided=False, get=CLAUSES_READ, post=CLAUSES_READ),
+    Case("settlements:clause_new", sided=False, get=CLAUSES_WRITE, post=CLAUSES_WRITE),
+    Case(
+        "settlements:clause_preview",
+        sided=False,
+        data={"title": "Probe", "body": "Loan {loan_number}.", "kinds": "dpo"},
+        get=ATTORNEY_POST_ONLY_GET,
+        post=CLAUSES_WRITE,
+    ),
+    *(
+        Case(
+            name,
+            variant=variant,
+            sided=False,
+            kwargs=lambda w, s, key=key: {"key": key},
+            get=get,
+            post=post,
+        )
+        for key, variant, found in (("notices", "", OK), ("no-such-clause", "unknown key", F404))
+        for name, get, post in (
+            ("settlements:clause", _clauses(CLAUSES_READ, found), _clauses(CLAUSES_READ, found)),
+            (
+                "settlements:clause_edit",
+                _clauses(CLAUSES_WRITE, found),
+                _clauses(CLAUSES_WRITE, found),
+            ),
+            # No draft awaits approval: the attorney's decision is refused with a message.
+            (
+                "settlements:clause_approve",
+                ATTORNEY_POST_ONLY_GET,
+                _clauses(CLAUSES_WRITE, REFUSED if found == OK else F404),
+            ),
+            (
+                "settlements:clause_withdraw",
+                ATTORNEY_POST_ONLY_GET,
+                _clauses(CLAUSES_WRITE, REFUSED if found == OK else F404),
+            ),
+        )
     ),
     # --- the admin: its entry points and the accounts admin ---------------------------------
     Case("admin:index", sided=False, get=expect(admin_staff()), post=expect(admin_staff())),
