@@ -139,6 +139,12 @@ def problems(data: dict, *, key: str, slot: str, current: ClauseVersion | None) 
             "title",
             "Remove the control characters (line breaks, tabs and other invisible characters).",
         )
+    if slot == "waiver" and title and title != clauses.WAIVER_TITLE:
+        add(
+            "title",
+            f"The waiver's title stays “{clauses.WAIVER_TITLE}”: the document boxes that "
+            "section and the review checks look for it.",
+        )
     if len(body) > library.MAX_BODY:
         add("body", f"At most {library.MAX_BODY:,} characters.")
     elif has_control_characters(body, allow_breaks=True):
@@ -606,4 +612,21 @@ def sample_terms(kind: str, state: str, instrument: str, when: str = "always") -
         terms["payoff"]["total"] = "62480.57"
         terms["per_diem"] = "0.00"
         terms["settlement_amount"] = "30000.00" if kind == "dpo" else None
+    if kind == "short_sale":  # the approval's terms (settlements.terms._sale), per condition
+        foreclosure = {
+            "foreclosure_postponed": "postponed",
+            "foreclosure_not_postponed": "not_postponed",
+        }.get(when, "none_scheduled")
+        terms["sale"] = {
+            "buyer": "Maria Santos and Luis Santos", "contract_price": "180000.00",
+            "contract_date": on(-5), "estimated_statement_on": on(-2),
+            "commission_cap_percent": "6.000", "commission_cap_amount": None,
+            "closing_costs_cap": "4500.00",
+            "junior_liens_cap": "6000.00" if when == "senior_with_junior_liens" else None,
+            "junior_lienholders": ["Second Street Credit Union"]
+            if when == "senior_with_junior_liens" else [],
+            "senior_approval_on": None, "senior_approval_reference": "",
+            "arms_length_affidavit": True, "foreclosure": foreclosure,
+            "foreclosure_sale_on": None if foreclosure == "none_scheduled" else on(60),
+        }  # fmt: skip
     return terms
