@@ -57,3 +57,16 @@ def test_an_emptied_library_reads_its_seed_rather_than_render_no_clauses():
     ClauseVersion.objects.all().delete()  # as a transactional test's flush leaves it
     keys = {e["key"] for e in library.current_entries()}
     assert {e["key"] for e in library.seed_entries()} == keys
+
+
+@pytest.mark.django_db
+def test_each_version_lists_the_clause_versions_it_uses_for_staff_and_attorneys(
+    client, draft, staff
+):
+    from settlements import services
+
+    services.freeze_version(agreement=draft, by=staff)
+    client.force_login(staff)
+    page = client.get(draft.get_absolute_url()).content.decode()
+    assert "Clause versions it uses (" in page
+    assert 'href="/settlements/clauses/dpo-waiver/"' in page and "dpo-waiver v2" in page
