@@ -13,9 +13,12 @@ import re
 
 from django.core.exceptions import ValidationError
 
-# C0 controls and DEL, and the C1 controls; line breaks and tabs are handled separately.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_BUT_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls and DEL, and the C1 controls; line breaks and tabs are handled separately. Also
+# the invisible text-direction marks and overrides (U+200E/F, U+202A-E, U+2066-9): "RLO" makes
+# a name or a figure print backwards in a document while it reads right in the form.
+_BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(rf"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
+_CONTROL_BUT_BREAKS = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -181,6 +181,30 @@ def problems(data: dict, *, key: str, slot: str, current: ClauseVersion | None) 
         add("note", f"At most {MAX_NOTE:,} characters.")
     elif has_control_characters(note, allow_breaks=True):
         add("note", "Remove the invisible control characters from the text.")
+    kept_field = KEPT_FIELDS.get(slot)
+    if kept_field and "{" + kept_field + "}" not in body:
+        add(
+            "body",
+            f"A clause of the “{slot}” slot must keep the field {{{kept_field}}}: the review "
+            "checks the days it prints against the state's deadline.",
+        )
+    if current is not None and current.required and data.get("required"):
+        narrowed = _narrowed(data, current)
+        if narrowed:
+            add(
+                narrowed,
+                "A required clause keeps the documents, states, instrument and condition it "
+                "applies to (or widens them). To narrow it, first approve a version that is "
+                "not required.",
+            )
+    if data.get("required") and not errors.get("body") and not errors.get("kinds"):
+        for kind in data.get("kinds") or []:
+            if not _renders_for(data, kind):
+                add(
+                    "body",
+                    f"This required clause would be left out of every {KIND_LABELS[kind]} "
+                    "agreement: a field it uses does not apply to that document.",
+                )
     if not data.get("active") and (data.get("required") or (current and current.required)):
         add(
             "active",
@@ -197,6 +221,40 @@ def problems(data: dict, *, key: str, slot: str, current: ClauseVersion | None) 
                 "other states or another instrument.",
             )
     return errors
+
+
+# Fields a clause of these slots must keep: the review checks read the agreement's own value.
+KEPT_FIELDS = {
+    "release-of-lien": "lien_release_days",
+    "short-sale-release-of-lien": "lien_release_days",
+}
+
+
+def _narrowed(data: dict, current: ClauseVersion) -> str:
+    """The first setting in which `data` applies to fewer documents than `current` does."""
+    if not set(current.kinds) <= set(data.get("kinds") or []):
+        return "kinds"
+    states = set(data.get("states") or [])
+    if states and (not current.states or not set(current.states) <= states):
+        return "states"
+    if (data.get("instrument") or "") not in ("", current.instrument):
+        return "instrument"
+    if (data.get("when") or "always") not in ("always", current.when):
+        return "when"
+    return ""
+
+
+def _renders_for(data: dict, kind: str) -> bool:
+    """Whether the clause prints in a document of `kind` whose facts meet its condition."""
+    states = list(data.get("states") or [])
+    state = states[0] if states else "NY"
+    instrument = data.get("instrument") or ("deed_of_trust" if state == "CA" else "mortgage")
+    when = data.get("when") or "always"
+    terms = sample_terms(kind, state, instrument, when)
+    if not library.conditions()[when].fn(terms):
+        return True  # its condition never holds for this kind: nothing to leave out
+    entry = {"title": data.get("title") or "", "body": data.get("body") or ""}
+    return library.render_clause(entry, terms) is not None
 
 
 # Conditions that never hold together: clauses of one slot under these never compete.

@@ -261,12 +261,18 @@ def _paragraphs_of_rider(body: str) -> list[str]:
 
 def sync_seed(ClauseVersion) -> int:
     """Add every seed clause version the database lacks (by key and number), approved as
-    seeded wording; never changes a version already there. Data migrations call it with
+    seeded wording; never changes a version already there, and never adds one to a clause an
+    attorney has drafted. Data migrations call it with
     their historical model; returns how many were added."""
     have = set(ClauseVersion.objects.values_list("key", "number"))
+    # A clause an attorney has drafted is theirs: a later seed never adds a version on top of
+    # their wording (it would become current without their approval).
+    owned = set(
+        ClauseVersion.objects.filter(drafted_by__isnull=False).values_list("key", flat=True)
+    )
     added = 0
     for e in seed_entries():
-        if (e["key"], e["version"]) in have:
+        if (e["key"], e["version"]) in have or e["key"] in owned:
             continue
         ClauseVersion.objects.create(
             key=e["key"],

@@ -526,6 +526,7 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
         )
     )
     out += _release_deadline_checks(agreement)
+    out.append(_required_clauses_check(agreement))
     blanks = sorted(set(re.findall(r"\[[^\[\]]{1,80} to be set\]", text)))
     out.append(
         Check(
@@ -546,6 +547,26 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
         )
     )
     return out
+
+
+def _required_clauses_check(agreement: Agreement) -> Check:
+    """Every required clause of the library that applies to this agreement prints in it: a
+    clause whose fields do not apply to the document would otherwise drop out silently."""
+    from settlements import library
+
+    number = (agreement.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    terms = terms_for(agreement, version_number=number)
+    missing = [
+        e["title"]
+        for e in library.choose(library.current_entries(), terms)
+        if e["required"] and library.render_clause(e, terms) is None
+    ]
+    return Check(
+        not missing,
+        "Every required clause is in the document",
+        ("Left out: " + ", ".join(f"“{t}”" for t in missing) + ". Ask an attorney to correct "
+         "it in the clause library.") if missing else "",
+    )  # fmt: skip
 
 
 def _release_deadline_checks(agreement: Agreement) -> list[Check]:

@@ -24,7 +24,7 @@ def test_an_attorney_edits_a_clause_and_approves_it(page: Page, browser, live_se
     log_in(page, live_server.url, "attorney@example.com")
     page.get_by_role("link", name="Clause library").click()
     expect(page.get_by_role("heading", name="Clause library")).to_be_visible()
-    page.get_by_test_id("clauses-dpo").get_by_role("link", name="No Admission of Liability").click()
+    page.get_by_test_id("clauses-dpo").get_by_role("link", name="Severability").click()
     expect(page.get_by_test_id("clause-history")).to_contain_text("Seeded on")
 
     page.get_by_role("link", name="Edit", exact=True).click()
@@ -43,19 +43,17 @@ def test_an_attorney_edits_a_clause_and_approves_it(page: Page, browser, live_se
         [re.compile("DPO agreement"), NEW_WORDS, "Loan RB-0010."]
     )
     page.get_by_role("button", name="Save the draft").click()
-    expect(page.get_by_text("Draft version 2 of “No Admission of Liability” saved")).to_be_visible()
+    expect(page.get_by_text("Draft version 2 of “Severability” saved")).to_be_visible()
     expect(page.get_by_test_id("draft-text").locator("p")).to_have_count(2)
     expect(page.get_by_test_id("draft-text")).to_contain_text(NEW_WORDS)
     chip = page.get_by_test_id("draft-text").locator("[data-field=loan_number]")
     expect(chip).to_have_attribute("title", "The loan number")
 
     page.get_by_role("button", name="Approve version 2").click()
-    expect(
-        page.get_by_text(re.compile("Version 2 of “No Admission of Liability” approved"))
-    ).to_be_visible()
+    expect(page.get_by_text(re.compile("Version 2 of “Severability” approved"))).to_be_visible()
     expect(page.get_by_test_id("current-text")).to_contain_text(NEW_WORDS)
     expect(page.get_by_test_id("clause-redline").locator("ins").first).to_be_visible()
-    current = ClauseVersion.objects.get(key="no-admission", number=2)
+    current = ClauseVersion.objects.get(key="severability", number=2)
     assert current.status == ClauseStatus.APPROVED and current.approved_by.email == (
         "attorney@example.com"
     )
@@ -64,9 +62,7 @@ def test_an_attorney_edits_a_clause_and_approves_it(page: Page, browser, live_se
     staff = browser.new_context().new_page()
     log_in(staff, live_server.url, "staff@example.com")
     staff.get_by_role("link", name="Clause library").click()
-    staff.get_by_test_id("clauses-dpo").get_by_role(
-        "link", name="No Admission of Liability"
-    ).click()
+    staff.get_by_test_id("clauses-dpo").get_by_role("link", name="Severability").click()
     expect(staff.get_by_test_id("current-text")).to_contain_text(NEW_WORDS)
     expect(staff.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
     expect(staff.get_by_role("button", name=re.compile("Approve"))).to_have_count(0)

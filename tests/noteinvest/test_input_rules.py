@@ -232,3 +232,14 @@ def test_the_400_page_needs_no_session_or_user_and_is_never_stored(client, owner
 @pytest.mark.django_db
 def test_a_tab_in_a_header_is_allowed(client):
     assert client.get("/accounts/login/", HTTP_USER_AGENT="Agent\twith tab").status_code == 200
+
+
+@pytest.mark.parametrize("mark", ["\u202e", "\u202a", "\u200f", "\u2066", "\u2069"])
+def test_text_direction_overrides_are_refused_like_control_characters(mark):
+    """An RLO (U+202E) makes "RLO-TEXT" print as "TXET-OLR" in a PDF while the form shows it
+    right: invisible, so refused everywhere control characters are."""
+    from noteinvest.text import has_control_characters
+
+    assert has_control_characters(f"Ann {mark}Lee")
+    assert has_control_characters(f"Line one\n{mark}two", allow_breaks=True)
+    assert not has_control_characters("Ann Lee\nJosé Núñez — § 2941", allow_breaks=True)

@@ -424,3 +424,14 @@ def test_a_dpo_paid_after_the_filing_window_closes_is_flagged_for_counsel(portfo
     record_suit(deficiency=agreement.deficiency, suit=suit, by=staff)
     labels = [c.label for c in services.checks_for(Agreement.objects.get(pk=agreement.pk))]
     assert label not in labels
+
+
+def test_a_required_clause_left_out_of_the_document_is_named(draft):
+    label = "Every required clause is in the document"
+    assert check(draft, label).ok
+    # Written straight to the database (the editor refuses it): a field only a short sale
+    # fills would drop the tax notice out of every DPO.
+    clause_edit("tax-notice", body="Reported by {buyer}.")
+    failed = check(Agreement.objects.get(pk=draft.pk), label)
+    assert not failed.ok
+    assert failed.detail.startswith("Left out: “Tax Notice: Forgiven Debt and IRS Form 1099-C”.")

@@ -70,3 +70,18 @@ def test_each_version_lists_the_clause_versions_it_uses_for_staff_and_attorneys(
     page = client.get(draft.get_absolute_url()).content.decode()
     assert "Clause versions it uses (" in page
     assert 'href="/settlements/clauses/dpo-waiver/"' in page and "dpo-waiver v2" in page
+
+
+@pytest.mark.django_db
+def test_a_later_seed_never_adds_a_version_on_top_of_an_attorneys_wording(attorney, monkeypatch):
+    from tests.factories import clause_edit
+
+    mine = clause_edit("counsel", by=attorney, body="The attorney's words.")
+    seeded = [e for e in library.seed_entries() if e["key"] == "counsel"][0]
+    later = {**seeded, "version": mine.number + 1, "body": "A later seed's words."}
+    extra = {**seeded, "key": "new-seed-clause", "slot": "new-seed-clause"}
+    monkeypatch.setattr(library, "seed_entries", lambda: [later, extra])
+    assert library.sync_seed(ClauseVersion) == 1  # the new clause only
+    current = {e["key"]: e for e in library.current_entries()}
+    assert current["counsel"]["body"] == "The attorney's words."
+    assert "new-seed-clause" in current

@@ -430,6 +430,17 @@ def test_the_sample_terms_render_every_seed_clause():
          "body", "must keep the words “approves the sale in writing before closing”"),
         ("release-of-lien-deed-of-trust", {"instrument": "mortgage"}, "states",
          "already applies to the same documents, states and instrument"),
+        # A required clause keeps its reach (attack review: notices narrowed to Alaska).
+        ("notices", {"states": ["AK"]}, "states", "A required clause keeps the documents"),
+        ("debt-collector-notices", {"kinds": ["short_sale"]}, "kinds",
+         "A required clause keeps the documents"),
+        ("bankruptcy-notice", {"when": "hardship"}, "when", "A required clause keeps the"),
+        # A field a DPO has no value for would leave the required clause out of every DPO.
+        ("tax-notice", {"body": "Reported by {buyer}."}, "body",
+         "would be left out of every DPO agreement"),
+        # The release's days are the agreement's: the check compares them with the statute.
+        ("release-of-lien-mortgage-ny", {"body": "Within one hundred twenty (120) days."},
+         "body", "must keep the field {lien_release_days}"),
     ],
 )  # fmt: skip
 def test_each_refusal_is_shown_beside_its_field_with_what_was_typed(

@@ -1,8 +1,11 @@
 """Riders (issue 12): free text staff add to one agreement, printed as a rider, shown as such
 in the redline, and approved by the reviewing attorney before the agreement can be."""
 
+import io
+
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from settlements import clauses, services
 from settlements.models import Rider, Status
@@ -192,3 +195,20 @@ def test_a_browsers_line_breaks_still_make_paragraphs(client, draft, staff):
     version = services.freeze_version(agreement=draft, by=staff)
     title, paragraphs = clauses.sections(version.terms)[-1]
     assert paragraphs[1:] == ["First paragraph.", "Second paragraph."]
+
+
+def test_a_long_unbroken_reference_wraps_instead_of_running_off_the_page(client, draft, staff):
+    """A wire reference or URL with no space (attack review): every character is printed."""
+    token = "REF" + "A1B2C3D4E5" * 12 + "END"
+    client.force_login(staff)
+    _add(client, draft, body=f"Quote {token} on the wire.")
+    version = services.freeze_version(agreement=draft, by=staff)
+    lines = [
+        line
+        for page in PdfReader(io.BytesIO(bytes(version.pdf))).pages
+        for line in page.extract_text().splitlines()
+    ]
+    # Wrapped onto several lines within the margins (one line would run off the page), and
+    # every character printed.
+    assert not any(token in line for line in lines)
+    assert token in "".join("".join(lines).split())
