@@ -392,6 +392,19 @@ def _stale_message(current: ClauseVersion | None) -> str:
     )
 
 
+def approval_refusal(draft: ClauseVersion, by) -> str:
+    """Why `by` may not approve this draft ("" when they may): the wording of every future
+    agreement takes two attorneys, like an agreement's review (settlements.models.
+    review_refusal): not the one who drafted it, and nobody who also holds Staff."""
+    from noteinvest.access import Role, has_role
+
+    if draft.drafted_by_id == by.pk:
+        return "You drafted this version: another attorney approves it."
+    if has_role(by, Role.STAFF):
+        return "You also hold Staff: an attorney who does not approves clause wording."
+    return ""
+
+
 def approve(*, key: str, based_on: str, by) -> ClauseVersion:
     """The open draft becomes the clause's current version: new drafts of agreements use it
     at once. Refused when the page showed another draft (or none is open)."""
@@ -400,6 +413,9 @@ def approve(*, key: str, based_on: str, by) -> ClauseVersion:
         if not versions:
             raise ClauseError("No such clause.")
         draft = _the_draft_shown(versions, based_on, "approve")
+        refusal = approval_refusal(draft, by)
+        if refusal:
+            raise ClauseError(refusal)
         _check(data_of(draft), key=key, slot=draft.slot, current=current_of(versions))
         draft.status = ClauseStatus.APPROVED
         draft.approved_by = by

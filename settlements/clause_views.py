@@ -112,6 +112,7 @@ def clause_detail(request, key):
             "compared_to": old,
             "redline": redline,
             "attorney": has_role(request.user, Role.ATTORNEY),
+            "approval_refusal": svc.approval_refusal(draft, request.user) if draft else "",
             "active_nav": NAV,
         },
     )

@@ -49,13 +49,20 @@ def test_an_attorney_edits_a_clause_and_approves_it(page: Page, browser, live_se
     chip = page.get_by_test_id("draft-text").locator("[data-field=loan_number]")
     expect(chip).to_have_attribute("title", "The loan number")
 
-    page.get_by_role("button", name="Approve version 2").click()
-    expect(page.get_by_text(re.compile("Version 2 of “Severability” approved"))).to_be_visible()
-    expect(page.get_by_test_id("current-text")).to_contain_text(NEW_WORDS)
-    expect(page.get_by_test_id("clause-redline").locator("ins").first).to_be_visible()
+    # The drafter may not approve it: a second attorney does.
+    expect(page.get_by_test_id("approval-refusal")).to_have_text(
+        "You drafted this version: another attorney approves it."
+    )
+    second = browser.new_context().new_page()
+    log_in(second, live_server.url, "attorney2@example.com")
+    second.goto(page.url)
+    second.get_by_role("button", name="Approve version 2").click()
+    expect(second.get_by_text(re.compile("Version 2 of “Severability” approved"))).to_be_visible()
+    expect(second.get_by_test_id("current-text")).to_contain_text(NEW_WORDS)
+    expect(second.get_by_test_id("clause-redline").locator("ins").first).to_be_visible()
     current = ClauseVersion.objects.get(key="severability", number=2)
     assert current.status == ClauseStatus.APPROVED and current.approved_by.email == (
-        "attorney@example.com"
+        "attorney2@example.com"
     )
 
     # Staff read the library, with no way to edit it.

@@ -61,12 +61,28 @@ def draft_token(client, key) -> str:
     return client.get(page_url(key)).context["draft_token"]
 
 
+def approver():
+    """Another attorney: the one who approves what the first drafts."""
+    from accounts.models import User
+
+    found = User.objects.filter(email="approver@example.com").first()
+    return found or make_user(Role.ATTORNEY, email="approver@example.com")
+
+
 def approve_on_page(client, key):
-    return client.post(
+    """Approved by a second attorney (the drafter may not approve their own draft); the client
+    is logged in as before afterwards."""
+    from accounts.models import User
+
+    back = User.objects.get(pk=client.session["_auth_user_id"])
+    client.force_login(approver())
+    response = client.post(
         reverse("settlements:clause_approve", args=[key]),
         {"based_on": draft_token(client, key)},
         follow=True,
     )
+    client.force_login(back)
+    return response
 
 
 def current(key) -> ClauseVersion:
@@ -112,7 +128,8 @@ def test_an_attorney_edits_a_clause_new_drafts_use_it_and_an_approved_pdf_never_
     assert "Version 2 of “Severability” approved" in response.text
     assert current("severability") == draft
     draft.refresh_from_db()
-    assert draft.approved_by == attorney and draft.approved_at is not None
+    # Approved by another attorney: the drafter may not approve their own draft.
+    assert draft.approved_by == approver() and draft.approved_at is not None
 
     # A new draft uses the new words at once: its frozen PDF, read back, says them.
     fresh = agreement_in_review(make_loan(portfolio, "LIB-2"), staff, attorney)
@@ -607,7 +624,8 @@ def test_a_new_clause_is_a_draft_until_approved_then_new_drafts_use_it(lawyer, s
     agreement = draft_agreement(make_loan(portfolio, "MD-1"), staff)
     assert "Mediation" not in services._document_text(agreement)
     page = lawyer.get(page_url("mediation")).text
-    assert "never approved yet" in page and "Approve version 1" in page
+    assert "never approved yet" in page and "Approve version 1" not in page
+    assert "You drafted this version: another attorney approves it." in page
     approve_on_page(lawyer, "mediation")
     text = services._document_text(agreement)
     assert "the parties will mediate in New York" in text
@@ -701,3 +719,26 @@ def test_a_clause_created_at_the_same_moment_is_refused_not_an_error(lawyer, att
     assert response.status_code == 200
     assert "saved this clause at the same moment" in response.text
     assert ClauseVersion.objects.get(key="mediation").body == NEW_CLAUSE["body"]
+
+
+def test_the_drafter_and_staff_may_not_approve_a_clause(lawyer, staff):
+    """Two attorneys for the wording of every future agreement (attack review): not the one
+    who drafted it, and nobody who also holds Staff."""
+    data = opened(lawyer, "counsel")
+    data.update(body="Each Borrower had the chance to see a lawyer.", note="Shorter.")
+    assert lawyer.post(edit_url("counsel"), data).status_code == 302
+    response = lawyer.post(
+        reverse("settlements:clause_approve", args=["counsel"]),
+        {"based_on": draft_token(lawyer, "counsel")},
+        follow=True,
+    )
+    assert "You drafted this version: another attorney approves it." in response.text
+    both = make_user(Role.STAFF, Role.ATTORNEY, email="both@example.com")
+    lawyer.force_login(both)
+    response = lawyer.post(
+        reverse("settlements:clause_approve", args=["counsel"]),
+        {"based_on": draft_token(lawyer, "counsel")},
+        follow=True,
+    )
+    assert "You also hold Staff" in response.text
+    assert ClauseVersion.objects.get(key="counsel", number=2).status == ClauseStatus.DRAFT

@@ -25,6 +25,8 @@ DEMO_USERS = [
     ("investor2@example.com", "Ian Second-Investor", Role.INVESTOR),
     ("staff@example.com", "Sam Staff", Role.STAFF),
     ("attorney@example.com", "Alex Attorney", Role.ATTORNEY),
+    # A second attorney: a clause one attorney drafts, another approves.
+    ("attorney2@example.com", "Blair Second-Attorney", Role.ATTORNEY),
 ]
 
 DEMO_PORTFOLIOS = [
