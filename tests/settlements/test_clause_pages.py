@@ -742,3 +742,25 @@ def test_the_drafter_and_staff_may_not_approve_a_clause(lawyer, staff):
     )
     assert "You also hold Staff" in response.text
     assert ClauseVersion.objects.get(key="counsel", number=2).status == ClauseStatus.DRAFT
+
+
+def test_the_librarys_query_count_does_not_grow_with_its_clauses(lawyer, attorney):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("settlements:clauses")
+    lawyer.get(url)
+    with CaptureQueriesContext(connection) as before:
+        assert lawyer.get(url).status_code == 200
+    base = current("counsel")
+    for n in range(15):
+        ClauseVersion.objects.create(
+            **{f: getattr(base, f) for f in ("title", "kinds", "states", "instrument", "when",
+               "position", "required", "active")},
+            key=f"extra-{n}", slot=f"extra-{n}", number=1, body="More words.",
+            status=ClauseStatus.APPROVED, drafted_by=attorney,
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as after:
+        response = lawyer.get(url)
+    assert "extra-14" in response.text
+    assert len(after.captured_queries) == len(before.captured_queries)

@@ -212,3 +212,20 @@ def test_a_long_unbroken_reference_wraps_instead_of_running_off_the_page(client,
     # every character printed.
     assert not any(token in line for line in lines)
     assert token in "".join("".join(lines).split())
+
+
+def test_the_agreements_page_query_count_does_not_grow_with_its_riders(client, draft, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff)
+    Rider.objects.create(agreement=draft, title="One", body="One.", added_by=staff)
+    client.get(draft.get_absolute_url())
+    with CaptureQueriesContext(connection) as one:
+        client.get(draft.get_absolute_url())
+    for n in range(6):
+        Rider.objects.create(agreement=draft, title=f"R{n}", body="More.", added_by=staff)
+    with CaptureQueriesContext(connection) as seven:
+        page = client.get(draft.get_absolute_url()).content.decode()
+    assert page.count('data-testid="rider"') == 7
+    assert len(seven.captured_queries) == len(one.captured_queries)
