@@ -5,6 +5,8 @@ Variables (see README, "Configuration"):
   DJANGO_DEBUG           1 (default, development) or 0 (production)
   DJANGO_ALLOWED_HOSTS   comma-separated host names
   DATABASE_URL           default: SQLite file db.sqlite3 in the project folder
+  DJANGO_CACHE_URL       default: the database cache (table noteinvest_cache), shared by
+                         every server; redis:// or valkey:// for Redis or Valkey
   DJANGO_SECURE_SSL_REDIRECT, DJANGO_HSTS_SECONDS, DJANGO_SECURE_PROXY_SSL_HEADER,
   DJANGO_CSRF_TRUSTED_ORIGINS, DJANGO_EMAIL_BACKEND (and DJANGO_EMAIL_HOST, ...),
   DJANGO_DEFAULT_FROM_EMAIL, DJANGO_TIME_ZONE, DJANGO_LOG_LEVEL, DJANGO_TRUSTED_PROXY_COUNT,
@@ -19,6 +21,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+
+from noteinvest.cache_url import cache_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -131,6 +135,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# One cache for every web server and worker (noteinvest.cache_url): portfolio totals are
+# computed once for all of them, and lockouts hold on every server.
+CACHES = {"default": cache_settings(os.environ.get("DJANGO_CACHE_URL"))}
 
 DATABASES = {
     "default": dj_database_url.config(

@@ -71,8 +71,13 @@ def _imports_run_inline(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache(settings):
     # Each test's database starts empty: so does the cache (totals, daily-assessment marks).
+    # Tests use a memory cache, which needs no database (most tests use none); the shared
+    # database cache the app uses by default is tested in tests/noteinvest/test_shared_cache.py.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
     from django.core.cache import cache
 
     cache.clear()
