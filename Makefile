@@ -10,7 +10,7 @@ PORT ?= 8000
 .PHONY: run test lint format bench setup migrate seed check-system clean
 
 run: setup check-system migrate seed
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) bin/serve $(HOST) $(PORT)
 
 test: setup
 	@$(PY) bin/check-system --browser

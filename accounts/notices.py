@@ -2,7 +2,7 @@
 
 Whoever changes an account's address controls where its reset links go from then on, so
 the OLD address is told, after the change is committed (a rolled-back save mails
-nothing), on the same background thread as reset links (accounts.reset.in_background).
+nothing), by a background worker as reset links are (accounts.reset.in_background).
 """
 
 from django.conf import settings
@@ -19,10 +19,12 @@ def address_changed_later(old_email: str, user, *, by) -> None:
         "old_email": old_email,
         "new_email": user.email,
         "changed_by": f"{by.get_full_name()} ({by.email})" if by.full_name else by.email,
-        "changed_at": timezone.localtime(),
+        "changed_at": timezone.localtime().isoformat(),
         "contact": settings.ACCOUNT_CONTACT,
     }
-    reset.in_background(lambda: mail_address_changed(context))
+    from accounts import tasks
+
+    reset.in_background(tasks.mail_address_changed, context)
 
 
 def mail_address_changed(context: dict) -> None:

@@ -1,13 +1,12 @@
-"""Password-reset links: mailed after the response, on a background thread, and throttled.
+"""Password-reset links: mailed after the response, by a background worker, and throttled.
 
 Asking for a reset must not tell anyone whether an account exists. Rendering and sending
 the mail takes a second (SMTP) while an unknown address costs nothing, so the request
-itself does the same small work either way: check the throttle and queue a job. The job
-(on a background thread, after the current transaction commits) looks the address up,
-and mails a link only to an active account that has it.
+itself does the same small work either way: check the throttle and queue a task. The task
+(accounts.tasks, queued once the current transaction commits, run by a worker) looks the
+address up, and mails a link only to an active account that has it.
 
-Throttle (Django's cache: the default is in-process memory, so each server process
-counts on its own; a shared cache such as Redis makes the limits global):
+Throttle (Django's cache, shared by every server: the database cache by default):
 RESET_REQUESTS_PER_CLIENT requests per client address and RESET_MAILS_PER_ADDRESS
 requests per e-mail address (known or not) per RESET_WINDOW seconds. Over either limit
 nothing is mailed and the page is the same "if an account uses that address..." page.
@@ -15,10 +14,9 @@ nothing is mailed and the page is the same "if an account uses that address..." 
 
 import hashlib
 import logging
-import threading
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.emails import normalize_email
 
@@ -52,22 +50,13 @@ def allow_reset_request(email: str, client: str | None) -> bool:
     return True
 
 
-def in_background(job) -> None:
-    """Run `job()` on a thread of its own once the current transaction has committed."""
-    transaction.on_commit(
-        lambda: threading.Thread(
-            target=_run, args=(job,), name="password-reset-mail", daemon=True
-        ).start()
-    )
+def in_background(task, *args, **kwargs) -> None:
+    """Queue `task` (a mail) once the current transaction has committed.
 
-
-def _run(job) -> None:
-    try:
-        job()
-    except Exception:
-        log.exception("Password reset mail failed")
-    finally:
-        connection.close()  # this thread's own connection
+    After the commit, never inside it: a change rolled back mails nothing, and with the
+    immediate backend (DJANGO_TASKS=immediate) nothing is mailed before the change is saved.
+    """
+    transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
 
 
 def mail_reset_link(email: str, *, domain: str, use_https: bool, welcome: bool = False) -> None:
@@ -93,6 +82,6 @@ def send_reset_link_later(
     email: str, *, domain: str, use_https: bool, welcome: bool = False
 ) -> None:
     """Queue the reset mail for `email`; returns at once whether or not an account has it."""
-    in_background(
-        lambda: mail_reset_link(email, domain=domain, use_https=use_https, welcome=welcome)
-    )
+    from accounts import tasks
+
+    in_background(tasks.mail_reset_link, email, domain=domain, use_https=use_https, welcome=welcome)

@@ -7,6 +7,10 @@ Variables (see README, "Configuration"):
   DATABASE_URL           default: SQLite file db.sqlite3 in the project folder
   DJANGO_CACHE_URL       default: the database cache (table noteinvest_cache), shared by
                          every server; redis:// or valkey:// for Redis or Valkey
+  DJANGO_TASKS           database (default: background workers, `manage.py db_worker`) or
+                         immediate (each task runs in the request that queues it)
+  DJANGO_SITE_URL        the address links in background mail start with
+  DJANGO_WORKER_LOST_AFTER  seconds of worker silence before its task is retried (30)
   DJANGO_SECURE_SSL_REDIRECT, DJANGO_HSTS_SECONDS, DJANGO_SECURE_PROXY_SSL_HEADER,
   DJANGO_CSRF_TRUSTED_ORIGINS, DJANGO_EMAIL_BACKEND (and DJANGO_EMAIL_HOST, ...),
   DJANGO_DEFAULT_FROM_EMAIL, DJANGO_TIME_ZONE, DJANGO_LOG_LEVEL, DJANGO_TRUSTED_PROXY_COUNT,
@@ -92,6 +96,9 @@ INSTALLED_APPS = [
     "settlements",
     "dashboard",
     "demo",
+    # Before django_tasks_db: its db_worker command is background's (heartbeat, recovery).
+    "background",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +146,23 @@ TEMPLATES = [
 # One cache for every web server and worker (noteinvest.cache_url): portfolio totals are
 # computed once for all of them, and lockouts hold on every server.
 CACHES = {"default": cache_settings(os.environ.get("DJANGO_CACHE_URL"))}
+
+# Background work (tape imports, agreement renders, mail, the nightly jobs): Django's tasks
+# framework with django-tasks-db's database backend; `manage.py db_worker` runs them (make
+# run starts one). DJANGO_TASKS=immediate runs each task in the request that queues it
+# (scripts, a one-process trial); tests use that too.
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+_tasks = os.environ.get("DJANGO_TASKS", "").strip().lower() or "database"
+if _tasks not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"DJANGO_TASKS must be database or immediate, not {_tasks!r}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks], "QUEUES": ["default"]}}
+# A worker silent this long is taken for dead: its task is retried or failed.
+BACKGROUND_WORKER_LOST_AFTER = int(os.environ.get("DJANGO_WORKER_LOST_AFTER", "30"))
+# Links in mail sent by the background (deadline reminders) start with this address.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "").strip() or "http://127.0.0.1:8000"
 
 DATABASES = {
     "default": dj_database_url.config(

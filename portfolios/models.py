@@ -504,11 +504,11 @@ class TapeImport(models.Model):
 
     @property
     def interrupted(self) -> bool:
-        """Queued or running, but silent for 10 minutes: its thread died with its server.
+        """Running, but silent for 10 minutes: its worker died and none took it up again.
 
         The write is one transaction, so an interrupted import wrote nothing.
         """
-        if self.status not in self.ACTIVE:
+        if self.status != self.Status.RUNNING:
             return False
         last = self.heartbeat_at or self.created_at
         return last is not None and timezone.now() - last > self.SILENT_LIMIT

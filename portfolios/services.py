@@ -6,12 +6,10 @@ half-done. Views and commands call these; they never write loans themselves.
 
 import hashlib
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -252,8 +250,8 @@ def start_tape_import(
             rows_total=tape.row_estimate,
         )
         TapeUpload.objects.create(tape_import=job, content=data)
-    if status == TapeImport.Status.QUEUED:
-        launch_tape_import(job, tape)
+        if status == TapeImport.Status.QUEUED:
+            launch_tape_import(job, tape)
     return job
 
 
@@ -329,34 +327,35 @@ def set_import_mapping(
         # A check (dry run) writes nothing, the seller's mapping included.
         if remember and seller and not job.dry_run:
             _remember(seller, clean, not_imported(job.headers, clean), by)
-    launch_tape_import(job)
+        launch_tape_import(job)
     return job
 
 
+# Tapes already opened by the upload, for a task run in this same process (the immediate
+# backend): the file is then parsed once. A worker process opens the stored file.
+_OPENED: dict[int, Tape] = {}
+
+
 def launch_tape_import(job: TapeImport, tape: Tape | None = None) -> None:
-    """Run the import after the current transaction commits: inline, or in a thread.
+    """Queue the import for a background worker (portfolios.tasks.import_tape).
 
-    `tape`: the tape already opened from the upload, if any (else the thread opens the
-    stored file).
+    Called inside the transaction that makes the import queued, so the import and its
+    task are committed together: no queued import without a task to run it.
     """
-    if getattr(settings, "TAPE_IMPORT_INLINE", False):
-        # Tests and scripts: run now, in this thread, so the outcome is there on return.
-        run_tape_import(job.pk, tape)
-    else:
-        transaction.on_commit(
-            lambda: threading.Thread(
-                target=_run_in_thread, args=(job.pk, tape), name=f"tape-import-{job.pk}",
-                daemon=True,
-            ).start()
-        )  # fmt: skip
+    from background.status import uses_workers
+    from portfolios.tasks import import_tape
 
-
-def _run_in_thread(job_id: int, tape: Tape | None) -> None:
-    close_old_connections()
+    if tape is not None and not uses_workers():
+        _OPENED[job.pk] = tape
     try:
-        run_tape_import(job_id, tape)
+        import_tape.enqueue(job.pk)
     finally:
-        connection.close()
+        _OPENED.pop(job.pk, None)
+
+
+def opened_tape(job_id: int) -> Tape | None:
+    """The tape the upload opened, when the task runs in the uploading process."""
+    return _OPENED.pop(job_id, None)
 
 
 INTERRUPTED_MESSAGE = (
@@ -526,7 +525,12 @@ def _finish(job_id: int, status, **values) -> int:
 
 
 def expire_interrupted() -> int:
-    """Mark imports silent for 10 minutes as failed ("interrupted") and free their files.
+    """Mark running imports silent for 10 minutes as failed ("interrupted"); free their files.
+
+    A killed worker's import is normally queued again by another worker within a minute
+    (background.recovery); this catches one whose worker never came back. A queued import
+    is never expired: it waits for a worker, however long the queue (its page says whether
+    a worker is running).
 
     Called when imports are next seen: their pages, the status poll and the import lists,
     so it is one UPDATE (no transaction around it) and names the uploaded files' table only
@@ -535,7 +539,7 @@ def expire_interrupted() -> int:
     now = timezone.now()
     cutoff = now - TapeImport.SILENT_LIMIT
     expired = (
-        TapeImport.objects.filter(status__in=TapeImport.ACTIVE)
+        TapeImport.objects.filter(status=TapeImport.Status.RUNNING)
         .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
         .update(
             status=TapeImport.Status.FAILED,

@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from background.status import waiting_without_worker
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
 from noteinvest.money import format_money
 from noteinvest.templatetags.money import percent
@@ -437,6 +438,7 @@ def import_detail(request, pk):
                 (header, _letters(index)) for header, index in job.column_choice.items()
             ],
             "seller_mapping": _applied_mapping(job.seller_mapping),
+            "no_worker": job.status == TapeImport.Status.QUEUED and waiting_without_worker(),
             "active_nav": "portfolios",
         },
     )

@@ -65,9 +65,37 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
-def _imports_run_inline(settings):
-    # Browser imports normally run in a background thread; tests want the outcome at once.
-    settings.TAPE_IMPORT_INLINE = True
+def _tasks_run_at_once(settings):
+    # Background tasks (imports, renders, mail) normally wait for a worker; tests want the
+    # outcome at once. A real db_worker runs them in tests/background/test_worker_process.py.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def background_worker(settings):
+    """A real db_worker loop on a thread of this process (the database backend), for tests
+    that watch a task queued, running and done, as browser tests do through the live server.
+    """
+    import threading
+
+    from background.worker import BeatingWorker
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    worker = BeatingWorker(
+        queue_names=["default"], interval=0.1, batch=False, backend_name="default",
+        startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
+    )  # fmt: skip
+    thread = threading.Thread(target=worker.run, name="test-worker", daemon=True)
+    thread.start()
+    yield worker
+    worker.running = False
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def tasks_wait(settings):
+    """Tasks are queued and never run (Django's dummy backend): the queued state itself."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 
 
 @pytest.fixture(autouse=True)

@@ -1,11 +1,13 @@
-"""Account tests: mail jobs are collected instead of run on a thread; throttles start fresh."""
+"""Account tests: mail tasks are collected instead of queued; throttles start fresh."""
+
+from functools import partial
 
 import pytest
 from django.core.cache import cache
 
 
 class MailJobs(list):
-    """The jobs accounts.reset would have run on background threads, to run on demand."""
+    """The mail tasks accounts.reset would have queued, to run on demand."""
 
     def run(self):
         while self:
@@ -15,7 +17,10 @@ class MailJobs(list):
 @pytest.fixture(autouse=True)
 def mail_jobs(monkeypatch):
     jobs = MailJobs()
-    monkeypatch.setattr("accounts.reset.in_background", jobs.append)
+    monkeypatch.setattr(
+        "accounts.reset.in_background",
+        lambda task, *args, **kwargs: jobs.append(partial(task.call, *args, **kwargs)),
+    )
     return jobs
 
 

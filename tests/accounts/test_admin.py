@@ -287,16 +287,8 @@ def test_the_notice_is_mailed_only_after_the_change_commits(
 
     from accounts.admin import UserAdmin
 
-    class InlineThread:
-        def __init__(self, target, args, **kwargs):
-            self.run = lambda: target(*args)
-
-        def start(self):
-            self.run()
-
+    # The real in_background: the task queued on commit, run at once (immediate backend).
     monkeypatch.setattr("accounts.reset.in_background", real_in_background)
-    monkeypatch.setattr("accounts.reset.threading.Thread", InlineThread)
-    monkeypatch.setattr("accounts.reset.connection.close", lambda: None)
     page = url("accounts_user_change", owner)
     real_save_related = UserAdmin.save_related
 

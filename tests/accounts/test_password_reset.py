@@ -1,8 +1,5 @@
 """Password reset reveals nothing and is throttled (issue 8, item 13)."""
 
-import threading
-from unittest import mock
-
 import pytest
 from django.core import mail
 from django.test import Client
@@ -115,16 +112,24 @@ def test_invalid_address_is_shown_again_with_the_error(mail_jobs):
     assert mail_jobs == []
 
 
-def test_mail_job_runs_on_a_thread_after_commit(django_capture_on_commit_callbacks, monkeypatch):
+def test_mail_task_is_queued_only_after_commit(
+    django_capture_on_commit_callbacks, monkeypatch, tasks_wait
+):
+    from django.tasks import default_task_backend
+
     monkeypatch.undo()  # the real in_background, not the test collector
-    started = []
-    with mock.patch.object(threading.Thread, "start", lambda t: started.append(t)):
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            reset.send_reset_link_later("owner@example.com", domain="x", use_https=True)
-        assert started == []  # nothing before the commit
-        for callback in callbacks:
-            callback()
-    assert len(started) == 1 and started[0].daemon
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        reset.send_reset_link_later("owner@example.com", domain="x", use_https=True)
+    assert default_task_backend.results == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    [queued] = default_task_backend.results
+    assert queued.task.module_path == "accounts.tasks.mail_reset_link"
+    assert (queued.args, queued.kwargs) == (
+        ["owner@example.com"],
+        {"domain": "x", "use_https": True, "welcome": False},
+    )
+    assert mail.outbox == []  # queued for a worker, not sent in the request
 
 
 def test_mail_job_sends_the_link(owner):

@@ -20,8 +20,8 @@ TAPE = (
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
-    settings.TAPE_IMPORT_INLINE = False  # the real thing: a background thread and a progress bar
+def demo(transactional_db, background_worker):
+    # The real thing: a background worker runs the import while the page shows its progress.
     call_command("seed_demo", verbosity=0)
 
 

@@ -17,8 +17,8 @@ TAPE = (
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
-    settings.TAPE_IMPORT_INLINE = False  # a background thread and a progress bar
+def demo(transactional_db, background_worker):
+    # A background worker and a progress bar: the real thing.
     call_command("seed_demo", verbosity=0)
 
 

@@ -79,15 +79,28 @@ def test_an_interrupted_import_says_so_on_its_page_and_in_its_status(client, sta
     assert 'id="import-progress"' not in page.text
 
 
-def test_a_queued_import_that_never_started_is_marked_failed(client, staff, portfolio):
+def test_a_queued_import_waits_for_a_worker_and_its_page_says_none_runs(
+    client, staff, portfolio, settings
+):
+    # Queued imports wait in the task queue however long it is: never expired for waiting.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client.force_login(staff)
     job = make_job(portfolio, status=TapeImport.Status.QUEUED)
     TapeImport.objects.filter(pk=job.pk).update(
         heartbeat_at=None, created_at=timezone.now() - timedelta(minutes=30)
     )
-    client.get(job.get_absolute_url())
+    page = client.get(job.get_absolute_url())
     job.refresh_from_db()
-    assert job.status == TapeImport.Status.FAILED
+    assert job.status == TapeImport.Status.QUEUED
+    assert "No background worker has been seen in the last minute" in page.text
+    # With a worker beating, the page only says it is queued.
+    from background.models import WorkerBeat
+
+    now = timezone.now()
+    WorkerBeat.objects.create(worker_id="w1", host="h", pid=1, started_at=now, seen_at=now)
+    page = client.get(job.get_absolute_url())
+    assert "a background worker starts it as soon as it is free" in page.text
+    assert "No background worker has been seen" not in page.text
 
 
 def test_a_live_import_is_left_alone(client, staff, portfolio):
@@ -99,8 +112,8 @@ def test_a_live_import_is_left_alone(client, staff, portfolio):
     assert stored(job)
 
 
-def test_mapping_an_old_upload_starts_its_10_minutes_afresh(client, staff, portfolio, settings):
-    settings.TAPE_IMPORT_INLINE = False  # queued, its thread never starts in this test
+def test_mapping_an_old_upload_starts_its_10_minutes_afresh(client, staff, portfolio, tasks_wait):
+    # Queued: no worker runs it in this test.
     client.force_login(staff)
     upload(client, portfolio, b"Acct,Obligor,St,Bal,Coupon,PTD2\nA-1,Ann,CA,1.00,6,2024-01-01\n")
     job = TapeImport.objects.get()
@@ -299,10 +312,11 @@ def test_expire_interrupted_names_the_uploads_table_only_to_free_a_marked_import
     # On every list and poll: one UPDATE of the imports, no transaction or savepoint around it.
     assert [q["sql"].split()[0] for q in queries] == ["UPDATE"]
     assert not [q["sql"] for q in queries if UPLOADS in q["sql"]]
-    silent = make_job(portfolio, status=TapeImport.Status.QUEUED, silent_for=timedelta(hours=1))
+    silent = make_job(portfolio, status=TapeImport.Status.RUNNING, silent_for=timedelta(hours=1))
+    waiting = make_job(portfolio, status=TapeImport.Status.QUEUED, silent_for=timedelta(hours=1))
     assert services.expire_interrupted() == 1
     assert not stored(silent)
-    assert stored(live)
+    assert stored(live) and stored(waiting)  # a queued import waits for a worker
 
 
 def test_cancelling_an_import_waiting_for_its_mapping_deletes_it_and_its_file(portfolio, staff):

@@ -165,8 +165,7 @@ def test_status_json_reports_progress(client, staff, portfolio):
     assert data["status"] == "succeeded"
 
 
-def test_a_queued_import_shows_a_progress_bar(client, staff, portfolio, settings):
-    settings.TAPE_IMPORT_INLINE = False
+def test_a_queued_import_shows_a_progress_bar(client, staff, portfolio, tasks_wait):
     client.force_login(staff)
     job = TapeImport.objects.create(
         portfolio=portfolio, filename="t.csv", kind="csv", sha256="0" * 64, size=1,

@@ -1,0 +1,89 @@
+"""Background tasks of the deficiencies: the nightly re-assessment and deadline reminders.
+
+Both are queued once a day by the workers' schedule (background.schedule) and can be run
+by hand (`manage.py reassess_deficiencies`; enqueue the task from a shell).
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from deficiencies import services
+from deficiencies.models import Deadline
+from noteinvest.access import Role
+from portfolios.models import Portfolio
+
+log = logging.getLogger(__name__)
+
+REMINDER_DAYS = (30, 7)
+
+
+@task
+def reassess_all() -> dict:
+    """Re-assess every deficiency not assessed today; the counts, kept as the task's result."""
+    ids = list(Portfolio.objects.values_list("pk", flat=True))
+    refreshed = services.assess_today(ids)
+    return {"portfolios": len(ids), "refreshed": len(refreshed)}
+
+
+def reminder_rows(today):
+    """The deadlines exactly 30 and 7 days away, soonest first."""
+    days = [today + timedelta(days=n) for n in REMINDER_DAYS]
+    return list(
+        Deadline.objects.filter(due_on__in=days)
+        .order_by("due_on", "state_code", "loan_number")
+        .values("deficiency_id", "kind", "due_on", "state_code", "loan_number", "note")
+    )
+
+
+def staff_recipients():
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    return list(
+        users.filter(Q(is_staff=True) | Q(is_superuser=True) | Q(groups__name=Role.STAFF.value))
+        .distinct()
+        .values_list("email", flat=True)
+    )
+
+
+@task
+def mail_deadline_reminders() -> dict:
+    """Mail staff the deadlines 30 and 7 days away (one mail per person, none if none due).
+
+    Run again the same day (a retried task), it mails again: a reminder twice is better
+    than none.
+    """
+    today = timezone.localdate()
+    rows = reminder_rows(today)
+    recipients = staff_recipients()
+    if not rows or not recipients:
+        return {"deadlines": len(rows), "mailed": 0}
+    kinds = dict(Deadline.Kind.choices)
+    site = settings.SITE_URL.rstrip("/")
+    items = [
+        {
+            **row,
+            "label": kinds.get(row["kind"], row["kind"]),
+            "days": (row["due_on"] - today).days,
+            "url": site + reverse("deficiencies:detail", args=[row["deficiency_id"]]),
+        }
+        for row in rows
+    ]
+    context = {
+        "items": items,
+        "today": today,
+        "deadlines_url": site + reverse("deficiencies:deadlines"),
+    }
+    subject = render_to_string("deficiencies/mail/reminders_subject.txt", context).strip()
+    body = render_to_string("deficiencies/mail/reminders.txt", context)
+    for email in recipients:
+        send_mail(subject, body, None, [email])
+    log.info("Deadline reminders: %d deadlines mailed to %d people", len(rows), len(recipients))
+    return {"deadlines": len(rows), "mailed": len(recipients)}
