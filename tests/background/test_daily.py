@@ -29,7 +29,10 @@ def test_a_job_is_queued_once_a_day_after_its_time(tasks_wait):
     assert schedule.queue_due(local("2026-12-01 06:01")) == ["deadline-reminders"]
     assert schedule.queue_due(local("2026-12-01 23:59")) == []
     queued = [r.task.module_path for r in default_task_backend.results]
-    assert queued == ["deficiencies.tasks.reassess_all", "deficiencies.tasks.mail_deadline_reminders"]
+    assert queued == [
+        "deficiencies.tasks.reassess_all",
+        "deficiencies.tasks.mail_deadline_reminders",
+    ]
     # The next day, both again; a worker that starts late (at noon) queues them then.
     assert schedule.queue_due(local("2026-12-02 12:00")) == [
         "reassess-deficiencies", "deadline-reminders"
