@@ -8,6 +8,7 @@ from django.urls import reverse
 from noteinvest.access import Role
 from settlements import clause_services, clauses, services
 from settlements.models import AgreementVersion, ClauseStatus, ClauseVersion
+from settlements.terms import terms_for
 from tests.factories import agreement_in_review, clause_edit, draft_agreement, make_loan, make_user
 from tests.settlements.test_parties import pdf_words
 
@@ -153,8 +154,8 @@ def test_a_state_variant_is_used_by_a_draft_in_its_state_and_not_in_another(
     client, attorney, staff, portfolio
 ):
     """A variant of the release clause for Virginia (a deed-of-trust state), made through
-    the "New variant" page. The loan's instrument is not on main yet: the variant is chosen
-    by its state."""
+    the "New variant" page. It names a state and no instrument, so it is chosen by the state
+    alone (a state outranks an instrument); the next test adds the loan's instrument."""
     client.force_login(attorney)
     response = client.get(reverse("settlements:clause_new") + "?variant_of=release-of-lien")
     form = response.context["form"]
@@ -196,33 +197,10 @@ def test_a_state_variant_is_used_by_a_draft_in_its_state_and_not_in_another(
     assert "Variant: <a" in page and "VA" in page
 
 
-@pytest.fixture
-def instruments(monkeypatch):
-    """The loan's security instrument in the terms (terms["security"]["kind"]), as the
-    loan's document facts will give it: here by the property's state."""
-    from settlements import terms as terms_module
-
-    by_state = {"VA": "deed_of_trust", "NY": "mortgage", "CO": "deed_of_trust"}
-    facts = terms_module._facts
-
-    def with_security(agreement, **kwargs):
-        terms = facts(agreement, **kwargs)
-        kind = by_state[terms["governing_state"]]
-        terms["security"] = {
-            "kind": kind,
-            "label": kind.replace("_", " "),
-            "county": "",
-            "recording_reference": "Instrument No. 7",
-            "recorded_on": None,
-        }
-        return terms  # fmt: skip
-
-    monkeypatch.setattr(terms_module, "_facts", with_security)
-
-
-def test_a_deed_of_trust_states_variant_is_chosen_by_state_and_instrument(
-    lawyer, staff, portfolio, instruments
-):
+def test_a_deed_of_trust_states_variant_is_chosen_by_state_and_instrument(lawyer, staff, portfolio):
+    """A Virginia variant for a deed of trust only. Each loan's instrument is the one it
+    records (Loan.security_instrument, portfolios/instruments.py), else its state's
+    customary one: a Virginia loan recorded as a mortgage does not get the variant."""
     words = "Within {lien_release_days} days, the Holder will have the trustee reconvey it."
     data = {
         "key": "release-of-lien-deed-of-trust-va", "variant_of": "release-of-lien",
@@ -233,17 +211,36 @@ def test_a_deed_of_trust_states_variant_is_chosen_by_state_and_instrument(
     assert lawyer.post(reverse("settlements:clause_new"), data).status_code == 302
     approve_on_page(lawyer, "release-of-lien-deed-of-trust-va")
 
-    def release(state):
-        agreement = draft_agreement(
-            make_loan(portfolio, f"DT-{state}", property_state=state), staff
-        )
-        return services._document_text(agreement)
+    def release(number, state, recorded=""):
+        loan = make_loan(portfolio, number, property_state=state, security_instrument=recorded)
+        agreement = draft_agreement(loan, staff)
+        security = terms_for(agreement, version_number=1)["security"]
+        return (security["kind"], security["customary"]), services._document_text(agreement)
 
-    assert "Reconveyance (Virginia)" in release("VA")
-    colorado = release("CO")  # another deed-of-trust state: the clause for every state
+    # Virginia's customary instrument is a deed of trust: the variant.
+    security, virginia = release("DT-VA", "VA")
+    assert security == ("deed_of_trust", True)
+    assert "Reconveyance (Virginia)" in virginia and "have the trustee reconvey it" in virginia
+    # A Virginia loan recorded as a mortgage: the general mortgage release, not the variant.
+    security, recorded_mortgage = release("MO-VA", "VA", recorded="mortgage")
+    assert security == ("mortgage", False)
+    assert "Release of the Mortgage" in recorded_mortgage
+    assert "Reconveyance (Virginia)" not in recorded_mortgage
+    assert "have the trustee reconvey it" not in recorded_mortgage
+    assert "the Holder will record a satisfaction of its mortgage" in recorded_mortgage
+    # Another deed-of-trust state: the general reconveyance.
+    security, colorado = release("DT-CO", "CO")
+    assert security == ("deed_of_trust", True)
     assert "Reconveyance of the Deed of Trust" in colorado and "Virginia" not in colorado
-    new_york = release("NY")  # a mortgage state: its own variant
+    # A mortgage state: its own variant; a loan there recorded as a deed of trust: the
+    # general reconveyance (New York's variant is for a mortgage).
+    security, new_york = release("NY-1", "NY")
+    assert security == ("mortgage", True)
     assert "Satisfaction of the Mortgage" in new_york and "Virginia" not in new_york
+    security, recorded_deed = release("DT-NY", "NY", recorded="deed_of_trust")
+    assert security == ("deed_of_trust", False)
+    assert "Reconveyance of the Deed of Trust" in recorded_deed
+    assert "Satisfaction of the Mortgage" not in recorded_deed and "Virginia" not in recorded_deed
 
 
 # --- who may use the pages -------------------------------------------------------------------

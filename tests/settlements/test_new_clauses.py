@@ -233,3 +233,207 @@ def test_a_deed_in_lieu_is_a_conveyance_of_the_property_not_a_deed_of_it():
     assert "The conveyance of the Property by deed in lieu of foreclosure on" in (
         clauses._amount_owed(terms)
     )
+
+
+# --- the state, instrument and liquidation variants, read back from the PDF ---------------------
+
+
+def _state_loan(portfolio, number, state, city, county, zip_code, **extra):
+    from tests.factories import make_loan
+
+    portfolio.holder_legal_name, portfolio.holder_address = "Fund LLC", "1 Fund Way, Albany, NY"
+    portfolio.save()
+    return make_loan(portfolio, number, property_state=state, property_city=city,
+                     property_county=county, property_zip=zip_code, **extra)  # fmt: skip
+
+
+def _dpo_words(loan, staff) -> tuple[list[str], str]:
+    return _frozen_words(services.start_draft(loan=loan, kind="dpo", by=staff), staff)
+
+
+CIVIL_CODE_1542 = (
+    "the Borrower waives the benefit of California Civil Code section 1542, which provides: "
+    "“A general release does not extend to claims that the creditor or releasing party does "
+    "not know or suspect to exist in his or her favor at the time of executing the release"
+)
+
+
+def test_california_releases_claims_with_the_civil_code_1542_waiver(portfolio, draft, staff):
+    loan = _state_loan(portfolio, "CA-2", "CA", "Fresno", "Fresno", "93701")
+    titles, words = _dpo_words(loan, staff)
+    assert titles.count("Borrower's Release of Claims") == 1  # the variant, not both
+    assert "This release covers the Loan only" in words
+    assert CIVIL_CODE_1542 in words
+    assert "would have materially affected his or her settlement with the debtor" in words
+    # New York's release of claims has no California waiver.
+    titles, words = _frozen_words(draft, staff)
+    assert titles.count("Borrower's Release of Claims") == 1
+    assert "This release covers the Loan only" in words and "1542" not in words
+
+
+def test_a_deficiency_gets_the_collection_standstill_not_the_foreclosure_one(
+    portfolio, draft, staff
+):
+    from tests.factories import make_loan, record_sale
+
+    titles, words = _frozen_words(draft, staff)  # the property still secures the loan
+    assert "Foreclosure While the Agreement Is Performed" in titles
+    assert "Collection While the Agreement Is Performed" not in titles
+    assert "will not otherwise collect the deficiency" not in words
+
+    sold = make_loan(portfolio, "SL-2")
+    record_sale(sold, staff, price="120000.00")
+    after = services.start_draft(loan=sold, kind="dpo", by=staff)
+    assert after.deficiency is not None
+    titles, words = _frozen_words(after, staff)
+    assert "Collection While the Agreement Is Performed" in titles
+    assert "Foreclosure While the Agreement Is Performed" not in titles
+    assert (
+        "While the Borrower is not in default under this agreement, the Holder will not "
+        "otherwise collect the deficiency or enforce a deficiency judgment."
+    ) in words
+    assert "such as a timely motion or suit for a deficiency judgment" in words
+    assert "the Holder will withdraw or satisfy what it filed" in words
+    assert "will postpone any foreclosure sale already" not in words
+
+
+def test_georgia_cancels_its_security_deed_and_a_recorded_mortgage_there_is_satisfied(
+    portfolio, staff
+):
+    deed = _state_loan(portfolio, "GA-1", "GA", "Atlanta", "Fulton", "30303")
+    titles, words = _dpo_words(deed, staff)
+    assert "Cancellation of the Security Deed" in titles
+    assert "Release of the Mortgage" not in titles and "Release of the Lien" not in titles
+    assert (
+        "Within 30 days after the final payment clears, and in any case within 60 days after "
+        "the Loan is paid, the Holder will cancel its security deed recorded on May 3, 2010 as "
+        "Instrument No. 2010-GA-1 of record in the land records of Fulton County, Georgia, as "
+        "O.C.G.A. § 44-14-3(b) requires"
+    ) in words
+    assert "secured by a security deed recorded on May 3, 2010" in words
+    # A Georgia loan recorded as a mortgage: the mortgage's satisfaction, not a cancellation.
+    mortgage = _state_loan(portfolio, "GA-2", "GA", "Atlanta", "Fulton", "30303",
+                           security_instrument="mortgage")  # fmt: skip
+    titles, words = _dpo_words(mortgage, staff)
+    assert "Release of the Mortgage" in titles
+    assert "Cancellation of the Security Deed" not in titles and "security deed" not in words
+
+
+def test_a_mortgage_state_without_its_own_variant_gets_the_general_mortgage_release(
+    portfolio, draft, staff
+):
+    loan = _state_loan(portfolio, "OH-1", "OH", "Columbus", "Franklin", "43215")
+    titles, words = _dpo_words(loan, staff)
+    assert "Release of the Mortgage" in titles and "Satisfaction of the Mortgage" not in titles
+    assert (
+        "Within 30 days after the final payment clears, and in any case within 90 days after "
+        "the Loan is paid (Ohio Rev. Code § 5301.36), the Holder will record a satisfaction of "
+        "its mortgage recorded on May 3, 2010 as Instrument No. 2010-OH-1 in the land records "
+        "of Franklin County, Ohio, pay the recording fee"
+    ) in words
+    assert "is payment in full of the Loan" in words
+    assert "N.Y. Real Prop. Acts. Law" not in words and "trustee" not in words
+    # New York, a mortgage state with its own statute, does not get the general wording.
+    titles, _ = _frozen_words(draft, staff)
+    assert "Release of the Mortgage" not in titles and "Satisfaction of the Mortgage" in titles
+
+
+def test_a_deed_of_trust_state_without_its_own_variant_gets_the_general_reconveyance(
+    portfolio, staff
+):
+    loan = _state_loan(portfolio, "OR-2", "OR", "Portland", "Multnomah", "97201")
+    titles, words = _dpo_words(loan, staff)
+    assert "Reconveyance of the Deed of Trust" in titles and "Release of the Lien" not in titles
+    assert (
+        "Within 30 days after the final payment clears, the Holder, as beneficiary, will "
+        "deliver to the trustee of its deed of trust recorded on May 3, 2010 as Instrument No. "
+        "2010-OR-2 a request for full reconveyance with the documents the trustee needs, and "
+        "will see that a deed of reconveyance is recorded in the land records of Multnomah "
+        "County, Oregon"
+    ) in words
+    assert "The Holder pays the trustee's and the recording fees" in words
+    # California's variant is not used outside California.
+    assert "Cal. Civ. Code § 2941" not in words and "satisfaction of its mortgage" not in words
+
+
+def test_an_unknown_instrument_gets_the_general_release_of_the_lien(portfolio, staff):
+    loan = _state_loan(portfolio, "PR-1", "PR", "San Juan", "", "00901")
+    assert loan.instrument().instrument is None  # a territory: no customary instrument
+    titles, words = _dpo_words(loan, staff)
+    assert "Release of the Lien" in titles
+    assert not {"Release of the Mortgage", "Reconveyance of the Deed of Trust",
+                "Cancellation of the Security Deed"} & set(titles)  # fmt: skip
+    assert (
+        "Within 30 days after the final payment clears, the Holder will record a release or "
+        "satisfaction of its mortgage or deed of trust on the Property"
+    ) in words
+
+
+def test_a_dpo_warns_against_wire_fraud_and_a_short_sale_does_not(loan, draft, staff):
+    warning = (
+        "Before sending a wire transfer, the Borrower will confirm the instructions by "
+        "telephone with the Holder at a number the Borrower already has, not one given in an "
+        "e-mail. The Holder never changes its payment instructions by e-mail, and a payment "
+        "sent to an account the Holder did not confirm does not count until the Holder "
+        "receives it."
+    )
+    titles, words = _frozen_words(draft, staff)
+    assert "Settlement Payment" in titles and warning in words
+    sale = services.start_draft(loan=loan, kind="short_sale", by=staff)
+    titles, words = _frozen_words(sale, staff)
+    assert "Settlement Payment" not in titles and "wire transfer" not in words
+
+
+# The short sale's release of the lien, one variant per instrument (and Texas's): words only
+# that variant has.
+SHORT_SALE_RELEASES = {
+    "Release of the Lien": "the Holder will deliver a release of its mortgage or deed of trust",
+    "Release of the Mortgage": "the Holder will deliver a satisfaction of its mortgage",
+    "Reconveyance of the Deed of Trust": "a request for full reconveyance",
+    "Cancellation of the Security Deed": "the Holder will deliver a cancellation of its security",
+    "Release of Lien": "the Holder will sign a release of the lien of its deed of trust",
+}
+
+
+@pytest.mark.parametrize(
+    ("state", "city", "county", "zip_code", "title", "words"),
+    [
+        ("PR", "San Juan", "", "00901", "Release of the Lien",
+         "On closing and receipt of at least the Minimum Net Proceeds, the Holder will deliver "
+         "a release of its mortgage or deed of trust on the Property for recording at closing, "
+         "or record one within 30 days after it."),
+        ("NY", "Albany", "Albany", "12203", "Release of the Mortgage",
+         "the Holder will deliver a satisfaction of its mortgage recorded on May 3, 2010 as "
+         "Instrument No. 2010-SS-NY to the closing agent for recording at closing in the land "
+         "records of Albany County, New York, or record one within 30 days after closing, and "
+         "in any case within 30 days after the Loan is paid (N.Y. Real Prop. Acts. Law "
+         "§ 1921(1))."),
+        ("OR", "Portland", "Multnomah", "97201", "Reconveyance of the Deed of Trust",
+         "the Holder, as beneficiary, will deliver to the trustee of its deed of trust recorded "
+         "on May 3, 2010 as Instrument No. 2010-SS-OR a request for full reconveyance, and will "
+         "see that a deed of reconveyance is recorded in the land records of Multnomah County, "
+         "Oregon within 30 days after closing."),
+        ("GA", "Atlanta", "Fulton", "30303", "Cancellation of the Security Deed",
+         "the Holder will deliver a cancellation of its security deed recorded on May 3, 2010 "
+         "as Instrument No. 2010-SS-GA to the closing agent for recording at closing in the "
+         "land records of Fulton County, Georgia, or cancel it of record within 30 days after "
+         "closing (O.C.G.A. § 44-14-3(b))."),
+        ("TX", "Austin", "Travis", "78701", "Release of Lien",
+         "the Holder will sign a release of the lien of its deed of trust recorded on May 3, "
+         "2010 as Instrument No. 2010-SS-TX and deliver it to the closing agent for filing at "
+         "closing in the real property records of Travis County, Texas, or file it within 30 "
+         "days after closing, and in any case within 60 days after the Holder receives the "
+         "correct payoff (Tex. Fin. Code § 343.108)."),
+    ],
+)  # fmt: skip
+def test_a_short_sale_releases_the_lien_in_its_instruments_words(
+    portfolio, staff, state, city, county, zip_code, title, words
+):
+    loan = _state_loan(portfolio, f"SS-{state}", state, city, county, zip_code)
+    agreement = services.start_draft(loan=loan, kind="short_sale", by=staff)
+    titles, text = _frozen_words(agreement, staff)
+    text = text.replace("2010-SS- ", "2010-SS-")  # a line may break after the hyphen
+    assert [t for t in titles if t in SHORT_SALE_RELEASES] == [title]
+    assert words in text
+    for other, phrase in SHORT_SALE_RELEASES.items():
+        assert (phrase in text) is (other == title), other

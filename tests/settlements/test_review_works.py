@@ -1,15 +1,20 @@
 """Review that works (issue 12): resolved comments, approval with open comments confirmed,
-a redline that covers the signature block."""
+a redline that covers the signature block, and sections numbered alike in every rendering."""
+
+import html
+import re
 
 import pytest
 from django.urls import reverse
 
 from noteinvest.access import Role
-from settlements import clauses, services
+from settlements import clauses, documents, services
 from settlements.models import ReviewComment, Status
 from settlements.redline import compare
 from settlements.terms import terms_for
 from tests.factories import make_user
+from tests.settlements.test_new_clauses import _parties_post
+from tests.settlements.test_parties import pdf_words
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +244,67 @@ def test_open_comments_are_shown_beside_the_step_that_edits_their_section(
     comment = ReviewComment.objects.get(body="Wire by the 5th.")
     services.resolve_comment(comment=comment, by=staff)
     assert shown("payments") == {whole}
+
+
+# --- 6. one source of sections: the document, the PDF, the review page and the redline ------
+
+
+def _numbered(terms) -> list[str]:
+    return [f"{n}. {title}" for n, (title, _) in enumerate(clauses.sections(terms), 1)]
+
+
+def _in_order(text: str, items: list[str]) -> None:
+    at = 0
+    for item in items:
+        found = text.find(item, at)
+        assert found >= 0, f"{item!r} missing, or out of order"
+        at = found + len(item)
+
+
+def test_the_html_the_pdf_and_the_redline_number_the_sections_as_sections_does(
+    client, draft, staff, attorney
+):
+    """For version 2, the numbered headings `sections(terms)` gives are, in the same order, the
+    document HTML's, the PDF's, the review page's, and the lines of the text the redline
+    compares. Version 2 adds a section as section 2, so the redline from version 1 shows
+    every later heading renumbered: version 2's numbering on its new side, version 1's on
+    its old side (the unchanged first heading it does not show)."""
+    in_review(draft, staff, attorney)
+    services.request_changes(agreement=draft, note="The holder is a debt collector.", by=attorney)
+    draft.refresh_from_db()
+    client.force_login(staff)
+    url, data = _parties_post(draft, holder_is_debt_collector="on")
+    assert client.post(url, data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT and draft.holder_is_debt_collector
+    version = services.submit_for_review(agreement=draft, reviewer=attorney, by=staff)
+    first = draft.versions.get(number=1)
+    headings, before = _numbered(version.terms), _numbered(first.terms)
+    assert len(headings) > 20 and headings[1] == "2. Debt Collector Notice"
+    assert [h.split(". ", 1)[1] for h in headings[2:]] == [h.split(". ", 1)[1] for h in before[1:]]
+
+    # The document's HTML, as frozen into the PDF: exactly these headings.
+    document = documents.render_agreement_html(version)
+    assert [html.unescape(h) for h in re.findall(r"<h2>(.*?)</h2>", document)] == headings
+    # The PDF, read back.
+    _in_order(pdf_words(bytes(version.pdf)), headings)
+    # The text the redline compares: exactly these heading lines.
+    lines = [line for line in version.text.splitlines() if re.match(r"\d+\. [A-Z]", line)]
+    assert lines == headings
+
+    # The reviewing attorney's page: the sections to comment on, and the redline.
+    client.force_login(attorney)
+    page = client.get(draft.get_absolute_url())
+    options = re.findall(r"<option value=\"\d+\"[^>]*>Section (\d+\. [^<]*)</option>", page.text)
+    assert [html.unescape(o) for o in options] == headings
+    assert (page.context["redline"]["from"], page.context["redline"]["to"]) == (1, 2)
+    shown = page.text.split('<div class="redline small mb-3">', 1)[1].split("</div>", 1)[0]
+    paragraphs = re.findall(r"<p>(.*?)</p>", shown, re.S)
+
+    def side(drop: str) -> list[str]:
+        texts = [re.sub(rf"<{drop}>.*?</{drop}>", "", p, flags=re.S) for p in paragraphs]
+        texts = [html.unescape(re.sub(r"<[^>]+>", "", t)) for t in texts]
+        return [t for t in texts if re.match(r"\d+\. [A-Z]", t)]
+
+    assert side("del") == headings[1:]  # what version 2 says
+    assert side("ins") == before[1:]  # what version 1 said

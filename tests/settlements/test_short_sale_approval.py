@@ -613,3 +613,58 @@ def test_a_california_short_sale_pdf_cites_section_580e(portfolio, staff, staff_
     text = pdf_words(bytes(services.freeze_version(agreement=agreement, by=staff).pdf))
     assert "California Law on Deficiencies After a Short Sale" in text
     assert "California Code of Civil Procedure § 580e(a)" in text
+
+
+@pytest.mark.parametrize(
+    ("choice", "words", "not_words"),
+    [
+        ("not_postponed",
+         "This agreement does not postpone it: unless the sale to the Buyer closes before then, "
+         "or the Holder agrees in writing to postpone it, the foreclosure sale may go ahead on "
+         "that date or on any later date to which it is postponed, and this agreement ends when "
+         "it does. The closing deadline of {closing} does not delay the foreclosure sale.",
+         "the Holder will postpone that sale"),
+        ("postponed",
+         "While the Borrower performs this agreement, the Holder will postpone that sale, or "
+         "instruct its trustee or attorney to postpone it, to a date after the closing deadline "
+         "of {closing}",
+         "This agreement does not postpone it"),
+    ],
+)  # fmt: skip
+def test_a_scheduled_foreclosure_sale_is_postponed_or_not_as_the_terms_say(
+    staff_client, senior, staff, choice, words, not_words
+):
+    assert post_terms(staff_client, senior, foreclosure=choice).status_code == 302
+    agreement = Agreement.objects.get(pk=senior.pk)
+    assert agreement.foreclosure == choice
+    text = pdf_words(bytes(services.freeze_version(agreement=agreement, by=staff).pdf))
+    assert text.count("Foreclosure While the Sale Is Pending") == 1
+    sale_on = long_date(today() + timedelta(days=40))
+    assert f"A foreclosure sale of the Property is scheduled for {sale_on}." in text
+    assert words.format(closing=long_date(today() + timedelta(days=120))) in text
+    assert not_words not in text
+    assert "No foreclosure sale of the Property is scheduled" not in text
+
+
+def test_the_affidavit_names_the_agents_and_the_closing_agent_and_is_left_out_when_off(
+    staff_client, senior, junior, staff
+):
+    assert post_terms(staff_client, senior).status_code == 302
+    text = pdf_words(bytes(services.freeze_version(agreement=senior, by=staff).pdf))
+    assert (
+        "At closing, the Buyer (Ann Lee and Bo Lee), each Borrower as seller, every real "
+        "estate agent and broker in the sale, and the closing agent will each sign an affidavit "
+        "before a notary that the sale is an arm's-length transaction"
+    ) in text
+    # Turned off in the terms step: neither the section nor its signers.
+    data = terms_data(junior)
+    del data["arms_length_affidavit"]
+    url = reverse("settlements:edit", args=[junior.pk, "terms"])
+    assert staff_client.post(url, data).status_code == 302
+    agreement = Agreement.objects.get(pk=junior.pk)
+    assert agreement.arms_length_affidavit is False
+    text = pdf_words(bytes(services.freeze_version(agreement=agreement, by=staff).pdf))
+    assert "Arm's-Length Sale and Affidavit" not in text
+    assert "every real estate agent and broker in the sale" not in text
+    assert "will each sign an affidavit" not in text
+    assert "The sale must be an arm's-length transaction" in text  # "The Sale" still says so
