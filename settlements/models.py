@@ -638,3 +638,58 @@ class Rider(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.approved_at is not None
+
+
+class ReviewBatch(models.Model):
+    """Drafts sent for review together: each is frozen (its PDF rendered) and sent by a
+    background task of its own (settlements.tasks.submit_batch_item), so two workers render
+    two at a time and the request that starts the batch returns at once."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Review batch {self.pk} for {self.reviewer}"
+
+    def get_absolute_url(self):
+        return reverse("settlements:batch", args=[self.pk])
+
+
+class ReviewBatchItem(models.Model):
+    """One draft of a batch: queued, running, done (sent for review) or failed, with why."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Sent for review"
+        FAILED = "failed", "Failed"
+
+    FINISHED = (Status.DONE, Status.FAILED)
+
+    batch = models.ForeignKey(ReviewBatch, on_delete=models.CASCADE, related_name="items")
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="+")
+    expected_version = models.PositiveIntegerField(
+        help_text="The agreement's edit version when it was chosen: a later edit fails the item."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    reason = models.TextField(blank=True)
+    version_number = models.PositiveIntegerField(null=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["batch", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "agreement"], name="one_item_per_agreement")
+        ]
+
+    def __str__(self):
+        return f"{self.agreement_id} in batch {self.batch_id}: {self.status}"

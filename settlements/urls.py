@@ -1,6 +1,6 @@
 from django.urls import path
 
-from settlements import clause_views, views
+from settlements import batch_views, clause_views, views
 
 app_name = "settlements"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.agreement_list, name="list"),
     path("loans/<int:loan_pk>/start/", views.start, name="start"),
     path("verify/", views.verify, name="verify"),
+    path("batches/", batch_views.batch_new, name="batch_new"),
+    path("batches/<int:pk>/", batch_views.batch_detail, name="batch"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/<str:step>/", views.edit, name="edit"),
     path("<int:pk>/preview/<str:step>/", views.preview, name="preview"),

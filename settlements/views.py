@@ -20,6 +20,7 @@ from noteinvest.access import Role, get_visible_or_404, has_role, role_required
 from portfolios.models import Loan
 from settlements import clauses, library, services
 from settlements import verify as verify_pdf
+from settlements.batch_views import batch_reviewers
 from settlements.forms import (
     CommentForm,
     DecisionForm,
@@ -37,6 +38,7 @@ from settlements.models import (
     Agreement,
     AgreementVersion,
     Kind,
+    ReviewBatch,
     ReviewComment,
     Rider,
     Status,
@@ -73,8 +75,8 @@ def _internal(user, agreement) -> bool:
 
 # Only what a list shows: a row with an out-of-range stored amount never breaks a list.
 LIST_FIELDS = (
-    "number", "kind", "status", "created_at", "loan", "loan__loan_number", "loan__portfolio_id",
-    "reviewer", "reviewer__email", "drafted_by", "drafted_by__email",
+    "number", "kind", "status", "created_at", "version", "loan", "loan__loan_number",
+    "loan__portfolio_id", "reviewer", "reviewer__email", "drafted_by", "drafted_by__email",
 )  # fmt: skip
 
 
@@ -137,6 +139,13 @@ def agreement_list(request):
             "statuses": Status.choices,
             # Who reviews is internal: an investor reads the firm's decision, not the name.
             "show_reviewer": has_role(user, Role.STAFF),
+            # Staff send drafts for review several at a time (settlements.batch_views).
+            "batch_reviewers": batch_reviewers() if has_role(user, Role.STAFF) else None,
+            "batches": (
+                ReviewBatch.objects.filter(created_by=user)[:5]
+                if has_role(user, Role.STAFF)
+                else []
+            ),
             "active_nav": "settlements",
         },
     )

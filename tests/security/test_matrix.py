@@ -492,6 +492,15 @@ CASES = [
     ),
     # --- settlements ------------------------------------------------------------------------
     Case("settlements:list", sided=False, get=expect(logged_in()), post=expect(logged_in())),
+    # Review batches (issue 13): staff send drafts for review several at once.
+    Case("settlements:batch_new", sided=False, get=STAFF_POST_ONLY_GET, post=STAFF_FORM),
+    Case(
+        "settlements:batch",
+        sided=False,
+        kwargs=lambda w, s: {"pk": w.a.batch.pk},
+        get=STAFF_FORM,
+        post=STAFF_POST_ONLY_GET,
+    ),
     # Verifying a PDF: staff and attorneys (any attorney, with or without an agreement).
     Case(
         "settlements:verify",

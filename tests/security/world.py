@@ -47,7 +47,7 @@ from noteinvest.access import Role
 from portfolios import services as portfolio_services
 from portfolios.models import SellerColumnMapping
 from settlements import services as settlement_services
-from settlements.models import Agreement
+from settlements.models import Agreement, ReviewBatch, ReviewBatchItem
 from tests.factories import (
     agreement_in_review,
     draft_agreement,
@@ -160,6 +160,9 @@ def _side(owners, staff, reviewer, prefix: str) -> SimpleNamespace:
 
     loan_free = make_loan(portfolio, f"{prefix}-3", property_address="3 Elm St")
     draft = draft_agreement(loan_free, staff, kind="short_sale")
+    # A review batch holding the draft (staff pages; its task never runs here).
+    batch = ReviewBatch.objects.create(created_by=staff, reviewer=reviewer)
+    ReviewBatchItem.objects.create(batch=batch, agreement=draft, expected_version=draft.version)
     tape_import = portfolio_services.start_tape_import(
         portfolio=portfolio,
         upload=SimpleUploadedFile("odd.csv", ODD_TAPE),
@@ -184,6 +187,7 @@ def _side(owners, staff, reviewer, prefix: str) -> SimpleNamespace:
         signed=signed,
         loan_free=loan_free,
         draft=draft,
+        batch=batch,
         tape_import=tape_import,
         seller_mapping=seller_mapping,
     )
