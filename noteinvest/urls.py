@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from background import views as background_views
 from dashboard import views as dashboard_views
 from noteinvest import views
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("portfolios/", include("portfolios.urls")),
     path("deficiencies/", include("deficiencies.urls")),
     path("settlements/", include("settlements.urls")),
+    path("background/", background_views.index, name="background"),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path(
         "accounts/password_reset/",

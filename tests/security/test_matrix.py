@@ -492,6 +492,8 @@ CASES = [
     ),
     # --- settlements ------------------------------------------------------------------------
     Case("settlements:list", sided=False, get=expect(logged_in()), post=expect(logged_in())),
+    # The background page (issue 13): workers, daily jobs, tasks; staff only.
+    Case("background", sided=False, get=STAFF_FORM, post=STAFF_POST_ONLY_GET),
     # Review batches (issue 13): staff send drafts for review several at once.
     Case("settlements:batch_new", sided=False, get=STAFF_POST_ONLY_GET, post=STAFF_FORM),
     Case(
