@@ -13,8 +13,9 @@ import logging
 import os
 import socket
 import threading
+import time
 
-from django.db import close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -57,17 +58,31 @@ class Clock(threading.Thread):
 class BeatingWorker(Worker):
     """django-tasks-db's Worker, registered in WorkerBeat for as long as it runs."""
 
+    def register(self) -> None:
+        """Write this worker's beat row; wait while the database is busy or unreachable
+        (a long write on SQLite, a database restarting) rather than die at the start."""
+        delay = 0.5
+        while True:
+            try:
+                now = timezone.now()
+                WorkerBeat.objects.update_or_create(
+                    pk=self.worker_id,
+                    defaults={
+                        "host": socket.gethostname()[:255],
+                        "pid": os.getpid(),
+                        "started_at": now,
+                        "seen_at": now,
+                    },
+                )
+                return
+            except OperationalError as exc:
+                log.warning("Worker %s cannot register yet (%s); retrying", self.worker_id, exc)
+                close_old_connections()
+                time.sleep(delay)
+                delay = min(delay * 2, 10)
+
     def run(self) -> None:
-        now = timezone.now()
-        WorkerBeat.objects.update_or_create(
-            pk=self.worker_id,
-            defaults={
-                "host": socket.gethostname()[:255],
-                "pid": os.getpid(),
-                "started_at": now,
-                "seen_at": now,
-            },
-        )
+        self.register()
         counts = recovery.recover_lost_tasks()
         if any(counts.values()):
             log.warning("At start: %(retried)s lost task(s) retried, %(failed)s failed.", counts)
