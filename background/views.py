@@ -84,7 +84,7 @@ def index(request):
             "workers": workers,
             "alive": sum(1 for w in workers if w["alive"]),
             "jobs": [
-                {"name": name, "path": path, "at": at, "run": runs.get(name)}
+                {"name": KINDS.get(path, (name,))[0], "at": at, "run": runs.get(name)}
                 for name, (path, at) in schedule.entries().items()
             ],
             "page": page,

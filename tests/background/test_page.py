@@ -49,7 +49,7 @@ def test_staff_see_workers_jobs_and_each_tasks_status_and_reason(client, staff):
     assert page.status_code == 200
     text = page.text
     assert "Workers: 1 running" in text and "w-gone" in text and "silent" in text
-    assert "reassess-deficiencies" in text and "not queued yet" in text
+    assert "Nightly re-assessment of deficiencies <span" in text and "not queued yet" in text
     assert 'href="/portfolios/imports/41/"' in text and "Loan-tape import" in text
     assert "ValueError: The tape&#x27;s file was not found." in text
     assert "stopped before it finished, 2 times" in text
