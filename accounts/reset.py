@@ -51,12 +51,18 @@ def allow_reset_request(email: str, client: str | None) -> bool:
 
 
 def in_background(task, *args, **kwargs) -> None:
-    """Queue `task` (a mail) once the current transaction has committed.
+    """Queue `task` (a mail) with the current transaction: a change rolled back mails nothing.
 
-    After the commit, never inside it: a change rolled back mails nothing, and with the
-    immediate backend (DJANGO_TASKS=immediate) nothing is mailed before the change is saved.
+    With workers (the database backend) the task is a row written in the same transaction
+    as the change, so a saved change always has its mail queued. Where tasks run at once
+    (the immediate or dummy backend) it is queued after the commit, never before.
     """
-    transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
+    from background.status import uses_workers
+
+    if uses_workers():
+        task.enqueue(*args, **kwargs)
+    else:
+        transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
 
 
 def mail_reset_link(email: str, *, domain: str, use_https: bool, welcome: bool = False) -> None:

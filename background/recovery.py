@@ -15,7 +15,8 @@ worker has not beaten for LOST_AFTER seconds:
   (`on_lost`) decides with its own records: a tape import that already ended stays ended.
 
 Every task here is written to be run again: an import writes in one transaction (a killed
-import wrote nothing), a render replaces its file, a mail is at worst sent twice.
+import wrote nothing), a batch item freezes its draft in one transaction with its outcome,
+a mail is at worst sent twice.
 """
 
 import logging

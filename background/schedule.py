@@ -23,9 +23,14 @@ SCHEDULE = {
     # Filing windows close, judgments lapse and cutoffs pass overnight: verdicts current
     # before anyone looks (pages also re-assess what they show, once a day).
     "reassess-deficiencies": ("deficiencies.tasks.reassess_all", time(1, 30)),
-    # Deadlines 30 and 7 days away, mailed to staff once the verdicts are current.
+    # Deadlines 30 and 7 days away, mailed to staff once the verdicts are current (with
+    # `since`: the days missed while no worker ran are caught up).
     "deadline-reminders": ("deficiencies.tasks.mail_deadline_reminders", time(6, 0)),
+    # Finished task records older than 30 days (they hold mail addresses typed on forms).
+    "prune-task-records": ("background.tasks.prune_task_records", time(3, 0)),
 }
+# Jobs told the last day they ran (a keyword argument `since`, ISO date).
+CATCH_UP = {"deadline-reminders"}
 
 
 def entries() -> dict[str, tuple[str, time]]:
@@ -46,9 +51,12 @@ def queue_due(now=None) -> list[str]:
     now = timezone.localtime(now or timezone.now())
     today = now.date()
     queued = []
+    done_today = set(
+        ScheduledRun.objects.filter(last_day__gte=today).values_list("name", flat=True)
+    )
     for name, (path, at) in entries().items():
-        if now.time() < at:
-            continue
+        if now.time() < at or name in done_today:
+            continue  # not due, or queued today: no write (no lock taken on SQLite)
         if _claim(name, today, now, path):
             queued.append(name)
     return queued
@@ -57,14 +65,18 @@ def queue_due(now=None) -> list[str]:
 def _claim(name, today, now, path) -> bool:
     try:
         with transaction.atomic():
+            before = (
+                ScheduledRun.objects.filter(name=name).values_list("last_day", flat=True).first()
+            )
             claimed = ScheduledRun.objects.filter(name=name, last_day__lt=today).update(
                 last_day=today, queued_at=now
             )
             if not claimed:
-                if ScheduledRun.objects.filter(name=name).exists():
+                if before is not None:
                     return False  # queued today already
                 ScheduledRun.objects.create(name=name, last_day=today, queued_at=now)
-            result = import_string(path).enqueue()
+            kwargs = {"since": before.isoformat()} if name in CATCH_UP and before else {}
+            result = import_string(path).enqueue(**kwargs)
             ScheduledRun.objects.filter(name=name).update(task_id=str(result.id))
     except IntegrityError:  # another worker created the row first
         return False

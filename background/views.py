@@ -24,7 +24,11 @@ KINDS = {
     "accounts.tasks.mail_address_changed": ("Changed-address notice", None),
     "deficiencies.tasks.reassess_all": ("Nightly re-assessment of deficiencies", None),
     "deficiencies.tasks.mail_deadline_reminders": ("Deadline reminders to staff", None),
+    "background.tasks.prune_task_records": ("Old task records pruned", None),
 }
+# Mail tasks: a failure's own text can name an address (SMTPRecipientsRefused): shown as a
+# fixed sentence, the details in the server's log.
+PRIVATE = {path for path in KINDS if ".mail_" in path}
 STATUS_LABELS = {
     TaskResultStatus.READY: "Queued",
     TaskResultStatus.RUNNING: "Running",
@@ -41,6 +45,8 @@ def reason(row) -> str:
         return ""
     if row["exception_class_path"] == LOST_CLASS_PATH:
         return row["traceback"]
+    if row["task_path"] in PRIVATE:
+        return "The mail could not be sent; the server's log has the details."
     last = (row["traceback"] or "").strip().splitlines()[-1:] or [row["exception_class_path"]]
     return last[0][:500]
 

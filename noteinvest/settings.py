@@ -158,9 +158,11 @@ _TASK_BACKENDS = {
 _tasks = os.environ.get("DJANGO_TASKS", "").strip().lower() or "database"
 if _tasks not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"DJANGO_TASKS must be database or immediate, not {_tasks!r}.")
+if _tasks == "immediate" and not DEBUG:
+    # In production a reset mail sent inside the request would tell, by its time, whether an
+    # account exists; an import would run inside the upload's request.
+    raise ImproperlyConfigured("DJANGO_TASKS=immediate is for development: run workers.")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks], "QUEUES": ["default"]}}
-# A worker silent this long is taken for dead: its task is retried or failed.
-BACKGROUND_WORKER_LOST_AFTER = int(os.environ.get("DJANGO_WORKER_LOST_AFTER", "30"))
 # Links in mail sent by the background (deadline reminders) start with this address.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "").strip() or "http://127.0.0.1:8000"
 
@@ -182,6 +184,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # import's background thread then each get their own connection, as in production.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A worker silent this long is taken for dead: its task is retried or failed. On SQLite a
+# long write (a large import) makes every other write, a worker's beat included, wait up
+# to the 20-second busy timeout, more than once: the default is longer there.
+_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+BACKGROUND_WORKER_LOST_AFTER = int(
+    os.environ.get("DJANGO_WORKER_LOST_AFTER", "").strip() or (120 if _SQLITE else 30)
+)
+if BACKGROUND_WORKER_LOST_AFTER < 15:
+    # Workers beat every 5 seconds: a shorter limit would take live workers for dead.
+    raise ImproperlyConfigured("DJANGO_WORKER_LOST_AFTER must be at least 15 (seconds).")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -12,6 +12,7 @@ mid-render leaves the draft a draft and the item queued again (background.recove
 from django.db import transaction
 from django.utils import timezone
 
+from noteinvest.access import Role, has_role
 from settlements import services
 from settlements.models import Agreement, ReviewBatch, ReviewBatchItem, Status
 
@@ -67,6 +68,10 @@ def run_item(item_id: int) -> str:
         pk=item_id
     )
     batch = item.batch
+    # Sent in its creator's name: only while they still hold Staff (a batch may wait hours).
+    if not batch.created_by.is_active or not has_role(batch.created_by, Role.STAFF):
+        _fail(item_id, f"{batch.created_by.email} no longer holds the Staff role; not sent.")
+        return Item.Status.FAILED
     try:
         with transaction.atomic():
             version = services.submit_for_review(

@@ -30,20 +30,22 @@ def test_a_busy_database_at_the_start_is_waited_for_not_fatal(monkeypatch):
 
     monkeypatch.setattr(WorkerBeat.objects, "update_or_create", busy_twice)
     monkeypatch.setattr(worker_module.time, "sleep", lambda seconds: None)
-    make_worker().register()
+    worker = make_worker()
+    worker.register()
     assert len(calls) == 3
-    assert WorkerBeat.objects.filter(pk="w-test").exists()
+    assert WorkerBeat.objects.filter(pk=worker.worker_id).exists()
 
 
 def test_a_worker_struck_off_stops_itself(monkeypatch):
     exits = []
     monkeypatch.setattr(worker_module.os, "_exit", exits.append)
     monkeypatch.setattr(worker_module.recovery, "recover_lost_tasks", lambda: {})
-    make_worker().register()
-    clock = Clock("w-test")
+    worker = make_worker()
+    worker.register()
+    clock = Clock(worker.worker_id)
     clock.tick(1)
     assert exits == []  # its row is there: it beat
-    WorkerBeat.objects.filter(pk="w-test").delete()  # declared lost by another worker
+    WorkerBeat.objects.filter(pk=worker.worker_id).delete()  # declared lost by another worker
     clock.tick(2)
     assert exits == [75]
 
@@ -58,3 +60,49 @@ def test_a_batch_worker_runs_then_leaves_no_beat_row(settings, tmp_path):
     make_worker().run()  # --batch: runs what is queued, then returns
     assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
     assert not WorkerBeat.objects.exists()
+
+
+def test_each_process_gets_an_id_of_its_own_under_the_name_given():
+    # systemd restarts a killed worker under the same --worker-id: the new process must not
+    # pass for the dead one, whose running task would then look alive for ever.
+    first, second = make_worker(), make_worker()
+    assert first.worker_id.startswith("w-test-") and second.worker_id.startswith("w-test-")
+    assert first.worker_id != second.worker_id
+
+
+def test_an_attempt_taken_over_by_recovery_does_not_overwrite_the_retry(settings, tmp_path):
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.background import work
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    result = work.note_attempt.enqueue(str(tmp_path / "m"))
+    worker = make_worker()
+    row = DBTaskResult.objects.get(pk=result.id)
+    row.claim(worker.worker_id)
+    # Recovery took it over while this (slow) worker still ran it: queued again.
+    DBTaskResult.objects.filter(pk=row.pk).update(status=TaskResultStatus.READY, started_at=None)
+    worker.run_task(row)
+    assert DBTaskResult.objects.get(pk=row.pk).status == TaskResultStatus.READY
+
+
+def test_a_forced_stop_leaves_the_task_for_recovery_not_failed(settings, monkeypatch, tmp_path):
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.background import work
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    result = work.note_attempt.enqueue(str(tmp_path / "m"))
+    worker = make_worker()
+    row = DBTaskResult.objects.get(pk=result.id)
+    row.claim(worker.worker_id)
+
+    def forced_stop(*args, **kwargs):
+        raise SystemExit(1)  # what a second Ctrl+C does inside the task
+
+    monkeypatch.setattr(type(row.task), "call", forced_stop)
+    with pytest.raises(SystemExit):
+        worker.run_task(row)
+    assert DBTaskResult.objects.get(pk=row.pk).status == TaskResultStatus.RUNNING
