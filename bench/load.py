@@ -14,7 +14,8 @@ Sets everything up itself and takes it down afterwards:
    think time (a closed loop, so throughput is what the server gives):
    /healthz, then the mixed traffic (bench/load_users.py: investors on their own pages,
    staff on theirs, now and then a small tape import through the upload form that the
-   background workers run), then /healthz again. The baseline is the mean of the two
+   background workers run; 15 s of it first, unmeasured, as gunicorn's processes were
+   replaced during /healthz), then /healthz again. The baseline is the mean of the two
    /healthz phases: the machine is shared, and this brackets the mixed phase;
 5. during the mixed phase: one db_worker is killed (SIGKILL) and started again, and every
    connection to the database is dropped once (pg_terminate_backend); the failures in the
@@ -22,8 +23,10 @@ Sets everything up itself and takes it down afterwards:
 6. every investor response is scanned for other investors' markers as it arrives; the
    count of responses carrying another user's data must be 0.
 
-Prints JSON, writes bench/results/load.json, and prints the Markdown table for
-docs/PERFORMANCE.md. Pass/fail is decided by `verdict()`: mixed throughput at least 40% of
+Besides locust's figures: the server's time per page (gunicorn's access log, locust names
+each request in an X-Load-Page header) and the CPU per request of gunicorn, PostgreSQL's
+backends and locust itself. Prints JSON, writes bench/results/load.json, and prints the
+Markdown table for docs/PERFORMANCE.md. Pass/fail is decided by `verdict()`: mixed throughput at least 40% of
 /healthz's, no errors, no leaks.
 
     .venv/bin/python bench/load.py [--run-time 90] [--investors 50] [--staff 5]

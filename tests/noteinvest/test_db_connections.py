@@ -1,7 +1,7 @@
 """Kept database connections are checked before reuse (DJANGO_CONN_HEALTH_CHECKS, on by
 default): after the database dropped one, the next request, or a db_worker's next poll,
-reconnects instead of failing. In bench/load.py's run (DJANGO_CONN_MAX_AGE=60, as
-docs/deploy.md), requests that started after the drop failed with 500 without it."""
+reconnects instead of failing. In bench/load.py's runs (DJANGO_CONN_MAX_AGE=60, as
+docs/deploy.md) without it, an idle db_worker died when the connections were dropped."""
 
 import pytest
 from django.db import OperationalError, connection
