@@ -23,11 +23,14 @@ Sets everything up itself and takes it down afterwards:
 6. every investor response is scanned for other investors' markers as it arrives; the
    count of responses carrying another user's data must be 0.
 
+The users' data and log-ins are in bench/load_data.py, what locust's users do in
+bench/load_users.py, the figures and the pass/fail in bench/load_checks.py.
+
 Besides locust's figures: the server's time per page (gunicorn's access log, locust names
 each request in an X-Load-Page header) and the CPU per request of gunicorn, PostgreSQL's
 backends and locust itself. Prints JSON, writes bench/results/load.json, and prints the
-Markdown table for docs/PERFORMANCE.md. Pass/fail is decided by `verdict()`: mixed throughput at least 40% of
-/healthz's, no errors, no leaks.
+Markdown table for docs/PERFORMANCE.md. Pass/fail is decided by `load_checks.verdict()`:
+mixed throughput at least 40% of /healthz's, no errors, no leaks.
 
     .venv/bin/python bench/load.py [--run-time 90] [--investors 50] [--staff 5]
         [--database-url postgres://noteinvest:noteinvest-ci@127.0.0.1:5432/postgres]
@@ -38,7 +41,6 @@ server.
 """
 
 import argparse
-import csv
 import json
 import os
 import re
@@ -55,138 +57,21 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load_checks import (  # noqa: E402 - the project folder is on the path first
+    ACCESS_LOG_FORMAT,
+    attribute_failures,
+    in_flight,
+    read_events,
+    read_stats,
+    report,
+    server_times,
+    verdict,
+)
+from bench.load_data import build_data, log_in  # noqa: E402
 
 DEFAULT_URL = "postgres://noteinvest:noteinvest-ci@127.0.0.1:5432/postgres"
-GOAL_RATIO = 0.40
-# Failures this many seconds after a chaos event are counted against it.
-CHAOS_WINDOW_S = 10.0
-
-# An investor's marker: in every portfolio name and loan number of theirs, nowhere else.
-# Matched as a whole word, so a random token (a CSRF token, a CSP nonce) that happens to
-# contain the letters is not taken for one.
-MARKER_RE = re.compile(r"LX\d{3}Q(?![A-Za-z0-9])")
-
-
-def marker(index: int) -> str:
-    return f"LX{index:03d}Q"
-
-
-# --- What decides pass or fail (tests/bench/test_load.py) --------------------------------
-
-
-def leaked_markers(text: str, own: str) -> set[str]:
-    """Markers in a response that are not the user's own: another investor's data."""
-    # The character before is checked here, not by a look-behind in the pattern: the
-    # pattern then starts with a literal, which the regex engine finds fast (3x faster).
-    return {
-        m.group()
-        for m in MARKER_RE.finditer(text)
-        if m.group() != own and not (m.start() and text[m.start() - 1].isalnum())
-    }
-
-
-def check_investor_page(text: str, own: str, *, expect_own: bool) -> str | None:
-    """Why an investor's page is wrong (another user's data, or not their own), else None."""
-    leaked = leaked_markers(text, own)
-    if leaked:
-        return "leak: " + ",".join(sorted(leaked))
-    if expect_own and own not in text:
-        return f"own data missing ({own})"
-    return None
-
-
-def read_stats(path: Path) -> dict[str, dict]:
-    """locust's <prefix>_stats.csv: per request name, the count, failures, rate and
-    percentiles (ms); the "Aggregated" row is all of them."""
-    pages = {}
-    with path.open(newline="") as f:
-        for row in csv.DictReader(f):
-            count = int(row["Request Count"])
-            failures = int(row["Failure Count"])
-            pages[row["Name"]] = {
-                "requests": count,
-                "failures": failures,
-                "error_rate": round(failures / count, 4) if count else 0.0,
-                "rps": round(float(row["Requests/s"]), 1),
-                "avg_ms": round(float(row["Average Response Time"]), 1),
-                "p50_ms": _ms(row["50%"]),
-                "p95_ms": _ms(row["95%"]),
-                "p99_ms": _ms(row["99%"]),
-            }
-    return pages
-
-
-def _ms(value: str) -> float | None:
-    return None if value in ("", "N/A") else float(value)
-
-
-# gunicorn's access log, with the page's name (locust sends it as X-Load-Page) and the time
-# the worker spent on the request in microseconds: the server's side of each request, with
-# no time waiting in the queue (unlike the response times locust sees).
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s "%({x-load-page}i)s" %(D)s'
-ACCESS_LINE = re.compile(r'" (?P<status>\d{3}) \S+ "(?P<page>[^"]*)" (?P<us>\d+)$')
-
-
-def server_times(log_text: str, keep=lambda page: True) -> dict[str, dict]:
-    """Per page (those `keep` keeps), the server's time on it (gunicorn's access log): median
-    and mean ms, and its share of the server's time on them all: what dominates its work."""
-    spent: dict[str, list[float]] = {}
-    for line in log_text.splitlines():
-        found = ACCESS_LINE.search(line)
-        if found and found["page"] != "-" and keep(found["page"]):
-            spent.setdefault(found["page"], []).append(int(found["us"]) / 1000)
-    total = sum(sum(v) for v in spent.values()) or 1.0
-    out = {}
-    for page, times in sorted(spent.items(), key=lambda kv: -sum(kv[1])):
-        ordered = sorted(times)
-        out[page] = {
-            "requests": len(times),
-            "median_ms": round(ordered[len(ordered) // 2], 1),
-            "mean_ms": round(sum(times) / len(times), 1),
-            "share": round(sum(times) / total, 3),
-        }
-    return out
-
-
-def cause_of(failure: dict, events: list[dict], window: float = CHAOS_WINDOW_S) -> str:
-    """The chaos event a failure followed within `window` seconds (the latest such), else
-    "none": a failure the events do not explain."""
-    cause = "none"
-    for event in sorted(events, key=lambda e: e["t"]):
-        if event["t"] <= failure["t"] <= event["t"] + window:
-            cause = event["what"]
-    return cause
-
-
-def attribute_failures(
-    failures: list[dict], events: list[dict], window: float = CHAOS_WINDOW_S
-) -> dict[str, int]:
-    """How many failures each chaos event explains, and "none" for the rest."""
-    counts = Counter({event["what"]: 0 for event in events})
-    counts["none"] = 0
-    counts.update(cause_of(f, events, window) for f in failures)
-    return dict(counts)
-
-
-def in_flight(
-    failures: list[dict], event: dict, events: list[dict], window: float = CHAOS_WINDOW_S
-) -> dict:
-    """Of the failures `event` explains: requests already running when it began, requests
-    sent after it was complete (`done`: every dropped connection gone), and in between."""
-    mine = [f for f in failures if cause_of(f, events, window) == event["what"]]
-    running = sum(1 for f in mine if f["started"] < event["t"])
-    after = sum(1 for f in mine if f["started"] >= event.get("done", event["t"]))
-    return {"in_flight": running, "during": len(mine) - running - after, "started_after": after}
-
-
-def verdict(*, ratio: float, failures: int, leaks: int, goal: float = GOAL_RATIO) -> dict:
-    """The goals of issue 13's load run, each with the figure and whether it is met."""
-    return {
-        "throughput_ratio": {"value": ratio, "goal": f">= {goal}", "met": ratio >= goal},
-        "errors": {"value": failures, "goal": "0", "met": failures == 0},
-        "responses_with_another_users_data": {"value": leaks, "goal": "0", "met": leaks == 0},
-    }
-
 
 # --- Set-up --------------------------------------------------------------------------------
 
@@ -240,152 +125,6 @@ def admin_connect(server_url: str):
 def database_url(server_url: str, name: str) -> str:
     base, _, _ = server_url.rpartition("/")
     return f"{base}/{name}"
-
-
-def build_data(args, password: str) -> dict:
-    """Demo data plus the run's investors, portfolios, loans, deficiencies and staff; returns
-    what each user will request (ids), so the locust side needs no database."""
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from django.conf import settings
-    from django.contrib.auth.hashers import make_password
-    from django.core.management import call_command
-    from django.db import transaction
-    from django.utils import timezone
-
-    from accounts.models import User
-    from accounts.roles import assign_role
-    from deficiencies.models import Deficiency, LiquidationEvent
-    from deficiencies.services import record_liquidation
-    from demo.loans import demo_loans
-    from noteinvest.access import Role
-    from portfolios.models import Borrower, Loan, Portfolio
-
-    commands = ["migrate", "seed_demo"]
-    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-        commands.insert(1, "collectstatic")  # about 2 minutes here: WhiteNoise compresses
-    for command in commands:
-        t = time.perf_counter()
-        options = {"interactive": False} if command == "collectstatic" else {}
-        call_command(command, verbosity=0, **options)
-        print(f"{command}: {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
-    hashed = make_password(password)  # once: the hasher is slow on purpose
-    staff_users = []
-    with transaction.atomic():
-        for n in range(args.staff):
-            user = User.objects.create_user(f"load-staff-{n}@example.com", None,
-                                            full_name=f"Load Staff {n}")  # fmt: skip
-            assign_role(user, Role.STAFF)
-            staff_users.append(user)
-    clerk = staff_users[0]
-    today = timezone.localdate()
-    investors = []
-    for i in range(args.investors):
-        mark = marker(i)
-        with transaction.atomic():
-            user = User.objects.create_user(f"load-investor-{i}@example.com", None,
-                                            full_name=f"Load Investor {i}")  # fmt: skip
-            assign_role(user, Role.INVESTOR)
-            portfolios = []
-            for suffix, count in (("A", args.loans), ("B", max(1, args.loans // 4))):
-                portfolio = Portfolio.objects.create(
-                    name=f"{mark} Pool {suffix}", seller=f"Seller of {mark}",
-                    purchase_price=Decimal("1000000.00"), holder_legal_name=f"{mark} Fund LLC",
-                )  # fmt: skip
-                portfolio.owners.add(user)
-                for spec in demo_loans(f"{mark}-{suffix}", count, seed=1000 * i + ord(suffix)):
-                    fields = dict(spec)
-                    borrowers = fields.pop("borrowers")
-                    loan = Loan.objects.create(portfolio=portfolio, **fields)
-                    Borrower.objects.bulk_create(
-                        Borrower(loan=loan, position=k, **b) for k, b in enumerate(borrowers, 1)
-                    )
-                portfolios.append(portfolio)
-        # A few of pool A's loans sold at foreclosure, so the investor has deficiencies
-        # and deadlines of their own.
-        firsts = portfolios[0].loans.filter(lien_position=1).order_by("loan_number")
-        for k, loan in enumerate(firsts[: args.deficiencies]):
-            event = LiquidationEvent(
-                event_type="foreclosure_sale", event_date=today - timedelta(days=20 + 37 * k),
-                sale_process=loan.foreclosure_process,
-                sale_price=(loan.upb * Decimal("0.6")).quantize(Decimal("0.01")),
-            )  # fmt: skip
-            record_liquidation(loan=loan, event=event, by=clerk)
-        investors.append({"user": user, "marker": mark, "portfolios": portfolios})
-    User.objects.filter(email__startswith="load-").update(password=hashed)
-    intake = Portfolio.objects.create(name="Load staff intake", seller="Load tape seller")
-
-    def ids(qs):
-        return list(qs.values_list("pk", flat=True))
-
-    plan = {"investors": [], "staff": []}
-    for inv in investors:
-        pks = [p.pk for p in inv["portfolios"]]
-        plan["investors"].append({
-            "email": inv["user"].email,
-            "marker": inv["marker"],
-            "portfolios": pks,
-            "loans": ids(Loan.objects.filter(portfolio__in=pks)),
-            "deficiencies": ids(Deficiency.objects.filter(loan__portfolio__in=pks)),
-        })  # fmt: skip
-    every = {
-        "portfolios": ids(Portfolio.objects.exclude(pk=intake.pk)),
-        "loans": ids(Loan.objects.all()),
-        "deficiencies": ids(Deficiency.objects.all()),
-        "intake": intake.pk,
-    }
-    for user in staff_users:
-        plan["staff"].append({"email": user.email, **every})
-    plan["counts"] = {
-        "investors": len(investors),
-        "staff": len(staff_users),
-        "portfolios": Portfolio.objects.count(),
-        "loans": Loan.objects.count(),
-        "deficiencies": Deficiency.objects.count(),
-    }
-    return plan
-
-
-# --- Logging in ----------------------------------------------------------------------------
-
-
-def _cookies(headers) -> dict[str, str]:
-    out = {}
-    for name, value in headers:
-        if name.lower() == "set-cookie":
-            key, _, rest = value.partition("=")
-            out[key.strip()] = rest.split(";", 1)[0]
-    return out
-
-
-def log_in(port: int, email: str, password: str) -> str:
-    """Log in through the login form, as a browser does; returns the session cookie."""
-    import http.client
-    from urllib.parse import urlencode
-
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request("GET", "/accounts/login/")
-        resp = conn.getresponse()
-        page = resp.read().decode()
-        csrf = _cookies(resp.getheaders())["csrftoken"]
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        body = urlencode({"username": email, "password": password, "csrfmiddlewaretoken": token})
-        conn.request("POST", "/accounts/login/", body=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf}",
-        })  # fmt: skip
-        resp = conn.getresponse()
-        resp.read()
-        session = _cookies(resp.getheaders()).get("sessionid")
-        if resp.status != 302 or not session:
-            raise RuntimeError(f"log-in of {email} failed: HTTP {resp.status}")
-        # Warm the user's first page (their totals, the process's templates) once.
-        conn.request("GET", "/", headers={"Cookie": f"sessionid={session}"})
-        conn.getresponse().read()
-        return session
-    finally:
-        conn.close()
 
 
 def wait_for(port: int, proc, seconds: float = 90) -> None:
@@ -535,12 +274,6 @@ def run_locust(phase: str, classes: list[str], users: int, args, port: int, conf
     }
 
 
-def read_events(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
 def chaos(args, workers: Workers, server_url: str, db_name: str, log: list, gunicorn) -> None:
     """In the mixed phase: kill a worker at 30% of the run, drop connections at 60%."""
     t0 = time.time()
@@ -577,64 +310,6 @@ def import_outcomes() -> dict:
     return dict(Counter(TapeImport.objects.values_list("status", flat=True)))
 
 
-# --- Report --------------------------------------------------------------------------------
-
-
-def report(result: dict) -> str:
-    """The Markdown tables for docs/PERFORMANCE.md."""
-    m = result["mixed"]["pages"]
-    server = {**result["server"], **result["server_healthz"]}
-    lines = [
-        "| page | requests | req/s | p50 ms | p95 ms | p99 ms | errors | server ms, median "
-        "(mean) | share of server time |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-
-    def row(label, p, name):
-        s = server.get(name)
-        on_server = f"{s['median_ms']:g} ({s['mean_ms']:g})" if s else ""
-        share = f"{s['share']:.0%}" if s and name != "/healthz" else ""
-        lines.append(
-            f"| {label} | {p['requests']:,} | {p['rps']} | {p['p50_ms']:g} | {p['p95_ms']:g} | "
-            f"{p['p99_ms']:g} | {p['failures']} ({p['error_rate']:.2%}) | {on_server} | {share} |"
-        )
-
-    for name, p in sorted(m.items(), key=lambda kv: (kv[0] == "Aggregated", kv[0])):
-        row("**all mixed traffic**" if name == "Aggregated" else name, p, name)
-    for phase in ("before", "after"):
-        row(f"/healthz ({phase} the mixed phase)",
-            result[f"healthz_{phase}"]["pages"]["Aggregated"], "/healthz")  # fmt: skip
-    v = result["verdict"]
-    lines += [
-        "",
-        f"Mixed throughput {m['Aggregated']['rps']} req/s against {result['healthz_rps']} for "
-        f"/healthz (mean of the two phases): **{v['throughput_ratio']['value']:.0%}** "
-        f"(goal at least {GOAL_RATIO:.0%}); p95 {m['Aggregated']['p95_ms']:g} ms against "
-        f"{result['healthz_before']['pages']['Aggregated']['p95_ms']:g} ms.",
-    ]
-    cpu = {phase: result[phase]["cpu_ms_per_request"] for phase in
-           ("healthz_before", "mixed", "healthz_after")}  # fmt: skip
-    lines.append(
-        "CPU ms per request (gunicorn / PostgreSQL / locust): "
-        + "; ".join(f"{phase} {c['gunicorn']} / {c['postgres']} / {c['locust']}"
-                    for phase, c in cpu.items()) + "."
-    )  # fmt: skip
-    for event in result["chaos"]:
-        split = result["failures_by_event"][event["what"]]
-        lines.append(
-            f"{event['what']}: {result['failures_by_cause'][event['what']]} failed requests "
-            f"({split['in_flight']} already running, {split['during']} sent while it "
-            f"happened, {split['started_after']} sent after it was complete)."
-        )
-    lines += [
-        f"Failures no event explains: {result['failures_by_cause'].get('none', 0)}. "
-        f"db_worker processes alive after the mixed phase: {result['workers_alive_after_mixed']}. "
-        f"Tape imports: {result['imports']}. Responses with another investor's data: "
-        f"{v['responses_with_another_users_data']['value']}.",
-    ]
-    return "\n".join(lines)
-
-
 # --- Main ----------------------------------------------------------------------------------
 
 
@@ -668,7 +343,6 @@ def main(argv=None) -> dict:
     parser.add_argument("--keep", action="store_true", help="keep the database and temp files")
     args = parser.parse_args(argv)
 
-    sys.path.insert(0, str(ROOT))
     db_name = f"noteinvest_load_{os.getpid()}_{secrets.token_hex(3)}"
     work = Path(tempfile.mkdtemp(prefix="noteinvest-load-"))
     port = free_port()

@@ -27,7 +27,7 @@ from pathlib import Path
 from locust import FastHttpUser, constant, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.load import check_investor_page  # noqa: E402
+from bench.load_checks import check_investor_page  # noqa: E402
 
 CONFIG = json.loads(Path(os.environ["LOAD_CONFIG"]).read_text())
 PHASE = os.environ.get("LOAD_PHASE", "")

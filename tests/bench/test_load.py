@@ -1,7 +1,7 @@
-"""bench/load.py's pass/fail: the leak check on investor pages, locust's figures as read,
+"""bench/load.py's pass/fail (bench/load_checks.py): the leak check on investor pages, locust's figures as read,
 failures counted against the chaos event they followed, and the verdict on the goals."""
 
-from bench.load import (
+from bench.load_checks import (
     MARKER_RE,
     attribute_failures,
     check_investor_page,
