@@ -5,6 +5,7 @@ Variables (see README, "Configuration"):
   DJANGO_DEBUG           1 (default, development) or 0 (production)
   DJANGO_ALLOWED_HOSTS   comma-separated host names
   DATABASE_URL           default: SQLite file db.sqlite3 in the project folder
+  DJANGO_CONN_MAX_AGE, DJANGO_CONN_HEALTH_CHECKS  keep database connections, check them
   DJANGO_CACHE_URL       default: the database cache (table noteinvest_cache), shared by
                          every server; redis:// or valkey:// for Redis or Valkey
   DJANGO_TASKS           database (default: background workers, `manage.py db_worker`) or
@@ -13,6 +14,7 @@ Variables (see README, "Configuration"):
   DJANGO_WORKER_LOST_AFTER  seconds of worker silence before its task is retried (30)
   DJANGO_SECURE_SSL_REDIRECT, DJANGO_HSTS_SECONDS, DJANGO_SECURE_PROXY_SSL_HEADER,
   DJANGO_CSRF_TRUSTED_ORIGINS, DJANGO_EMAIL_BACKEND (and DJANGO_EMAIL_HOST, ...),
+  DJANGO_STATIC_ROOT, DJANGO_MEDIA_ROOT,
   DJANGO_DEFAULT_FROM_EMAIL, DJANGO_TIME_ZONE, DJANGO_LOG_LEVEL, DJANGO_TRUSTED_PROXY_COUNT,
   DJANGO_ACCOUNT_CONTACT
 """
@@ -171,6 +173,10 @@ DATABASES = {
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+        # A kept connection (DJANGO_CONN_MAX_AGE > 0) is checked before a request reuses it:
+        # after the database dropped it (a restart, a failover), the next request reconnects
+        # instead of failing with a 500, and a db_worker keeps running (bench/load.py).
+        conn_health_checks=env_bool("DJANGO_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -232,7 +238,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (each web server its own copy); a benchmark points it at a temp folder.
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 
 
 def _package_dir(module: str, sub: str) -> Path:

@@ -118,3 +118,11 @@ def test_check_deploy_reports_nothing_under_production_variables():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_static_root_comes_from_the_environment(tmp_path):
+    probe = "from noteinvest import settings as s; print(s.STATIC_ROOT)"
+    default = run_python(probe)
+    assert default.stdout.strip() == str(ROOT / "staticfiles")
+    moved = run_python(probe, DJANGO_STATIC_ROOT=str(tmp_path / "static"))
+    assert moved.stdout.strip() == str(tmp_path / "static")
