@@ -181,8 +181,11 @@ def portfolio_detail(request, pk):
     loans = filters.filter(portfolio.loans.all())
     totals = portfolio_totals([portfolio], today)[portfolio.pk]
     paginator = Paginator(loans, PAGE_SIZE)
-    if not any(filters.data.get(f) for f in ("q", "state", "status", "occupancy")):
-        # Unfiltered, the row count is the cached totals' count: no COUNT query.
+    if totals.current and not any(
+        filters.data.get(f) for f in ("q", "state", "status", "occupancy")
+    ):
+        # Unfiltered, the row count is the cached totals' count: no COUNT query. (Totals
+        # from before the latest changes may count loans since added or deleted.)
         paginator.__dict__["count"] = totals.count
     page = paginator.get_page(request.GET.get("page"))
     rows = loan_rows(page.object_list, today)
