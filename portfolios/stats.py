@@ -197,10 +197,10 @@ def portfolio_totals(portfolios, as_of: date) -> dict[int, LoanTotals]:
     if not missing:
         return result
     never = [pk for pk in missing if _last_key(pk) not in found]
-    # Never computed and small (a bounded count: it reads at most SYNC_LOANS + 1 rows).
-    if never and Loan.objects.filter(portfolio_id__in=never)[: SYNC_LOANS + 1].count() <= (
-        SYNC_LOANS
-    ):
+    # Never computed and small (a bounded count: it reads at most SYNC_LOANS + 1 index
+    # entries, unordered: the loans' default order would sort them all first).
+    loans = Loan.objects.filter(portfolio_id__in=never).order_by()
+    if never and loans[: SYNC_LOANS + 1].count() <= SYNC_LOANS:
         result.update(store_totals({pk: stamps[pk] for pk in never}, as_of))
         missing = [pk for pk in missing if pk not in result]
     ran = _queue_refresh({pk: stamps[pk] for pk in missing}, as_of)
