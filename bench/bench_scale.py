@@ -279,9 +279,13 @@ def run_worker() -> dict[str, float]:
     return took
 
 
+CONTROL = "/deficiencies/rules/"  # a page whose data does not grow with loans: machine drift
+
+
 def measure(sites: list[Site], requests: int, changes: int) -> dict:
     """Warm medians (requests interleaved over the sites and pages), first views after a
-    change (medians of `changes`), and query counts warm and after a change."""
+    change (medians of `changes`), query counts warm and after a change, and the median of
+    CONTROL requested between them (the same for every site of one call)."""
     for site in sites:  # warm: totals computed, summaries cached, sessions loaded
         for page in PAGES:
             site.get(page)
@@ -289,13 +293,23 @@ def measure(sites: list[Site], requests: int, changes: int) -> dict:
     for site in sites:
         for page in PAGES:
             site.get(page)
+    control = []
+
+    def control_get():
+        seconds, response = timed(sites[0].client.get, CONTROL)
+        assert response.status_code == 200
+        control.append(seconds)
+
+    control_get()
     warm = {(s.label, p): [] for s in sites for p in PAGES}
     for _ in range(requests):
+        control_get()
         for site in sites:
             for page in PAGES:
                 warm[(site.label, page)].append(site.get(page))
     first = {(s.label, p): [] for s in sites for p in PAGES}
     for _ in range(changes):
+        control_get()
         for site in sites:
             for page in PAGES:
                 site.change_a_loan()
@@ -315,7 +329,7 @@ def measure(sites: list[Site], requests: int, changes: int) -> dict:
                 "queries_warm": site.queries(page),
                 "queries_first": after_change,
             }
-        out[site.label] = figures
+        out[site.label] = {"control_ms": round(statistics.median(control) * 1000, 2), **figures}
     return out
 
 
@@ -337,19 +351,34 @@ def refresh_seconds(portfolios, repeat: int = 3) -> float:
     return statistics.median(samples)
 
 
-def ratios(results: dict, base: str) -> dict:
+def ratios(results: dict, base: str, same_database: dict[str, str]) -> dict:
+    """Each page's warm and first-view medians against the baseline portfolio's: as measured,
+    adjusted by the control page (its median in the baseline's measurement over its median
+    in this one: the machine's drift between the two), and, for a portfolio measured again
+    in a larger database, against the baseline portfolio measured beside it there."""
     out = {}
-    for label, pages in results.items():
+    for label, figures in results.items():
         if label == base:
             continue
-        out[label] = {
-            page: {
-                "warm": round(f["warm_ms"] / results[base][page]["warm_ms"], 2),
-                "first": round(f["first_ms"] / results[base][page]["first_ms"], 2),
-                "first_vs_warm_base": round(f["first_ms"] / results[base][page]["warm_ms"], 2),
+        drift = results[base]["control_ms"] / figures["control_ms"]
+        beside = results.get(same_database.get(label, ""))
+        out[label] = {}
+        for page in PAGES:
+            f, b = figures[page], results[base][page]
+            out[label][page] = {
+                "warm": round(f["warm_ms"] / b["warm_ms"], 2),
+                "first": round(f["first_ms"] / b["first_ms"], 2),
+                "warm_adjusted": round(f["warm_ms"] / b["warm_ms"] * drift, 2),
+                "first_adjusted": round(f["first_ms"] / b["first_ms"] * drift, 2),
+                "first_vs_base_warm": round(f["first_ms"] / b["warm_ms"], 2),
             }
-            for page, f in pages.items()
-        }
+            if beside:
+                out[label][page]["warm_vs_base_beside"] = round(
+                    f["warm_ms"] / beside[page]["warm_ms"], 2
+                )
+                out[label][page]["first_vs_base_beside"] = round(
+                    f["first_ms"] / beside[page]["first_ms"], 2
+                )
     return out
 
 
@@ -420,6 +449,7 @@ def run(args, base_size: int, big_size: int) -> dict:
     }
     print(json.dumps(report["pages"], indent=1), flush=True)
 
+    beside = {}  # a portfolio measured again in the larger database -> the baseline beside it
     if args.in_all:
         other = investor("other@example.com")
         left, n = args.in_all - base_size - big_size, 0
@@ -444,12 +474,13 @@ def run(args, base_size: int, big_size: int) -> dict:
                             "deadlines": Deadline.objects.count()}  # fmt: skip
         # Measured beside the baseline portfolio again, in the same process and database.
         more = measure([base_again, big_again], args.requests, args.changes)
+        beside[big_again.label] = base_again.label
         report["pages"].update(more)
         report["refresh_s"][label] = round(refresh_seconds([big.portfolio]), 3)
         report["refresh_s"][f"every portfolio, {in_all:,} loans"] = round(
             refresh_seconds(list(Portfolio.objects.all()), repeat=1), 3
         )
-    report["ratios_vs_baseline"] = ratios(report["pages"], base.label)
+    report["ratios_vs_baseline"] = ratios(report["pages"], base.label, beside)
     return report
 
 

@@ -65,8 +65,9 @@ def test_a_view_after_a_change_shows_the_last_totals_labelled_and_queues_one_ref
     assert note in response.text and "before the latest changes" in response.text
     assert 'role="status" data-testid="totals-note"' in response.text
     assert 'aria-describedby="totals-note"' in response.text
-    # The loan table counts its rows itself: both loans are listed.
+    # The loan table is always current: both loans are listed, under the last totals' count.
     assert [row.loan.loan_number for row in response.context["rows"]] == ["T-1", "T-2"]
+    assert f"1 loan as of {timezone.localtime(shown.computed_at):%-I:%M} " in response.text
     assert len(queued()) == 1
     detail(client, portfolio)  # viewed again before the refresh ran: nothing more is queued
     assert len(queued()) == 1
@@ -211,3 +212,35 @@ def test_portfolio_page_query_count_does_not_grow_with_loans_while_totals_refres
         return len(ctx.captured_queries)
 
     assert queries(small) == queries(big)
+
+
+def test_loans_added_since_the_last_totals_are_on_their_last_page(
+    client, owner, portfolio, tasks_wait
+):
+    make_loans(portfolio, 60)  # two pages of 50
+    client.force_login(owner)
+    detail(client, portfolio)
+    make_loans(portfolio, 5, start=60)
+    Portfolio.touch_loans(portfolio.pk)  # as the import does after its bulk writes
+    url = reverse("portfolios:detail", args=[portfolio.pk])
+    response = client.get(url, {"page": 2})
+    assert response.context["totals"].count == 60  # the last totals, shown while refreshed
+    numbers = [row.loan.loan_number for row in response.context["rows"]]
+    assert numbers == [f"L{n:06d}" for n in range(50, 65)]  # not cut at the 60th
+
+
+def test_the_note_says_when_no_worker_runs_to_compute_the_totals(
+    client, owner, portfolio, settings
+):
+    make_loan(portfolio, "T-1")
+    client.force_login(owner)
+    detail(client, portfolio)
+    make_loan(portfolio, "T-2")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    for url in (
+        reverse("portfolios:detail", args=[portfolio.pk]),
+        reverse("portfolios:list"),
+        reverse("home"),
+    ):
+        response = client.get(url)
+        assert "No background worker is running, so they wait for one" in response.text, url
