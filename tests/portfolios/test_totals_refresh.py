@@ -244,3 +244,15 @@ def test_the_note_says_when_no_worker_runs_to_compute_the_totals(
     ):
         response = client.get(url)
         assert "No background worker is running, so they wait for one" in response.text, url
+
+
+def test_the_nightly_job_queues_the_days_totals(portfolio, tasks_wait):
+    from deficiencies.tasks import reassess_all
+
+    make_loan(portfolio, "T-1")
+    today = timezone.localdate()
+    stats.portfolio_totals([portfolio], today - timedelta(days=1))  # yesterday's, computed
+    reassess_all.call()
+    assert [r.args[2] for r in queued()] == [today.isoformat()]
+    run_queued()
+    assert stats.portfolio_totals([Portfolio.objects.get()], today)[portfolio.pk].current
