@@ -4,8 +4,8 @@ first view after a loan change, as ratios against the 10,000-loan times of the s
 the background refresh of the totals.
 
     .venv/bin/python bench/bench_scale.py --database-url postgres://user:pass@127.0.0.1:5432/db
-        [--sizes 10000,100000] [--in-all 1000000] [--deficiencies 1000] [--requests 20]
-        [--changes 7] [--keep]
+        [--sizes 10000,100000] [--in-all 1000000] [--deficiencies 1000] [--rounds 9]
+        [--requests 2] [--keep]
 
 A quick run: --sizes 2000,20000 --in-all 0. The script creates its own database (a unique
 name, on the server of --database-url, whose role needs CREATEDB) and drops it at the end
@@ -13,11 +13,13 @@ name, on the server of --database-url, whose role needs CREATEDB) and drops it a
 deficiencies (liquidations with their deadlines, one in ten with a judgment), as does each
 portfolio added to reach --in-all. Pages are requested through Django's full middleware
 stack (test client, same process) as the investor owning the portfolio, with the app's own
-settings: the database cache and the database task backend (no worker runs: a refresh the
-page queues stays queued, which is what a page sees while a worker computes). A "change" is
-one loan saved through the ORM (its fees move by a cent), a loan with a deficiency, so that
-the deficiency summary's cache is invalidated too; the page is timed on the first request
-after it.
+settings: the database cache and the database task backend. No worker runs while pages are
+timed: a refresh a page queues stays queued, which is what pages see while a worker
+computes. Each round starts warm (the totals computed for the current stamp, as a worker
+would, and each page viewed once), times warm views, then for each page changes one loan
+(its fees move by a cent; a loan with a deficiency, so the deficiency summary's cache goes
+too) and times the first view after it. The refresh is timed apart: the task's work for one
+portfolio, and for every portfolio at --in-all.
 """
 
 import argparse
@@ -38,6 +40,7 @@ sys.path.insert(0, str(HERE.parent))
 from bench.common import summary, timed  # noqa: E402
 
 PAGES = ("portfolio", "summary", "deadlines")
+CONTROL = "/deficiencies/rules/"  # a page whose data does not grow with loans: machine drift
 STATES = ["CA", "AZ", "TX", "FL", "NY", "NJ", "IL", "OH", "PA", "GA"]
 
 
@@ -264,70 +267,61 @@ class Site:
         return len(ctx.captured_queries)
 
 
-def run_worker() -> dict[str, float]:
-    """What `manage.py db_worker` does with the queued totals refreshes: run each one (in this
-    process). Returns the seconds each took, by task id."""
+def settle(sites: list[Site]) -> None:
+    """Bring every site back to warm, as a worker and one view would: each portfolio's totals
+    computed for its current stamp (the refreshes the views queued for earlier stamps are
+    dropped: each would only compute figures a later one replaces), then one untimed view of
+    each page (the deficiency summary recomputed after its change)."""
+    from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
-    took = {}
-    for row in DBTaskResult.objects.filter(
+    from portfolios import stats
+
+    DBTaskResult.objects.filter(
         status="READY", task_path="portfolios.tasks.refresh_totals"
-    ).order_by("enqueued_at"):
-        args = row.args_kwargs
-        took[str(row.id)] = timed(row.task.call, *args["args"], **args["kwargs"])[0]
-        row.delete()
-    return took
-
-
-CONTROL = "/deficiencies/rules/"  # a page whose data does not grow with loans: machine drift
-
-
-def measure(sites: list[Site], requests: int, changes: int) -> dict:
-    """Warm medians (requests interleaved over the sites and pages), first views after a
-    change (medians of `changes`), query counts warm and after a change, and the median of
-    CONTROL requested between them (the same for every site of one call)."""
-    for site in sites:  # warm: totals computed, summaries cached, sessions loaded
-        for page in PAGES:
-            site.get(page)
-    run_worker()  # the refreshes the first views queued
+    ).delete()
+    for site in sites:
+        site.portfolio.refresh_from_db()
+        stats.store_totals({site.portfolio.pk: stats._stamp(site.portfolio)}, timezone.localdate())
     for site in sites:
         for page in PAGES:
             site.get(page)
-    control = []
 
-    def control_get():
+
+def measure(sites: list[Site], rounds: int, requests: int) -> dict:
+    """`rounds` times: settle, then `requests` warm views of each page of each site
+    (interleaved), then for each page of each site a loan change and the first view after it;
+    so warm and first views are measured minutes apart at most. Medians; query counts warm
+    and after a change; the median of CONTROL requested once a round (the same for every
+    site of one call: the machine's drift between calls)."""
+    control, warm, first = [], {}, {}
+    for _ in range(rounds):
+        settle(sites)
         seconds, response = timed(sites[0].client.get, CONTROL)
         assert response.status_code == 200
         control.append(seconds)
-
-    control_get()
-    warm = {(s.label, p): [] for s in sites for p in PAGES}
-    for _ in range(requests):
-        control_get()
-        for site in sites:
-            for page in PAGES:
-                warm[(site.label, page)].append(site.get(page))
-    first = {(s.label, p): [] for s in sites for p in PAGES}
-    for _ in range(changes):
-        control_get()
+        for _ in range(requests):
+            for site in sites:
+                for page in PAGES:
+                    warm.setdefault((site.label, page), []).append(site.get(page))
         for site in sites:
             for page in PAGES:
                 site.change_a_loan()
-                first[(site.label, page)].append(site.get(page))
-    run_worker()
+                first.setdefault((site.label, page), []).append(site.get(page))
     out = {}
     for site in sites:
         figures = {}
         for page in PAGES:
+            settle([site])
+            queries_warm = site.queries(page)
             site.change_a_loan()
-            after_change = site.queries(page)
-            run_worker()
             figures[page] = {
                 "warm_ms": round(summary(warm[(site.label, page)])["median"] * 1000, 2),
                 "warm_p95_ms": round(summary(warm[(site.label, page)])["p95"] * 1000, 2),
                 "first_ms": round(summary(first[(site.label, page)])["median"] * 1000, 2),
-                "queries_warm": site.queries(page),
-                "queries_first": after_change,
+                "first_p95_ms": round(summary(first[(site.label, page)])["p95"] * 1000, 2),
+                "queries_warm": queries_warm,
+                "queries_first": site.queries(page),
             }
         out[site.label] = {"control_ms": round(statistics.median(control) * 1000, 2), **figures}
     return out
@@ -392,8 +386,9 @@ def main():
                         help="loans in all for the last phase (0: skip it)")  # fmt: skip
     parser.add_argument("--deficiencies", type=int, default=1_000,
                         help="deficiencies in each portfolio")  # fmt: skip
-    parser.add_argument("--requests", type=int, default=20, help="warm requests per page")
-    parser.add_argument("--changes", type=int, default=7, help="changes timed per page")
+    parser.add_argument("--rounds", type=int, default=9,
+                        help="rounds of warm views and changes (first views timed per page)")  # fmt: skip
+    parser.add_argument("--requests", type=int, default=2, help="warm views per page a round")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
     base_size, big_size = (int(x) for x in args.sizes.split(","))
@@ -442,7 +437,7 @@ def run(args, base_size: int, big_size: int) -> dict:
         print(f"loaded {size:,} loans", flush=True)
     vacuum_analyze()
     base, big = sites
-    report["pages"] = measure(sites, args.requests, args.changes)
+    report["pages"] = measure(sites, args.rounds, args.requests)
     report["refresh_s"] = {
         base.label: round(refresh_seconds([base.portfolio]), 3),
         big.label: round(refresh_seconds([big.portfolio]), 3),
@@ -473,7 +468,7 @@ def run(args, base_size: int, big_size: int) -> dict:
                             "deficiencies": Deficiency.objects.count(),
                             "deadlines": Deadline.objects.count()}  # fmt: skip
         # Measured beside the baseline portfolio again, in the same process and database.
-        more = measure([base_again, big_again], args.requests, args.changes)
+        more = measure([base_again, big_again], args.rounds, args.requests)
         beside[big_again.label] = base_again.label
         report["pages"].update(more)
         report["refresh_s"][label] = round(refresh_seconds([big.portfolio]), 3)
