@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.shortcuts import render
 from django.utils import timezone
 
+from background.status import waiting_without_worker
 from noteinvest.access import Role, roles_of
 from portfolios.models import Portfolio, TapeImport
 from portfolios.services import expire_interrupted
@@ -25,9 +26,11 @@ def home(request):
     roles = roles_of(user)
     today = timezone.localdate()
     context = {"roles": roles, "today": today, "active_nav": "home"}
+    wait = False  # totals not current: is a worker running to compute them?
     if Role.INVESTOR in roles:
         rows, totals = _portfolio_rows(Portfolio.objects.filter(owners=user), today)
         context["investor"] = {"rows": rows, "totals": totals}
+        wait = wait or not totals.current
     if Role.STAFF in roles:
         expire_interrupted()
         User = get_user_model()
@@ -37,6 +40,7 @@ def home(request):
             .values_list("groups__name")
             .annotate(n=Count("pk", distinct=True))
         )
+        wait = wait or not totals.current
         context["staff"] = {
             "rows": rows,
             "totals": totals,
@@ -52,4 +56,5 @@ def home(request):
             .select_related("loan", "drafted_by")
             .order_by("updated_at")
         }
+    context["totals_wait"] = wait and waiting_without_worker()
     return render(request, "dashboard/home.html", context)

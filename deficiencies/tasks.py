@@ -1,4 +1,5 @@
-"""Background tasks of the deficiencies: the nightly re-assessment and deadline reminders.
+"""Background tasks of the deficiencies: the nightly re-assessment (which also queues the
+day's portfolio totals) and deadline reminders.
 
 Both are queued once a day by the workers' schedule (background.schedule) and can be run
 by hand (`manage.py reassess_deficiencies`; enqueue the task from a shell).
@@ -19,6 +20,7 @@ from deficiencies import services
 from deficiencies.models import Deadline
 from noteinvest.access import Role
 from portfolios.models import Portfolio
+from portfolios.stats import portfolio_totals
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,12 @@ REMINDER_DAYS = (30, 7)
 @task
 def reassess_all() -> dict:
     """Re-assess every deficiency not assessed today; the counts, kept as the task's result."""
-    ids = list(Portfolio.objects.values_list("pk", flat=True))
+    portfolios = list(Portfolio.objects.only("pk", "loans_changed_at"))
+    ids = [p.pk for p in portfolios]
     refreshed = services.assess_today(ids)
+    # Every loan owes a day's more interest: the day's portfolio totals are queued now (one
+    # refresh each), not at the first page of the morning (which would show yesterday's).
+    portfolio_totals(portfolios, timezone.localdate())
     return {"portfolios": len(ids), "refreshed": len(refreshed)}
 
 

@@ -44,5 +44,12 @@ def cache_settings(url: str | None) -> dict:
     )
 
 
+# Django's database cache keeps 300 entries by default and then deletes a third of them, the
+# first by key: a portfolio's last totals (portfolios.stats), shown while new ones are
+# computed, would go with the rest. Expired entries go first when it culls.
+DATABASE_MAX_ENTRIES = 20_000
+
+
 def _database(table: str) -> dict:
-    return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": table}
+    return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": table,
+            "OPTIONS": {"MAX_ENTRIES": DATABASE_MAX_ENTRIES}}  # fmt: skip

@@ -1,9 +1,15 @@
-"""Background tasks of the portfolios: loan-tape imports.
+"""Background tasks of the portfolios: loan-tape imports and the refresh of a portfolio's totals.
 
 An import is queued by the upload (or by the mapping step) in the same transaction that
 creates it, and run by a worker (`manage.py db_worker`). Its progress and outcome live on
 its TapeImport (queued, running, done or failed, with the reason), which its page polls.
+
+A portfolio's totals are refreshed when a page finds none cached for its current stamp and
+day (portfolios.stats): the page shows the last ones meanwhile. A refresh only writes the
+cache, so a killed worker's refresh is simply run again (background.recovery's default).
 """
+
+from datetime import date
 
 from django.tasks import task
 from django.utils import timezone
@@ -25,6 +31,15 @@ def import_tape(job_id: int) -> str:
 
     run_tape_import(job_id, opened_tape(job_id))
     return TapeImport.objects.filter(pk=job_id).values_list("status", flat=True).first() or ""
+
+
+@task
+def refresh_totals(portfolio_id: int, stamp: str, as_of: str) -> bool:
+    """Compute and cache one portfolio's totals for its loans' stamp and the day `as_of`;
+    False when another worker had already done it."""
+    from portfolios import stats
+
+    return stats.refresh_totals(portfolio_id, stamp, date.fromisoformat(as_of))
 
 
 @recovery.on_lost(import_tape)

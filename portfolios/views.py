@@ -148,6 +148,15 @@ def _as_of(request) -> tuple[date, PayoffDateForm]:
     return (form.cleaned_data["as_of"] if form.is_valid() else today), form
 
 
+class _AtLeastPaginator(Paginator):
+    """Pages over a count that may be short of the rows: the last page is not cut at it."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
+
 @login_required
 def portfolio_list(request):
     staff = has_role(request.user, Role.STAFF)
@@ -163,6 +172,7 @@ def portfolio_list(request):
         request,
         "portfolios/portfolio_list.html",
         {"rows": rows, "grand": grand, "today": today, "active_nav": "portfolios",
+         "totals_wait": not grand.current and waiting_without_worker(),
          "show_owners": staff,
          "purchase_total": sum((p.purchase_price or 0 for p in portfolios), 0)},
     )  # fmt: skip
@@ -180,9 +190,12 @@ def portfolio_detail(request, pk):
     filters = LoanFilterForm(request.GET or None)
     loans = filters.filter(portfolio.loans.all())
     totals = portfolio_totals([portfolio], today)[portfolio.pk]
-    paginator = Paginator(loans, PAGE_SIZE)
-    if not any(filters.data.get(f) for f in ("q", "state", "status", "occupancy")):
-        # Unfiltered, the row count is the cached totals' count: no COUNT query.
+    unfiltered = not any(filters.data.get(f) for f in ("q", "state", "status", "occupancy"))
+    # Unfiltered, the row count is the totals' count: no COUNT query (it reads every loan's
+    # index entry). The last totals, shown while new ones are computed, may not count loans
+    # added since: their last page then shows a full page (loans are never deleted).
+    paginator = (Paginator if totals.current else _AtLeastPaginator)(loans, PAGE_SIZE)
+    if unfiltered and totals.has_figures:
         paginator.__dict__["count"] = totals.count
     page = paginator.get_page(request.GET.get("page"))
     rows = loan_rows(page.object_list, today)
@@ -201,6 +214,7 @@ def portfolio_detail(request, pk):
         "rows": rows,
         "today": today,
         "totals": totals,
+        "totals_wait": not totals.current and waiting_without_worker(),
         "filtered": loans.aggregate(count=Count("pk"), upb=Sum("upb"))
         if filters.has_changed()
         else None,

@@ -67,3 +67,17 @@ def test_portfolio_totals_are_computed_once_for_every_server(settings, portfolio
     monkeypatch.setattr(stats, "cache", other_server)
     again = stats.portfolio_totals([portfolio], date(2026, 12, 1))[portfolio.pk]
     assert len(calls) == 1 and again == first
+
+
+@pytest.mark.django_db
+def test_the_database_cache_keeps_a_portfolios_last_totals_past_300_entries(settings):
+    """Django's default (300 entries, then a third deleted, the first keys first) would drop
+    the last totals a page shows while new ones are computed."""
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": cache_settings(None)}
+    cache = caches["default"]
+    cache.set("portfolio-totals-last:1", "kept")
+    cache.set_many({f"z-{n:04d}": n for n in range(400)})
+    cache.set("z-last", 1)  # a set past the limit culls
+    assert cache.get("portfolio-totals-last:1") == "kept"
