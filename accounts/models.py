@@ -52,6 +52,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         "admin site access", default=False, help_text="May log in to the admin site."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # Moves forward (bump_roles_version) whenever the user's groups change: a session keeps
+    # the roles it read under this stamp and reads them again once it differs.
+    roles_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -84,6 +87,19 @@ class User(AbstractBaseUser, PermissionsMixin):
             raise ValidationError(
                 {"email": "Enter a valid e-mail address (it is not one once normalized)."}
             ) from None
+
+    def save(self, **kwargs):
+        # roles_version only moves through bump_roles_version (UPDATE ... + 1). A full save
+        # of a user loaded before a role change would write the old stamp back, and a
+        # session would then trust the roles it cached under that stamp.
+        full_save = kwargs.get("update_fields") is None and not kwargs.get("force_insert")
+        if full_save and not self._state.adding:
+            skip = {"roles_version", *self.get_deferred_fields()}
+            kwargs["update_fields"] = [
+                f.attname for f in self._meta.concrete_fields
+                if not f.primary_key and not f.generated and f.attname not in skip
+            ]  # fmt: skip
+        super().save(**kwargs)
 
     def get_full_name(self):
         return self.full_name or self.email

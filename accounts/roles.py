@@ -66,3 +66,15 @@ def assign_role(user, role: Role) -> None:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     user.__dict__.pop("_noteinvest_roles", None)
+
+
+def bump_roles_version(user_ids) -> None:
+    """Record that these users' roles changed: a session re-reads them on its next request
+    (accounts.middleware). An UPDATE with + 1, so two changes never share a stamp."""
+    from django.db.models import F
+
+    from accounts.models import User
+
+    ids = {pk for pk in user_ids if pk is not None}
+    if ids:
+        User.objects.filter(pk__in=ids).update(roles_version=F("roles_version") + 1)

@@ -167,6 +167,7 @@ EXCEL_SERIAL_FIRST = 18264
 _TIME = re.compile(
     r"\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?\s*([AaPp][Mm]|Z|[+-]\d{2}:?\d{2})?", re.ASCII
 )
+_T_TIME = re.compile(r"(?<=\d)T(?=\d)")  # 2024-03-01T10:30
 _TWO_DIGIT_YEAR = "has a two-digit year: write the year in full (03/01/2024)"
 _NOT_A_DATE = "is not a date (use 2024-03-01 or 03/01/2024)"
 
@@ -193,7 +194,7 @@ def read_date(raw, *, month_only: bool = False) -> date:
     text = str(raw).strip()
     if text.isdigit() and text.isascii():
         return _month_digits(text) if month_only else _digits_date(text)
-    head, _sep, rest = re.sub(r"(?<=\d)T(?=\d)", " ", text, count=1).partition(" ")
+    head, _sep, rest = (_T_TIME.sub(" ", text, count=1) if "T" in text else text).partition(" ")
     numeric = _ISO_DATE.fullmatch(head) or _US_DATE.fullmatch(head) or (
         _US_DASHED_DATE.fullmatch(head))  # fmt: skip
     if numeric and rest and not _TIME.fullmatch(rest.strip()):

@@ -117,6 +117,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The user's roles from the session while their stamp holds (one query fewer a page).
+    "accounts.middleware.SessionRolesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A unique constraint refusing a concurrent double submit answers 409, not 500.
     "noteinvest.middleware.ConflictMiddleware",

@@ -399,6 +399,15 @@ SORTS = {
 SELECT = forms.Select(attrs={"class": "form-select"})
 
 
+class FixedChoiceField(forms.ChoiceField):
+    """A ChoiceField whose choices are fixed: each form shares them instead of copying them
+    (the filter form is built on every view of the loan table, and copying its 60 states
+    was about half of that)."""
+
+    def __deepcopy__(self, memo):
+        return forms.Field.__deepcopy__(self, memo)
+
+
 class LoanFilterForm(forms.Form):
     q = forms.CharField(
         label="Loan number or city",
@@ -406,22 +415,22 @@ class LoanFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}),
     )
-    state = forms.ChoiceField(
+    state = FixedChoiceField(
         choices=[("", "All states"), *STATE_CHOICES], required=False, widget=SELECT
     )
-    status = forms.ChoiceField(
+    status = FixedChoiceField(
         choices=[("", "All statuses"), *LoanStatus.choices], required=False, widget=SELECT
     )
-    occupancy = forms.ChoiceField(
+    occupancy = FixedChoiceField(
         choices=[("", "All occupancies"), *Occupancy.choices], required=False, widget=SELECT
     )
-    sort = forms.ChoiceField(
+    sort = FixedChoiceField(
         choices=[(k, k) for key in SORTS for k in (key, f"-{key}")], required=False
     )
 
     def filter(self, loans):
         if not self.is_valid():
-            return loans.order_by("loan_number")
+            return loans.order_by(*self.ordering())
         data = self.cleaned_data
         if data["q"]:
             from django.db.models import Q
@@ -436,15 +445,23 @@ class LoanFilterForm(forms.Form):
         ):
             if data[field]:
                 loans = loans.filter(**{column: data[field]})
-        sort = data["sort"] or "loan_number"
+        return loans.order_by(*self.ordering())
+
+    def ordering(self) -> tuple[str, ...]:
+        """The table's order: the chosen column, then the loan number (unique in a portfolio,
+        so the order is total and pages never overlap)."""
+        if not self.is_valid():
+            return ("loan_number",)
+        sort = self.cleaned_data["sort"] or "loan_number"
         column = SORTS[sort.lstrip("-")]
-        return loans.order_by(f"-{column}" if sort.startswith("-") else column, "loan_number")
+        return (f"-{column}" if sort.startswith("-") else column, "loan_number")
 
 
 class TapeUploadForm(forms.Form):
     file = forms.FileField(
         label="Loan tape",
-        help_text="CSV or Excel (.xlsx), at most 20 MB, one row per loan with a header row.",
+        help_text=f"CSV or Excel (.xlsx), at most {MAX_BYTES // (1024 * 1024)} MB, one row per "
+        "loan with a header row.",
     )
     default_day_count = forms.ChoiceField(
         label="Day count for rows without one",
@@ -458,7 +475,7 @@ class TapeUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
-            raise forms.ValidationError("The file is larger than 20 MB.")
+            raise forms.ValidationError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
         if upload.size == 0:
             raise forms.ValidationError("The file is empty.")
         return upload

@@ -528,7 +528,7 @@ class TapeUpload(models.Model):
     A table of its own, not a column of TapeImport: SQLite stores a large value in the row
     (a chain of overflow pages), and reading any column after it walks that chain, deferred
     or not. With the file in TapeImport's row every list and status poll paid ~7 ms per
-    20 MB file stored; here they never touch it.
+    20 MB file stored (the limit then); here they never touch it.
     """
 
     tape_import = models.OneToOneField(

@@ -1,9 +1,10 @@
-"""Validate every row of a tape, then write all of it or nothing.
+"""Validate every row of a tape, one row at a time; writer.py then writes all or nothing.
 
 `check_tape` parses and validates every cell and collects every problem (row number as
-the spreadsheet shows it, the column's header, the value, what is wrong). `apply_tape`
-writes the loans of a tape with no problems in one transaction, matching existing loans
-by loan number, and reports how many were created, updated and unchanged.
+the spreadsheet shows it, the column's header, the value, what is wrong), holding no row
+once read. For a tape with no problems, `CheckResult.rows()` reads the rows again for
+`writer.apply_tape`, which writes them in one transaction, matching existing loans by
+loan number, and reports how many were created, updated and unchanged.
 
 Bounds (docs/loan-tape.md): at most MAX_ROWS loans per tape; the report keeps the first
 MAX_PROBLEMS problems in full and a count per kind of problem for all of them.
@@ -11,16 +12,13 @@ MAX_PROBLEMS problems in full and a count per kind of problem for all of them.
 
 import calendar
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
-
 from noteinvest.text import has_control_characters, spelled_out
 from portfolios.choices import LoanStatus, PropertyType
-from portfolios.models import Borrower, Loan, Portfolio
 from portfolios.tape import values as v
 from portfolios.tape.columns import BY_KEY, derives_paid_to, is_month_column, normalize
 from portfolios.tape.readers import MAX_ROWS, Tape, TapeFileError, _letters
@@ -99,6 +97,7 @@ BORROWER_KEYS = {
 # Read, then joined to another column: never a column of the model.
 JOINED_KEYS = {"next_due_date", "property_address_2", "recording_book", "recording_page"}
 LOAN_KEYS = [k for k in PARSERS if k not in BORROWER_KEYS and k not in JOINED_KEYS]
+LOAN_FIELD_KEYS = frozenset(LOAN_KEYS)
 DERIVED_STATUS = "derived_status"
 """Key of a loan row's status derived from the paid-to date (no status column): given to
 new loans only, never written over a stored status."""
@@ -113,7 +112,6 @@ TRANSIENT = (DERIVED_STATUS, DERIVED_TYPE, KEEP_CO)
 PROPERTY_ADDRESS_MAX = 200
 MAILING_ADDRESS_MAX = 300
 EMAIL_MAX = 254
-BATCH = 1000
 MAX_PROBLEMS = 1000
 """Problems kept in full (shown, stored, downloadable); beyond them only counts per kind."""
 MAX_KINDS = 200
@@ -138,17 +136,16 @@ class Problem:
         return {**shown, "message": self.message, **({"loan": self.loan} if self.loan else {})}
 
 
-def _count_kind(kinds: Counter, problem: Problem, other: str) -> None:
+def _count_kind(kinds: Counter, problem: Problem, other: str, times: int = 1) -> None:
     kind = problem.kind or problem.message
     if kind in kinds or len(kinds) < MAX_KINDS:
-        kinds[kind] += 1
+        kinds[kind] += times
     else:
-        kinds[other] += 1
+        kinds[other] += times
 
 
 @dataclass
 class CheckResult:
-    rows: list[tuple[dict, tuple]] = field(default_factory=list)  # (loan fields, borrowers)
     problems: list[Problem] = field(default_factory=list)  # the first MAX_PROBLEMS
     problem_count: int = 0  # all of them
     kinds: Counter = field(default_factory=Counter)  # kind -> count, over all of them
@@ -159,30 +156,33 @@ class CheckResult:
     warning_kinds: Counter = field(default_factory=Counter)
     # How the tape as a whole was read ("rates read as fractions"), one sentence each.
     notes: list[str] = field(default_factory=list)
+    # Keys any row's loan gives (TRANSIENT ones included): the columns a write compares.
+    fields: frozenset = frozenset()
+    _read_again: Callable | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
         return not self.problem_count and self.row_count > 0
 
-    def add(self, problem: Problem) -> None:
-        self.problem_count += 1
+    def rows(self) -> Iterator[tuple[dict, tuple]]:
+        """The checked tape's loans, (loan fields, borrowers) each, read from the file again
+        one row at a time (never held all at once), with the whole columns' readings."""
+        if not self.ok or self._read_again is None:
+            raise ValueError("Only a checked tape without problems has rows to write.")
+        return self._read_again()
+
+    def add(self, problem: Problem, times: int = 1) -> None:
+        """`times`: the same problem on that many rows, the first of which is shown."""
+        self.problem_count += times
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(problem)
-        _count_kind(self.kinds, problem, "Other problems")
+        _count_kind(self.kinds, problem, "Other problems", times)
 
-    def warn(self, warning: Problem) -> None:
-        self.warning_count += 1
+    def warn(self, warning: Problem, times: int = 1) -> None:
+        self.warning_count += times
         if len(self.warnings) < MAX_PROBLEMS:
             self.warnings.append(warning)
-        _count_kind(self.warning_kinds, warning, "Other warnings")
-
-
-@dataclass(frozen=True)
-class Counts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    unnamed: int = 0  # the tape's loans left with a borrower "not on the tape" (no name)
+        _count_kind(self.warning_kinds, warning, "Other warnings", times)
 
 
 def _shown(raw) -> str:
@@ -196,62 +196,77 @@ def _shown(raw) -> str:
 
 
 @dataclass
+class _Listed:
+    """The first MAX_PROBLEMS of some rows (what a report can show of them) and how many."""
+
+    first: list = field(default_factory=list)
+    count: int = 0
+
+    def add(self, item) -> None:
+        self.count += 1
+        if len(self.first) < MAX_PROBLEMS:
+            self.first.append(item)
+
+
+@dataclass
 class _ColumnReading:
     """What the whole column must decide after every row is read: rates written as
-    fractions, ZIPs masked to their first three digits."""
+    fractions, ZIPs masked to their first three digits. Counts, and the first rows of each
+    kind: never every row."""
 
-    # Plain rates (no % sign) below 1 and above 0: (row, header, shown, value, loan dict
-    # or None when the row is not kept).
-    fraction_rates: list = field(default_factory=list)
+    # Plain rates (no % sign) below 1 and above 0: (row, header, shown, value).
+    fraction_rates: _Listed = field(default_factory=_Listed)
+    # Those above the highest rate once read as fractions: (row, header, shown).
+    fractions_too_high: _Listed = field(default_factory=_Listed)
     whole_rates: int = 0  # plain rates of 1 or more
-    zips_ending_00: list = field(default_factory=list)  # (row, header, shown, loan dict)
+    # ZIPs ending in 00: (row, header, shown, partial ZIP, loan number of a kept row or "").
+    zips_ending_00: _Listed = field(default_factory=_Listed)
     other_zips: int = 0  # full ZIPs not ending in 00
     blank_status: int = 0
 
+    @property
+    def rates_are_fractions(self) -> bool:
+        return bool(self.fraction_rates.count) and not self.whole_rates
 
-def check_tape(
-    tape: Tape,
-    mapping: dict[str, str],
-    *,
-    today: date,
-    default_day_count: str,
-    progress: Callable[[int], None] | None = None,
-    columns: dict[str, int] | None = None,
-) -> CheckResult:
-    """Parse and validate every row; collect every problem, not only the first, and every
-    warning (a value read with a caveat).
+    @property
+    def zips_are_masked(self) -> bool:
+        return bool(self.zips_ending_00.count) and not self.other_zips
 
-    `columns`: for a header the tape repeats, the copy to read where its copies differ
-    (chosen in the mapping step); where they agree or all but one are blank, the filled
-    copy is read (_one_copy), whichever it is.
-    """
-    index: dict[str, list[int]] = {}
-    for i, h in enumerate(tape.headers):
-        if h:
-            index.setdefault(h, []).append(i)
-    chosen = {h: i for h, i in (columns or {}).items() if i in index.get(h, ())}
-    derived = derives_paid_to(mapping)
-    columns = [
-        (key, header, index[header], _parser(key, header))
-        for key, header in mapping.items()
-        if key != "next_due_date" or derived  # a paid-to column: the next due is not read
-    ]
-    required = ("upb", "note_rate", "paid_to_date", "next_due_date")
-    derive_status = "status" not in mapping
-    result = CheckResult()
-    reading = _ColumnReading()
-    first_row_of: dict[str, int] = {}
-    for number, cells, percent in tape.rows():
-        if all(v.is_blank(c) for c in cells):
-            continue
-        result.row_count += 1
-        if result.row_count > MAX_ROWS:
-            raise TapeFileError(
-                f"The tape has more than {MAX_ROWS:,} loans: split it into several tapes."
-            )
+
+class _RowReader:
+    """Reads one row of a tape: each mapped cell parsed and checked, then the row's own
+    checks across its cells. The check reads every row with it, and the write reads them
+    again with it (the same values, as the file and `today` are the same)."""
+
+    def __init__(self, tape, mapping, *, today, default_day_count, columns):
+        index: dict[str, list[int]] = {}
+        for i, h in enumerate(tape.headers):
+            if h:
+                index.setdefault(h, []).append(i)
+        self.chosen = {h: i for h, i in (columns or {}).items() if i in index.get(h, ())}
+        self.derived = derives_paid_to(mapping)
+        # Each column's last parser and the values it gave for cells already read (a
+        # state, a status, a date is written on many rows): see _parsed.
+        self.columns = [
+            (key, header, index[header], _parser(key, header), {})
+            for key, header in mapping.items()
+            if key != "next_due_date" or self.derived  # a paid-to column: next due not read
+        ]
+        self.derive_status = "status" not in mapping
+        self.mapping = mapping
+        self.today = today
+        self.default_day_count = default_day_count
+
+    def read(self, number: int, cells: list, percent: list, reading: _ColumnReading, *,
+             checked: bool = False):  # fmt: skip
+        """(parsed values, problems, warnings, fraction rate or None, ZIP ending in 00 or
+        None); the column counts go to `reading`. `checked`: the row was read without a
+        problem before, so the checks that only find problems are not run again."""
+        required = ("upb", "note_rate", "paid_to_date", "next_due_date")
+        mapping, chosen = self.mapping, self.chosen
         parsed, problems, warnings = {}, [], []
         fraction = zip_00 = None
-        for key, header, where, parse in columns:
+        for key, header, where, parse, seen in self.columns:
             i = where[0]
             raw = cells[i] if i < len(cells) else None
             try:
@@ -264,7 +279,7 @@ def check_tape(
                 ):
                     raise v.CellError(CONTROL)
                 if key == "day_count" and v.is_blank(raw):
-                    value = default_day_count
+                    value = self.default_day_count
                 elif key == "status" and v.is_blank(raw):
                     reading.blank_status += 1
                     continue  # derived from the paid-to date, as without a status column
@@ -282,7 +297,7 @@ def check_tape(
                             raise v.CellError("has more than four decimal places")
                         value = value.quantize(RATE_PLACES)
                 else:
-                    value = parse(raw)
+                    value = _parsed(parse, raw, seen)
                     if value is None and key in KEPT_WHEN_BLANK:
                         continue  # not said: the stored value is kept
                     if isinstance(value, v.Read):
@@ -303,47 +318,137 @@ def check_tape(
                 problems.append(Problem(number, header, _shown(raw), message, kind))
                 continue
             parsed[key] = value
-        if derived and "next_due_date" in parsed:
+        if self.derived and "next_due_date" in parsed:
             parsed["paid_to_date"] = one_period_before(parsed.pop("next_due_date"))
-        problems.extend(_zips_fit_states(number, parsed, mapping))
+        if not checked:
+            problems.extend(_zips_fit_states(number, parsed, mapping))
         problems.extend(_join_addresses(number, parsed, mapping))
         problems.extend(_join_recording(number, parsed, mapping))
         problems.extend(_apply_units(number, parsed, mapping))
-        if (derive_status or "status" not in parsed) and parsed.get("paid_to_date"):
-            parsed[DERIVED_STATUS] = status_from_paid_to(parsed["paid_to_date"], today)
-        problems.extend(_cross_checks(number, parsed, mapping, today))
+        if (self.derive_status or "status" not in parsed) and parsed.get("paid_to_date"):
+            parsed[DERIVED_STATUS] = status_from_paid_to(parsed["paid_to_date"], self.today)
+        if not checked:
+            problems.extend(_cross_checks(number, parsed, mapping, self.today))
+        return parsed, problems, warnings, fraction, zip_00
+
+
+SEEN_MAX = 2048
+"""Distinct cells a column remembers the value of: what a column of states, statuses or
+dates repeats; a column of loan numbers or balances fills it once and parses the rest."""
+_UNSEEN = object()
+
+
+def _parsed(parse: Callable, raw, seen: dict):
+    """parse(raw), remembered for a text cell: the parsers are pure (a date's allowed range
+    moves with the calendar, not within an import), and their values immutable. A cell
+    refused is not remembered (its error is raised each time)."""
+    if type(raw) is not str:
+        return parse(raw)
+    value = seen.get(raw, _UNSEEN)
+    if value is _UNSEEN:
+        value = parse(raw)
+        if len(seen) < SEEN_MAX:
+            seen[raw] = value
+    return value
+
+
+def check_tape(
+    tape: Tape,
+    mapping: dict[str, str],
+    *,
+    today: date,
+    default_day_count: str,
+    progress: Callable[[int], None] | None = None,
+    columns: dict[str, int] | None = None,
+) -> CheckResult:
+    """Parse and validate every row; collect every problem, not only the first, and every
+    warning (a value read with a caveat).
+
+    Rows are read one at a time and none is kept: what the whole tape decides (duplicate
+    loan numbers, rates written as fractions, masked ZIPs) is kept as counts and a set of
+    loan numbers. A tape without problems is read again to be written (`result.rows()`).
+
+    `columns`: for a header the tape repeats, the copy to read where its copies differ
+    (chosen in the mapping step); where they agree or all but one are blank, the filled
+    copy is read (_one_copy), whichever it is.
+    """
+    reader = _RowReader(
+        tape, mapping, today=today, default_day_count=default_day_count, columns=columns
+    )
+    result = CheckResult()
+    reading = _ColumnReading()
+    first_row_of: dict[str, int] = {}
+    keys: set[str] = set()
+    for number, cells, percent in tape.rows():
+        if all(v.is_blank(c) for c in cells):
+            continue
+        result.row_count += 1
+        if result.row_count > MAX_ROWS:
+            raise TapeFileError(
+                f"The tape has more than {MAX_ROWS:,} loans: split it into several tapes."
+            )
+        parsed, problems, warnings, fraction, zip_00 = reader.read(number, cells, percent, reading)
         loan_no = parsed.get("loan_number")
         if loan_no is not None:
-            if loan_no in first_row_of:
+            first = first_row_of.setdefault(loan_no, number)
+            if first != number:
                 problems.append(
                     Problem(number, mapping["loan_number"], _shown(loan_no),
-                            f"Loan Number is a duplicate of row {first_row_of[loan_no]}",
+                            f"Loan Number is a duplicate of row {first}",
                             "Loan Number is a duplicate of an earlier row")
                 )  # fmt: skip
-            else:
-                first_row_of[loan_no] = number
         for problem in problems:
             result.add(problem)
         for header, shown, message, kind in warnings:
             result.warn(Problem(number, header, shown, message, kind, loan_no or ""))
-        loan = None
-        if not problems and not result.problem_count:
-            # Keep parsed rows only while the tape is still clean: a bad tape writes
-            # nothing, so its rows need not be held in memory.
-            result.rows.append(_split(parsed, mapping))
-            loan = result.rows[-1][0]
+        # A row is kept (written) only while the tape is still clean.
+        kept = not result.problem_count
+        if kept:
+            keys.update(parsed)
         if fraction:
-            reading.fraction_rates.append((*fraction, loan))
+            reading.fraction_rates.add(fraction)
+            if v.percent_from_fraction(fraction[3]) > v.MAX_RATE:
+                reading.fractions_too_high.add(fraction[:3])
         if zip_00:
-            reading.zips_ending_00.append((*zip_00, loan))
+            partial = v.masked_zip(parsed["property_zip"] if kept else zip_00[2]) or zip_00[2]
+            reading.zips_ending_00.add((*zip_00, partial, loan_no if kept else ""))
         if progress and result.row_count % 250 == 0:
             progress(result.row_count)
+    del first_row_of
     _read_whole_columns(result, reading, mapping)
-    if result.problem_count:
-        result.rows.clear()
+    if result.ok:
+        result.fields = frozenset(
+            {k for k in keys if k in LOAN_FIELD_KEYS} | (keys & {DERIVED_STATUS, DERIVED_TYPE})
+        )
+        result._read_again = lambda: _loan_rows(tape, reader, reading, result.row_count)
     if progress:
         progress(result.row_count)
     return result
+
+
+def _loan_rows(tape: Tape, reader: _RowReader, reading: _ColumnReading, expected: int):
+    """The loans of a checked tape, read again: what check_tape read, with the whole
+    columns' readings applied (fractions as percents, masked ZIPs as partial ZIPs)."""
+    fractions, masked = reading.rates_are_fractions, reading.zips_are_masked
+    counts = _ColumnReading()  # the column counts were taken by the check
+    read = 0
+    for number, cells, percent in tape.rows():
+        if all(v.is_blank(c) for c in cells):
+            continue
+        read += 1
+        parsed, problems, _warnings, fraction, zip_00 = reader.read(
+            number, cells, percent, counts, checked=True
+        )
+        if problems or read > expected:
+            raise RuntimeError(f"Row {number} read differently the second time.")
+        loan, borrowers = _split(parsed, reader.mapping)
+        if fraction and fractions:
+            loan["note_rate"] = v.percent_from_fraction(fraction[3])
+        if zip_00 and masked:
+            loan["property_zip"] = v.masked_zip(loan["property_zip"])
+        yield loan, borrowers
+    if read != expected:
+        raise RuntimeError(f"The tape had {read:,} rows the second time, not {expected:,}.")
 
 
 RATE_PLACES = Decimal("0.0001")
@@ -360,38 +465,42 @@ def _read_whole_columns(result: CheckResult, reading: _ColumnReading, mapping: d
     the column is below 1, and a problem when others are percents (6.375). ZIPs: when every
     full ZIP in the column ends in 00 (agency data masks the last two digits: 01600), each
     is kept as the partial ZIP 016XX with a warning.
+
+    Only the first MAX_PROBLEMS rows of each are at hand (a report shows no more): the rest
+    are counted.
     """
     header = mapping.get("note_rate", "")
-    if reading.fraction_rates and reading.whole_rates:
-        for number, where, shown, _value, _loan in reading.fraction_rates:
-            message = f"Note Rate {FRACTION_MIXED}"
+    fractions = reading.fraction_rates
+    if fractions.count and reading.whole_rates:
+        message = f"Note Rate {FRACTION_MIXED}"
+        for number, where, shown, _value in fractions.first:
             result.add(Problem(number, where, shown, message, message))
-    elif reading.fraction_rates:
-        for number, where, shown, value, loan in reading.fraction_rates:
-            percent = v.percent_from_fraction(value)
-            if percent > v.MAX_RATE:
-                message = f"Note Rate is above {v.MAX_RATE}% a year once read as a fraction"
-                result.add(Problem(number, where, shown, message, message))
-            elif loan is not None:
-                loan["note_rate"] = percent
-        number, _where, shown, value, _loan = reading.fraction_rates[0]
+        if rest := fractions.count - len(fractions.first):
+            result.add(Problem(*fractions.first[-1][:3], message, message), times=rest)
+    elif fractions.count:
+        too_high = reading.fractions_too_high
+        message = f"Note Rate is above {v.MAX_RATE}% a year once read as a fraction"
+        for number, where, shown in too_high.first:
+            result.add(Problem(number, where, shown, message, message))
+        if rest := too_high.count - len(too_high.first):
+            result.add(Problem(*too_high.first[-1], message, message), times=rest)
+        number, _where, shown, value = fractions.first[0]
         result.notes.append(
             f"Note Rate read as fractions: every rate in “{header}” is below 1, so "
             f"{shown} is {v.percent_from_fraction(value).normalize():f} % a year "
             f"(row {number})."
         )
-    if reading.zips_ending_00 and not reading.other_zips:
-        for number, where, shown, loan in reading.zips_ending_00:
-            partial = v.masked_zip(loan["property_zip"] if loan else shown) or shown
-            if loan is not None:
-                loan["property_zip"] = partial
+    zips = reading.zips_ending_00
+    if zips.count and not reading.other_zips:
+        kind = "Property ZIP is masked (every ZIP in the column ends in 00): kept as partial"
+        for number, where, shown, partial, loan_no in zips.first:
             message = (
                 f"Property ZIP is masked (every ZIP in the column ends in 00): kept as the "
                 f"partial ZIP {partial}"
             )
-            kind = "Property ZIP is masked (every ZIP in the column ends in 00): kept as partial"
-            loan_no = loan["loan_number"] if loan else ""
             result.warn(Problem(number, where, shown, message, kind, loan_no))
+        if rest := zips.count - len(zips.first):
+            result.warn(Problem(0, "", "", kind, kind), times=rest)
         result.notes.append(
             f"Property ZIP read as masked: every ZIP in “{mapping['property_zip']}” ends in "
             "00, as agency data masks the last two digits, so each is kept as a partial ZIP "
@@ -433,7 +542,7 @@ def _apply_units(number: int, parsed: dict, mapping: dict) -> list[Problem]:
         parsed[DERIVED_TYPE] = _type_by_units(units)
         return []
     kind = parsed.get("property_type", PropertyType.SINGLE_FAMILY)
-    if kind not in _BY_UNITS:
+    if kind not in BY_UNITS:
         return []
     by_units = _type_by_units(units)
     if (kind == PropertyType.SINGLE_FAMILY and units > 4) or (
@@ -447,7 +556,7 @@ def _apply_units(number: int, parsed: dict, mapping: dict) -> list[Problem]:
     return []
 
 
-_BY_UNITS = {PropertyType.SINGLE_FAMILY, PropertyType.TWO_TO_FOUR, PropertyType.MULTIFAMILY}
+BY_UNITS = {PropertyType.SINGLE_FAMILY, PropertyType.TWO_TO_FOUR, PropertyType.MULTIFAMILY}
 
 
 def _type_by_units(units: int) -> str:
@@ -677,237 +786,3 @@ def _split(parsed: dict, mapping: dict) -> tuple[dict, tuple]:
              "mailing_address": contact["mailing_address"], "email": None, "phone": None}
         )  # fmt: skip
     return loan, tuple(borrowers)
-
-
-BORROWER_FIELDS = ("name", "mailing_address", "email", "phone")
-
-
-def _kept_zip(new: str | None, stored: str | None) -> str | None:
-    """A partial ZIP from the tape (752XX) does not replace a full ZIP entered by hand that
-    it agrees with (75201): the tape knows less than the loan."""
-    if new and stored and v.PARTIAL_ZIP.fullmatch(new) and not v.PARTIAL_ZIP.fullmatch(stored):
-        return stored if stored[:3] == new[:3] else new
-    return new
-
-
-def deferred_over_message(loan_numbers: list[str]) -> str:
-    shown = ", ".join(loan_numbers[:10]) + (
-        f" and {len(loan_numbers) - 10:,} more" if len(loan_numbers) > 10 else ""
-    )
-    loans = "loans" if len(loan_numbers) > 1 else "loan"
-    return (
-        f"The tape's UPB is less than the deferred principal stored on {loans} {shown}. The "
-        "UPB includes the deferred (non-interest-bearing) principal: add a Deferred Principal "
-        "column to the tape, or correct those loans first."
-    )
-
-
-DATED = {"default_date", "origination_date"}
-UNITS_AND_TYPE = {"units", "property_type"}
-
-
-def units_misfit_message(loan_numbers: list[str]) -> str:
-    shown = ", ".join(loan_numbers[:10]) + (
-        f" and {len(loan_numbers) - 10:,} more" if len(loan_numbers) > 10 else ""
-    )
-    loans = "loans" if len(loan_numbers) > 1 else "loan"
-    return (
-        f"The tape's Property Type does not fit the dwelling units stored on {loans} {shown} "
-        "(a 2-4 unit type on a one-unit loan, say), and the tape gives no units for them: add "
-        "a Number of Units column, or correct those loans first."
-    )
-
-
-def default_before_message(loan_numbers: list[str]) -> str:
-    shown = ", ".join(loan_numbers[:10]) + (
-        f" and {len(loan_numbers) - 10:,} more" if len(loan_numbers) > 10 else ""
-    )
-    loans = "loans" if len(loan_numbers) > 1 else "loan"
-    return (
-        f"The date of default would fall before the origination date on {loans} {shown} (one "
-        "from the tape, the other stored): correct the tape or those loans first."
-    )
-
-
-def _merge_borrowers(new: tuple, old: list[dict]) -> list[dict]:
-    """New borrower rows; a value the tape lacks (None) keeps the stored one."""
-    by_position = {b["position"]: b for b in old}
-    merged = []
-    for b in new:
-        previous = by_position.get(b["position"], {})
-        values = {f: b[f] if b.get(f) is not None else previous.get(f, "") for f in BORROWER_FIELDS}
-        merged.append({"position": b["position"], **values})
-    return merged
-
-
-def _unnamed(borrowers: list[dict]) -> int:
-    """1 when a loan is left with a borrower without a name (or none at all), else 0."""
-    return int(not borrowers or any(not (b["name"] or "").strip() for b in borrowers))
-
-
-def apply_tape(
-    portfolio: Portfolio,
-    rows: list[tuple[dict, tuple]],
-    *,
-    dry_run: bool = False,
-    keep_co_borrowers: bool = False,
-    progress: Callable[[int], None] | None = None,
-    before_commit: Callable[[Counts], None] | None = None,
-) -> Counts:
-    """Write a checked tape's loans in one transaction; match existing loans by number.
-
-    `keep_co_borrowers`: the tape has no co-borrower column, so stored co-borrowers stay.
-    `progress(done)` is called after each batch and `before_commit(counts)` last, both
-    inside the transaction: either may raise to roll the whole write back (a cancelled
-    import), and `before_commit` records the outcome in the same commit as the loans.
-    """
-    with transaction.atomic():
-        # One import at a time per portfolio: a second one waits for this to finish.
-        Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
-        fields = sorted({k for loan, _ in rows for k in loan} - set(TRANSIENT))
-        if "property_type" not in fields and any(DERIVED_TYPE in loan for loan, _ in rows):
-            fields.append("property_type")  # decided by units: written where units decide
-        # A tape with a UPB but no deferred principal keeps the stored one, which must stay
-        # within the new UPB (the database refuses it otherwise).
-        keeps_deferred = "upb" in fields and "deferred_principal" not in fields
-        stored = ("deferred_principal",) if keeps_deferred else ()
-        # A default date must not fall before the origination date, the stored one included.
-        dated = bool(DATED & set(fields))
-        stored += tuple(sorted(DATED - set(fields))) if dated else ()
-        # A type the tape changes must fit the stored dwelling units it does not give.
-        typed = "property_type" in fields
-        stored += tuple(sorted(UNITS_AND_TYPE - set(fields))) if typed else ()
-        existing = {
-            row["loan_number"]: row
-            for row in Loan.objects.filter(portfolio=portfolio).values(
-                "pk", "version", *fields, *stored
-            )
-        }
-        deferred_over: list[str] = []
-        default_before: list[str] = []
-        units_misfits: list[str] = []
-        old_borrowers: dict[int, list[dict]] = {}
-        for b in Borrower.objects.filter(loan__portfolio=portfolio).values(
-            "loan_id", "position", *BORROWER_FIELDS
-        ):
-            old_borrowers.setdefault(b["loan_id"], []).append(b)
-
-        to_create, new_borrowers, to_update, replace_borrowers = [], [], [], {}
-        unchanged = unnamed = 0
-        for row_fields, borrowers in rows:
-            current = existing.get(row_fields["loan_number"])
-            loan_fields = {k: x for k, x in row_fields.items() if k not in TRANSIENT}
-            derived_status = row_fields.get(DERIVED_STATUS)
-            derived_type = row_fields.get(DERIVED_TYPE)
-            if current is None:
-                if derived_status:
-                    loan_fields["status"] = derived_status
-                if derived_type:
-                    loan_fields["property_type"] = derived_type
-                to_create.append(Loan(portfolio=portfolio, **loan_fields))
-                new_borrowers.append(_merge_borrowers(borrowers, []))
-                unnamed += _unnamed(new_borrowers[-1])
-                continue
-            # Every field is written for every loan (one bulk update): a field this row does
-            # not give (a blank status cell, no units) keeps its stored value.
-            for key in fields:
-                loan_fields.setdefault(key, current[key])
-            if derived_type and current["property_type"] in _BY_UNITS:
-                loan_fields["property_type"] = derived_type
-            if (
-                typed
-                and "units" not in row_fields
-                and current["units"] is not None
-                and loan_fields["property_type"] != current["property_type"]
-                and v.units_misfit(current["units"], loan_fields["property_type"])
-            ):
-                units_misfits.append(loan_fields["loan_number"])
-            loan_fields["property_zip"] = _kept_zip(
-                loan_fields.get("property_zip"), current.get("property_zip")
-            )
-            if loan_fields["property_zip"] is None:
-                del loan_fields["property_zip"]
-            if keeps_deferred and current["deferred_principal"] > loan_fields["upb"]:
-                deferred_over.append(loan_fields["loan_number"])
-            if dated:
-                default, origination = (
-                    loan_fields.get(k, current[k]) for k in ("default_date", "origination_date")
-                )
-                if default and origination and default < origination:
-                    default_before.append(loan_fields["loan_number"])
-            loan_changed = any(current[k] != value for k, value in loan_fields.items())
-            stored = sorted(old_borrowers.get(current["pk"], []), key=lambda b: b["position"])
-            merged = _merge_borrowers(borrowers, stored)
-            if keep_co_borrowers or row_fields.get(KEEP_CO):
-                merged += [
-                    {f: b[f] for f in ("position", *BORROWER_FIELDS)}
-                    for b in stored
-                    if b["position"] > 1
-                ]
-            unnamed += _unnamed(merged)
-            borrowers_changed = [
-                {f: b[f] for f in ("position", *BORROWER_FIELDS)} for b in stored
-            ] != merged
-            if not (loan_changed or borrowers_changed):
-                unchanged += 1
-                continue
-            loan = Loan(pk=current["pk"], portfolio=portfolio, version=current["version"] + 1,
-                        **loan_fields)  # fmt: skip
-            to_update.append(loan)
-            if borrowers_changed:
-                replace_borrowers[current["pk"]] = merged
-        if deferred_over:
-            raise TapeFileError(deferred_over_message(deferred_over))
-        if default_before:
-            raise TapeFileError(default_before_message(default_before))
-        if units_misfits:
-            raise TapeFileError(units_misfit_message(units_misfits))
-        counts = Counts(
-            created=len(to_create), updated=len(to_update), unchanged=unchanged, unnamed=unnamed
-        )
-        if dry_run:
-            return counts
-
-        done = 0
-        for start in range(0, len(to_create), BATCH):
-            batch = to_create[start : start + BATCH]
-            Loan.objects.bulk_create(batch)
-            done += len(batch)
-            if progress:
-                progress(done)
-        if any(loan.pk is None for loan in to_create):
-            ids = dict(Loan.objects.filter(portfolio=portfolio).values_list("loan_number", "pk"))
-            for loan in to_create:
-                loan.pk = ids[loan.loan_number]
-        borrower_objs = [
-            Borrower(loan_id=loan.pk, **b)
-            for loan, borrowers in zip(to_create, new_borrowers, strict=True)
-            for b in borrowers
-        ]
-        if to_update:
-            update_fields = [*fields, "version", "updated_at"]
-            from django.utils import timezone
-
-            now = timezone.now()
-            for loan in to_update:
-                loan.updated_at = now
-            Loan.objects.bulk_update(to_update, [f for f in update_fields if f != "loan_number"],
-                                     batch_size=500)  # fmt: skip
-            done += len(to_update)
-            if progress:
-                progress(done)
-        if replace_borrowers:
-            Borrower.objects.filter(loan_id__in=list(replace_borrowers)).delete()
-            borrower_objs.extend(
-                Borrower(loan_id=pk, **b) for pk, bs in replace_borrowers.items() for b in bs
-            )
-        Borrower.objects.bulk_create(borrower_objs, batch_size=BATCH)
-        if to_create or to_update:
-            Portfolio.touch_loans(portfolio.pk)
-        if to_update:
-            from portfolios.panels import notify_loans_changed
-
-            notify_loans_changed(loan.pk for loan in to_update)
-        if before_commit:
-            before_commit(counts)
-        return counts

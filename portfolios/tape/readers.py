@@ -12,6 +12,7 @@ entity, which defusedxml forbids), is the same refusal: "not a readable workbook
 server error.
 """
 
+import codecs
 import csv
 import io
 import re
@@ -25,7 +26,9 @@ from noteinvest.text import has_control_characters
 from portfolios.tape import zipcheck
 from portfolios.tape.columns import normalize
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 64 * 1024 * 1024
+"""A tape's file: a 200,000-loan CSV of 25 columns is about 41 MB. The import reads it a row
+at a time (checked, then read again to be written), holding the file's bytes once."""
 MAX_COLUMNS = 200
 MAX_ROWS = 200_000
 """Loans per tape; docs/loan-tape.md. A bigger pool is imported in several tapes."""
@@ -104,7 +107,7 @@ def detect_kind(name: str, data: bytes) -> str:
 
 
 def open_tape(name: str, data: bytes) -> Tape:
-    if not data or not data.strip():
+    if not data or data.isspace():  # (strip() would copy the file)
         raise TapeFileError("The file is empty.")
     if len(data) > MAX_BYTES:
         raise TapeFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
@@ -165,31 +168,47 @@ def _letters(index: int) -> str:
     return name
 
 
-def _decode(data: bytes) -> str:
+CHUNK = 64 * 1024
+
+
+def _encoding(data: bytes) -> str:
+    """UTF-8 (a BOM skipped) when the whole file is, else cp1252 (Excel on Windows saves CSV
+    in it): checked a MB at a time, never decoding the file whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
     try:
-        return data.decode("utf-8-sig")
+        for start in range(0, len(view), CHUNK):
+            decoder.decode(view[start : start + CHUNK])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        # Excel on Windows saves CSV in cp1252.
-        return data.decode("cp1252", errors="replace")
+        return "cp1252"
+    return "utf-8-sig"
+
+
+def _text(data: bytes, encoding: str) -> io.TextIOWrapper:
+    """The file as text, decoded as it is read: no copy of the file is made. Lines end at
+    "\n" only, as in a str read whole (csv reads a "\r" itself)."""
+    errors = "replace" if encoding == "cp1252" else "strict"
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors=errors, newline="\n")
 
 
 def _open_csv(data: bytes) -> Tape:
-    text = _decode(data)
+    encoding = _encoding(data)
     try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
+        dialect = csv.Sniffer().sniff(_text(data, encoding).read(8192), delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(_text(data, encoding), dialect)
     try:
         headers = [_header(h) for h in next(reader)]
     except StopIteration:
         raise TapeFileError("The file is empty.") from None
     except csv.Error as exc:
         raise TapeFileError(f"The file is not valid CSV: {exc}.") from None
-    estimate = max(text.count("\n") - 1, 0)
+    estimate = max(data.count(b"\n") - 1, 0)
 
     def rows():
-        reader = csv.reader(io.StringIO(text), dialect)
+        reader = csv.reader(_text(data, encoding), dialect)
         next(reader)
         try:
             for cells in reader:

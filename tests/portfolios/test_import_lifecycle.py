@@ -418,16 +418,18 @@ def test_an_upload_name_keeps_no_control_characters():
 def test_a_loan_number_inserted_meanwhile_fails_the_import_cleanly(portfolio, monkeypatch):
     """A writer that skips the portfolio's lock inserts one of the tape's loan numbers after
     the import read the existing loans: the write is refused whole, with a message."""
+    from portfolios.tape import writer
     from tests.factories import make_loan
 
     job = _queued(portfolio, [good_row(n) for n in range(1, 4)])
-    real = Loan.objects.bulk_create
+    real = writer.Inserter.insert
 
-    def clash_first(objs, *args, **kwargs):
-        make_loan(portfolio, objs[0].loan_number)
-        return real(objs, *args, **kwargs)
+    def clash_first(self, rows):
+        if self.model is Loan:
+            make_loan(portfolio, rows[0]["loan_number"])
+        return real(self, rows)
 
-    monkeypatch.setattr(Loan.objects, "bulk_create", clash_first)
+    monkeypatch.setattr(writer.Inserter, "insert", clash_first)
     services.run_tape_import(job.pk)
     job.refresh_from_db()
     assert (job.status, job.reason) == (TapeImport.Status.FAILED, "error")

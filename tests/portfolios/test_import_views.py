@@ -85,10 +85,10 @@ def test_file_problems_are_shown_beside_the_field(client, staff, portfolio, name
     assert not TapeImport.objects.exists()
 
 
-def test_file_over_20_mb_is_refused(client, staff, portfolio):
+def test_file_over_64_mb_is_refused(client, staff, portfolio):
     client.force_login(staff)
-    response = upload(client, portfolio, b"x" * (20 * 1024 * 1024 + 1))
-    assert "larger than 20 MB" in str(response.context["form"].errors["file"])
+    response = upload(client, portfolio, b"x" * (64 * 1024 * 1024 + 1))
+    assert "larger than 64 MB" in str(response.context["form"].errors["file"])
 
 
 def test_unmatched_headers_get_a_mapping_step_saved_for_the_seller(client, staff, seller_portfolio):

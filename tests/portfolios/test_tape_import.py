@@ -157,7 +157,7 @@ def test_tape_with_headers_but_no_rows(portfolio):
         ("tape.xlsx", b"Loan Number,UPB\n1,2\n", "not an Excel workbook"),
         ("tape.csv", b"PK\x03\x04 zip", "is a zip/Excel file"),
         ("image.csv", b"\x89PNG\r\n\x1a\n\0\0\0", "neither CSV text nor"),
-        ("big.csv", b"a" * (20 * 1024 * 1024 + 1), "larger than 20 MB"),
+        ("big.csv", b"a" * (64 * 1024 * 1024 + 1), "larger than 64 MB"),
     ],
 )
 def test_files_that_are_not_tapes_are_refused(name, data, message):

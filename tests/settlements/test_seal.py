@@ -40,7 +40,8 @@ def pyhanko_status(data: bytes):
     """pyHanko's own verdict, the firm's certificate as the only trust root, offline."""
     context = ValidationContext(trust_roots=[seal.firm().signer.signing_cert], allow_fetching=False)
     signature = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures[0]
-    return validate_pdf_signature(signature, context)
+    # pyHanko runs its own event loop: after the browser tests Playwright's is running here.
+    return seal._outside_any_event_loop(validate_pdf_signature, signature, context)
 
 
 def test_approving_seals_the_approved_version(draft, staff, attorney):
