@@ -131,3 +131,75 @@ class ConflictMiddleware:
             request=request,
         )
         return response
+
+
+SAFE_METHODS = ("GET", "HEAD")
+
+
+def _connection_lost(exception) -> bool:
+    """The error is the database connection going away (a restart, a failover, a terminated
+    backend), not a query that failed on a working connection."""
+    from django.db import InterfaceError, OperationalError, connections
+
+    if not isinstance(exception, (OperationalError, InterfaceError)):
+        return False
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and not conn.is_usable():
+            return True
+    # A connection Django already closed after the error counts as lost too.
+    return any(
+        conn.connection is None and conn.errors_occurred
+        for conn in connections.all(initialized_only=True)
+    )
+
+
+class RetryLostConnectionMiddleware:
+    """A page read while the database drops its connections is read once more, on a new one.
+
+    With `CONN_HEALTH_CHECKS` a kept connection is checked as a request starts, but a
+    connection dropped while the request runs (the database restarted or failed over, an
+    administrator terminating backends) fails that request's next query: a 500 for a page
+    the user only wanted to read. Here a GET or HEAD whose view raised such an error, with
+    the connection found unusable, is answered by running the view again once on fresh
+    connections. Nothing else is retried: a POST may have written part of its work before
+    the drop (its transaction rolled back, but a second run could still differ), a query
+    that failed on a working connection (a timeout, bad SQL) fails as before, and a second
+    failure is the 500 it would have been.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import connections
+
+        if (
+            request.method not in SAFE_METHODS
+            or getattr(request, "_noteinvest_retried", False)
+            or request.resolver_match is None
+            or not _connection_lost(exception)
+        ):
+            return None
+        if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
+            return None  # inside a transaction someone else opened: theirs to handle
+        request._noteinvest_retried = True
+        for conn in connections.all(initialized_only=True):
+            conn.close()
+        match = request.resolver_match
+        try:
+            response = match.func(request, *match.args, **match.kwargs)
+        except Exception:  # noqa: BLE001 - the original error is the one reported
+            return None
+        log_response(
+            "Retried after a lost database connection: %s %s (%s)",
+            request.method,
+            request.path,
+            type(exception).__name__,
+            response=response,
+            request=request,
+            level="warning",
+        )
+        return response

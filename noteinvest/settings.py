@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # A unique constraint refusing a concurrent double submit answers 409, not 500.
     "noteinvest.middleware.ConflictMiddleware",
+    # A page read while the database dropped its connections is read again, once.
+    "noteinvest.middleware.RetryLostConnectionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes must come last: it turns a lockout raised during login into its response.
     "axes.middleware.AxesMiddleware",
