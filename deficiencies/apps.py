@@ -31,7 +31,7 @@ class DeficienciesConfig(AppConfig):
         portfolio_links(views.portfolio_links)
         after_sale(services.AFTER_SALE_FIELDS)(services.owed_after_sale)
         liquidated_on(services.liquidated_on)
-        freshen(services.assess_today)
+        freshen(services.assess_today, marker=services.assessed_marker)
         loans_changed(services.loans_changed)
         register(
             order=20, label="Deadlines", url_name="deficiencies:deadlines", key="deadlines",

@@ -671,6 +671,11 @@ def refresh_stale(queryset, today: date | None = None) -> int:
     return len(stale)
 
 
+def assessed_marker(portfolio_id: int, day: date) -> str:
+    """The cache key saying this portfolio's deficiencies were assessed on `day`."""
+    return f"assessed:{portfolio_id}:{day.isoformat()}"
+
+
 def assess_today(portfolio_ids, today: date | None = None) -> set[int]:
     """Bring these portfolios' verdicts up to date once a day (a filing window closes, a
     judgment lapses as days pass): refresh those not assessed today, mark each portfolio
@@ -681,7 +686,7 @@ def assess_today(portfolio_ids, today: date | None = None) -> set[int]:
     if not ids:
         return set()
     # A marker per portfolio and day in the cache spares the query once it was checked.
-    keys = {pk: f"assessed:{pk}:{today.isoformat()}" for pk in ids}
+    keys = {pk: assessed_marker(pk, today) for pk in ids}
     marked = cache.get_many(list(keys.values()))
     ids = {pk for pk in ids if keys[pk] not in marked}
     if not ids:

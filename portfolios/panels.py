@@ -60,17 +60,38 @@ def owed_after_sale(values: dict, as_of):
 # Figures that change as days pass (a deficiency's verdict once a window closes or a judgment
 # lapses): fn(portfolio ids, as_of) brings them up to date before totals are read, and returns
 # the ids of the portfolios it changed (their cached totals are then stale).
-FRESHEN: list[Callable] = []
+# `marker(pk, as_of)`, when given, names the cache key whose presence says fn has nothing to do
+# for that portfolio that day: the totals read those keys with their own, in one cache read,
+# and fn is not called when all are there.
+FRESHEN: list[tuple[Callable, Callable | None]] = []
 
 
-def freshen(fn: Callable) -> Callable:
-    FRESHEN.append(fn)
+def freshen(fn: Callable, *, marker: Callable | None = None) -> Callable:
+    FRESHEN.append((fn, marker))
     return fn
 
 
-def freshen_portfolios(portfolio_ids, as_of) -> set[int]:
+def freshen_markers(portfolio_ids, as_of) -> list[str] | None:
+    """Every freshener's marker keys for these portfolios; None if one has no markers."""
+    keys: list[str] = []
+    for _fn, marker in FRESHEN:
+        if marker is None:
+            return None
+        keys.extend(marker(pk, as_of) for pk in portfolio_ids)
+    return keys
+
+
+def freshen_portfolios(portfolio_ids, as_of, *, found=None) -> set[int]:
+    """Run each freshener, except one whose markers are all in `found` (a cache read the
+    caller made with freshen_markers' keys)."""
     changed: set[int] = set()
-    for fn in FRESHEN:
+    for fn, marker in FRESHEN:
+        if (
+            found is not None
+            and marker is not None
+            and all(marker(pk, as_of) in found for pk in portfolio_ids)
+        ):
+            continue
         changed |= set(fn(list(portfolio_ids), as_of) or ())
     return changed
 

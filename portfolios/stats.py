@@ -25,7 +25,12 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from noteinvest.money import ZERO
-from portfolios.panels import after_sale_fields, freshen_portfolios, owed_after_sale
+from portfolios.panels import (
+    after_sale_fields,
+    freshen_markers,
+    freshen_portfolios,
+    owed_after_sale,
+)
 from portfolios.payoff import payoff
 
 PAYOFF_FIELDS = (
@@ -180,18 +185,24 @@ def portfolio_totals(portfolios, as_of: date) -> dict[int, LoanTotals]:
     from portfolios.models import Loan, Portfolio
 
     portfolios = list(portfolios)
-    changed = freshen_portfolios([p.pk for p in portfolios], as_of)
-    if changed:  # their loans' figures moved: read their new stamps
-        stamps = dict(
-            Portfolio.objects.filter(pk__in=changed).values_list("pk", "loans_changed_at")
-        )
+    ids = [p.pk for p in portfolios]
+
+    def read():
+        stamps = {p.pk: _stamp(p) for p in portfolios}
+        keys = {pk: _totals_key(pk, stamp, as_of) for pk, stamp in stamps.items()}
+        # The last totals come in the same read: a miss costs no second round trip; so do
+        # the markers saying the day's re-assessment was done (portfolios.panels.freshen).
+        markers = freshen_markers(ids, as_of) or []
+        return stamps, keys, cache.get_many([*markers, *keys.values(), *map(_last_key, keys)])
+
+    stamps, keys, found = read()
+    changed = freshen_portfolios(ids, as_of, found=found)
+    if changed:  # their loans' figures moved: read their new stamps, and the totals again
+        moved = dict(Portfolio.objects.filter(pk__in=changed).values_list("pk", "loans_changed_at"))
         for p in portfolios:
-            if p.pk in stamps:
-                p.loans_changed_at = stamps[p.pk]
-    stamps = {p.pk: _stamp(p) for p in portfolios}
-    keys = {pk: _totals_key(pk, stamp, as_of) for pk, stamp in stamps.items()}
-    # The last totals come in the same read: a miss costs no second round trip.
-    found = cache.get_many([*keys.values(), *(_last_key(pk) for pk in keys)])
+            if p.pk in moved:
+                p.loans_changed_at = moved[p.pk]
+        stamps, keys, found = read()
     result = {pk: found[key] for pk, key in keys.items() if key in found}
     missing = [pk for pk in keys if pk not in result]
     if not missing:

@@ -256,3 +256,38 @@ def test_the_nightly_job_queues_the_days_totals(portfolio, tasks_wait):
     assert [r.args[2] for r in queued()] == [today.isoformat()]
     run_queued()
     assert stats.portfolio_totals([Portfolio.objects.get()], today)[portfolio.pk].current
+
+
+def test_the_totals_and_the_days_assessment_marks_come_in_one_cache_read(
+    portfolio, monkeypatch
+):
+    """Once today's re-assessment is marked, the totals cost one cache read (on the database
+    cache, one query): the marks come with the totals, and the re-assessment is not asked."""
+    from django.core.cache import cache
+
+    from deficiencies import services as deficiency_services
+
+    make_loan(portfolio)
+    today = timezone.localdate()
+    # Computed, and the day's assessment marked.
+    stats.portfolio_totals([Portfolio.objects.get(pk=portfolio.pk)], today)
+    assert cache.get(deficiency_services.assessed_marker(portfolio.pk, today)) is True
+    reads = []
+
+    class Counting:
+        def __getattr__(self, name):
+            attr = getattr(cache, name)
+            if name.startswith("get"):
+                return lambda *a, **k: (reads.append(name), attr(*a, **k))[1]
+            return attr
+
+    monkeypatch.setattr(stats, "cache", Counting())
+    monkeypatch.setattr(deficiency_services, "cache", Counting())
+    totals = stats.portfolio_totals([Portfolio.objects.get(pk=portfolio.pk)], today)
+    assert totals[portfolio.pk].current and totals[portfolio.pk].count == 1
+    assert reads == ["get_many"]
+    # Without the mark (a new day's first view, an emptied cache) the assessment reads it.
+    cache.delete(deficiency_services.assessed_marker(portfolio.pk, today))
+    reads.clear()
+    stats.portfolio_totals([Portfolio.objects.get(pk=portfolio.pk)], today)
+    assert reads[0] == "get_many" and len(reads) >= 2
