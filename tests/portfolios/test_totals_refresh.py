@@ -258,9 +258,7 @@ def test_the_nightly_job_queues_the_days_totals(portfolio, tasks_wait):
     assert stats.portfolio_totals([Portfolio.objects.get()], today)[portfolio.pk].current
 
 
-def test_the_totals_and_the_days_assessment_marks_come_in_one_cache_read(
-    portfolio, monkeypatch
-):
+def test_the_totals_and_the_days_assessment_marks_come_in_one_cache_read(portfolio, monkeypatch):
     """Once today's re-assessment is marked, the totals cost one cache read (on the database
     cache, one query): the marks come with the totals, and the re-assessment is not asked."""
     from django.core.cache import cache
