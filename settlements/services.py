@@ -383,11 +383,15 @@ def checks_for(agreement: Agreement, today=None) -> list[Check]:
     expected, source = _independent_total(agreement)
     out += _figure_checks(agreement, expected, source)
     if received is not None:
+        below = expected is not None and received < expected
         out.append(
             Check(
-                expected is not None and received < expected,
+                below,
                 f"The {kind_label} is below the payoff (the total debt)",
-                f"{received:,.2f} against {source}.",
+                f"{received:,.2f}; {source}."
+                if below or expected is None
+                else f"{received:,.2f} is not below it: {source}. A settlement accepts less "
+                "than the debt; at the whole debt or more, nothing is forgiven.",
             )
         )
         # Each term from its own source: what the holder receives from the terms (the

@@ -333,3 +333,16 @@ def test_a_frozen_version_cannot_be_saved_again(draft, staff, attorney):
         version.save()
     version.refresh_from_db()
     assert version.text != "changed"
+
+
+def test_a_settlement_not_below_the_debt_says_so_in_words(draft):
+    draft.settlement_amount = D("999999999.00")
+    draft.save()
+    check = next(c for c in services.checks_for(draft) if "below the payoff" in c.label)
+    assert not check.ok
+    assert check.detail.startswith("999,999,999.00 is not below it: the loan's payoff on ")
+    assert "A settlement accepts less than the debt" in check.detail
+    draft.settlement_amount = D("150000.00")
+    draft.save()
+    check = next(c for c in services.checks_for(draft) if "below the payoff" in c.label)
+    assert check.ok and check.detail.startswith("150,000.00; the loan's payoff on ")
