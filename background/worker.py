@@ -26,7 +26,7 @@ import threading
 import time
 from traceback import format_exception
 
-from django.db import OperationalError, close_old_connections, connection
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.tasks import TaskResultStatus
 from django.tasks.signals import task_finished, task_started
 from django.utils import timezone
@@ -37,8 +37,11 @@ from django_tasks_db.models import DBTaskResult
 
 from background import recovery, schedule
 from background.models import WorkerBeat
+from noteinvest.connections import close_all, connection_lost
 
 log = logging.getLogger(__name__)
+# After a lost connection the loop waits this long before it polls on a new one.
+RECONNECT_DELAY = 1.0
 
 
 def _guarded(what: str, action) -> None:
@@ -126,7 +129,22 @@ class BeatingWorker(Worker):
         clock = Clock(self.worker_id)
         clock.start()
         try:
-            super().run()
+            while True:
+                try:
+                    super().run()
+                    break
+                except (OperationalError, InterfaceError) as exc:
+                    # The connection dropped while the loop polled for work (after the
+                    # health check): poll again on a new one instead of dying. A task's own
+                    # errors never reach here (run_task records them).
+                    if not self.running or not connection_lost(exc):
+                        raise
+                    log.warning(
+                        "Worker %s lost its database connection (%s); reconnecting",
+                        self.worker_id, str(exc).splitlines()[0] if str(exc) else type(exc),
+                    )  # fmt: skip
+                    close_all()
+                    time.sleep(RECONNECT_DELAY)
         finally:
             clock.stopped.set()
             clock.join(timeout=recovery.BEAT_EVERY + 5)

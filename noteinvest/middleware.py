@@ -8,6 +8,8 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.log import log_response
 
+from noteinvest.connections import close_all, connection_lost
+
 NUL = "\x00"
 # C0 control characters but the tab: no header value or cookie has one legitimately.
 HEADER_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f]")
@@ -136,23 +138,6 @@ class ConflictMiddleware:
 SAFE_METHODS = ("GET", "HEAD")
 
 
-def _connection_lost(exception) -> bool:
-    """The error is the database connection going away (a restart, a failover, a terminated
-    backend), not a query that failed on a working connection."""
-    from django.db import InterfaceError, OperationalError, connections
-
-    if not isinstance(exception, (OperationalError, InterfaceError)):
-        return False
-    for conn in connections.all(initialized_only=True):
-        if conn.connection is not None and not conn.is_usable():
-            return True
-    # A connection Django already closed after the error counts as lost too.
-    return any(
-        conn.connection is None and conn.errors_occurred
-        for conn in connections.all(initialized_only=True)
-    )
-
-
 class RetryLostConnectionMiddleware:
     """A page read while the database drops its connections is read once more, on a new one.
 
@@ -180,14 +165,13 @@ class RetryLostConnectionMiddleware:
             request.method not in SAFE_METHODS
             or getattr(request, "_noteinvest_retried", False)
             or request.resolver_match is None
-            or not _connection_lost(exception)
+            or not connection_lost(exception)
         ):
             return None
         if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
             return None  # inside a transaction someone else opened: theirs to handle
         request._noteinvest_retried = True
-        for conn in connections.all(initialized_only=True):
-            conn.close()
+        close_all()
         match = request.resolver_match
         try:
             response = match.func(request, *match.args, **match.kwargs)

@@ -106,3 +106,42 @@ def test_a_forced_stop_leaves_the_task_for_recovery_not_failed(settings, monkeyp
     with pytest.raises(SystemExit):
         worker.run_task(row)
     assert DBTaskResult.objects.get(pk=row.pk).status == TaskResultStatus.RUNNING
+
+
+def test_a_connection_lost_while_polling_is_reconnected_not_fatal(settings, monkeypatch, tmp_path):
+    """In a load run a worker died when the database's connections were terminated while
+    it polled for work (after the health check): it now polls again on a new connection."""
+    from django_tasks_db.models import DBTaskResult, DBTaskResultQuerySet
+
+    from tests.background import work
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    result = work.note_attempt.enqueue(str(tmp_path / "m"))
+    real = DBTaskResultQuerySet.get_locked
+    polls = []
+
+    def dropped_once(self):
+        polls.append(1)
+        if len(polls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(self)
+
+    monkeypatch.setattr(DBTaskResultQuerySet, "get_locked", dropped_once)
+    monkeypatch.setattr(worker_module, "connection_lost", lambda exc: True)
+    monkeypatch.setattr(worker_module, "RECONNECT_DELAY", 0)
+    make_worker().run()
+    assert len(polls) >= 2
+    assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
+    assert not WorkerBeat.objects.exists()
+
+
+def test_a_failing_query_on_a_working_connection_still_stops_the_worker(monkeypatch):
+    from django_tasks_db.models import DBTaskResultQuerySet
+
+    def broken(self):
+        raise OperationalError("relation does not exist")
+
+    monkeypatch.setattr(DBTaskResultQuerySet, "get_locked", broken)
+    with pytest.raises(OperationalError, match="relation does not exist"):
+        make_worker().run()
+    assert not WorkerBeat.objects.exists()
