@@ -9,6 +9,7 @@ import functools
 import json
 from datetime import date, datetime
 from html import escape  # django.utils.html.escape without its lazy-string wrapper
+from itertools import chain, islice
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -386,6 +387,7 @@ EXPORT_COLUMNS = [
     ("Purchase Money", "get_purchase_money_display"), ("Status", "get_status_display"),
     ("Note Rate", "note_rate"), ("Day Count", "day_count"), ("Paid To Date", "paid_to_date"),
 ]  # fmt: skip
+EXPORT_CHUNK = 500  # loans read per query (and their borrowers) while the CSV streams
 EXPORT_PAYOFF = [
     ("UPB", "principal"), ("Deferred Principal", "deferred_principal"),
     ("Accrued Interest", "interest"), ("Fees", "fees"), ("Costs", "costs"),
@@ -404,14 +406,21 @@ def portfolio_export(request, pk):
             "as_of must be a date such as 2026-06-30.", status=400, content_type="text/plain"
         )
 
+    loans = portfolio.loans.order_by("loan_number").prefetch_related(
+        Prefetch("borrowers", queryset=Borrower.objects.order_by("position", "pk"))
+    )
+    stream = loans.iterator(chunk_size=EXPORT_CHUNK)
+    # The first chunk is read here, before the response starts: a database error on it (a
+    # connection dropped) is then an error page, read again for a GET
+    # (noteinvest.middleware.RetryLostConnectionMiddleware), not a file cut short after its
+    # headers went out. A portfolio of up to EXPORT_CHUNK loans is read whole here.
+    first = list(islice(stream, EXPORT_CHUNK))
+
     def rows():
         writer = csv.writer(_Echo())
         yield writer.writerow([f"Payoff as of {as_of.isoformat()}"])
         yield writer.writerow([c for c, _ in EXPORT_COLUMNS] + [c for c, _ in EXPORT_PAYOFF])
-        loans = portfolio.loans.order_by("loan_number").prefetch_related(
-            Prefetch("borrowers", queryset=Borrower.objects.order_by("position", "pk"))
-        )
-        for loan in loans.iterator(chunk_size=500):
+        for loan in chain(first, stream):
             figures = payoff(loan, as_of)
             out = []
             for _, attr in EXPORT_COLUMNS:

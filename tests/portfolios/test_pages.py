@@ -237,6 +237,36 @@ def test_export_lists_loans_with_payoff_as_of_a_date(client, owner, portfolio, l
     assert lines[2].endswith("18.06,180,103260.00")
 
 
+def test_export_reads_its_first_chunk_before_the_response_starts(
+    client, owner, portfolio, monkeypatch
+):
+    """A database error on the first rows is an error page (a GET read again on a new
+    connection when the old one dropped), not a CSV cut short after a 200 went out."""
+    from django.db import OperationalError
+    from django.db.models.query import QuerySet
+
+    from portfolios import views
+
+    make_loans(portfolio, 3)
+    client.force_login(owner)
+    url = reverse("portfolios:export", args=[portfolio.pk])
+    real = QuerySet.iterator
+
+    def dropped(self, *args, **kwargs):
+        if self.model is Loan:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "iterator", dropped)
+    with pytest.raises(OperationalError):
+        client.get(url)  # raised by the view, before any byte of the file
+    monkeypatch.setattr(QuerySet, "iterator", real)
+    # Past the first chunk the loans still stream: every row is there, in order.
+    monkeypatch.setattr(views, "EXPORT_CHUNK", 2)
+    lines = b"".join(client.get(url).streaming_content).decode().splitlines()
+    assert [line.split(",")[0] for line in lines[2:]] == ["L000000", "L000001", "L000002"]
+
+
 def test_export_refuses_a_bad_date(client, owner, portfolio):
     client.force_login(owner)
     response = client.get(reverse("portfolios:export", args=[portfolio.pk]), {"as_of": "yesterday"})
