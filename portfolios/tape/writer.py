@@ -140,30 +140,36 @@ def _named(loan_numbers) -> _Named:
     return named
 
 
-def deferred_over_message(loan_numbers) -> str:
+def _about_loans(loan_numbers, text: str) -> str:
+    """`text` with {loans} ("loan" or "loans") and {shown} (the first numbers, then how
+    many more) filled in for these loan numbers."""
     named = loan_numbers if isinstance(loan_numbers, _Named) else _named(loan_numbers)
-    return (
-        f"The tape's UPB is less than the deferred principal stored on {named.loans()} "
-        f"{named.shown()}. The UPB includes the deferred (non-interest-bearing) principal: add "
-        "a Deferred Principal column to the tape, or correct those loans first."
+    return text.format(loans=named.loans(), shown=named.shown())
+
+
+def deferred_over_message(loan_numbers) -> str:
+    return _about_loans(
+        loan_numbers,
+        "The tape's UPB is less than the deferred principal stored on {loans} {shown}. The "
+        "UPB includes the deferred (non-interest-bearing) principal: add a Deferred "
+        "Principal column to the tape, or correct those loans first.",
     )
 
 
 def units_misfit_message(loan_numbers) -> str:
-    named = loan_numbers if isinstance(loan_numbers, _Named) else _named(loan_numbers)
-    return (
-        f"The tape's Property Type does not fit the dwelling units stored on {named.loans()} "
-        f"{named.shown()} (a 2-4 unit type on a one-unit loan, say), and the tape gives no "
-        "units for them: add a Number of Units column, or correct those loans first."
+    return _about_loans(
+        loan_numbers,
+        "The tape's Property Type does not fit the dwelling units stored on {loans} {shown} "
+        "(a 2-4 unit type on a one-unit loan, say), and the tape gives no units for them: "
+        "add a Number of Units column, or correct those loans first.",
     )
 
 
 def default_before_message(loan_numbers) -> str:
-    named = loan_numbers if isinstance(loan_numbers, _Named) else _named(loan_numbers)
-    return (
-        f"The date of default would fall before the origination date on {named.loans()} "
-        f"{named.shown()} (one from the tape, the other stored): correct the tape or those "
-        "loans first."
+    return _about_loans(
+        loan_numbers,
+        "The date of default would fall before the origination date on {loans} {shown} (one "
+        "from the tape, the other stored): correct the tape or those loans first.",
     )
 
 
