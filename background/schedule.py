@@ -28,6 +28,8 @@ SCHEDULE = {
     "deadline-reminders": ("deficiencies.tasks.mail_deadline_reminders", time(6, 0)),
     # Finished task records older than 30 days (they hold mail addresses typed on forms).
     "prune-task-records": ("background.tasks.prune_task_records", time(3, 0)),
+    # Files of tape checks kept for "Import it" (7 days) and not imported.
+    "prune-checked-tapes": ("portfolios.tasks.prune_checked_tape_files", time(3, 10)),
 }
 # Jobs told the last day they ran (a keyword argument `since`, ISO date).
 CATCH_UP = {"deadline-reminders"}

@@ -25,6 +25,7 @@ KINDS = {
     "deficiencies.tasks.reassess_all": ("Nightly re-assessment of deficiencies", None),
     "deficiencies.tasks.mail_deadline_reminders": ("Deadline reminders to staff", None),
     "background.tasks.prune_task_records": ("Old task records pruned", None),
+    "portfolios.tasks.prune_checked_tape_files": ("Files of old tape checks deleted", None),
 }
 # Mail tasks: a failure's own text can name an address (SMTPRecipientsRefused): shown as a
 # fixed sentence, the details in the server's log.

@@ -488,9 +488,20 @@ class TapeImport(models.Model):
     started_at = models.DateTimeField(null=True)
     finished_at = models.DateTimeField(null=True)
     heartbeat_at = models.DateTimeField(null=True)
+    imported_as = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="checked_first",
+        help_text="For a check: the import of the same file started from it.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
+
+    # A check's file is kept this long, for "Import it" without a second upload.
+    CHECKED_FILE_KEPT = timedelta(days=7)
 
     def __str__(self):
         return f"Import of {self.filename} into {self.portfolio}"
@@ -523,7 +534,8 @@ class TapeImport(models.Model):
 
 
 class TapeUpload(models.Model):
-    """An import's uploaded file, kept while the import waits or runs, deleted when it ends.
+    """An import's uploaded file, kept while the import waits or runs, deleted when it ends
+    (a check's is kept for TapeImport.CHECKED_FILE_KEPT, or until it is imported).
 
     A table of its own, not a column of TapeImport: SQLite stores a large value in the row
     (a chain of overflow pages), and reading any column after it walks that chain, deferred

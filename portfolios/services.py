@@ -566,14 +566,79 @@ def _free_files(job_ids) -> None:
 
 
 def _finish(job_id: int, status, **values) -> int:
-    """Record the outcome of a running import and free its file; 0 if it was not running."""
+    """Record the outcome of a running import and free its file; 0 if it was not running.
+
+    A check that passed keeps its file: "Import it" imports that same file
+    (import_checked_tape) without a second upload."""
     with transaction.atomic():
         finished = TapeImport.objects.filter(pk=job_id, **_RUNNING).update(
             status=status, phase="", progress=100, finished_at=timezone.now(), **values
         )
-        if finished:
+        if finished and status != TapeImport.Status.CHECKED:
             _free_files([job_id])
     return finished
+
+
+def _ended_files():
+    """Uploaded files no import needs any more: those of ended imports, but a check's kept
+    for CHECKED_FILE_KEPT after it ended."""
+    kept_since = timezone.now() - TapeImport.CHECKED_FILE_KEPT
+    return TapeUpload.objects.filter(tape_import__status__in=TapeImport.FINISHED).exclude(
+        tape_import__status=TapeImport.Status.CHECKED, tape_import__finished_at__gte=kept_since
+    )
+
+
+def prune_checked_files() -> int:
+    """Delete the files of checks older than CHECKED_FILE_KEPT (the daily prune job)."""
+    return _ended_files().delete()[0]
+
+
+class AlreadyImported(Exception):
+    def __init__(self, job: TapeImport):
+        self.job = job
+        super().__init__(f"This check was already imported as import {job.pk}.")
+
+
+def import_checked_tape(*, job: TapeImport, by) -> TapeImport:
+    """Import the file a check read: a new import of the same stored file, with the check's
+    columns, copy choices and day count, queued at once (its rows are checked again as
+    they are written). The file moves to the new import.
+
+    Raises AlreadyImported when the check was imported before (a second click, another
+    user), TapeImportError when the check did not pass or its file is no longer kept.
+    """
+    with transaction.atomic():
+        check = TapeImport.objects.select_for_update().get(pk=job.pk)
+        if check.imported_as_id:
+            raise AlreadyImported(TapeImport.objects.get(pk=check.imported_as_id))
+        if check.status != TapeImport.Status.CHECKED:
+            raise TapeImportError("Only a check that passed can be imported without a new upload.")
+        if not TapeUpload.objects.filter(pk=check.pk).exists():
+            raise TapeImportError(
+                "The checked file is no longer kept (files of checks are kept "
+                f"{TapeImport.CHECKED_FILE_KEPT.days} days): upload it again."
+            )
+        fresh = TapeImport.objects.create(
+            portfolio_id=check.portfolio_id,
+            created_by=by,
+            filename=check.filename,
+            kind=check.kind,
+            sha256=check.sha256,
+            size=check.size,
+            headers=check.headers,
+            mapping=check.mapping,
+            column_choice=check.column_choice,
+            repeated=check.repeated,
+            seller_mapping=check.seller_mapping,
+            default_day_count=check.default_day_count,
+            dry_run=False,
+            status=TapeImport.Status.QUEUED,
+            rows_total=check.rows_total,
+        )
+        TapeUpload.objects.filter(pk=check.pk).update(tape_import=fresh)
+        TapeImport.objects.filter(pk=check.pk).update(imported_as=fresh)
+        launch_tape_import(fresh)
+    return fresh
 
 
 def expire_interrupted() -> int:
@@ -603,8 +668,8 @@ def expire_interrupted() -> int:
     )
     if expired:
         # Every ended import's file: those just marked, and any a crash between these two
-        # statements left behind.
-        TapeUpload.objects.filter(tape_import__status__in=TapeImport.FINISHED).delete()
+        # statements left behind (a recent check's is kept).
+        _ended_files().delete()
     return expired
 
 

@@ -42,6 +42,15 @@ def refresh_totals(portfolio_id: int, stamp: str, as_of: str) -> bool:
     return stats.refresh_totals(portfolio_id, stamp, date.fromisoformat(as_of))
 
 
+@task
+def prune_checked_tape_files() -> int:
+    """Delete the files of tape checks older than TapeImport.CHECKED_FILE_KEPT that were not
+    imported (the daily housekeeping); how many."""
+    from portfolios.services import prune_checked_files
+
+    return prune_checked_files()
+
+
 @recovery.on_lost(import_tape)
 def _import_lost(args, kwargs, retry):
     """A killed worker's import: queued again (it wrote nothing), or failed with the reason."""

@@ -16,6 +16,7 @@ urlpatterns = [
     path("imports/<int:pk>/status.json", views.import_status, name="import_status"),
     path("imports/<int:pk>/problems.csv", views.import_problems_csv, name="import_problems"),
     path("imports/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
+    path("imports/<int:pk>/import/", views.import_checked, name="import_checked"),
     path("mappings/", views.mapping_list, name="mappings"),
     path("mappings/<int:pk>/", views.mapping_edit, name="mapping_edit"),
     path("mappings/<int:pk>/delete/", views.mapping_delete, name="mapping_delete"),

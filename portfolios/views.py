@@ -53,6 +53,7 @@ from portfolios.models import (
     Portfolio,
     SellerColumnMapping,
     TapeImport,
+    TapeUpload,
 )
 from portfolios.panels import (
     LIQUIDATED_ON,
@@ -529,9 +530,21 @@ def import_detail(request, pk):
             ],
             "seller_mapping": _applied_mapping(job.seller_mapping),
             "no_worker": job.status == TapeImport.Status.QUEUED and waiting_without_worker(),
+            "checked_file_until": _checked_file_until(job),
+            "checked_file_days": TapeImport.CHECKED_FILE_KEPT.days,
             "active_nav": "portfolios",
         },
     )
+
+
+def _checked_file_until(job: TapeImport):
+    """Until when a passed check's file is kept for "Import this file"; None when it is not
+    (imported already, pruned, or not a passed check)."""
+    if job.status != TapeImport.Status.CHECKED or job.imported_as_id or not job.finished_at:
+        return None
+    if not TapeUpload.objects.filter(pk=job.pk).exists():
+        return None
+    return job.finished_at + TapeImport.CHECKED_FILE_KEPT
 
 
 def _applied_mapping(note: dict) -> dict | None:
@@ -609,6 +622,23 @@ def import_cancel(request, pk):
             f"The import had already ended ({job.get_status_display()}): nothing was cancelled.",
         )
     return redirect(job)
+
+
+@role_required(Role.STAFF)
+@require_POST
+def import_checked(request, pk):
+    """Import the file a passed check read, without a second upload."""
+    job = _staff_import(request, pk, only=("pk", "status", "portfolio_id", "imported_as_id"))
+    try:
+        fresh = services.import_checked_tape(job=job, by=request.user)
+    except services.AlreadyImported as exc:
+        messages.info(request, "This check was already imported: here is that import.")
+        return redirect(exc.job)
+    except services.TapeImportError as exc:
+        messages.error(request, str(exc))
+        return redirect(job)
+    messages.success(request, "The checked file is being imported: no second upload needed.")
+    return redirect(fresh)
 
 
 # --- Sellers' saved column mappings (staff) ---------------------------------------------------

@@ -22,7 +22,8 @@ def local(day_and_time: str):
 
 
 def test_a_job_is_queued_once_a_day_after_its_time(tasks_wait, settings):
-    settings.BACKGROUND_SCHEDULE = {"prune-task-records": None}  # the two this test follows
+    # The two this test follows.
+    settings.BACKGROUND_SCHEDULE = {"prune-task-records": None, "prune-checked-tapes": None}
     assert schedule.queue_due(local("2026-12-01 01:00")) == []  # before 01:30: nothing yet
     assert schedule.queue_due(local("2026-12-01 01:31")) == ["reassess-deficiencies"]
     # A second worker, or the same one later that day: already queued.
@@ -44,7 +45,8 @@ def test_a_job_is_queued_once_a_day_after_its_time(tasks_wait, settings):
 
 def test_a_job_can_be_moved_or_turned_off(tasks_wait, settings):
     settings.BACKGROUND_SCHEDULE = {
-        "reassess-deficiencies": "04:00", "deadline-reminders": None, "prune-task-records": None
+        "reassess-deficiencies": "04:00", "deadline-reminders": None, "prune-task-records": None,
+        "prune-checked-tapes": None,
     }  # fmt: skip
     assert schedule.queue_due(local("2026-12-01 03:59")) == []
     assert schedule.queue_due(local("2026-12-01 23:00")) == ["reassess-deficiencies"]

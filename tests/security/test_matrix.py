@@ -326,6 +326,12 @@ CASES = [
         get=STAFF_POST_ONLY_GET,
         post=STAFF_FORM,
     ),
+    Case(
+        "portfolios:import_checked",
+        kwargs=lambda w, s: {"pk": s.tape_import.pk},
+        get=STAFF_POST_ONLY_GET,
+        post=STAFF_FORM,
+    ),
     # Sellers' saved column mappings: staff only, every seller's (staff see everything).
     Case("portfolios:mappings", sided=False, get=STAFF_FORM, post=expect(staff_only(F405))),
     Case(
