@@ -4,6 +4,7 @@ all, validated by pyHanko, served as the document of record; the full hash on th
 import asyncio
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import pytest
@@ -212,5 +213,8 @@ def test_sealing_and_checking_work_inside_a_running_event_loop():
         sealed = seal.seal(_tiny_pdf(), reason="test")
         return sealed, seal.check(sealed.pdf)
 
-    sealed, check = asyncio.run(inside())
+    # In a thread of its own: asyncio.run() refuses to start where a loop already runs (after
+    # the browser tests, Playwright's runs in the test process's main thread).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sealed, check = pool.submit(asyncio.run, inside()).result()
     assert check.valid and pyhanko_status(sealed.pdf).bottom_line
