@@ -272,6 +272,8 @@ class _RowReader:
             try:
                 if len(where) > 1:
                     i, raw = _one_copy(where, cells, chosen.get(header))
+                if isinstance(raw, v.Unsaved):
+                    raise v.CellError(v.UNSAVED)
                 if (
                     isinstance(raw, str)
                     and not raw.isprintable()  # fast path: most cells are printable

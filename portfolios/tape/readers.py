@@ -25,6 +25,7 @@ from decimal import Decimal
 from noteinvest.text import has_control_characters
 from portfolios.tape import zipcheck
 from portfolios.tape.columns import normalize
+from portfolios.tape.values import Unsaved
 
 MAX_BYTES = 64 * 1024 * 1024
 """A tape's file: a 200,000-loan CSV of 25 columns is about 41 MB. The import reads it a row
@@ -251,7 +252,7 @@ def _tagged_rows(sheet) -> Iterator[tuple[int, list]]:
     the sheet once read and holds at most MAX_HELD_ELEMENTS at once.
     """
     from openpyxl.cell.read_only import ReadOnlyCell
-    from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
+    from openpyxl.worksheet._reader import FORMULA_TAG, ROW_TAG, WorkSheetParser
     from openpyxl.xml.constants import SHEET_MAIN_NS
     from openpyxl.xml.functions import iterparse
 
@@ -296,7 +297,13 @@ def _tagged_rows(sheet) -> Iterator[tuple[int, list]]:
                     )
                 previous = parser.row_counter = number
                 parser.col_counter = 0
-                cells = [ReadOnlyCell(sheet, **parser.parse_cell(c)) for c in element]
+                cells = []
+                for c in element:
+                    cell = parser.parse_cell(c)
+                    # A formula without its saved value is reported, not read as blank.
+                    if cell["value"] is None and (formula := c.find(FORMULA_TAG)) is not None:
+                        cell["value"] = Unsaved(formula.text)
+                    cells.append(ReadOnlyCell(sheet, **cell))
             # Drop what is read: the sheet's own children and those of its <sheetData>.
             if len(parents) == 1 or (len(parents) == 2 and parents[1].tag == data_tag):
                 held -= sum(1 for _ in element.iter())

@@ -54,6 +54,29 @@ class CellError(ValueError):
     """A cell that cannot be used; the message says what is wrong."""
 
 
+class Unsaved:
+    """A workbook cell holding a formula without the value it computes: the file was
+    written by a program that does not calculate (a script, some exports), or saved with
+    calculation off. Read as blank it would be silently wrong, so it is reported."""
+
+    __slots__ = ("formula",)
+
+    def __init__(self, formula: str):
+        self.formula = formula or ""
+
+    def __str__(self) -> str:
+        return f"={self.formula}" if self.formula else "(a shared formula)"
+
+    def __repr__(self) -> str:
+        return f"Unsaved({self.formula!r})"
+
+
+UNSAVED = (
+    "is a formula without a saved value: open the file in Excel and save it again (Excel "
+    "saves the value of each formula), or paste the column as values"
+)
+
+
 @dataclass(frozen=True)
 class Read:
     """A value read with a caveat the importer reports as a warning (never a refusal).

@@ -304,4 +304,4 @@ def test_a_check_only_import_saves_no_mapping_for_the_seller(client, staff, sell
     job.refresh_from_db()
     assert job.status == TapeImport.Status.CHECKED
     assert not SellerColumnMapping.objects.exists()
-    assert "Upload it again to import" in client.get(job.get_absolute_url()).text
+    assert "Import this file" in client.get(job.get_absolute_url()).text

@@ -531,7 +531,10 @@ def test_formula_cells_in_an_xlsx_are_refused_as_loan_numbers(portfolio):
          "Loan Number starts with =, +, -, @ or a tab, which a spreadsheet runs as a formula"),
         (3, "Loan Number", "@SUM(1)",
          "Loan Number starts with =, +, -, @ or a tab, which a spreadsheet runs as a formula"),
-        (4, "Loan Number", "", "Loan Number is empty"),  # no cached value: nothing to import
+        # No saved value: said so, not read as an empty cell (issue 14).
+        (4, "Loan Number", '=A3&"-4"', "Loan Number is a formula without a saved value: open the "
+         "file in Excel and save it again (Excel saves the value of each formula), or paste the "
+         "column as values"),
     ]  # fmt: skip
     assert not Loan.objects.exists()
 
