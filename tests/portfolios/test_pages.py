@@ -418,3 +418,29 @@ def test_the_cached_count_follows_new_and_deleted_loans(client, owner, portfolio
     Loan.objects.filter(portfolio=portfolio).first().borrowers.all().delete()
     Loan.objects.filter(portfolio=portfolio, loan_number="L000100").delete()  # signals touch it
     assert client.get(url).context["page"].paginator.count == 3
+
+
+def test_money_is_pasted_as_people_copy_it(client, staff, loan):
+    """'$2,750,000.00' pasted from a statement is read (noteinvest.money.parse_amount, the
+    tape's reader): money inputs are text with a decimal keypad, never type=number, which
+    a browser empties when it holds a $ or a comma."""
+    import re
+
+    client.force_login(staff)
+    url = reverse("portfolios:loan_edit", args=[loan.pk])
+    form = client.get(url).text
+    for name in ("upb", "fees", "costs", "escrow_advances", "suspense"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', form).group(0)
+        assert 'type="text"' in tag and 'inputmode="decimal"' in tag, tag
+    response = client.post(
+        url, loan_post_data(loan, upb="$2,750,000.00", fees="$1,234.50", costs="  $0.99 ")
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    loan.refresh_from_db()
+    assert (loan.upb, loan.fees, loan.costs) == (
+        Decimal("2750000.00"), Decimal("1234.50"), Decimal("0.99")
+    )  # fmt: skip
+    # Typed wrong, it is kept in the box with the reason beside it.
+    bad = client.post(url, loan_post_data(loan, version=loan.version, upb="$2.750.000,00"))
+    assert bad.status_code == 200 and 'value="$2.750.000,00"' in bad.text
+    assert "is not an amount of money" in bad.text
