@@ -56,6 +56,7 @@ from deficiencies.models import (
 )
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
 from noteinvest.money import format_money
+from noteinvest.sorting import sort_by
 from portfolios.choices import STATE_CHOICES
 from portfolios.models import Loan, Portfolio
 
@@ -526,7 +527,7 @@ def portfolio_deficiencies(request, pk):
     ):
         if field not in filters.errors and chosen.get(field):
             listed = listed.filter(**{column: chosen[field]})
-    ordered = listed.order_by("-debt_as_of", "-pk")
+    ordered, sorting = sort_by(request, listed.order_by("-debt_as_of", "-pk"), DEFICIENCY_COLUMNS)
     # Count on the filtered rows alone, without the joins the listed values need.
     page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
     listed = ordered.values(
@@ -548,10 +549,23 @@ def portfolio_deficiencies(request, pk):
             "page": page,
             "rows": deficiency_rows(rows, today),
             "query": query.urlencode(),
+            **sorting,
             "active_nav": "portfolios",
         },
     )
 
+
+# The summary table's sortable columns (?sort=): what is outstanding today is computed per
+# row (a judgment's interest), so it is not one of them; the estimate and recoveries are.
+DEFICIENCY_COLUMNS = {
+    "loan": ("loan__loan_number",),
+    "state": ("loan__property_state",),
+    "event": ("event__event_date",),
+    "verdict": ("verdict",),
+    "status": ("status",),
+    "deficiency": ("recoverable",),
+    "recovered": ("recovered",),
+}
 
 VERDICT_LABELS = dict(Verdict.choices)
 STATUS_LABELS = dict(Status.choices)
@@ -729,10 +743,21 @@ def calendar(request, token):
 # --- state rules ---------------------------------------------------------------------------------
 
 
+RULE_COLUMNS = {
+    "state": ("state_name",),
+    "regime": ("deficiency_regime",),
+    "process": ("primary_foreclosure_process",),
+    "window": ("filing_deadline_days_after_sale",),
+    "reviewed": ("last_reviewed_by_counsel",),
+}
+
+
 @login_required
 def rule_list(request):
-    rules = StateRule.objects.all()
-    return render(request, "deficiencies/rule_list.html", {"rules": rules, "active_nav": "rules"})
+    rules, sorting = sort_by(request, StateRule.objects.all(), RULE_COLUMNS)
+    return render(
+        request, "deficiencies/rule_list.html", {"rules": rules, **sorting, "active_nav": "rules"}
+    )
 
 
 @login_required

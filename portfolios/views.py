@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from background.status import waiting_without_worker
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
 from noteinvest.money import format_money
+from noteinvest.sorting import sort_rows
 from noteinvest.templatetags.money import percent
 from noteinvest.text import spreadsheet_safe
 from portfolios import services
@@ -220,6 +221,22 @@ class _AtLeastPaginator(Paginator):
         return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
 
 
+def _figure(name):
+    """A totals figure for sorting; None while the totals are being computed."""
+    return lambda row: None if row[1].pending else getattr(row[1], name)
+
+
+# The portfolio list's sortable columns (?sort=), over rows of (portfolio, totals).
+PORTFOLIO_COLUMNS = {
+    "name": lambda row: row[0].name.casefold(),
+    "seller": lambda row: row[0].seller.casefold() or None,
+    "loans": _figure("count"),
+    "upb": _figure("upb"),
+    "debt": _figure("total_debt"),
+    "price": lambda row: row[0].purchase_price,
+}
+
+
 @login_required
 def portfolio_list(request):
     staff = has_role(request.user, Role.STAFF)
@@ -229,14 +246,14 @@ def portfolio_list(request):
     portfolios = list(portfolios)
     today = timezone.localdate()
     totals = portfolio_totals(portfolios, today)
-    rows = [(p, totals[p.pk]) for p in portfolios]
+    rows, sorting = sort_rows(request, [(p, totals[p.pk]) for p in portfolios], PORTFOLIO_COLUMNS)
     grand = grand_total(totals)
     return render(
         request,
         "portfolios/portfolio_list.html",
         {"rows": rows, "grand": grand, "today": today, "active_nav": "portfolios",
          "totals_wait": not grand.current and waiting_without_worker(),
-         "show_owners": staff,
+         "show_owners": staff, **sorting,
          "purchase_total": sum((p.purchase_price or 0 for p in portfolios), 0)},
     )  # fmt: skip
 

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
+from noteinvest.sorting import sort_by
 from portfolios.models import Loan
 from settlements import clauses, library, services
 from settlements import verify as verify_pdf
@@ -122,6 +123,7 @@ def agreement_list(request):
     status = request.GET.get("status", "")
     if status in Status.values:
         agreements = agreements.filter(status=status)
+    agreements, sorting = sort_by(request, agreements, AGREEMENT_COLUMNS)
     queue = []
     if has_role(user, Role.ATTORNEY):
         queue = [
@@ -146,9 +148,19 @@ def agreement_list(request):
                 if has_role(user, Role.STAFF)
                 else []
             ),
+            **sorting,
             "active_nav": "settlements",
         },
     )
+
+
+AGREEMENT_COLUMNS = {
+    "number": ("number",),
+    "kind": ("kind",),
+    "loan": ("loan__loan_number",),
+    "status": ("status",),
+    "reviewer": ("reviewer__email",),
+}
 
 
 # --- drafting ------------------------------------------------------------------------------------

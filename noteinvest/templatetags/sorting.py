@@ -1,8 +1,8 @@
-"""The loan table's sortable column headers: {% sort_link "upb" "UPB" %}.
+"""Sortable column headers for every list: {% sort_link "upb" "UPB" %} (noteinvest.sorting).
 
 Reads `sort` (the current order, "-" first when descending) and `sort_query` (the other
 query parameters, urlencoded) from the page's context. A tag rather than an included
-template: the table has six of them on every view.
+template: a table has several of them on every view.
 """
 
 from django import template
