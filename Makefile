@@ -1,5 +1,7 @@
 # NoteInvest: `make run` serves the app with demo data, `make test` runs the whole suite.
-# Both create .venv with a Python 3.12+ found by bin/find-python.
+# Both create .venv with a Python 3.12+ found by bin/find-python, and install the Debian
+# packages they miss when this user may (bin/check-system; NOTEINVEST_NO_APT=1: only name them).
+# `make run` listens on HOST:PORT, from the environment or `make run PORT=8080`.
 
 VENV := .venv
 PY := $(VENV)/bin/python
