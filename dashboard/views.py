@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from background.status import waiting_without_worker
+from dashboard.queues import queues_for
 from noteinvest.access import Role, roles_of
 from portfolios.models import Portfolio, TapeImport
 from portfolios.services import expire_interrupted
@@ -56,5 +57,6 @@ def home(request):
             .select_related("loan", "drafted_by")
             .order_by("updated_at")
         }
+    context["queues"] = queues_for(user, today)
     context["totals_wait"] = wait and waiting_without_worker()
     return render(request, "dashboard/home.html", context)
