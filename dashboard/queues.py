@@ -250,3 +250,17 @@ def queues_for(user, today: date | None = None) -> dict[str, list[Queue]]:
     if Role.INVESTOR in roles:
         out["investor"] = investor_queues(user, today)
     return out
+
+
+# Queues that list news, not work: not counted in the navigation.
+NOT_WAITING = {"completed"}
+
+
+def waiting_count(user) -> int:
+    """Everything waiting on the user across their queues: the count beside Home."""
+    return sum(
+        q.count
+        for role_queues in queues_for(user).values()
+        for q in role_queues
+        if q.key not in NOT_WAITING
+    )

@@ -1,7 +1,7 @@
 """Navigation: each role sees only the sections it may use."""
 
 from noteinvest.access import Role, roles_of
-from noteinvest.navigation import register, sections_for
+from noteinvest.navigation import counts_for, register, sections_for
 
 register(order=0, label="Home", url_name="home", key="home", roles=set(Role))
 register(
@@ -14,4 +14,8 @@ def navigation(request):
     roles = roles_of(getattr(request, "user", None))
     if not roles:
         return {"nav_items": [], "user_roles": []}
-    return {"nav_items": sections_for(roles), "user_roles": sorted(r.value for r in roles)}
+    counts = counts_for(request)
+    items = sections_for(roles)
+    if counts:
+        items = [{**item, "count": counts.get(item["key"], 0)} for item in items]
+    return {"nav_items": items, "user_roles": sorted(r.value for r in roles)}
