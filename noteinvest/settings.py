@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "deficiencies",
     "settlements",
     "dashboard",
+    "search",
     "demo",
     # Before django_tasks_db: its db_worker command is background's (heartbeat, recovery).
     "background",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("portfolios/", include("portfolios.urls")),
     path("deficiencies/", include("deficiencies.urls")),
     path("settlements/", include("settlements.urls")),
+    path("search/", include("search.urls")),
     path("background/", background_views.index, name="background"),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path(

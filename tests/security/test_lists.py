@@ -154,3 +154,67 @@ def test_listed(listing, user, world, db):
     assert present == set(shows), (
         f"GET {url} as {user}: shows {sorted(present)}, expected {sorted(shows)}"
     )
+
+
+# --- the search box ---------------------------------------------------------------------------
+# Every loan of the world has a borrower named "Borrower <its number>" and an address on Elm
+# St, so "Borrower" reaches every loan, agreement and deficiency: each user finds exactly
+# what their scope holds (attorneys: what is in review with them, and its loan).
+SEARCH_LOANS = {
+    f"{side}.{name}": (lambda w, side=side, name=name: getattr(getattr(w, side), name))
+    for side in "ab"
+    for name in ("loan", "loan_settled", "loan_free", "loan_counsel")
+}
+SEARCH_AGREEMENTS = {
+    f"{side}.{name}": (lambda w, side=side, name=name: getattr(getattr(w, side), name))
+    for side in "ab"
+    for name in ("draft", "review", "signed")
+}
+SEARCH_AGREEMENTS["a.review_by_inv_att"] = lambda w: w.a.review_by_inv_att
+SEARCH_AGREEMENTS["b.review_by_staff_att"] = lambda w: w.b.review_by_staff_att
+SIDE = {side: {k for k in SEARCH_LOANS if k.startswith(f"{side}.")} for side in "ab"}
+SEARCH_SHOWS = {
+    # kind: (loans, agreements)
+    "investor": (SIDE["a"], {"a.signed"}),
+    "other": (SIDE["b"], {"b.signed"}),
+    "inv_att": (SIDE["b"] | {"a.loan_counsel"}, {"b.signed", "a.review_by_inv_att"}),
+    "staff": (set(SEARCH_LOANS), set(SEARCH_AGREEMENTS)),
+    "staff_att": (set(SEARCH_LOANS), set(SEARCH_AGREEMENTS)),
+    "attorney": ({"a.loan"}, {"a.review"}),
+    "other_attorney": ({"b.loan"}, {"b.review"}),
+}
+
+
+@pytest.mark.parametrize("user", list(SEARCH_SHOWS))
+def test_search_finds_what_each_user_may_see_and_nothing_else(user, world, db):
+    loans, agreements = SEARCH_SHOWS[user]
+    response = client_for(world, user).get(reverse("search:results"), {"q": "Borrower"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    for items, shows in ((SEARCH_LOANS, loans), (SEARCH_AGREEMENTS, agreements)):
+        present = {
+            k for k, obj in items.items() if f'href="{obj(world).get_absolute_url()}"' in text
+        }
+        assert present == shows, f"{user}: shows {sorted(present)}, expected {sorted(shows)}"
+
+
+@pytest.mark.parametrize("user", ["investor", "other", "inv_att"])
+def test_search_never_finds_the_other_investors_loan_borrower_or_agreement(user, world, db):
+    other = world.side(user, "other")
+    client = client_for(world, user)
+    hidden = [other.loan, other.loan_settled, other.signed, other.review, other.deficiency]
+    for q in (
+        other.loan.loan_number,
+        other.loan.borrowers.get().name,
+        other.signed.number,
+        other.review.number,
+        other.portfolio.name,
+    ):
+        response = client.get(reverse("search:results"), {"q": q})
+        text = response.content.decode()
+        for obj in hidden:
+            assert f'href="{obj.get_absolute_url()}"' not in text, f"{user} searching {q!r}"
+        assert f'href="{other.portfolio.get_absolute_url()}"' not in text
+        # The other side's loan and agreement numbers appear nowhere but in the query itself.
+        rest = text.replace(q, "")
+        assert other.loan.loan_number not in rest and other.signed.number not in rest, q

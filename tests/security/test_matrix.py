@@ -242,6 +242,8 @@ CASES = [
     # --- site -------------------------------------------------------------------------------
     Case("home", sided=False, get=expect(logged_in()), post=expect(logged_in())),
     Case("healthz", sided=False, get=expect(everyone(OK)), post=expect(everyone(F405))),
+    # The search box: every role searches what it may see (what it finds: test_lists.py).
+    Case("search:results", sided=False, get=expect(logged_in()), post=expect(logged_in(F405))),
     # --- Django's account views -------------------------------------------------------------
     # The log-in page sends a logged-in user home.
     Case("login", sided=False, get=expect(everyone(OK)), post=expect(everyone(OK))),
