@@ -194,3 +194,19 @@ def test_the_home_pages_queries_do_not_grow_with_the_queues(
 
 def test_a_user_without_a_role_has_no_queues():
     assert queues_for(make_user()) == {}
+
+
+def test_home_in_the_navigation_counts_what_waits_refreshed_once_a_minute(
+    client, portfolio, staff, monkeypatch
+):
+    from noteinvest import navigation
+
+    client.force_login(staff)
+    assert 'data-nav-count="home"' not in client.get(reverse("portfolios:list")).text
+    draft_agreement(make_loan(portfolio, "N-1"), staff)
+    draft_agreement(make_loan(portfolio, "N-2"), staff)
+    # Kept in the session for a minute: still none shown.
+    assert 'data-nav-count="home"' not in client.get(reverse("portfolios:list")).text
+    monkeypatch.setattr(navigation, "COUNTS_SECONDS", 0)
+    page = client.get(reverse("portfolios:list")).text
+    assert 'data-nav-count="home">2<span class="visually-hidden"> waiting</span>' in page
