@@ -410,7 +410,7 @@ class FixedChoiceField(forms.ChoiceField):
 
 class LoanFilterForm(forms.Form):
     q = forms.CharField(
-        label="Loan number or city",
+        label="Loan number, borrower, address or city",
         required=False,
         max_length=100,
         widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}),
@@ -433,10 +433,17 @@ class LoanFilterForm(forms.Form):
             return loans.order_by(*self.ordering())
         data = self.cleaned_data
         if data["q"]:
-            from django.db.models import Q
+            from django.db.models import Exists, OuterRef, Q
 
+            from portfolios.models import Borrower
+
+            q = data["q"].strip()
+            named = Borrower.objects.filter(loan=OuterRef("pk"), name__icontains=q)
             loans = loans.filter(
-                Q(loan_number__icontains=data["q"]) | Q(property_city__icontains=data["q"])
+                Q(loan_number__icontains=q)
+                | Q(property_city__icontains=q)
+                | Q(property_address__icontains=q)
+                | Exists(named)
             )
         for field, column in (
             ("state", "property_state"),

@@ -61,7 +61,7 @@ def test_staff_import_with_mapping_then_investor_changes_payoff_date(
     log_in(investor, live_server.url, "investor@example.com")
     investor.get_by_role("link", name="Portfolios").first.click()
     investor.get_by_role("link", name="Riverbend NPL Pool 2026-A").click()
-    investor.get_by_label("Loan number or city").fill("NEW-")
+    investor.get_by_label("Loan number, borrower, address or city").fill("NEW-")
     investor.get_by_role("button", name="Filter").click()
     expect(investor.get_by_role("link", name="NEW-001")).to_be_visible()
     expect(investor.get_by_role("link", name="NEW-002")).to_be_visible()

@@ -444,3 +444,18 @@ def test_money_is_pasted_as_people_copy_it(client, staff, loan):
     bad = client.post(url, loan_post_data(loan, version=loan.version, upb="$2.750.000,00"))
     assert bad.status_code == 200 and 'value="$2.750.000,00"' in bad.text
     assert "is not an amount of money" in bad.text
+
+
+def test_the_loan_filter_finds_a_borrower_by_name_and_a_street(client, owner, portfolio):
+    """Searching "Whitaker" on a portfolio found no loan: the filter read loan numbers and
+    cities only (issue 14)."""
+    make_loans(portfolio, 3)
+    first, second = Loan.objects.order_by("loan_number")[:2]
+    Borrower.objects.create(loan=first, name="Dana Whitaker", position=2)
+    Loan.objects.filter(pk=second.pk).update(property_address="12 Whitaker Lane")
+    client.force_login(owner)
+    url = reverse("portfolios:detail", args=[portfolio.pk])
+    found = client.get(url, {"q": "whitaker"}).text
+    assert first.loan_number in found and second.loan_number in found
+    assert "L000002" not in found
+    assert "L000002" in client.get(url).text
