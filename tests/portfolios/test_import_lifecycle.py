@@ -400,7 +400,7 @@ def test_payoff_csv_neutralizes_formulas(client, owner, portfolio):
         reverse("portfolios:export", args=[portfolio.pk]), {"as_of": "2026-01-31"}
     )
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    row = dict(zip(rows[1], rows[2], strict=True))
+    row = dict(zip(rows[0], rows[1], strict=True))
     assert row["Loan Number"] == "'=1+1"
     assert row["Borrower Name"] == "'@cmd|' /C calc'!A0"
     assert row["Property Address"] == "'-2 Main St"
