@@ -457,9 +457,15 @@ class LoanFilterForm(forms.Form):
         return (f"-{column}" if sort.startswith("-") else column, "loan_number")
 
 
+# What the file picker offers: the names portfolios.tape.readers.detect_kind reads as CSV
+# (.csv, .txt) or Excel (.xlsx, .xlsm).
+TAPE_ACCEPT = ".csv,.txt,.xlsx,.xlsm"
+
+
 class TapeUploadForm(forms.Form):
     file = forms.FileField(
         label="Loan tape",
+        widget=forms.ClearableFileInput(attrs={"accept": TAPE_ACCEPT}),
         help_text=f"CSV or Excel (.xlsx), at most {MAX_BYTES // (1024 * 1024)} MB, one row per "
         "loan with a header row.",
     )
