@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.forms import inlineformset_factory
+from django.db.models import Max
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
 from noteinvest import dates
@@ -377,9 +378,21 @@ class BorrowerForm(HygienicFormMixin, forms.ModelForm):
             )
 
 
+class BaseBorrowerFormSet(BaseInlineFormSet):
+    """A borrower added in the form comes after those the loan has: position 1 is the
+    primary borrower, the others are co-borrowers (before, every added one took the
+    default 1 and was shown as "primary")."""
+
+    def save_new(self, form, commit=True):
+        last = self.instance.borrowers.aggregate(last=Max("position"))["last"] or 0
+        form.instance.position = last + 1
+        return super().save_new(form, commit=commit)
+
+
 BorrowerFormSet = inlineformset_factory(
-    Loan, Borrower, form=BorrowerForm, extra=1, min_num=1, validate_min=True, can_delete=True
-)
+    Loan, Borrower, form=BorrowerForm, formset=BaseBorrowerFormSet, extra=1, min_num=1,
+    validate_min=True, can_delete=True,
+)  # fmt: skip
 
 
 class PayoffDateForm(forms.Form):
