@@ -8,6 +8,9 @@ The writer follows the RFC's content-line rules itself (no third-party library):
   "\\r\\nSUMMARY:..." stays inside its own property.
 - Every line ends with CRLF and is folded at 75 octets (section 3.1): a continuation
   starts with one space, and a fold never splits a UTF-8 character.
+- Each event carries reminders (VALARM, section 3.6.6): a display alarm 30 and 7 days
+  before the deadline, the intervals of the deadline e-mails, so a subscriber is warned
+  by their own calendar app too.
 - Each deadline is rendered on its own, inside a guard: a row whose date the format
   cannot carry (before 1900 or after 2199, e.g. a judgment entered as expiring on
   9999-12-31) is left out of the feed and logged once per process, never a 500.
@@ -36,6 +39,8 @@ _UNSAFE_URI = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029]")
 # Rows already reported as left out of a feed (calendar apps poll every few minutes).
 _reported: set = set()
 _REPORTED_CAP = 10_000
+
+REMINDER_DAYS = (30, 7)  # a reminder this many days before each deadline
 
 
 def escape_text(value) -> str:
@@ -95,8 +100,25 @@ def event_lines(d, *, stamp: str, host: str, url: str) -> list[str]:
             f"{d.note}\nAn estimate: confirm with an attorney licensed in {d.state_code}.\n{url}"
         ),
         "URL:" + _uri(url),
+        *alarm_lines(d),
         "END:VEVENT",
     ]
+
+
+def alarm_lines(d) -> list[str]:
+    """A display reminder REMINDER_DAYS before the deadline (before its all-day start)."""
+    lines = []
+    for days in REMINDER_DAYS:
+        when = "in 1 day" if days == 1 else f"in {days} days"
+        lines += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            f"TRIGGER:-P{days}D",
+            "DESCRIPTION:"
+            + escape_text(f"{d.get_kind_display()} {when}: loan {d.loan_number} ({d.state_code})"),
+            "END:VALARM",
+        ]
+    return lines
 
 
 def _report_once(d, exc: Exception) -> None:

@@ -110,6 +110,18 @@ def format_money(value, *, symbol: str = "$") -> str:
     return f"{sign}{symbol}{abs(amount):,.2f}"
 
 
+def format_deduction(value, *, symbol: str = "$") -> str:
+    """An amount taken off a total, as '−$12.00' (a true minus sign). One that rounds to
+    zero is '$0.00', never '−$0.00'; a negative one adds, '+$12.00'."""
+    if value is None or value == "":
+        return ""
+    amount = round_cents(value)
+    text = format_money(abs(amount), symbol=symbol)
+    if amount == 0:
+        return text
+    return ("\u2212" if amount > 0 else "+") + text
+
+
 def non_negative():
     """Validators for an amount that may not be below zero (forms show the message)."""
     from django.core.validators import MinValueValidator

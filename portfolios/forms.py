@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.forms import inlineformset_factory
+from django.db.models import Max
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
 from noteinvest import dates
@@ -377,9 +378,21 @@ class BorrowerForm(HygienicFormMixin, forms.ModelForm):
             )
 
 
+class BaseBorrowerFormSet(BaseInlineFormSet):
+    """A borrower added in the form comes after those the loan has: position 1 is the
+    primary borrower, the others are co-borrowers (before, every added one took the
+    default 1 and was shown as "primary")."""
+
+    def save_new(self, form, commit=True):
+        last = self.instance.borrowers.aggregate(last=Max("position"))["last"] or 0
+        form.instance.position = last + 1
+        return super().save_new(form, commit=commit)
+
+
 BorrowerFormSet = inlineformset_factory(
-    Loan, Borrower, form=BorrowerForm, extra=1, min_num=1, validate_min=True, can_delete=True
-)
+    Loan, Borrower, form=BorrowerForm, formset=BaseBorrowerFormSet, extra=1, min_num=1,
+    validate_min=True, can_delete=True,
+)  # fmt: skip
 
 
 class PayoffDateForm(forms.Form):
@@ -464,9 +477,15 @@ class LoanFilterForm(forms.Form):
         return (f"-{column}" if sort.startswith("-") else column, "loan_number")
 
 
+# What the file picker offers: the names portfolios.tape.readers.detect_kind reads as CSV
+# (.csv, .txt) or Excel (.xlsx, .xlsm).
+TAPE_ACCEPT = ".csv,.txt,.xlsx,.xlsm"
+
+
 class TapeUploadForm(forms.Form):
     file = forms.FileField(
         label="Loan tape",
+        widget=forms.ClearableFileInput(attrs={"accept": TAPE_ACCEPT}),
         help_text=f"CSV or Excel (.xlsx), at most {MAX_BYTES // (1024 * 1024)} MB, one row per "
         "loan with a header row.",
     )

@@ -434,10 +434,13 @@ def portfolio_export(request, pk):
     # headers went out. A portfolio of up to EXPORT_CHUNK loans is read whole here.
     first = list(islice(stream, EXPORT_CHUNK))
 
+    # The first line is the header, so any CSV reader takes the file as it is; the as-of date
+    # is in the file name and, for a sheet that merges several exports, in its own column.
     def rows():
         writer = csv.writer(_Echo())
-        yield writer.writerow([f"Payoff as of {as_of.isoformat()}"])
-        yield writer.writerow([c for c, _ in EXPORT_COLUMNS] + [c for c, _ in EXPORT_PAYOFF])
+        yield writer.writerow(
+            [c for c, _ in EXPORT_COLUMNS] + [c for c, _ in EXPORT_PAYOFF] + ["As Of"]
+        )
         for loan in chain(first, stream):
             figures = payoff(loan, as_of)
             out = []
@@ -447,7 +450,7 @@ def portfolio_export(request, pk):
                 else:
                     value = getattr(loan, attr)
                     out.append(value() if callable(value) else value)
-            out += [getattr(figures, attr) for _, attr in EXPORT_PAYOFF]
+            out += [getattr(figures, attr) for _, attr in EXPORT_PAYOFF] + [as_of.isoformat()]
             # Text from a seller's tape (names, cities, loan numbers) is never run as a formula.
             yield writer.writerow([spreadsheet_safe(cell) for cell in out])
 

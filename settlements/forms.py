@@ -541,7 +541,10 @@ class DecisionForm(HygienicFormMixin, forms.Form):
 
 class SignedUploadForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    file = forms.FileField(label="Signed agreement (PDF, at most 20 MB)")
+    file = forms.FileField(
+        label="Signed agreement (PDF, at most 20 MB)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf"}),  # the picker offers PDFs
+    )
 
 
 class PaymentForm(HygienicFormMixin, forms.ModelForm):

@@ -1,8 +1,9 @@
-"""Template filters for money: {{ amount|money }}."""
+"""Template filters for money: {{ amount|money }}, and {{ suspense|less }} for an amount
+taken off a total."""
 
 from django import template
 
-from noteinvest.money import format_money
+from noteinvest.money import format_deduction, format_money
 
 register = template.Library()
 
@@ -12,6 +13,15 @@ def money(value):
     """Format a Decimal as US dollars, rounded half-up to the cent."""
     try:
         return format_money(value)
+    except (TypeError, ValueError):
+        return value
+
+
+@register.filter
+def less(value):
+    """An amount taken off a total: '−$12.00', and '$0.00' (no minus) when there is none."""
+    try:
+        return format_deduction(value)
     except (TypeError, ValueError):
         return value
 

@@ -22,7 +22,7 @@
         if (s.finished) { window.location.reload(); return; }
         show(s.progress);
         if (s.phase) phase.textContent = s.phase + "…";
-        if (s.rows_total) rows.textContent = s.rows_done + " of about " + s.rows_total + " rows checked";
+        if (s.rows_total) rows.textContent = s.rows_done.toLocaleString("en-US") + " of about " + s.rows_total.toLocaleString("en-US") + " rows checked";
         window.setTimeout(poll, 600);
       })
       .catch(function () { window.setTimeout(poll, 2000); });

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 PROPERTIES = {
     "BEGIN", "END", "VERSION", "PRODID", "CALSCALE", "METHOD", "X-WR-CALNAME", "UID", "DTSTAMP",
-    "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "URL",
+    "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "URL", "ACTION", "TRIGGER",
 }  # fmt: skip
 
 
@@ -50,18 +50,27 @@ def name_of(line: str) -> str:
 
 
 def events(lines: list[str]) -> list[dict]:
-    out, current = [], None
+    """Each VEVENT's properties; its VALARMs, each a dict of properties, under "alarms"."""
+    out, current, alarm = [], None, None
     for line in lines:
         assert name_of(line) in PROPERTIES, line
         if line == "BEGIN:VEVENT":
-            current = {}
+            current = {"alarms": []}
         elif line == "END:VEVENT":
+            assert alarm is None, "an alarm left open"
             out.append(current)
             current = None
+        elif line == "BEGIN:VALARM":
+            assert current is not None and alarm is None, "an alarm outside an event"
+            alarm = {}
+        elif line == "END:VALARM":
+            current["alarms"].append(alarm)
+            alarm = None
         elif current is not None:
+            into = current if alarm is None else alarm
             name = name_of(line)
-            assert name not in current, f"{name} twice in one event"
-            current[name] = line.split(":", 1)[1]
+            assert name not in into, f"{name} twice in one component"
+            into[name] = line.split(":", 1)[1]
     return out
 
 
@@ -113,6 +122,21 @@ def test_notes_with_line_breaks_and_accents_are_escaped_and_folded(client, owner
     body = feed_of(client, owner)
     filing = [e for e in events(content_lines(body)) if e["UID"].endswith("filing@testserver")]
     assert r"Première ligne\; deux\, trois\nDétails é€😀" in filing[0]["DESCRIPTION"]
+
+
+def test_every_deadline_reminds_30_and_7_days_before(client, owner, portfolio, staff):
+    record_sale(make_loan(portfolio, "REM-1"), staff)
+    found = events(content_lines(feed_of(client, owner)))
+    assert found
+    for event in found:
+        # RFC 5545 section 3.6.6: a DISPLAY alarm needs ACTION, TRIGGER and DESCRIPTION.
+        assert [a["TRIGGER"] for a in event["alarms"]] == ["-P30D", "-P7D"]
+        for alarm in event["alarms"]:
+            assert alarm["ACTION"] == "DISPLAY"
+            assert "loan REM-1" in alarm["DESCRIPTION"]
+        assert event["alarms"][0]["DESCRIPTION"].startswith(
+            event["SUMMARY"].split(":")[0] + " in 30 days"
+        )
 
 
 def write_deadline(deficiency, day, kind=Deadline.Kind.JUDGMENT_EXPIRY):

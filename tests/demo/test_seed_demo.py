@@ -125,3 +125,34 @@ def test_the_demo_dpo_in_review_has_a_rider_and_a_hardship_for_the_attorney():
 
     titles = [title for title, _ in sections(dpo.versions.get().terms)]
     assert "Rider: Escrow Balance" in titles and "Borrower's Hardship" in titles
+
+
+def test_every_demo_pools_price_is_what_its_loans_were_bought_for():
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from portfolios.models import Portfolio
+
+    call_command("seed_demo")
+    pools = Portfolio.objects.annotate(loans_price=Sum("loans__purchase_price"))
+    assert pools.count() == 2
+    for pool in pools:
+        assert pool.purchase_price == Decimal(pool.loans_price).quantize(Decimal("0.01")), pool
+
+
+def test_seeding_again_corrects_a_pool_price_seeded_before_it_agreed_with_the_loans():
+    from decimal import Decimal
+
+    from portfolios.models import Portfolio
+
+    call_command("seed_demo")
+    pool = Portfolio.objects.get(name="Riverbend NPL Pool 2026-A")
+    right = pool.purchase_price
+    pool.purchase_price = Decimal("4185000.00")  # the figure seeded before
+    pool.save()
+    Portfolio.objects.filter(name__startswith="Lakeshore").update(purchase_price=Decimal("1.00"))
+    call_command("seed_demo")
+    assert Portfolio.objects.get(pk=pool.pk).purchase_price == right
+    # A price someone set since is theirs: kept.
+    assert Portfolio.objects.get(name__startswith="Lakeshore").purchase_price == Decimal("1.00")

@@ -101,7 +101,7 @@ def test_the_csv_export_has_the_deferred_principal_and_the_same_total(
         reverse("portfolios:export", args=[portfolio.pk]), {"as_of": "2026-07-01"}
     )
     lines = b"".join(response.streaming_content).decode()
-    rows = list(csv.DictReader(io.StringIO(lines.split("\n", 1)[1])))
+    rows = list(csv.DictReader(io.StringIO(lines)))
     (row,) = rows
     assert row["UPB"] == "200000.00"
     assert row["Deferred Principal"] == "50000.00"

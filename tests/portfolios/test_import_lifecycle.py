@@ -365,7 +365,7 @@ def test_a_report_of_many_problems_keeps_1000_and_counts_the_rest(client, staff,
     assert (job.problem_count, len(job.problems)) == (1200, 1000)
     assert job.problem_kinds == [["Loan Number is a duplicate of an earlier row", 1200]]
     page = client.get(job.get_absolute_url())
-    assert "1200 problems found in 1201 rows" in page.text
+    assert "1,200 problems found in 1,201 rows" in page.text
     assert "200 more are only counted above" in page.text
     report = client.get(reverse("portfolios:import_problems", args=[job.pk])).content.decode()
     lines = list(csv.reader(io.StringIO(report)))
@@ -400,7 +400,7 @@ def test_payoff_csv_neutralizes_formulas(client, owner, portfolio):
         reverse("portfolios:export", args=[portfolio.pk]), {"as_of": "2026-01-31"}
     )
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    row = dict(zip(rows[1], rows[2], strict=True))
+    row = dict(zip(rows[0], rows[1], strict=True))
     assert row["Loan Number"] == "'=1+1"
     assert row["Borrower Name"] == "'@cmd|' /C calc'!A0"
     assert row["Property Address"] == "'-2 Main St"

@@ -1,5 +1,7 @@
 """Portfolio and loan pages for every role: scope, read-only investors, staff edits."""
 
+import csv
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -230,11 +232,14 @@ def test_export_lists_loans_with_payoff_as_of_a_date(client, owner, portfolio, l
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     lines = b"".join(response.streaming_content).decode().splitlines()
-    assert lines[0] == "Payoff as of 2024-07-01"
-    assert lines[1].startswith("Loan Number,Borrower Name,")
-    assert lines[1].endswith("Per Diem,Interest Days,Total Payoff")
-    assert lines[2].startswith("L000000,Borrower of L000000,")
-    assert lines[2].endswith("18.06,180,103260.00")
+    # The header is the first line (no preamble); the as-of date is a column and in the name.
+    assert lines[0].startswith("Loan Number,Borrower Name,")
+    assert lines[0].endswith("Per Diem,Interest Days,Total Payoff,As Of")
+    assert lines[1].startswith("L000000,Borrower of L000000,")
+    assert lines[1].endswith("18.06,180,103260.00,2024-07-01")
+    assert "payoff-2024-07-01.csv" in response["Content-Disposition"]
+    (row,) = csv.DictReader(io.StringIO("\n".join(lines)))
+    assert row["As Of"] == "2024-07-01"
 
 
 def test_export_reads_its_first_chunk_before_the_response_starts(
@@ -264,7 +269,7 @@ def test_export_reads_its_first_chunk_before_the_response_starts(
     # Past the first chunk the loans still stream: every row is there, in order.
     monkeypatch.setattr(views, "EXPORT_CHUNK", 2)
     lines = b"".join(client.get(url).streaming_content).decode().splitlines()
-    assert [line.split(",")[0] for line in lines[2:]] == ["L000000", "L000001", "L000002"]
+    assert [line.split(",")[0] for line in lines[1:]] == ["L000000", "L000001", "L000002"]
 
 
 def test_export_refuses_a_bad_date(client, owner, portfolio):

@@ -112,8 +112,8 @@ def test_the_export_shows_the_marker(client, owner, portfolio):
     client.force_login(owner)
     response = client.get(reverse("portfolios:export", args=[portfolio.pk]))
     lines = b"".join(response.streaming_content).decode().splitlines()
-    assert lines[1].startswith("Loan Number,Borrower Name,")
-    assert [line.split(",")[:2] for line in lines[2:]] == [
+    assert lines[0].startswith("Loan Number,Borrower Name,")
+    assert [line.split(",")[:2] for line in lines[1:]] == [
         ["100012345678", "Not on the tape"],
         ["100012345679", "Not on the tape"],
         ["100012345680", "Not on the tape"],

@@ -1,6 +1,7 @@
 """The signed copy must be a readable PDF (issue 8 item 18); PDFs are never cached."""
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -267,3 +268,10 @@ def test_the_file_is_not_read_for_an_agreement_that_cannot_take_it(client, staff
         follow=True,
     )
     assert "Someone else changed this agreement" in response.text
+
+
+def test_the_signed_copy_field_offers_pdfs(client, staff, sent):
+    client.force_login(staff)
+    page = client.get(sent.get_absolute_url()).text
+    (field,) = re.findall(r'<input type="file" name="file"[^>]*>', page)
+    assert 'accept=".pdf"' in field

@@ -35,7 +35,6 @@ DEMO_PORTFOLIOS = [
         "owner": "investor@example.com",
         "seller": "Riverbend Bank, N.A.",
         "acquisition_date": date(2026, 3, 16),
-        "purchase_price": Decimal("4185000.00"),
         "notes": "Mixed pool of non-performing first liens bought at a discount.",
         "holder_legal_name": "Riverbend Note Fund I, LLC",
         "holder_address": "200 Harbor Blvd, Suite 900, Sacramento, CA 95814",
@@ -46,13 +45,21 @@ DEMO_PORTFOLIOS = [
         "owner": "investor2@example.com",
         "seller": "Lakeshore Mortgage Trust",
         "acquisition_date": date(2025, 11, 3),
-        "purchase_price": Decimal("612500.00"),
         "notes": "Small pool of reperforming loans.",
         "holder_legal_name": "Lakeshore Credit Partners LP",
         "holder_address": "75 Lake Shore Dr, Floor 12, Chicago, IL 60611",
         "loans": lambda: demo_loans("LS-", 6, seed=2025, places=PLACES[6:12]),
     },
 ]
+
+
+# A pool's purchase price is what its loans were bought for: the sum of the loans' purchase
+# prices, computed from them below. Demo data seeded before that carried these round
+# figures, which disagreed with the loans; a portfolio still holding one is corrected.
+OLD_POOL_PRICES = {
+    "Riverbend NPL Pool 2026-A": Decimal("4185000.00"),
+    "Lakeshore Reperforming 2025-2": Decimal("612500.00"),
+}
 
 
 def _fill_unknown_facts(loan, fields) -> None:
@@ -85,8 +92,14 @@ class Command(BaseCommand):
             data = dict(spec)
             owner = User.objects.get(email=data.pop("owner"))
             loans = data.pop("loans")()
-            portfolio, made = Portfolio.objects.get_or_create(name=data.pop("name"), defaults=data)
+            data["purchase_price"] = sum((spec["purchase_price"] for spec in loans), Decimal(0))
+            name = data.pop("name")
+            portfolio, made = Portfolio.objects.get_or_create(name=name, defaults=data)
             created += made
+            if portfolio.purchase_price == OLD_POOL_PRICES.get(name):
+                Portfolio.objects.filter(pk=portfolio.pk).update(
+                    purchase_price=data["purchase_price"]
+                )
             portfolio.owners.add(owner)
             for spec in loans:
                 fields = dict(spec)
