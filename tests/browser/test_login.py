@@ -58,7 +58,8 @@ def test_each_role_logs_in_and_lands_on_its_home_page(
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
     links = page.locator("#mainNav .navbar-nav.me-auto .nav-link")
-    expect(links).to_have_text(nav)
+    # Each section's name; Home may carry the count of what waits ("Home 2 waiting").
+    expect(links).to_have_text([re.compile(rf"^{re.escape(n)}(\s*\d+ waiting)?$") for n in nav])
     # Nothing blocked by the Content-Security-Policy, nothing failed to load.
     assert errors == []
 
@@ -94,4 +95,21 @@ def test_log_out_from_the_user_menu_on_a_phone(browser, live_server, demo):
     expect(page.get_by_role("heading", name="You are logged out")).to_be_visible(timeout=15_000)
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1200, 1280, 1400])
+def test_the_staff_navigation_fits_on_one_line(browser, live_server, demo, width):
+    """Seven sections, the count, the search box and the user menu: one line of 56 px, and
+    the page never scrolls sideways (below 1200 px the menu button takes over)."""
+    context = browser.new_context(viewport={"width": width, "height": 700})
+    page = context.new_page()
+    log_in(page, live_server.url, "staff@example.com")
+    expect(page.locator("#userMenu")).to_be_visible()
+    box = page.evaluate(
+        """() => ({nav: document.querySelector('nav.app-navbar').getBoundingClientRect().height,
+                  page: document.documentElement.scrollWidth,
+                  menu: document.querySelector('#userMenu').getBoundingClientRect().right})"""
+    )
+    assert box["nav"] <= 60 and box["page"] == width and box["menu"] <= width, box
     context.close()
