@@ -48,25 +48,27 @@ class Queue:
         return max(self.count - len(self.items), 0)
 
 
+def _listed(key: str, title: str, qs, item, more_url: str = "") -> Queue:
+    """A queue of the first SHOWN rows of `qs` (already ordered), each made an Item by
+    `item(row)`, counted without a second query when they are all there."""
+    rows = list(qs[:SHOWN])
+    count = qs.count() if len(rows) == SHOWN else len(rows)
+    return Queue(key, title, count, [item(r) for r in rows], more_url)
+
+
 def _agreements(status, title, key, today, qs=None) -> Queue:
     qs = (qs if qs is not None else Agreement.objects).filter(status=status)
-    rows = list(
-        qs.select_related("loan").only("pk", "number", "kind", "loan__loan_number", "updated_at")
-        .order_by("updated_at", "pk")[:SHOWN]
-    )  # fmt: skip
-    return Queue(
-        key=key,
-        title=title,
-        count=qs.count() if len(rows) == SHOWN else len(rows),
-        items=[
-            Item(
-                f"{a.number}, loan {a.loan.loan_number}",
-                a.get_absolute_url(),
-                f"{a.get_kind_display()}; {_age(a.updated_at, today)}",
-            )
-            for a in rows
-        ],
-        more_url=f"{reverse('settlements:list')}?status={status}",
+    fields = ("pk", "number", "kind", "loan__loan_number", "updated_at")
+    return _listed(
+        key,
+        title,
+        qs.select_related("loan").only(*fields).order_by("updated_at", "pk"),
+        lambda a: Item(
+            f"{a.number}, loan {a.loan.loan_number}",
+            a.get_absolute_url(),
+            f"{a.get_kind_display()}; {_age(a.updated_at, today)}",
+        ),
+        f"{reverse('settlements:list')}?status={status}",
     )
 
 
@@ -128,21 +130,17 @@ def _deadlines_queue(today: date, portfolio_ids=None) -> Queue:
     qs = Deadline.objects.filter(due_on__gte=today, due_on__lte=today + timedelta(DEADLINE_DAYS))
     if portfolio_ids is not None:
         qs = qs.filter(portfolio_id__in=portfolio_ids)
-    rows = list(qs.order_by("due_on", "pk")[:SHOWN])
-    return Queue(
-        key="deadlines",
-        title=f"Deadlines within {DEADLINE_DAYS} days",
-        count=qs.count() if len(rows) == SHOWN else len(rows),
-        items=[
-            Item(
-                f"{d.get_kind_display()}, loan {d.loan_number} ({d.state_code})",
-                reverse("deficiencies:detail", args=[d.deficiency_id]),
-                f"by {d.due_on:%b %-d, %Y} ({(d.due_on - today).days} days)",
-                late=(d.due_on - today).days <= 7,
-            )
-            for d in rows
-        ],
-        more_url=reverse("deficiencies:deadlines"),
+    return _listed(
+        "deadlines",
+        f"Deadlines within {DEADLINE_DAYS} days",
+        qs.order_by("due_on", "pk"),
+        lambda d: Item(
+            f"{d.get_kind_display()}, loan {d.loan_number} ({d.state_code})",
+            reverse("deficiencies:detail", args=[d.deficiency_id]),
+            f"by {d.due_on:%b %-d, %Y} ({(d.due_on - today).days} days)",
+            late=(d.due_on - today).days <= 7,
+        ),
+        reverse("deficiencies:deadlines"),
     )
 
 
@@ -155,7 +153,6 @@ def staff_queues(today: date) -> list[Queue]:
         .select_related("portfolio")
         .only("pk", "filename", "status", "created_at", "portfolio__name")
     )
-    failed_rows = list(failed.order_by("-created_at")[:SHOWN])
     return [
         _agreements(Status.DRAFT, "Drafts to finish", "drafts", today),
         _agreements(Status.CHANGES_REQUESTED, "Changes requested", "changes", today),
@@ -163,19 +160,16 @@ def staff_queues(today: date) -> list[Queue]:
         _agreements(Status.SENT, "Sent, awaiting signature", "sent", today),
         _payments_queue(today),
         _deadlines_queue(today),
-        Queue(
-            key="imports",
-            title=f"Imports failed or rejected (last {FAILED_IMPORT_DAYS} days)",
-            count=failed.count() if len(failed_rows) == SHOWN else len(failed_rows),
-            items=[
-                Item(
-                    f"{job.filename} into {job.portfolio.name}",
-                    job.get_absolute_url(),
-                    f"{job.get_status_display()}, {timezone.localtime(job.created_at):%b %-d}",
-                    late=True,
-                )
-                for job in failed_rows
-            ],
+        _listed(
+            "imports",
+            f"Imports failed or rejected (last {FAILED_IMPORT_DAYS} days)",
+            failed.order_by("-created_at"),
+            lambda job: Item(
+                f"{job.filename} into {job.portfolio.name}",
+                job.get_absolute_url(),
+                f"{job.get_status_display()}, {timezone.localtime(job.created_at):%b %-d}",
+                late=True,
+            ),
         ),
     ]
 
@@ -191,23 +185,17 @@ def attorney_queues(user, today: date) -> list[Queue]:
         version__agreement__status=Status.IN_REVIEW,
         resolved_at__isnull=True,
     ).exclude(author=user)
-    rows = list(
-        comments.select_related("version__agreement", "author").order_by("created_at")[:SHOWN]
-    )
     return [
         review,
-        Queue(
-            key="comments",
-            title="Comments awaiting your reply",
-            count=comments.count() if len(rows) == SHOWN else len(rows),
-            items=[
-                Item(
-                    f"{c.version.agreement.number}: {c.author.get_short_name()}",
-                    c.version.agreement.get_absolute_url(),
-                    _age(c.created_at, today),
-                )
-                for c in rows
-            ],
+        _listed(
+            "comments",
+            "Comments awaiting your reply",
+            comments.select_related("version__agreement", "author").order_by("created_at"),
+            lambda c: Item(
+                f"{c.version.agreement.number}: {c.author.get_short_name()}",
+                c.version.agreement.get_absolute_url(),
+                _age(c.created_at, today),
+            ),
         ),
     ]
 
@@ -218,21 +206,17 @@ def investor_queues(user, today: date) -> list[Queue]:
     done = Agreement.objects.filter(
         loan__portfolio_id__in=mine, status=Status.COMPLETED, completed_on__gte=first
     )
-    rows = list(done.select_related("loan").order_by("-completed_on", "-pk")[:SHOWN])
     return [
-        Queue(
-            key="completed",
-            title="Agreements completed this month",
-            count=done.count() if len(rows) == SHOWN else len(rows),
-            items=[
-                Item(
-                    f"{a.number}, loan {a.loan.loan_number}",
-                    a.get_absolute_url(),
-                    f"{a.get_kind_display()}, completed {a.completed_on:%b %-d}",
-                )
-                for a in rows
-            ],
-            more_url=f"{reverse('settlements:list')}?status={Status.COMPLETED}",
+        _listed(
+            "completed",
+            "Agreements completed this month",
+            done.select_related("loan").order_by("-completed_on", "-pk"),
+            lambda a: Item(
+                f"{a.number}, loan {a.loan.loan_number}",
+                a.get_absolute_url(),
+                f"{a.get_kind_display()}, completed {a.completed_on:%b %-d}",
+            ),
+            f"{reverse('settlements:list')}?status={Status.COMPLETED}",
         ),
         _deadlines_queue(today, portfolio_ids=mine),
     ]
