@@ -56,12 +56,14 @@ LISTINGS = [
             "other_attorney": {"b.review"},
         },
     ),
-    # Home: an attorney's review queue; nobody else's home lists agreements.
+    # Home: an attorney's review queue, staff's queues (drafts to finish: every investor's,
+    # staff see everything); an investor's lists only their own completed agreements.
     Listing(
         "home",
         AGREEMENTS,
         {
-            **dict.fromkeys(("investor", "other", "staff", "staff_att"), NONE),
+            **dict.fromkeys(("investor", "other"), NONE),
+            **dict.fromkeys(("staff", "staff_att"), {"a.draft", "b.draft"}),
             "inv_att": {"a.review_by_inv_att"},
             "attorney": {"a.review"},
             "other_attorney": {"b.review"},
