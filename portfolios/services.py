@@ -599,6 +599,13 @@ class AlreadyImported(Exception):
         super().__init__(f"This check was already imported as import {job.pk}.")
 
 
+# What an import made from a check takes from it: the file's description and how it is read.
+CHECK_CARRIED = (
+    "portfolio_id", "filename", "kind", "sha256", "size", "headers", "mapping", "column_choice",
+    "repeated", "seller_mapping", "default_day_count", "rows_total",
+)  # fmt: skip
+
+
 def import_checked_tape(*, job: TapeImport, by) -> TapeImport:
     """Import the file a check read: a new import of the same stored file, with the check's
     columns, copy choices and day count, queued at once (its rows are checked again as
@@ -619,21 +626,10 @@ def import_checked_tape(*, job: TapeImport, by) -> TapeImport:
                 f"{TapeImport.CHECKED_FILE_KEPT.days} days): upload it again."
             )
         fresh = TapeImport.objects.create(
-            portfolio_id=check.portfolio_id,
+            **{name: getattr(check, name) for name in CHECK_CARRIED},
             created_by=by,
-            filename=check.filename,
-            kind=check.kind,
-            sha256=check.sha256,
-            size=check.size,
-            headers=check.headers,
-            mapping=check.mapping,
-            column_choice=check.column_choice,
-            repeated=check.repeated,
-            seller_mapping=check.seller_mapping,
-            default_day_count=check.default_day_count,
             dry_run=False,
             status=TapeImport.Status.QUEUED,
-            rows_total=check.rows_total,
         )
         TapeUpload.objects.filter(pk=check.pk).update(tape_import=fresh)
         TapeImport.objects.filter(pk=check.pk).update(imported_as=fresh)
