@@ -40,8 +40,6 @@ _UNSAFE_URI = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029]")
 _reported: set = set()
 _REPORTED_CAP = 10_000
 
-REMINDER_DAYS = (30, 7)  # a reminder this many days before each deadline
-
 
 def escape_text(value) -> str:
     """A TEXT property value, escaped per RFC 5545 section 3.3.11."""
@@ -106,9 +104,10 @@ def event_lines(d, *, stamp: str, host: str, url: str) -> list[str]:
 
 
 def alarm_lines(d) -> list[str]:
-    """A display reminder REMINDER_DAYS before the deadline (before its all-day start)."""
+    """A display reminder Deadline.REMINDER_DAYS before the deadline (before its all-day
+    start): the intervals of the e-mail reminders."""
     lines = []
-    for days in REMINDER_DAYS:
+    for days in d.REMINDER_DAYS:
         when = "in 1 day" if days == 1 else f"in {days} days"
         lines += [
             "BEGIN:VALARM",

@@ -24,7 +24,7 @@ from portfolios.stats import portfolio_totals
 
 log = logging.getLogger(__name__)
 
-REMINDER_DAYS = (30, 7)
+REMINDER_DAYS = Deadline.REMINDER_DAYS
 
 
 @task
