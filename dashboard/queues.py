@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from deficiencies.models import Deadline
 from noteinvest.access import Role, roles_of
+from noteinvest.lists import first_rows
 from portfolios.models import Portfolio, TapeImport
 from settlements.models import Agreement, Kind, ReviewComment, Status
 
@@ -50,9 +51,8 @@ class Queue:
 
 def _listed(key: str, title: str, qs, item, more_url: str = "") -> Queue:
     """A queue of the first SHOWN rows of `qs` (already ordered), each made an Item by
-    `item(row)`, counted without a second query when they are all there."""
-    rows = list(qs[:SHOWN])
-    count = qs.count() if len(rows) == SHOWN else len(rows)
+    `item(row)`, with the count of all (noteinvest.lists.first_rows)."""
+    rows, count = first_rows(qs, SHOWN)
     return Queue(key, title, count, [item(r) for r in rows], more_url)
 
 

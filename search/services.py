@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 
 from deficiencies.models import Deficiency
+from noteinvest.lists import first_rows
 from portfolios.models import Borrower, Loan, Portfolio
 from settlements.models import Agreement
 
@@ -132,9 +133,8 @@ def search(user, query: Query) -> tuple[Group, ...]:
 
 
 def _group(kind: str, title: str, queryset) -> Group:
-    rows = tuple(queryset[: PER_GROUP + 1])
-    total = len(rows) if len(rows) <= PER_GROUP else queryset.count()
-    return Group(kind, title, rows[:PER_GROUP], total)
+    rows, total = first_rows(queryset, PER_GROUP)
+    return Group(kind, title, tuple(rows), total)
 
 
 def _all(items, condition) -> Q:
