@@ -23,9 +23,13 @@ SCHEDULE = {
     # Filing windows close, judgments lapse and cutoffs pass overnight: verdicts current
     # before anyone looks (pages also re-assess what they show, once a day).
     "reassess-deficiencies": ("deficiencies.tasks.reassess_all", time(1, 30)),
-    # Deadlines 30 and 7 days away, mailed to staff once the verdicts are current (with
+    # Deadlines 30 and 7 days away, mailed to staff and owners once the verdicts are current (with
     # `since`: the days missed while no worker ran are caught up).
     "deadline-reminders": ("deficiencies.tasks.mail_deadline_reminders", time(6, 0)),
+    # Installments of signed DPOs that turned late, once each (notifications).
+    "late-payments": ("notifications.tasks.mail_late_payments", time(6, 5)),
+    # The digest of everyone who chose one: after the morning's reminders are written.
+    "notification-digest": ("notifications.tasks.mail_digests", time(7, 0)),
     # Finished task records older than 30 days (they hold mail addresses typed on forms).
     "prune-task-records": ("background.tasks.prune_task_records", time(3, 0)),
     # Files of tape checks kept for "Import it" (7 days) and not imported.

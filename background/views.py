@@ -23,7 +23,10 @@ KINDS = {
     "accounts.tasks.mail_reset_link": ("Password-reset or welcome mail", None),
     "accounts.tasks.mail_address_changed": ("Changed-address notice", None),
     "deficiencies.tasks.reassess_all": ("Nightly re-assessment of deficiencies", None),
-    "deficiencies.tasks.mail_deadline_reminders": ("Deadline reminders to staff", None),
+    "deficiencies.tasks.mail_deadline_reminders": ("Deadline reminders", None),
+    "notifications.tasks.mail_late_payments": ("Late-payment notices", None),
+    "notifications.tasks.mail_digests": ("Morning digest of notices", None),
+    "notifications.tasks.mail_status_change": ("Agreement notice", None),
     "background.tasks.prune_task_records": ("Old task records pruned", None),
     "portfolios.tasks.prune_checked_tape_files": ("Files of old tape checks deleted", None),
 }

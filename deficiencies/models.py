@@ -809,8 +809,9 @@ class Deadline(models.Model):
         JUDGMENT_RENEWAL = "judgment_renewal", "Judgment renewal window"
         ENFORCEMENT_CUTOFF = "enforcement_cutoff", "Enforcement cutoff"
 
-    # Staff are reminded this many days before each deadline: by e-mail (deficiencies.tasks)
-    # and by the calendar feed's alarms (deficiencies.ics).
+    # Reminded this many days before each deadline: by e-mail to staff and the owners who
+    # want it (deficiencies.tasks, through notifications) and by the calendar feed's alarms
+    # (deficiencies.ics).
     REMINDER_DAYS = (30, 7)
 
     deficiency = models.ForeignKey(Deficiency, on_delete=models.CASCADE, related_name="deadlines")

@@ -1,5 +1,5 @@
 """Background tasks of the deficiencies: the nightly re-assessment (which also queues the
-day's portfolio totals) and deadline reminders.
+day's portfolio totals) and deadline reminders (through notifications).
 
 Both are queued once a day by the workers' schedule (background.schedule) and can be run
 by hand (`manage.py reassess_deficiencies`; enqueue the task from a shell).
@@ -8,17 +8,14 @@ by hand (`manage.py reassess_deficiencies`; enqueue the task from a shell).
 import logging
 from datetime import date, timedelta
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.tasks import task
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from deficiencies import services
 from deficiencies.models import Deadline
-from noteinvest.access import Role
+from notifications import services as notices
+from notifications.models import Kind
 from portfolios.models import Portfolio
 from portfolios.stats import portfolio_totals
 
@@ -50,56 +47,46 @@ def reminder_rows(today, since=None):
     return list(
         Deadline.objects.filter(due_on__in=days)
         .order_by("due_on", "state_code", "loan_number")
-        .values("deficiency_id", "kind", "due_on", "state_code", "loan_number", "note")
+        .values(
+            "deficiency_id", "kind", "due_on", "state_code", "loan_number", "note", "portfolio_id"
+        )
     )
-
-
-def staff_recipients():
-    """Active holders of the Staff role (the role that sees every portfolio in the app):
-    not admin-site flags, which outlive a role taken away."""
-    users = get_user_model().objects.filter(is_active=True, groups__name=Role.STAFF.value)
-    return list(users.exclude(email="").distinct().values_list("email", flat=True))
 
 
 @task
 def mail_deadline_reminders(since: str | None = None) -> dict:
-    """Mail staff the deadlines 30 and 7 days away (one mail per person, none if none due).
+    """Notify the deadlines 30 and 7 days away: to staff, and to the investors who own the
+    portfolio, each as they chose (notifications.Preference: off, each as it happens, or in
+    the morning digest). Each person's deadlines of the day come in one e-mail.
 
     `since`: the last day reminders went out (ISO date, from the schedule); deadlines that
-    came within 30 or 7 days on the days missed since then are included. Run again the
-    same day (a retried task), it mails again: a reminder twice is better than none. An
-    address the mail server refuses is logged and skipped; the others still get theirs.
+    came within 30 or 7 days on the days missed since then are included. A notice is keyed
+    by its deadline, date and threshold: a retried task mails nothing twice. An address the
+    mail server refuses is logged and tried again at the next run; the others still get
+    theirs.
     """
     today = timezone.localdate()
     rows = reminder_rows(today, date.fromisoformat(since) if since else None)
-    recipients = staff_recipients()
-    if not rows or not recipients:
-        return {"deadlines": len(rows), "mailed": 0}
+    if not rows:
+        return {"deadlines": 0, "mailed": 0}
     kinds = dict(Deadline.Kind.choices)
-    site = settings.SITE_URL.rstrip("/")
-    items = [
-        {
-            **row,
-            "label": kinds.get(row["kind"], row["kind"]),
-            "days": (row["due_on"] - today).days,
-            "url": site + reverse("deficiencies:detail", args=[row["deficiency_id"]]),
-        }
-        for row in rows
-    ]
-    context = {
-        "items": items,
-        "today": today,
-        "deadlines_url": site + reverse("deficiencies:deadlines"),
-    }
-    subject = render_to_string("deficiencies/mail/reminders_subject.txt", context).strip()
-    body = render_to_string("deficiencies/mail/reminders.txt", context)
-    mailed = 0
-    for email in recipients:
-        try:
-            send_mail(subject, body, None, [email])
-        except Exception:  # noqa: BLE001 - one refused address must not stop the rest
-            log.exception("Deadline reminder to one staff member could not be sent")
-        else:
-            mailed += 1
-    log.info("Deadline reminders: %d deadlines mailed to %d people", len(rows), mailed)
+    staff = notices.staff_members()
+    owners = notices.owners_of({row["portfolio_id"] for row in rows})
+    notified = set()
+    for row in rows:
+        days = (row["due_on"] - today).days
+        threshold = min(n for n in REMINDER_DAYS if days <= n)
+        label = kinds.get(row["kind"], row["kind"])
+        notified |= notices.notify(
+            staff + owners.get(row["portfolio_id"], []),
+            Kind.DEADLINE,
+            f"deadline:{row['deficiency_id']}:{row['kind']}:{row['due_on']}:{threshold}",
+            f"{row['due_on']:%B %-d, %Y} ({days} days): {label}, loan {row['loan_number']} "
+            f"({row['state_code']})",
+            notices.site_url(reverse("deficiencies:detail", args=[row["deficiency_id"]])),
+            row["note"],
+            portfolio_id=row["portfolio_id"],
+        )
+    mailed = notices.send_pending(notified)
+    log.info("Deadline reminders: %d deadlines, %d e-mails", len(rows), mailed)
     return {"deadlines": len(rows), "mailed": mailed}

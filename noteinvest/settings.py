@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "settlements",
     "dashboard",
     "search",
+    "notifications",
     "demo",
     # Before django_tasks_db: its db_worker command is background's (heartbeat, recovery).
     "background",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("deficiencies/", include("deficiencies.urls")),
     path("settlements/", include("settlements.urls")),
     path("search/", include("search.urls")),
+    path("account/notifications/", include("notifications.urls")),
     path("background/", background_views.index, name="background"),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path(

@@ -871,6 +871,10 @@ def _check_length(value: str, limit: int, label: str) -> None:
         raise AgreementError(f"{label} is {len(value):,} characters long; at most {limit:,}.")
 
 
+# Moves mailed to whom they concern (notifications.tasks.mail_status_change).
+NOTIFIED_MOVES = (Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.APPROVED)
+
+
 def _move(agreement: Agreement, to: str, by, note: str = "") -> None:
     _check_length(note, MAX_NOTE, "The note")
     if to not in TRANSITIONS[agreement.status]:
@@ -878,9 +882,14 @@ def _move(agreement: Agreement, to: str, by, note: str = "") -> None:
             f"An agreement that is “{Status(agreement.status).label}” cannot become "
             f"“{Status(to).label}”."
         )
-    AgreementStatusChange.objects.create(
+    change = AgreementStatusChange.objects.create(
         agreement=agreement, from_status=agreement.status, to_status=to, changed_by=by, note=note
     )
+    if to in NOTIFIED_MOVES:
+        from accounts.reset import in_background
+        from notifications.tasks import mail_status_change
+
+        in_background(mail_status_change, change.pk)  # mailed once the move is committed
     agreement.status = to
     Agreement.objects.filter(pk=agreement.pk).update(status=to, version=F("version") + 1)
     agreement.version += 1

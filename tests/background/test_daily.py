@@ -23,7 +23,10 @@ def local(day_and_time: str):
 
 def test_a_job_is_queued_once_a_day_after_its_time(tasks_wait, settings):
     # The two this test follows.
-    settings.BACKGROUND_SCHEDULE = {"prune-task-records": None, "prune-checked-tapes": None}
+    settings.BACKGROUND_SCHEDULE = {
+        "prune-task-records": None, "prune-checked-tapes": None, "late-payments": None,
+        "notification-digest": None,
+    }  # fmt: skip
     assert schedule.queue_due(local("2026-12-01 01:00")) == []  # before 01:30: nothing yet
     assert schedule.queue_due(local("2026-12-01 01:31")) == ["reassess-deficiencies"]
     # A second worker, or the same one later that day: already queued.
@@ -46,7 +49,7 @@ def test_a_job_is_queued_once_a_day_after_its_time(tasks_wait, settings):
 def test_a_job_can_be_moved_or_turned_off(tasks_wait, settings):
     settings.BACKGROUND_SCHEDULE = {
         "reassess-deficiencies": "04:00", "deadline-reminders": None, "prune-task-records": None,
-        "prune-checked-tapes": None,
+        "prune-checked-tapes": None, "late-payments": None, "notification-digest": None,
     }  # fmt: skip
     assert schedule.queue_due(local("2026-12-01 03:59")) == []
     assert schedule.queue_due(local("2026-12-01 23:00")) == ["reassess-deficiencies"]
@@ -68,8 +71,8 @@ def write_deadline(deficiency, day, kind=Deadline.Kind.FILING):
     )[0]  # fmt: skip
 
 
-def test_reminders_name_deadlines_30_and_7_days_away_to_each_staff_member(
-    portfolio, staff, settings
+def test_reminders_name_deadlines_30_and_7_days_away_to_staff_and_the_owner_once(
+    portfolio, staff, owner, settings
 ):
     settings.SITE_URL = "https://notes.example.com"
     today = timezone.localdate()
@@ -78,14 +81,18 @@ def test_reminders_name_deadlines_30_and_7_days_away_to_each_staff_member(
     write_deadline(record_sale(make_loan(portfolio, "D-8"), staff), today + timedelta(8))
     Deadline.objects.exclude(loan_number__in=["D-30", "D-7", "D-8"]).delete()
     result = tasks.mail_deadline_reminders.enqueue()
-    assert result.return_value == {"deadlines": 2, "mailed": 1}
-    [message] = mail.outbox
-    assert message.to == [staff.email]
-    assert message.subject == "NoteInvest: 2 deadlines in 30 or 7 days"
-    assert "loan D-30" in message.body and "loan D-7 " in message.body
-    assert "D-8" not in message.body
-    assert f"https://notes.example.com/deficiencies/{in_30.deficiency_id}/" in message.body
-    assert "confirm it with an\nattorney licensed in that state" in message.body
+    assert result.return_value == {"deadlines": 2, "mailed": 2}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([staff.email, owner.email])
+    for message in mail.outbox:
+        assert message.subject == "NoteInvest: 2 deadlines in 30 or 7 days"
+        assert "loan D-30" in message.body and "loan D-7 " in message.body
+        assert "D-8" not in message.body
+        assert f"https://notes.example.com/deficiencies/{in_30.deficiency_id}/" in message.body
+        assert "confirm it with an\nattorney licensed in that state" in message.body
+        assert "https://notes.example.com/account/notifications/" in message.body
+    # Run again the same day (a retried task): each deadline was mailed once, nothing again.
+    assert tasks.mail_deadline_reminders.enqueue().return_value == {"deadlines": 2, "mailed": 0}
+    assert len(mail.outbox) == 2
 
 
 def test_no_reminder_mail_when_nothing_is_due(portfolio, staff):

@@ -41,7 +41,7 @@ def test_the_lost_worker_limit_is_longer_on_sqlite_and_never_below_15_seconds():
 
 
 @pytest.mark.django_db
-def test_reminders_go_to_staff_role_holders_only(portfolio, staff):
+def test_reminders_go_to_staff_role_holders_and_the_owner_only(portfolio, staff, owner):
     admin_flag_only = make_user(Role.INVESTOR, email="ex-staff@example.com", is_staff=True)
     assert admin_flag_only.is_staff
     record = record_sale(make_loan(portfolio, "R-30"), staff)
@@ -53,7 +53,7 @@ def test_reminders_go_to_staff_role_holders_only(portfolio, staff):
         state_code=loan.property_state, loan_number=loan.loan_number,
     )  # fmt: skip
     tasks.mail_deadline_reminders.enqueue()
-    assert [m.to for m in mail.outbox] == [[staff.email]]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([staff.email, owner.email])
 
 
 @pytest.mark.django_db
@@ -84,11 +84,18 @@ def test_reminders_catch_up_the_days_no_worker_ran_and_survive_a_refused_address
             raise OSError("550 mailbox unavailable")
         return real(subject, body, sender, to, **kwargs)
 
-    monkeypatch.setattr(tasks, "send_mail", refuse_first)
+    from notifications import services as notices
+
+    monkeypatch.setattr(notices, "send_mail", refuse_first)
     since = (today - timedelta(days=2)).isoformat()
     result = tasks.mail_deadline_reminders.enqueue(since=since)
+    # Two staff and the portfolio's owner: the first address refused, the others mailed.
+    assert result.return_value == {"deadlines": 1, "mailed": 2}
+    assert len(mail.outbox) == 2 and all("loan R-29" in m.body for m in mail.outbox)
+    # The refused one is tried again at the next run; the others are not mailed twice.
+    result = tasks.mail_deadline_reminders.enqueue(since=since)
     assert result.return_value == {"deadlines": 1, "mailed": 1}
-    assert len(mail.outbox) == 1 and "loan R-29" in mail.outbox[0].body
+    assert [m.to for m in mail.outbox[2:]] == [refused[0]]
 
 
 @pytest.mark.django_db

@@ -244,6 +244,13 @@ CASES = [
     Case("healthz", sided=False, get=expect(everyone(OK)), post=expect(everyone(F405))),
     # The search box: every role searches what it may see (what it finds: test_lists.py).
     Case("search:results", sided=False, get=expect(logged_in()), post=expect(logged_in(F405))),
+    # Each person's own e-mail choices (no object id: nobody can reach another's).
+    Case(
+        "notifications:preferences",
+        sided=False,
+        get=expect(logged_in()),
+        post=expect(logged_in()),
+    ),  # fmt: skip
     # --- Django's account views -------------------------------------------------------------
     # The log-in page sends a logged-in user home.
     Case("login", sided=False, get=expect(everyone(OK)), post=expect(everyone(OK))),
