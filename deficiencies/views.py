@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_http_methods, require_POST
 
-from deficiencies import services
+from deficiencies import reversal, services
 from deficiencies.forms import (
     BankruptcyForm,
     CollectionActionForm,
@@ -57,7 +57,9 @@ from deficiencies.models import (
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
 from noteinvest.money import format_money
 from noteinvest.sorting import sort_by
-from portfolios.choices import STATE_CHOICES
+from portfolios.choices import STATE_CHOICES, LoanStatus
+from portfolios.corrections import CorrectionError, Gone
+from portfolios.forms import CorrectionForm
 from portfolios.models import Loan, Portfolio
 
 PAGE_SIZE = 50
@@ -892,3 +894,46 @@ def rule_edit(request, code):
     return render(
         request, "deficiencies/rule_form.html", {"form": form, "rule": rule, "active_nav": "rules"}
     )
+
+
+# --- reversing a liquidation ---------------------------------------------------------------------
+
+
+@role_required(Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def reverse_liquidation(request, pk):
+    """Confirm page: what a reversal deletes, what blocks it; POST with its reason reverses."""
+    deficiency = get_visible_or_404(
+        services.with_relations(Deficiency.objects).select_related("loan__portfolio"),
+        request.user,
+        pk=pk,
+    )
+    loan = deficiency.loan
+    blockers = reversal.reversal_blockers(deficiency)
+    form = CorrectionForm(request.POST or None, actions=[] if blockers else ["reversed"])
+    if request.method == "POST" and form.is_valid():
+        try:
+            reversal.reverse_liquidation(
+                deficiency=deficiency, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except Gone as exc:
+            messages.info(request, str(exc))
+            return redirect(loan)
+        except CorrectionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"The liquidation of loan {loan.loan_number} was reversed: its deficiency is "
+                "deleted and the loan counts at its payoff again.",
+            )
+            return redirect(loan)
+    return render(
+        request,
+        "deficiencies/liquidation_reverse.html",
+        {"form": form, "deficiency": deficiency, "loan": loan, "event": deficiency.event,
+         "portfolio": loan.portfolio, "blockers": blockers,
+         "status_before": LoanStatus(deficiency.event.loan_status_before or
+                                     LoanStatus.NON_PERFORMING).label,
+         "active_nav": "portfolios"},
+    )  # fmt: skip
