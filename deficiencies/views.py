@@ -506,7 +506,9 @@ def _summary(deficiencies, today):
 def portfolio_deficiencies(request, pk):
     portfolio = get_visible_or_404(Portfolio.objects, request.user, pk=pk)
     today = timezone.localdate()
-    every = Deficiency.objects.filter(portfolio=portfolio)
+    # An archived loan's deficiency is kept for the record, left out of the summary and the
+    # list (archiving it moves the stamp below: portfolios.corrections tells LOANS_CHANGED).
+    every = Deficiency.objects.filter(portfolio=portfolio, loan__archived_at__isnull=True)
     # Filing windows close and judgments lapse as days pass: re-assessed once a day.
     stamp = PortfolioStamp.objects.filter(pk=portfolio.pk).first()
     if stamp is None or stamp.assessed_on != today:
@@ -608,11 +610,18 @@ def deadlines_for(user, portfolios=None):
     """The deadlines in `user`'s scope. Closed deficiencies have no Deadline rows (the
     services delete them), so no join. Pass the user's visible portfolios when already
     loaded: their ids then filter directly, and staff need no filter at all."""
+    # An archived loan or portfolio is kept for the record, out of every list: its
+    # deadlines too (a subquery of the few archived ones, in the same query).
+    archived = Deficiency.objects.filter(
+        Q(loan__archived_at__isnull=False) | Q(portfolio__archived_at__isnull=False)
+    ).values("pk")
     if has_role(user, Role.STAFF):
-        return Deadline.objects.all()
+        return Deadline.objects.exclude(deficiency_id__in=archived)
     if portfolios is None:
         portfolios = Portfolio.objects.visible_to(user).only("pk")
-    return Deadline.objects.filter(portfolio_id__in=[p.pk for p in portfolios])
+    return Deadline.objects.filter(portfolio_id__in=[p.pk for p in portfolios]).exclude(
+        deficiency_id__in=archived
+    )
 
 
 KIND_LABELS = dict(Deadline.Kind.choices)

@@ -139,3 +139,20 @@ def test_investors_and_attorneys_may_not_reverse(client, owner, attorney, defici
     client.force_login(owner)
     assert "Reverse liquidation" not in client.get(deficiency.get_absolute_url()).text
     assert Deficiency.objects.filter(pk=deficiency.pk).exists()
+
+
+def test_an_archived_loans_deficiency_and_deadlines_leave_the_lists(client, staff, loan,
+                                                                   deficiency):  # fmt: skip
+    from portfolios.corrections import archive_loan
+
+    client.force_login(staff)
+    summary_url = reverse("deficiencies:portfolio", args=[loan.portfolio_id])
+    deadlines_url = reverse("deficiencies:deadlines")
+    assert deficiency.get_absolute_url() in client.get(summary_url).text
+    assert Deadline.objects.filter(deficiency=deficiency).exists()
+    assert "R-1" in client.get(deadlines_url).text
+    archive_loan(loan=loan, by=staff, reason="Test loan")
+    assert deficiency.get_absolute_url() not in client.get(summary_url).text
+    assert "R-1" not in client.get(deadlines_url).text
+    archive_loan(loan=loan, by=staff, reason="Real after all", restore=True)
+    assert deficiency.get_absolute_url() in client.get(summary_url).text

@@ -306,3 +306,14 @@ def test_owners_read_their_portfolios_history_others_do_not(client, staff, owner
     client.force_login(other_investor)
     assert "Only for the owner" not in client.get(reverse("portfolios:corrections")).text
     assert client.get(pool.get_absolute_url()).status_code == 404
+
+
+def test_an_archived_portfolio_leaves_the_home_figures(client, staff, owner, pool, test_loan):
+    staff_client(client, staff)
+    home = client.get(reverse("home"))
+    assert home.context["staff"]["totals"].total_debt == Decimal("1000200000.00")
+    corrections.archive_portfolio(portfolio=pool, by=staff, reason="Entered twice")
+    home = client.get(reverse("home"))
+    assert home.context["staff"]["totals"].total_debt == Decimal("0")
+    client.force_login(owner)
+    assert client.get(reverse("home")).context["investor"]["rows"] == []

@@ -4,7 +4,6 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-
 BEFORE = [("portfolios", "0003_import_bounds")]
 AFTER = [("portfolios", "0004_tapeupload")]
 
