@@ -41,6 +41,16 @@ def reversal_blockers(deficiency: Deficiency) -> list[tuple[str, str | None]]:
     return found
 
 
+def status_after_reversal(event) -> str:
+    """The loan's status once the liquidation is reversed: the one it had before; for an event
+    recorded before that was kept, or on a loan already marked liquidated by hand or a tape,
+    non-performing (the status a loan has before anyone says otherwise)."""
+    before = event.loan_status_before
+    if not before or before == LoanStatus.LIQUIDATED:
+        return LoanStatus.NON_PERFORMING
+    return before
+
+
 def _money(value) -> str | None:
     return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
 
@@ -96,10 +106,8 @@ def reverse_liquidation(*, deficiency: Deficiency, by, reason: str) -> Correctio
         )  # fmt: skip
         locked.delete()  # its status history, deadlines, answers, actions, bankruptcy
         event.delete()
-        # Back to what it was; an event recorded before the status was kept leaves the loan
-        # non-performing (the status a loan has before anyone says otherwise).
         Loan.objects.filter(pk=loan.pk).update(
-            status=event.loan_status_before or LoanStatus.NON_PERFORMING,
+            status=status_after_reversal(event),
             version=F("version") + 1,
             updated_at=timezone.now(),
         )

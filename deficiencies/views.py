@@ -942,7 +942,6 @@ def reverse_liquidation(request, pk):
         "deficiencies/liquidation_reverse.html",
         {"form": form, "deficiency": deficiency, "loan": loan, "event": deficiency.event,
          "portfolio": loan.portfolio, "blockers": blockers,
-         "status_before": LoanStatus(deficiency.event.loan_status_before or
-                                     LoanStatus.NON_PERFORMING).label,
+         "status_before": LoanStatus(reversal.status_after_reversal(deficiency.event)).label,
          "active_nav": "portfolios"},
     )  # fmt: skip

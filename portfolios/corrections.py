@@ -73,7 +73,8 @@ def _collect(lookups: list[tuple[type, dict]]) -> list[Dependents]:
             (str(row), row.get_absolute_url() if hasattr(row, "get_absolute_url") else None)
             for row in first
         ]
-        found.append(Dependents(str(model._meta.verbose_name_plural), len(pks), items))
+        name = model._meta.verbose_name if len(pks) == 1 else model._meta.verbose_name_plural
+        found.append(Dependents(str(name), len(pks), items))
     return sorted(found, key=lambda d: d.kind)
 
 

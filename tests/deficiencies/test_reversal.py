@@ -156,3 +156,14 @@ def test_an_archived_loans_deficiency_and_deadlines_leave_the_lists(client, staf
     assert "R-1" not in client.get(deadlines_url).text
     archive_loan(loan=loan, by=staff, reason="Real after all", restore=True)
     assert deficiency.get_absolute_url() in client.get(summary_url).text
+
+
+def test_a_loan_already_marked_liquidated_comes_back_non_performing(client, staff, owner):
+    """The status before the sale was "liquidated" (set by hand or a tape): putting that back
+    would undo nothing, so the reversal leaves the loan non-performing, and says so."""
+    loan = make_loan(make_portfolio(owner), "R-9", status="liquidated")
+    deficiency = record_sale(loan, staff)
+    client.force_login(staff)
+    assert "<strong>Non-performing</strong>" in client.get(reverse_url(deficiency)).text
+    reverse_liquidation(deficiency=deficiency, by=staff, reason="Mistake")
+    assert Loan.objects.get(pk=loan.pk).status == "non_performing"

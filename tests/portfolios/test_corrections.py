@@ -78,7 +78,7 @@ def test_a_loan_with_a_liquidation_is_not_deleted_and_its_blockers_are_named(cli
     page = staff_client(client, staff).get(url)
     assert 'data-testid="blockers"' in page.text
     assert "Delete it" not in page.text and "Archive it" in page.text
-    assert "deficiencies" in page.text and deficiency.get_absolute_url() in page.text
+    assert "1 deficiency:" in page.text and deficiency.get_absolute_url() in page.text
     response = post(client, url, "deleted", "Mistake")
     assert response.status_code == 200  # re-displayed: delete is not among its choices
     assert Loan.objects.filter(pk=test_loan.pk).exists() and not Correction.objects.exists()
@@ -200,7 +200,7 @@ def test_archiving_the_billion_dollar_loan_takes_it_out_of_every_total_and_resto
     # Still there for the record: its page says so, and the table lists it when asked.
     loan_page = client.get(test_loan.get_absolute_url())
     assert 'data-testid="archived-banner"' in loan_page.text
-    assert f"by {staff.email} — Test loan, not a real one." in loan_page.text
+    assert f"by {staff.email} — Test loan, not a real one.<br>" in loan_page.text
     shown = client.get(pool.get_absolute_url() + "?archived=1&sort=-upb")
     assert "NI-TEST" in shown.context["rows_html"] and "Archived" in shown.context["rows_html"]
     assert shown.context["totals"].total_debt == Decimal("200000.00")
