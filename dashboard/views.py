@@ -29,13 +29,13 @@ def home(request):
     context = {"roles": roles, "today": today, "active_nav": "home"}
     wait = False  # totals not current: is a worker running to compute them?
     if Role.INVESTOR in roles:
-        rows, totals = _portfolio_rows(Portfolio.objects.filter(owners=user), today)
+        rows, totals = _portfolio_rows(Portfolio.objects.active().filter(owners=user), today)
         context["investor"] = {"rows": rows, "totals": totals}
         wait = wait or not totals.current
     if Role.STAFF in roles:
         expire_interrupted()
         User = get_user_model()
-        rows, totals = _portfolio_rows(Portfolio.objects.prefetch_related("owners"), today)
+        rows, totals = _portfolio_rows(Portfolio.objects.active().prefetch_related("owners"), today)
         people = dict(
             User.objects.filter(is_active=True, groups__name__in=[r.value for r in Role])
             .values_list("groups__name")

@@ -306,6 +306,9 @@ class LiquidationEvent(models.Model):
     fair_market_value = money("fair market value", null=True, blank=True)
     value_source = models.CharField(max_length=10, choices=ValueSource.choices, blank=True)
     value_date = models.DateField("value as of", null=True, blank=True)
+    # The loan's status before the liquidation made it "liquidated": a reversal puts it back.
+    # Blank on events recorded before it was kept (deficiencies.reversal.status_after_reversal).
+    loan_status_before = models.CharField(max_length=20, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -810,6 +810,7 @@ def record_liquidation(*, loan, event: LiquidationEvent, by) -> Deficiency:
             with transaction.atomic():
                 event.loan = loan
                 event.created_by = by
+                event.loan_status_before = loan.status
                 event.save()
                 deficiency = Deficiency.objects.create(
                     loan=loan, portfolio_id=loan.portfolio_id, event=event, **figures

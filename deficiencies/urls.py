@@ -8,6 +8,7 @@ urlpatterns = [
     path("loans/<int:loan_pk>/liquidation/", views.record_liquidation, name="record"),
     path("<int:pk>/", views.deficiency_detail, name="detail"),
     path("<int:pk>/liquidation/", views.edit_liquidation, name="edit_event"),
+    path("<int:pk>/liquidation/reverse/", views.reverse_liquidation, name="reverse"),
     path("<int:pk>/status/", views.change_status, name="status"),
     path("<int:pk>/suit/", views.record_suit, name="suit"),
     path("<int:pk>/judgment/", views.record_judgment, name="judgment"),

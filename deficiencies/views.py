@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_http_methods, require_POST
 
-from deficiencies import services
+from deficiencies import reversal, services
 from deficiencies.forms import (
     BankruptcyForm,
     CollectionActionForm,
@@ -57,7 +57,9 @@ from deficiencies.models import (
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
 from noteinvest.money import format_money
 from noteinvest.sorting import sort_by
-from portfolios.choices import STATE_CHOICES
+from portfolios.choices import STATE_CHOICES, LoanStatus
+from portfolios.corrections import CorrectionError, Gone
+from portfolios.forms import CorrectionForm
 from portfolios.models import Loan, Portfolio
 
 PAGE_SIZE = 50
@@ -504,7 +506,9 @@ def _summary(deficiencies, today):
 def portfolio_deficiencies(request, pk):
     portfolio = get_visible_or_404(Portfolio.objects, request.user, pk=pk)
     today = timezone.localdate()
-    every = Deficiency.objects.filter(portfolio=portfolio)
+    # An archived loan's deficiency is kept for the record, left out of the summary and the
+    # list (archiving it moves the stamp below: portfolios.corrections tells LOANS_CHANGED).
+    every = Deficiency.objects.filter(portfolio=portfolio, loan__archived_at__isnull=True)
     # Filing windows close and judgments lapse as days pass: re-assessed once a day.
     stamp = PortfolioStamp.objects.filter(pk=portfolio.pk).first()
     if stamp is None or stamp.assessed_on != today:
@@ -606,11 +610,18 @@ def deadlines_for(user, portfolios=None):
     """The deadlines in `user`'s scope. Closed deficiencies have no Deadline rows (the
     services delete them), so no join. Pass the user's visible portfolios when already
     loaded: their ids then filter directly, and staff need no filter at all."""
+    # An archived loan or portfolio is kept for the record, out of every list: its
+    # deadlines too (a subquery of the few archived ones, in the same query).
+    archived = Deficiency.objects.filter(
+        Q(loan__archived_at__isnull=False) | Q(portfolio__archived_at__isnull=False)
+    ).values("pk")
     if has_role(user, Role.STAFF):
-        return Deadline.objects.all()
+        return Deadline.objects.exclude(deficiency_id__in=archived)
     if portfolios is None:
         portfolios = Portfolio.objects.visible_to(user).only("pk")
-    return Deadline.objects.filter(portfolio_id__in=[p.pk for p in portfolios])
+    return Deadline.objects.filter(portfolio_id__in=[p.pk for p in portfolios]).exclude(
+        deficiency_id__in=archived
+    )
 
 
 KIND_LABELS = dict(Deadline.Kind.choices)
@@ -892,3 +903,45 @@ def rule_edit(request, code):
     return render(
         request, "deficiencies/rule_form.html", {"form": form, "rule": rule, "active_nav": "rules"}
     )
+
+
+# --- reversing a liquidation ---------------------------------------------------------------------
+
+
+@role_required(Role.STAFF)
+@require_http_methods(["GET", "POST"])
+def reverse_liquidation(request, pk):
+    """Confirm page: what a reversal deletes, what blocks it; POST with its reason reverses."""
+    deficiency = get_visible_or_404(
+        services.with_relations(Deficiency.objects).select_related("loan__portfolio"),
+        request.user,
+        pk=pk,
+    )
+    loan = deficiency.loan
+    blockers = reversal.reversal_blockers(deficiency)
+    form = CorrectionForm(request.POST or None, actions=[] if blockers else ["reversed"])
+    if request.method == "POST" and form.is_valid():
+        try:
+            reversal.reverse_liquidation(
+                deficiency=deficiency, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except Gone as exc:
+            messages.info(request, str(exc))
+            return redirect(loan)
+        except CorrectionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"The liquidation of loan {loan.loan_number} was reversed: its deficiency is "
+                "deleted and the loan counts at its payoff again.",
+            )
+            return redirect(loan)
+    return render(
+        request,
+        "deficiencies/liquidation_reverse.html",
+        {"form": form, "deficiency": deficiency, "loan": loan, "event": deficiency.event,
+         "portfolio": loan.portfolio, "blockers": blockers,
+         "status_before": LoanStatus(reversal.status_after_reversal(deficiency.event)).label,
+         "active_nav": "portfolios"},
+    )  # fmt: skip

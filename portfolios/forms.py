@@ -16,7 +16,14 @@ from noteinvest.money import format_money
 from noteinvest.text import looks_like_formula
 from portfolios import instruments
 from portfolios.choices import STATE_CHOICES, DayCount, LoanStatus, Occupancy, PropertyType
-from portfolios.models import NOT_ON_THE_TAPE, Borrower, Loan, Portfolio, SellerColumnMapping
+from portfolios.models import (
+    NOT_ON_THE_TAPE,
+    Borrower,
+    Correction,
+    Loan,
+    Portfolio,
+    SellerColumnMapping,
+)
 from portfolios.tape import values as tape_values
 from portfolios.tape.columns import (
     BY_KEY,
@@ -683,3 +690,25 @@ class DeleteMappingForm(forms.Form):
     """Confirms a delete; the version refuses it if someone changed the mapping meanwhile."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+
+
+class CorrectionForm(HygienicFormMixin, forms.Form):
+    """The reason for a deletion, archive, restore or reversal (kept in its history), and which
+    of them the button pressed asks for (`actions`: those the object allows now)."""
+
+    reason = MultiLineField(
+        max_length=Correction.REASON_MAX,
+        label="Reason",
+        help_text="Why this is corrected: kept in the portfolio's history of corrections.",
+        error_messages={"required": "Give the reason for this correction."},
+    )
+    action = forms.ChoiceField(choices=Correction.Action.choices, widget=forms.HiddenInput)
+
+    def __init__(self, *args, actions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [
+            (value, label) for value, label in Correction.Action.choices if value in actions
+        ]
+        self.fields["action"].error_messages["invalid_choice"] = (
+            "That is no longer possible here: the page shows what is."
+        )

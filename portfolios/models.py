@@ -39,6 +39,10 @@ class PortfolioQuerySet(models.QuerySet):
         """Staff see every portfolio; an investor sees the ones they own."""
         return scope_for(self, user, owner_path="owners")
 
+    def active(self):
+        """Not archived: what lists and totals count."""
+        return self.filter(archived_at__isnull=True)
+
 
 class Portfolio(models.Model):
     name = models.CharField(max_length=200, unique=True)
@@ -62,6 +66,14 @@ class Portfolio(models.Model):
         editable=False,
         help_text="Moves forward whenever one of its loans changes; keys the cached totals.",
     )
+    # Archived: hidden from every total and list (kept for the record, reachable by its URL);
+    # portfolios.corrections archives and restores, with a Correction row each time.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        editable=False, related_name="+",
+    )  # fmt: skip
+    archive_reason = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -106,6 +118,10 @@ class LoanQuerySet(models.QuerySet):
             condition |= Q(portfolio__owners=user)
         # Paths through many-valued relations can match one row several times.
         return self.filter(condition).distinct()
+
+    def active(self):
+        """Not archived: what totals, tables and the payoff export count."""
+        return self.filter(archived_at__isnull=True)
 
 
 class Loan(models.Model):
@@ -224,6 +240,14 @@ class Loan(models.Model):
         "instrument (document) number, as the county recorder gives it.",
     )  # fmt: skip
     recorded_on = models.DateField("recording date", null=True, blank=True)
+    # Archived: hidden from every total and list (kept for the record, reachable by its URL);
+    # portfolios.corrections archives and restores, with a Correction row each time.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        editable=False, related_name="+",
+    )  # fmt: skip
+    archive_reason = models.TextField(blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -550,3 +574,59 @@ class TapeUpload(models.Model):
 
     def __str__(self):
         return f"File of {self.tape_import_id}"
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every correction; an investor those of portfolios they owned when it
+        was made (kept on the row: a deleted portfolio's history stays theirs to read)."""
+        return scope_for(self, user, owner_path="owners")
+
+
+class Correction(models.Model):
+    """A deletion, archive, restore or reversal made to correct a mistake: who, when, why,
+    and what the object was. Kept when the object is gone (no foreign key to it)."""
+
+    class Action(models.TextChoices):
+        DELETED = "deleted", "Deleted"
+        ARCHIVED = "archived", "Archived"
+        RESTORED = "restored", "Restored"
+        REVERSED = "reversed", "Reversed"
+
+    class Kind(models.TextChoices):
+        PORTFOLIO = "portfolio", "Portfolio"
+        LOAN = "loan", "Loan"
+        IMPORT = "import", "Tape import"
+        LIQUIDATION = "liquidation", "Liquidation"
+
+    REASON_MAX = 1000
+
+    action = models.CharField(max_length=10, choices=Action.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField(help_text="The id the object had.")
+    label = models.CharField(max_length=300, help_text="What the object was, in words.")
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.SET_NULL, null=True, blank=True, related_name="corrections"
+    )
+    portfolio_name = models.CharField(max_length=200, blank=True)
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", blank=True,
+        help_text="The portfolio's owners when the correction was made (their scope).",
+    )  # fmt: skip
+    reason = models.TextField(max_length=REASON_MAX)
+    snapshot = models.JSONField(
+        default=dict, blank=True, help_text="Key figures as they were (money as strings)."
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="correction_reason_given"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.label}"

@@ -140,7 +140,8 @@ def store_totals(stamps: dict[int, str], as_of: date) -> dict[int, LoanTotals]:
     from portfolios.models import Loan
 
     started = timezone.now()  # the figures are those of the loans as they were then
-    computed = compute_totals(Loan.objects.filter(portfolio_id__in=list(stamps)), as_of)
+    # An archived loan is kept for the record, never counted (portfolios.corrections).
+    computed = compute_totals(Loan.objects.active().filter(portfolio_id__in=list(stamps)), as_of)
     fresh = {pk: computed.get(pk, EMPTY) for pk in stamps}
     cache.set_many(
         {_totals_key(pk, stamps[pk], as_of): totals for pk, totals in fresh.items()},
@@ -210,7 +211,7 @@ def portfolio_totals(portfolios, as_of: date) -> dict[int, LoanTotals]:
     never = [pk for pk in missing if _last_key(pk) not in found]
     # Never computed and small (a bounded count: it reads at most SYNC_LOANS + 1 index
     # entries, unordered: the loans' default order would sort them all first).
-    loans = Loan.objects.filter(portfolio_id__in=never).order_by()
+    loans = Loan.objects.active().filter(portfolio_id__in=never).order_by()
     if never and loans[: SYNC_LOANS + 1].count() <= SYNC_LOANS:
         result.update(store_totals({pk: stamps[pk] for pk in never}, as_of))
         missing = [pk for pk in missing if pk not in result]

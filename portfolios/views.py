@@ -75,7 +75,10 @@ OCCUPANCY = dict(Occupancy.choices)
 STATUS = dict(LoanStatus.choices)
 
 
-TABLE_FIELDS = ("pk", "loan_number", "property_state", "occupancy", "status", *PAYOFF_FIELDS)
+TABLE_FIELDS = (
+    "pk", "loan_number", "property_state", "occupancy", "status", "archived_at", *PAYOFF_FIELDS
+)  # fmt: skip
+ARCHIVED_MARK = ' <span class="badge text-bg-secondary">Archived</span>'  # shown with ?archived=1
 
 
 class LoanRow(NamedTuple):
@@ -190,7 +193,8 @@ def loan_rows(loans, as_of: date) -> list[LoanRow]:
         payoff_total = format_money(figures.total if owed is None else owed)
         html = SafeString(
             LOAN_ROW.format(
-                url=escape(url), loan_number=escape(loan.loan_number), borrowers=borrowers,
+                url=escape(url), borrowers=borrowers,
+                loan_number=escape(loan.loan_number) + (ARCHIVED_MARK if loan.archived_at else ""),
                 state=escape(loan.property_state), occupancy=escape(occupancy),
                 status=escape(loan.status), status_label=escape(status_label), upb=escape(upb),
                 rate=escape(rate), paid_to=escape(paid_to), payoff_total=escape(payoff_total),
@@ -237,24 +241,43 @@ PORTFOLIO_COLUMNS = {
 }
 
 
+def archived_toggle(request) -> str:
+    """The query string that shows archived rows (?archived=1) or hides them again, the
+    other parameters (filters, sort) kept; the page starts again at 1."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    if query.pop("archived", None) != ["1"]:
+        query["archived"] = "1"
+    return "?" + query.urlencode()
+
+
 @login_required
 def portfolio_list(request):
     staff = has_role(request.user, Role.STAFF)
+    # Archived portfolios are kept for the record, left out unless asked for (?archived=1),
+    # and never counted in the totals.
+    show_archived = request.GET.get("archived") == "1"
     portfolios = Portfolio.objects.visible_to(request.user).order_by("name")
+    if not show_archived:
+        portfolios = portfolios.active()
     if staff:
         portfolios = portfolios.prefetch_related("owners")
     portfolios = list(portfolios)
     today = timezone.localdate()
+    archived_ids = {p.pk for p in portfolios if p.archived_at is not None}
     totals = portfolio_totals(portfolios, today)
     rows, sorting = sort_rows(request, [(p, totals[p.pk]) for p in portfolios], PORTFOLIO_COLUMNS)
-    grand = grand_total(totals)
+    grand = grand_total({pk: t for pk, t in totals.items() if pk not in archived_ids})
     return render(
         request,
         "portfolios/portfolio_list.html",
         {"rows": rows, "grand": grand, "today": today, "active_nav": "portfolios",
          "totals_wait": not grand.current and waiting_without_worker(),
-         "show_owners": staff, **sorting,
-         "purchase_total": sum((p.purchase_price or 0 for p in portfolios), 0)},
+         "show_owners": staff, **sorting, "show_archived": show_archived,
+         "archived_toggle": archived_toggle(request),
+         "archived_count": len(archived_ids),
+         "purchase_total": sum((p.purchase_price or 0 for p in portfolios
+                                if p.pk not in archived_ids), 0)},
     )  # fmt: skip
 
 
@@ -268,9 +291,14 @@ def portfolio_detail(request, pk):
     )
     today = timezone.localdate()
     filters = LoanFilterForm(request.GET or None)
-    loans = filters.filter(portfolio.loans.all())
+    # Archived loans are kept for the record, listed only when asked for (?archived=1); the
+    # totals never count them.
+    show_archived = request.GET.get("archived") == "1"
+    loans = filters.filter(portfolio.loans.all() if show_archived else portfolio.loans.active())
     totals = portfolio_totals([portfolio], today)[portfolio.pk]
-    unfiltered = not any(filters.data.get(f) for f in ("q", "state", "status", "occupancy"))
+    unfiltered = not show_archived and not any(
+        filters.data.get(f) for f in ("q", "state", "status", "occupancy")
+    )
     # Unfiltered, the row count is the totals' count: no COUNT query (it reads every loan's
     # index entry). The last totals, shown while new ones are computed, may not count loans
     # added since: their last page then shows a full page (loans are never deleted).
@@ -310,6 +338,10 @@ def portfolio_detail(request, pk):
         "recent_imports": portfolio.imports.only("pk", "filename", "status", "created_at")[:3]
         if staff
         else [],
+        "show_archived": show_archived,
+        "archived_toggle": archived_toggle(request),
+        "archived_loans": portfolio.loans.exclude(archived_at=None).count(),
+        "corrections": portfolio.corrections.select_related("by")[:50],
         "active_nav": "portfolios",
     }
     return render(request, "portfolios/portfolio_detail.html", context)
@@ -424,8 +456,12 @@ def portfolio_export(request, pk):
             "as_of must be a date such as 2026-06-30.", status=400, content_type="text/plain"
         )
 
-    loans = portfolio.loans.order_by("loan_number").prefetch_related(
-        Prefetch("borrowers", queryset=Borrower.objects.order_by("position", "pk"))
+    loans = (
+        portfolio.loans.active()
+        .order_by("loan_number")
+        .prefetch_related(
+            Prefetch("borrowers", queryset=Borrower.objects.order_by("position", "pk"))
+        )
     )
     stream = loans.iterator(chunk_size=EXPORT_CHUNK)
     # The first chunk is read here, before the response starts: a database error on it (a

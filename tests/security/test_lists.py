@@ -220,3 +220,35 @@ def test_search_never_finds_the_other_investors_loan_borrower_or_agreement(user,
         # The other side's loan and agreement numbers appear nowhere but in the query itself.
         rest = text.replace(q, "")
         assert other.loan.loan_number not in rest and other.signed.number not in rest, q
+
+
+# --- the history of corrections ---------------------------------------------------------------
+# Staff read every correction; an investor those of the portfolios they own (kept on the row, so
+# a deleted portfolio's history stays theirs); attorneys are refused the page.
+CORRECTIONS_SHOW = {
+    "investor": {"a"},
+    "other": {"b"},
+    "inv_att": {"b"},
+    "staff": {"a", "b"},
+    "staff_att": {"a", "b"},
+}
+
+
+@pytest.mark.parametrize("user", [*CORRECTIONS_SHOW, "attorney", "other_attorney"])
+def test_corrections_list_what_each_user_may_see(user, world, db):
+    from portfolios.corrections import record
+    from portfolios.models import Correction
+
+    for side in "ab":
+        portfolio = getattr(world, side).portfolio
+        record(action=Correction.Action.ARCHIVED, kind=Correction.Kind.PORTFOLIO,
+               obj_id=portfolio.pk, label=f"Matrix correction {side.upper()}",
+               portfolio=portfolio, reason=f"Reason {side.upper()}", snapshot={},
+               by=world.users["staff"])  # fmt: skip
+    response = client_for(world, user).get(reverse("portfolios:corrections"))
+    if user not in CORRECTIONS_SHOW:
+        assert response.status_code == 403
+        return
+    text = response.content.decode()
+    present = {side for side in "ab" if f"Matrix correction {side.upper()}" in text}
+    assert present == CORRECTIONS_SHOW[user], f"{user}: {sorted(present)}"

@@ -341,6 +341,32 @@ CASES = [
         get=STAFF_POST_ONLY_GET,
         post=STAFF_FORM,
     ),
+    # Corrections (issue 14): staff only, confirm on GET, act on POST with a reason (the
+    # matrix's empty POST re-displays the form). The history: staff and investors (their own).
+    Case(
+        "portfolios:correct",
+        kwargs=lambda w, s: {"pk": s.portfolio.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "portfolios:loan_correct",
+        kwargs=lambda w, s: {"pk": s.loan_free.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "portfolios:import_delete",
+        kwargs=lambda w, s: {"pk": s.tape_import.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
+    ),
+    Case(
+        "portfolios:corrections",
+        sided=False,
+        get=expect(logged_in(), attorney=F403, other_attorney=F403),
+        post=expect(logged_in(F405), attorney=F403, other_attorney=F403),
+    ),
     # Sellers' saved column mappings: staff only, every seller's (staff see everything).
     Case("portfolios:mappings", sided=False, get=STAFF_FORM, post=expect(staff_only(F405))),
     Case(
@@ -397,6 +423,12 @@ CASES = [
         kwargs=lambda w, s: {"pk": s.deficiency_settled.pk},
         get=DEFICIENCY_SETTLED,
         post=DEFICIENCY_SETTLED,
+    ),
+    Case(
+        "deficiencies:reverse",
+        kwargs=lambda w, s: {"pk": s.deficiency.pk},
+        get=STAFF_FORM,
+        post=STAFF_FORM,
     ),
     Case(
         "deficiencies:edit_event",
