@@ -62,6 +62,7 @@ class Preference(models.Model):
 class Notice(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to be mailed"
+        SENDING = "sending", "Being mailed"
         SENT = "sent", "Mailed"
         SKIPPED = "skipped", "Not mailed (turned off, or no longer yours)"
         FAILED = "failed", "Not mailed: the mail server refused it"
@@ -78,7 +79,7 @@ class Notice(models.Model):
         "portfolios.Portfolio", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     title = models.CharField(max_length=200)
-    line = models.CharField(max_length=1000, blank=True)
+    line = models.TextField(blank=True)
     url = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)

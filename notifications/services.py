@@ -8,8 +8,10 @@ holds the role (and, for an investor, still owns the portfolio) it was meant for
 """
 
 import logging
+import unicodedata
 import uuid
 from collections import defaultdict
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,7 +29,10 @@ log = logging.getLogger(__name__)
 # A notice the mail server refused this many times is given up (kept, marked failed).
 MAX_ATTEMPTS = 5
 TITLE_MAX = Notice._meta.get_field("title").max_length
-LINE_MAX = Notice._meta.get_field("line").max_length
+LINE_MAX = 2500  # an attorney's whole change request (at most 2,000) and its preamble
+# A notice claimed by a worker that died before mailing it goes back to waiting after this:
+# mailed again rather than lost (at least once; a crash mid-send can mean a second copy).
+STALE_CLAIM = timedelta(minutes=15)
 
 
 def site_url(path: str) -> str:
@@ -49,8 +54,15 @@ def offered_kinds(user) -> list[Kind]:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join((text or "").split())  # control characters and line breaks: one space
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    # Control and format characters (escapes, bidi overrides) dropped; line breaks: a space.
+    text = "".join(
+        " " if ch in "\t\r\n" else ch
+        for ch in (text or "")
+        if ch in "\t\r\n" or unicodedata.category(ch) not in ("Cc", "Cf")
+    )
+    text = " ".join(text.split())
+    more = "… (continued in NoteInvest)"
+    return text if len(text) <= limit else text[: limit - len(more)] + more
 
 
 def _owned(user_ids) -> dict[int, set[int]]:
@@ -140,6 +152,9 @@ def send_pending(user_ids=None, *, digest: bool = False) -> int:
     """Mail the waiting notices: each person's in one e-mail. `digest`: the morning run for
     people who chose the digest; otherwise for those who chose each as it happens. The
     number of e-mails sent."""
+    Notice.objects.filter(
+        state=Notice.State.SENDING, sent_at__lt=timezone.now() - STALE_CLAIM
+    ).update(state=Notice.State.PENDING, claim="", sent_at=None)
     pending = Notice.objects.filter(state=Notice.State.PENDING)
     if user_ids is not None:
         pending = pending.filter(user_id__in=list(user_ids))
@@ -174,21 +189,25 @@ def send_pending(user_ids=None, *, digest: bool = False) -> int:
 
 def _send(user, notices, digest: bool) -> bool:
     token = uuid.uuid4().hex
-    Notice.objects.filter(pk__in=[n.pk for n in notices], state=Notice.State.PENDING).update(
-        state=Notice.State.SENT, claim=token, sent_at=timezone.now(), attempts=F("attempts") + 1
-    )
-    claimed = list(Notice.objects.filter(claim=token).order_by("created_at", "pk"))
+    ids = [n.pk for n in notices]
+    Notice.objects.filter(pk__in=ids, state=Notice.State.PENDING).update(
+        state=Notice.State.SENDING, claim=token, sent_at=timezone.now(),
+        attempts=F("attempts") + 1,
+    )  # fmt: skip
+    mine = Notice.objects.filter(pk__in=ids, claim=token)
+    claimed = list(mine.order_by("created_at", "pk"))
     if not claimed:
         return False  # another worker mailed them
     try:
         _mail(user, claimed, digest)
     except Exception:  # noqa: BLE001 - one refused address must not stop the others
         log.exception("A notification e-mail could not be sent")
-        Notice.objects.filter(claim=token, attempts__lt=MAX_ATTEMPTS).update(
+        mine.filter(attempts__lt=MAX_ATTEMPTS).update(
             state=Notice.State.PENDING, claim="", sent_at=None
         )
-        Notice.objects.filter(claim=token).update(state=Notice.State.FAILED, sent_at=None)
+        mine.exclude(state=Notice.State.PENDING).update(state=Notice.State.FAILED, sent_at=None)
         return False
+    mine.update(state=Notice.State.SENT, sent_at=timezone.now())
     return True
 
 

@@ -60,7 +60,7 @@ def mail_status_change(change_id: int) -> dict:
     return {"notified": len(notified), "mailed": services.send_pending(notified)}
 
 
-@task(priority=MAIL_PRIORITY)
+@task  # the schedule's order: after the night's re-assessment and the reminders
 def mail_late_payments() -> dict:
     """Each late installment of a signed DPO, once, to staff and the portfolio's owners."""
     from dashboard.queues import payments_due
@@ -84,7 +84,13 @@ def mail_late_payments() -> dict:
     return {"late": len(rows), "mailed": services.send_pending(notified)}
 
 
-@task(priority=MAIL_PRIORITY)
+@task  # after the morning's reminders and late payments, queued before it
 def mail_digests() -> dict:
-    """The morning digest: each waiting notice of the people who chose one, in one e-mail."""
-    return {"mailed": services.send_pending(digest=True)}
+    """The morning digest: each waiting notice of the people who chose one, in one e-mail.
+    Also a sweep for everyone else: a notice the mail server refused, or one left waiting
+    when its person switched from the digest, is mailed now rather than at their next
+    event."""
+    return {
+        "mailed": services.send_pending(digest=True),
+        "swept": services.send_pending(digest=False),
+    }

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from notifications.forms import PreferenceForm
-from notifications.models import Notice
+from notifications.models import Notice, Preference
 from notifications.services import preference_for
 
 RECENT = 20
@@ -15,7 +15,10 @@ RECENT = 20
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request):
-    prefs = preference_for(request.user)
+    if request.method == "POST":  # a first save from two tabs at once: one row, no error
+        prefs, _ = Preference.objects.get_or_create(user=request.user)
+    else:
+        prefs = preference_for(request.user)
     form = PreferenceForm(request.POST or None, instance=prefs, user=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()

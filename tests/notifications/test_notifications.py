@@ -115,7 +115,7 @@ def test_turned_off_after_the_event_but_before_the_mail_is_not_mailed(loan, staf
     services.notify([staff], Kind.APPROVED, "status:test", "X is approved", "https://x/")
     assert mail.outbox == []  # waits for the digest
     prefer(staff, approved=False, delivery=Delivery.DIGEST)
-    assert tasks.mail_digests.enqueue().return_value == {"mailed": 0}
+    assert tasks.mail_digests.enqueue().return_value == {"mailed": 0, "swept": 0}
     assert mail.outbox == []
     assert Notice.objects.get(user=staff).state == Notice.State.SKIPPED
 
@@ -134,11 +134,11 @@ def test_the_digest_gathers_the_days_notices_in_one_mail_once(
             )
     assert mails_to(staff) == []  # the attorney got hers; staff wait for the morning
     assert len(mails_to(attorney)) == 2
-    assert tasks.mail_digests.enqueue().return_value == {"mailed": 1}
+    assert tasks.mail_digests.enqueue().return_value == {"mailed": 1, "swept": 0}
     [digest] = mails_to(staff)
     assert digest.subject == "NoteInvest: your daily digest, 2 notices"
     assert first.number in digest.body and second.number in digest.body
-    assert tasks.mail_digests.enqueue().return_value == {"mailed": 0}
+    assert tasks.mail_digests.enqueue().return_value == {"mailed": 0, "swept": 0}
 
 
 def late_dpo(loan, staff, attorney, days_late=3):
@@ -248,7 +248,8 @@ def test_a_bad_choice_is_shown_beside_the_field_and_nothing_is_saved(client, sta
     # What was typed is kept: the deadline box still ticked, the approved box still clear.
     assert re.search(r'<input[^>]*name="deadline"[^>]*checked', page)
     assert not re.search(r'<input[^>]*name="approved"[^>]*checked', page)
-    assert not Preference.objects.filter(user=staff).exists()
+    prefs = Preference.objects.get(user=staff)  # nothing of the bad post saved: the defaults
+    assert prefs.delivery == Delivery.EACH and prefs.approved and prefs.deadline
 
 
 def test_a_saved_choice_is_kept_and_shown(client, staff):
@@ -287,3 +288,44 @@ def test_deadline_reminders_skip_whoever_turned_them_off(portfolio, staff, owner
     assert result == {"deadlines": 1, "mailed": 1}
     [message] = mail.outbox
     assert message.to == [owner.email] and "Cal. CCP § 580a" in message.body
+
+
+def test_a_worker_that_died_mid_send_leaves_the_notice_to_be_mailed_again(staff):
+    services.notify([staff], Kind.APPROVED, "status:c", "C is approved", "https://c/")
+    # Claimed by a worker killed before it mailed (state "sending", 20 minutes ago).
+    Notice.objects.update(
+        state=Notice.State.SENDING, claim="dead", sent_at=timezone.now() - timedelta(minutes=20)
+    )
+    assert services.send_pending() == 1
+    assert Notice.objects.get().state == Notice.State.SENT and len(mail.outbox) == 1
+    # One claimed a minute ago is left to its (live) worker.
+    services.notify([staff], Kind.APPROVED, "status:d", "D is approved", "https://d/")
+    Notice.objects.filter(key="status:d").update(
+        state=Notice.State.SENDING, claim="busy", sent_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert services.send_pending() == 0
+
+
+def test_the_morning_run_sweeps_a_refused_notice_and_one_left_by_the_digest(staff, monkeypatch):
+    real = services.send_mail
+    monkeypatch.setattr(services, "send_mail", lambda *a, **k: (_ for _ in ()).throw(OSError()))
+    services.notify([staff], Kind.APPROVED, "status:e", "E is approved", "https://e/")
+    assert services.send_pending([staff.pk]) == 0  # refused: waits
+    monkeypatch.setattr(services, "send_mail", real)
+    prefer(staff, delivery=Delivery.DIGEST)
+    services.notify([staff], Kind.APPROVED, "status:f", "F is approved", "https://f/")
+    prefer(staff, delivery=Delivery.EACH)  # switched back before the digest went out
+    assert tasks.mail_digests.enqueue().return_value == {"mailed": 0, "swept": 1}
+    [message] = mail.outbox
+    assert "E is approved" in message.body and "F is approved" in message.body
+
+
+def test_control_characters_never_reach_the_mail_and_a_long_note_says_it_continues(staff):
+    services.notify(
+        [staff], Kind.APPROVED, "status:g", "G\x1b[31m is\u202e approved",
+        "https://g/", "Fix\r\nBcc: x@example.com " + "word " * 800,
+    )  # fmt: skip
+    notice = Notice.objects.get()
+    assert notice.title == "G[31m is approved"
+    assert "\n" not in notice.line and notice.line.endswith("… (continued in NoteInvest)")
+    assert len(notice.line) == services.LINE_MAX
