@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from deficiencies.models import Deadline
+from deficiencies.models import live_deadlines
 from noteinvest.access import Role, roles_of
 from noteinvest.lists import first_rows
 from portfolios.models import Portfolio, TapeImport
@@ -127,7 +127,7 @@ def _payments_queue(today: date) -> Queue:
 
 
 def _deadlines_queue(today: date, portfolio_ids=None) -> Queue:
-    qs = Deadline.objects.filter(due_on__gte=today, due_on__lte=today + timedelta(DEADLINE_DAYS))
+    qs = live_deadlines().filter(due_on__gte=today, due_on__lte=today + timedelta(DEADLINE_DAYS))
     if portfolio_ids is not None:
         qs = qs.filter(portfolio_id__in=portfolio_ids)
     return _listed(

@@ -840,6 +840,16 @@ class Deadline(models.Model):
         return f"{self.get_kind_display()} on {self.due_on}"
 
 
+def live_deadlines():
+    """The deadlines of loans and portfolios not archived. An archived one is kept for the
+    record, out of every list, queue and reminder (a subquery of the few archived ones, in
+    the same query)."""
+    archived = Deficiency.objects.filter(
+        models.Q(loan__archived_at__isnull=False) | models.Q(portfolio__archived_at__isnull=False)
+    ).values("pk")
+    return Deadline.objects.exclude(deficiency_id__in=archived)
+
+
 class CalendarFeed(models.Model):
     """A user's private iCalendar link to their deadlines; revoking it makes a new one."""
 

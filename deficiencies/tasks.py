@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deficiencies import services
-from deficiencies.models import Deadline
+from deficiencies.models import Deadline, live_deadlines
 from notifications import services as notices
 from notifications.models import Kind
 from portfolios.models import Portfolio
@@ -45,7 +45,8 @@ def reminder_rows(today, since=None):
     days = sorted({day + timedelta(days=n) for day in span for n in REMINDER_DAYS})
     days = [day for day in days if day >= today]
     return list(
-        Deadline.objects.filter(due_on__in=days)
+        live_deadlines()
+        .filter(due_on__in=days)
         .order_by("due_on", "state_code", "loan_number")
         .values(
             "deficiency_id", "kind", "due_on", "state_code", "loan_number", "note", "portfolio_id"

@@ -53,6 +53,7 @@ from deficiencies.models import (
     StateRule,
     Status,
     Verdict,
+    live_deadlines,
 )
 from noteinvest.access import Role, get_visible_or_404, has_role, role_required
 from noteinvest.money import format_money
@@ -610,18 +611,11 @@ def deadlines_for(user, portfolios=None):
     """The deadlines in `user`'s scope. Closed deficiencies have no Deadline rows (the
     services delete them), so no join. Pass the user's visible portfolios when already
     loaded: their ids then filter directly, and staff need no filter at all."""
-    # An archived loan or portfolio is kept for the record, out of every list: its
-    # deadlines too (a subquery of the few archived ones, in the same query).
-    archived = Deficiency.objects.filter(
-        Q(loan__archived_at__isnull=False) | Q(portfolio__archived_at__isnull=False)
-    ).values("pk")
     if has_role(user, Role.STAFF):
-        return Deadline.objects.exclude(deficiency_id__in=archived)
+        return live_deadlines()
     if portfolios is None:
         portfolios = Portfolio.objects.visible_to(user).only("pk")
-    return Deadline.objects.filter(portfolio_id__in=[p.pk for p in portfolios]).exclude(
-        deficiency_id__in=archived
-    )
+    return live_deadlines().filter(portfolio_id__in=[p.pk for p in portfolios])
 
 
 KIND_LABELS = dict(Deadline.Kind.choices)

@@ -2,7 +2,7 @@
 gets its status back and counts at its payoff again, the reason stays in the history;
 refused once a suit, judgment, settlement agreement or recovery exists."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -151,9 +151,22 @@ def test_an_archived_loans_deficiency_and_deadlines_leave_the_lists(client, staf
     assert deficiency.get_absolute_url() in client.get(summary_url).text
     assert Deadline.objects.filter(deficiency=deficiency).exists()
     assert "R-1" in client.get(deadlines_url).text
+    from django.utils import timezone
+
+    from dashboard.queues import staff_queues
+    from deficiencies.tasks import reminder_rows
+
+    due = timezone.localdate() + timedelta(days=30)
+    Deadline.objects.filter(deficiency=deficiency).update(due_on=due)
+    [queue] = [q for q in staff_queues(timezone.localdate()) if q.key == "deadlines"]
+    count = Deadline.objects.filter(deficiency=deficiency).count()
+    assert count and queue.count == count and len(reminder_rows(timezone.localdate())) == count
     archive_loan(loan=loan, by=staff, reason="Test loan")
     assert deficiency.get_absolute_url() not in client.get(summary_url).text
     assert "R-1" not in client.get(deadlines_url).text
+    # Nor on staff's home queue, nor in the e-mail reminders.
+    [queue] = [q for q in staff_queues(timezone.localdate()) if q.key == "deadlines"]
+    assert queue.count == 0 and reminder_rows(timezone.localdate()) == []
     archive_loan(loan=loan, by=staff, reason="Real after all", restore=True)
     assert deficiency.get_absolute_url() in client.get(summary_url).text
 
